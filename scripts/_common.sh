@@ -1,0 +1,72 @@
+# Shared by scripts/serve and scripts/test: find Python, make .venv, fetch htmx.
+# shellcheck shell=bash
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="$ROOT/.venv"
+HTMX_VERSION="2.0.4"
+# The integrity the npm registry publishes for htmx.org@2.0.4 (`npm view htmx.org@2.0.4 dist.integrity`).
+HTMX_INTEGRITY="sha512-HLxMCdfXDOJirs3vBZl/ZLoY+c7PfM4Ahr2Ad4YXh6d22T5ltbTXFFkpx9Tgb2vvmWFMbIc3LqN2ToNkZJvyYQ=="
+HTMX_TARGET="$ROOT/src/groundswell/static/vendor/htmx.min.js"
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+warn() { printf '\033[1;33m!!! %s\033[0m\n' "$*" >&2; }
+
+find_python() {
+  local candidate
+  for candidate in ${PYTHON:-} python3.13 python3.12 python3.11 python3; do
+    if command -v "$candidate" >/dev/null 2>&1 &&
+      "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+      echo "$candidate"
+      return 0
+    fi
+  done
+  echo "Groundswell needs Python 3.11 or newer; none was found (set PYTHON=/path/to/python3.11)." >&2
+  return 1
+}
+
+# ensure_venv [extra]: create .venv and (re)install the project when pyproject.toml changed.
+ensure_venv() {
+  local extra="${1:-}" spec="." stamp python
+  [ -n "$extra" ] && spec=".[$extra]"
+  if [ ! -x "$VENV/bin/python" ]; then
+    python="$(find_python)"
+    say "Creating $VENV with $python"
+    "$python" -m venv "$VENV"
+    "$VENV/bin/python" -m pip install --quiet --upgrade pip
+  fi
+  stamp="$VENV/.installed-$(sha256sum "$ROOT/pyproject.toml" | cut -c1-16)-${extra:-base}"
+  if [ ! -f "$stamp" ]; then
+    say "Installing Groundswell ${extra:+with $extra extras }into .venv"
+    (cd "$ROOT" && "$VENV/bin/python" -m pip install --quiet --editable "$spec")
+    touch "$stamp"
+  fi
+}
+
+# fetch_htmx: htmx comes from the npm registry, checked against its published integrity,
+# and is never committed. Pages work without it (plain links and forms).
+fetch_htmx() {
+  [ -f "$HTMX_TARGET" ] && return 0
+  if ! command -v npm >/dev/null 2>&1; then
+    warn "npm not found: serving without htmx (pages still work as plain HTML)."
+    return 0
+  fi
+  local work actual
+  work="$(mktemp -d)"
+  say "Fetching htmx.org@$HTMX_VERSION from the npm registry"
+  if ! (cd "$work" && npm pack "htmx.org@$HTMX_VERSION" --silent >/dev/null 2>&1); then
+    warn "Could not fetch htmx; serving without it."
+    rm -rf "$work"
+    return 0
+  fi
+  actual="sha512-$(openssl dgst -sha512 -binary "$work"/htmx.org-"$HTMX_VERSION".tgz | base64 -w0)"
+  if [ "$actual" != "$HTMX_INTEGRITY" ]; then
+    rm -rf "$work"
+    echo "htmx.org@$HTMX_VERSION does not match its published integrity hash; refusing to use it." >&2
+    return 1
+  fi
+  tar -xzf "$work"/htmx.org-"$HTMX_VERSION".tgz -C "$work" package/dist/htmx.min.js
+  mkdir -p "$(dirname "$HTMX_TARGET")"
+  cp "$work/package/dist/htmx.min.js" "$HTMX_TARGET"
+  rm -rf "$work"
+}

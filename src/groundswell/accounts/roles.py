@@ -1,0 +1,7 @@
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    FUNDER = "funder"
+    HOST = "host"

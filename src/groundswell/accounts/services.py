@@ -1,0 +1,208 @@
+"""Users, memberships, sessions and API tokens: the only code that writes them."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+
+from groundswell.accounts.principal import Principal
+from groundswell.accounts.roles import Role
+from groundswell.accounts.tables import ApiToken, Membership, User, UserSession
+from groundswell.community.tables import HostOrganisation
+from groundswell.core import ratelimit
+from groundswell.core.clock import now
+from groundswell.core.errors import NotFound, TooManyRequests, ValidationFailed
+from groundswell.core.security import (
+    MIN_PASSWORD_LENGTH,
+    hash_password,
+    new_token,
+    token_digest,
+    verify_password,
+)
+from groundswell.db import write_transaction
+from groundswell.funders.tables import Funder
+from groundswell.settings import Settings
+
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+API_TOKEN_PREFIX = "gs_"  # noqa: S105 - a public prefix, not a secret
+LOGIN_WINDOW = timedelta(minutes=15)
+
+
+def normalise_email(raw: str) -> str:
+    email = raw.strip().lower()
+    if not EMAIL_PATTERN.match(email) or len(email) > 254:
+        raise ValidationFailed(
+            "Check the e-mail address.",
+            field_errors={"email": "Enter an e-mail address like name@example.org."},
+        )
+    return email
+
+
+async def create_user(
+    *,
+    email: str,
+    name: str,
+    password: str,
+    role: Role,
+    funder_ids: tuple[int, ...] = (),
+    host_ids: tuple[int, ...] = (),
+) -> int:
+    errors: dict[str, str] = {}
+    try:
+        email = normalise_email(email)
+    except ValidationFailed as exc:
+        errors.update(exc.field_errors)
+    if len(password) < MIN_PASSWORD_LENGTH:
+        errors["password"] = f"Use at least {MIN_PASSWORD_LENGTH} characters."
+    if not name.strip():
+        errors["name"] = "Enter a name."
+    if role is Role.FUNDER and not funder_ids:
+        errors["org"] = "A funder member belongs to at least one funder."
+    if role is Role.HOST and not host_ids:
+        errors["org"] = "A host member belongs to at least one host organisation."
+    if errors:
+        raise ValidationFailed("The user could not be created.", field_errors=errors)
+    async with write_transaction():
+        if await User.exists().where(User.email == email):
+            raise ValidationFailed(
+                "The user could not be created.",
+                field_errors={"email": "A user with this e-mail already exists."},
+            )
+        for funder_id in funder_ids:
+            if not await Funder.exists().where(Funder.id == funder_id):
+                raise NotFound(f"There is no funder {funder_id}.")
+        for host_id in host_ids:
+            if not await HostOrganisation.exists().where(HostOrganisation.id == host_id):
+                raise NotFound(f"There is no host organisation {host_id}.")
+        rows = await User.insert(
+            User(
+                email=email,
+                name=name.strip(),
+                password_hash=hash_password(password),
+                role=role.value,
+            )
+        ).returning(User.id)
+        user_id = int(rows[0]["id"])
+        memberships = [Membership(user=user_id, funder=f) for f in funder_ids] + [
+            Membership(user=user_id, host=h) for h in host_ids
+        ]
+        if memberships:
+            await Membership.insert(*memberships)
+    return user_id
+
+
+async def principal_for(user_id: int, session_id: int | None = None) -> Principal | None:
+    user = await User.select().where((User.id == user_id) & (User.is_active == True)).first()  # noqa: E712
+    if user is None:
+        return None
+    memberships = await Membership.select(Membership.funder, Membership.host).where(
+        Membership.user == user_id
+    )
+    return Principal(
+        user_id=user["id"],
+        email=user["email"],
+        name=user["name"],
+        role=Role(user["role"]),
+        funder_ids=frozenset(m["funder"] for m in memberships if m["funder"] is not None),
+        host_ids=frozenset(m["host"] for m in memberships if m["host"] is not None),
+        session_id=session_id,
+    )
+
+
+@dataclass(frozen=True)
+class NewSession:
+    token: str
+    principal: Principal
+
+
+async def log_in(settings: Settings, *, email: str, password: str, client_ip: str) -> NewSession:
+    """Check the password and open a new session (always a fresh id: no session fixation)."""
+    email_key = email.strip().lower()
+    limit = settings.login_attempts_per_15_minutes
+    for bucket in (f"login:email:{email_key}", f"login:ip:{client_ip}"):
+        if await ratelimit.is_limited(bucket, limit=limit, window=LOGIN_WINDOW):
+            raise TooManyRequests(
+                "Too many failed sign-in attempts. Wait 15 minutes and try again."
+            )
+    user = (
+        await User.select(User.id, User.password_hash)
+        .where(
+            (User.email == email_key) & (User.is_active == True)  # noqa: E712
+        )
+        .first()
+    )
+    if not verify_password(user["password_hash"] if user else None, password) or user is None:
+        for bucket in (f"login:email:{email_key}", f"login:ip:{client_ip}"):
+            await ratelimit.hit(bucket, limit=limit, window=LOGIN_WINDOW)
+        raise ValidationFailed("That e-mail and password do not match an account.")
+    token = new_token()
+    moment = now()
+    async with write_transaction():
+        rows = await UserSession.insert(
+            UserSession(
+                token_hash=token_digest(token),
+                user=user["id"],
+                created_at=moment,
+                last_seen_at=moment,
+                expires_at=moment + timedelta(hours=settings.session_absolute_hours),
+            )
+        ).returning(UserSession.id)
+        await User.update({User.last_login_at: moment}).where(User.id == user["id"])
+    await ratelimit.reset(f"login:email:{email_key}")
+    principal = await principal_for(user["id"], session_id=int(rows[0]["id"]))
+    assert principal is not None  # just checked active
+    return NewSession(token=token, principal=principal)
+
+
+async def principal_for_session(settings: Settings, token: str) -> Principal | None:
+    """The session's user, or None when the session is unknown, idle too long or expired."""
+    session = (
+        await UserSession.select().where(UserSession.token_hash == token_digest(token)).first()
+    )
+    if session is None:
+        return None
+    moment = now()
+    idle_limit = session["last_seen_at"] + timedelta(minutes=settings.session_idle_minutes)
+    if moment >= session["expires_at"] or moment >= idle_limit:
+        await UserSession.delete().where(UserSession.id == session["id"])
+        return None
+    # Touch at most once a minute: a page load should not always be a write.
+    if moment - session["last_seen_at"] > timedelta(minutes=1):
+        await UserSession.update({UserSession.last_seen_at: moment}).where(
+            UserSession.id == session["id"]
+        )
+    return await principal_for(session["user"], session_id=session["id"])
+
+
+async def log_out(token: str) -> None:
+    await UserSession.delete().where(UserSession.token_hash == token_digest(token))
+
+
+async def create_api_token(email: str, name: str = "cli") -> str:
+    user = await User.select(User.id).where(User.email == normalise_email(email)).first()
+    if user is None:
+        raise NotFound(f"There is no user with the e-mail {email}.")
+    token = new_token(API_TOKEN_PREFIX)
+    await ApiToken.insert(
+        ApiToken(token_hash=token_digest(token), prefix=token[:10], name=name, user=user["id"])
+    )
+    return token
+
+
+async def principal_for_api_token(token: str) -> Principal | None:
+    row = (
+        await ApiToken.select(ApiToken.id, ApiToken.user)
+        .where((ApiToken.token_hash == token_digest(token)) & ApiToken.revoked_at.is_null())
+        .first()
+    )
+    if row is None:
+        return None
+    await ApiToken.update({ApiToken.last_used_at: now()}).where(ApiToken.id == row["id"])
+    return await principal_for(row["user"])
+
+
+async def list_users() -> list[dict[str, object]]:
+    return await User.select(
+        User.id, User.email, User.name, User.role, User.is_active, User.last_login_at
+    ).order_by(User.email)

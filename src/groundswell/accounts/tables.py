@@ -1,0 +1,49 @@
+from piccolo.columns import Boolean, ForeignKey, OnDelete, Serial, Timestamptz, Varchar
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+from groundswell.accounts.roles import Role
+from groundswell.community.tables import HostOrganisation
+from groundswell.funders.tables import Funder
+
+
+class User(Table, tablename="app_user"):
+    id: Serial
+    email = Varchar(length=254, unique=True)
+    name = Varchar(length=120)
+    password_hash = Varchar(length=255, secret=True)
+    role = Varchar(length=16, choices=Role)
+    is_active = Boolean(default=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+    last_login_at = Timestamptz(null=True, default=None)
+
+
+class Membership(Table, tablename="membership"):
+    """A funder member belongs to funders, a host member to host organisations."""
+
+    id: Serial
+    user = ForeignKey(User, null=False, on_delete=OnDelete.cascade)
+    funder = ForeignKey(Funder, null=True, on_delete=OnDelete.cascade)
+    host = ForeignKey(HostOrganisation, null=True, on_delete=OnDelete.cascade)
+
+
+class UserSession(Table, tablename="user_session"):
+    """Server-side sessions: the cookie holds a random token, we keep only its hash."""
+
+    id: Serial
+    token_hash = Varchar(length=64, unique=True)
+    user = ForeignKey(User, null=False, on_delete=OnDelete.cascade)
+    created_at = Timestamptz(default=TimestamptzNow())
+    last_seen_at = Timestamptz(default=TimestamptzNow())
+    expires_at = Timestamptz()
+
+
+class ApiToken(Table, tablename="api_token"):
+    id: Serial
+    token_hash = Varchar(length=64, unique=True)
+    prefix = Varchar(length=12)
+    name = Varchar(length=80)
+    user = ForeignKey(User, null=False, on_delete=OnDelete.cascade)
+    created_at = Timestamptz(default=TimestamptzNow())
+    last_used_at = Timestamptz(null=True, default=None)
+    revoked_at = Timestamptz(null=True, default=None)

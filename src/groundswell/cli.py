@@ -1,0 +1,210 @@
+"""The `groundswell` command: serve, migrate, demo, createuser, token, scheduler."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import getpass
+import os
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from groundswell.settings import Settings, SettingsError, load_settings
+
+
+class CommandError(Exception):
+    """A problem the user can fix; printed without a traceback, exit status 2."""
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        raise CommandError(str(exc)) from None
+
+
+async def _with_database(work: Callable[[], Awaitable[Any]]) -> Any:
+    from groundswell import db
+
+    await db.start()
+    try:
+        return await work()
+    finally:
+        await db.stop()
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    _settings()
+    from groundswell.migrate import apply_migrations, pending_migrations
+
+    async def work() -> list[str]:
+        before = await pending_migrations()
+        await apply_migrations()
+        return before
+
+    applied = asyncio.run(_with_database(work))
+    print(f"Applied {len(applied)} migration(s)." if applied else "The database is up to date.")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    settings = _settings()
+    import uvicorn
+
+    cmd_migrate(args)
+    if args.workers > 1 and not args.no_scheduler:
+        # Every worker would compete for leadership; one leads and the rest wait, which is
+        # correct but wasteful, so say how to run the scheduler once instead.
+        print("Note: with several workers, prefer --no-scheduler plus one `groundswell scheduler`.")
+    os.environ["GROUNDSWELL_SCHEDULER"] = "false" if args.no_scheduler else "true"
+    print(
+        f"Groundswell is running at http://{args.host}:{args.port}/  (Ctrl+C to stop)", flush=True
+    )
+    uvicorn.run(
+        "groundswell.asgi:app",
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level=settings.log_level.lower(),
+        proxy_headers=settings.is_production,
+        access_log=False,
+    )
+    return 0
+
+
+def cmd_scheduler(args: argparse.Namespace) -> int:
+    settings = _settings()
+    from groundswell.scheduler import SchedulerRunner
+
+    async def work() -> None:
+        runner = SchedulerRunner(settings)
+        print("Scheduler started; it runs jobs while it leads and waits otherwise.", flush=True)
+        await runner.run_forever()
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(_with_database(work))
+    return 0
+
+
+def cmd_createuser(args: argparse.Namespace) -> int:
+    _settings()
+    from groundswell.accounts import services
+    from groundswell.accounts.roles import Role
+    from groundswell.core.errors import DomainError
+
+    password = args.password or os.environ.get("GROUNDSWELL_NEW_PASSWORD")
+    if not password:
+        if not sys.stdin.isatty():
+            raise CommandError(
+                "Give --password or GROUNDSWELL_NEW_PASSWORD when not at a terminal."
+            )
+        password = getpass.getpass("Password (10 characters or more): ")
+    role = Role(args.role)
+    orgs = tuple(args.org or ())
+
+    async def work() -> int:
+        return await services.create_user(
+            email=args.email,
+            name=args.name or args.email.split("@")[0],
+            password=password,
+            role=role,
+            funder_ids=orgs if role is Role.FUNDER else (),
+            host_ids=orgs if role is Role.HOST else (),
+        )
+
+    try:
+        user_id = asyncio.run(_with_database(work))
+    except DomainError as exc:
+        details = "; ".join(f"{k}: {v}" for k, v in exc.field_errors.items())
+        raise CommandError(f"{exc.detail} {details}".strip()) from None
+    print(f"Created {role.value} user {services.normalise_email(args.email)} (id {user_id}).")
+    return 0
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    _settings()
+    from groundswell.accounts import services
+    from groundswell.core.errors import DomainError
+
+    try:
+        token = asyncio.run(
+            _with_database(lambda: services.create_api_token(args.email, args.name))
+        )
+    except DomainError as exc:
+        raise CommandError(exc.detail) from None
+    print(token)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    _settings()
+    from groundswell.demo import load_demo
+    from groundswell.migrate import apply_migrations
+
+    async def work() -> Any:
+        await apply_migrations()
+        return await load_demo(scale=args.scale)
+
+    report = asyncio.run(_with_database(work))
+    print(report)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="groundswell", description="Listening grants without strings."
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = commands.add_parser(
+        "serve", help="migrate if needed and serve the site (and the scheduler)"
+    )
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument(
+        "--no-scheduler", action="store_true", help="do not run the scheduler in this process"
+    )
+    serve.set_defaults(func=cmd_serve)
+
+    commands.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
+    commands.add_parser(
+        "scheduler", help="run the scheduler on its own (one leads, others wait)"
+    ).set_defaults(func=cmd_scheduler)
+
+    demo = commands.add_parser("demo", help="load realistic demo data (again without duplicates)")
+    demo.add_argument("--scale", choices=["small", "large"], default="small")
+    demo.set_defaults(func=cmd_demo)
+
+    createuser = commands.add_parser("createuser", help="create a user")
+    createuser.add_argument("--email", required=True)
+    createuser.add_argument("--role", required=True, choices=["admin", "funder", "host"])
+    createuser.add_argument(
+        "--org", type=int, action="append", help="funder id (funder) or host id (host); repeatable"
+    )
+    createuser.add_argument("--name")
+    createuser.add_argument("--password", help="prefer GROUNDSWELL_NEW_PASSWORD or the prompt")
+    createuser.set_defaults(func=cmd_createuser)
+
+    token = commands.add_parser("token", help="API tokens")
+    token_commands = token.add_subparsers(dest="token_command", required=True, metavar="ACTION")
+    create = token_commands.add_parser("create", help="create an API token and print it once")
+    create.add_argument("--email", required=True)
+    create.add_argument("--name", default="cli")
+    create.set_defaults(func=cmd_token)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except CommandError as exc:
+        print(f"groundswell: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from litestar import Controller, Request, get, post
+from litestar.params import FromPath, JSONBody
+
+from groundswell.accounts.roles import Role
+from groundswell.community import services
+from groundswell.community.schemas import LocalityOut, OrganiserIn, OrganiserOut
+from groundswell.core.web import requires_role, signed_in
+
+
+def organiser_out(row: dict[str, Any]) -> OrganiserOut:
+    return OrganiserOut(
+        code=row["code"],
+        name=row["name"],
+        host=row["host_name"],
+        locality=row["locality_name"],
+        status=row["status"],
+    )
+
+
+class OrganiserApi(Controller):
+    path = "/api/v1/organisers"
+    tags = ("organisers",)
+
+    @get("/")
+    async def list_organisers(self) -> list[OrganiserOut]:
+        return [organiser_out(row) for row in await services.list_organisers()]
+
+    @get("/{code:str}")
+    async def get_organiser(self, code: FromPath[str]) -> OrganiserOut:
+        return organiser_out(await services.get_organiser(code))
+
+    @post("/", guards=[requires_role(Role.ADMIN, Role.HOST)])
+    async def create_organiser(
+        self, request: Request[Any, Any, Any], data: JSONBody[OrganiserIn]
+    ) -> OrganiserOut:
+        code = await services.create_organiser(signed_in(request), msgspec.structs.asdict(data))
+        return organiser_out(await services.get_organiser(code))
+
+
+class LocalityApi(Controller):
+    path = "/api/v1/localities"
+    tags = ("localities",)
+
+    @get("/")
+    async def list_localities(self) -> list[LocalityOut]:
+        return [
+            LocalityOut(
+                id=r["id"],
+                name=r["name"],
+                ons_ward_code=r["ons_ward_code"],
+                ons_la_code=r["ons_la_code"],
+                local_authority=r["local_authority"],
+            )
+            for r in await services.list_localities()
+        ]

@@ -1,0 +1,124 @@
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, get, post
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+
+from groundswell.accounts.roles import Role
+from groundswell.community import services
+from groundswell.core.errors import DomainError, Forbidden
+from groundswell.core.pages import read_form, render, render_form_error
+from groundswell.core.web import requires_role, signed_in
+
+
+class LocalityController(Controller):
+    path = "/localities"
+
+    @get("/", name="localities")
+    async def index(self) -> Template:
+        return render(
+            "community/localities.html",
+            localities=await services.list_localities(),
+            values={},
+            errors={},
+        )
+
+    @post("/", guards=[requires_role(Role.ADMIN)])
+    async def create(self, request: Request[Any, Any, Any]) -> Any:
+        data = await read_form(request)
+        try:
+            locality_id = await services.create_locality(signed_in(request), data)
+        except DomainError as exc:
+            return render_form_error(
+                "community/localities.html", exc, data, localities=await services.list_localities()
+            )
+        return Redirect(f"/localities/{locality_id}")
+
+    @get("/{locality_id:int}", name="locality")
+    async def detail(self, locality_id: FromPath[int]) -> Template:
+        locality = await services.get_locality(locality_id)
+        organisers = await services.list_organisers(locality_id=locality_id)
+        return render("community/locality.html", locality=locality, organisers=organisers)
+
+
+class HostController(Controller):
+    path = "/hosts"
+
+    @get("/", name="hosts", guards=[requires_role(Role.ADMIN)])
+    async def index(self) -> Template:
+        return render(
+            "community/hosts.html", hosts=await services.list_hosts(), values={}, errors={}
+        )
+
+    @post("/", guards=[requires_role(Role.ADMIN)])
+    async def create(self, request: Request[Any, Any, Any]) -> Any:
+        data = await read_form(request)
+        try:
+            host_id = await services.create_host(signed_in(request), data)
+        except DomainError as exc:
+            return render_form_error(
+                "community/hosts.html", exc, data, hosts=await services.list_hosts()
+            )
+        return Redirect(f"/hosts/{host_id}")
+
+    @get("/{host_id:int}", name="host", guards=[requires_role(Role.ADMIN, Role.HOST)])
+    async def detail(self, request: Request[Any, Any, Any], host_id: FromPath[int]) -> Template:
+        principal = signed_in(request)
+        if not principal.can_manage_host(host_id):
+            raise Forbidden("You can only see your own host organisation.")
+        host = await services.get_host(host_id)
+        organisers = await services.list_organisers(host_ids=frozenset({host_id}))
+        return render("community/host.html", host=host, organisers=organisers)
+
+    @get("/{host_id:int}/organisers/new", guards=[requires_role(Role.ADMIN, Role.HOST)])
+    async def new_organiser(
+        self, request: Request[Any, Any, Any], host_id: FromPath[int]
+    ) -> Template:
+        principal = signed_in(request)
+        if not principal.can_manage_host(host_id):
+            raise Forbidden("You can only add organisers to your own host organisation.")
+        host = await services.get_host(host_id)
+        return render(
+            "community/organiser_form.html",
+            host=host,
+            localities=await services.list_localities(),
+            values={"host_id": host_id},
+            errors={},
+        )
+
+    @post("/{host_id:int}/organisers", guards=[requires_role(Role.ADMIN, Role.HOST)])
+    async def create_organiser(
+        self, request: Request[Any, Any, Any], host_id: FromPath[int]
+    ) -> Any:
+        principal = signed_in(request)
+        host = await services.get_host(host_id)
+        data = await read_form(request)
+        data["host_id"] = host_id
+        try:
+            code = await services.create_organiser(principal, data)
+        except DomainError as exc:
+            if isinstance(exc, Forbidden):
+                raise
+            return render_form_error(
+                "community/organiser_form.html",
+                exc,
+                data,
+                host=host,
+                localities=await services.list_localities(),
+            )
+        return Redirect(f"/organisers/{code}")
+
+
+class OrganiserController(Controller):
+    path = "/organisers"
+
+    @get("/", name="organisers")
+    async def index(self) -> Template:
+        return render("community/organisers.html", organisers=await services.list_organisers())
+
+    @get("/{code:str}", name="organiser")
+    async def detail(self, code: FromPath[str]) -> Template:
+        organiser = await services.get_organiser(code)
+        return render("community/organiser.html", organiser=organiser)

@@ -1,0 +1,43 @@
+from piccolo.columns import Boolean, Date, ForeignKey, OnDelete, Serial, Text, Timestamptz, Varchar
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+from groundswell.community.states import OrganiserStatus
+
+
+class Locality(Table, tablename="locality"):
+    id: Serial
+    name = Varchar(length=120, unique=True)
+    ons_ward_code = Varchar(length=9, default="")
+    ons_la_code = Varchar(length=9, default="")
+    local_authority = Varchar(length=120, default="")
+
+
+class HostOrganisation(Table, tablename="host_organisation"):
+    """The local charity or group that employs (hosts) organisers and receives their funding."""
+
+    id: Serial
+    name = Varchar(length=200)
+    org_id = Varchar(length=60, null=True, default=None, unique=True)
+    contact_name = Varchar(length=120, default="")
+    contact_email = Varchar(length=254, default="")
+    postcode = Varchar(length=8, default="")
+    stripe_account_id = Varchar(length=64, null=True, default=None, unique=True)
+    stripe_details_submitted = Boolean(default=False)
+    stripe_payouts_enabled = Boolean(default=False)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Organiser(Table, tablename="organiser"):
+    id: Serial
+    name = Varchar(length=120)
+    code = Varchar(length=16, unique=True)
+    host = ForeignKey(HostOrganisation, null=False, on_delete=OnDelete.restrict)
+    locality = ForeignKey(Locality, null=False, on_delete=OnDelete.restrict)
+    bursary_start = Date()
+    bursary_end = Date()
+    status = Varchar(length=16, choices=OrganiserStatus, default=OrganiserStatus.ACTIVE)
+    bio = Text(default="")
+    # HMAC of the organiser's own mobile, so they cannot vouch for themselves.
+    phone_hash = Varchar(length=64, null=True, default=None, index=True)
+    created_at = Timestamptz(default=TimestamptzNow())

@@ -1,0 +1,101 @@
+"""Small helpers for validating form and API input into field errors."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import StrEnum
+from typing import Any
+
+from groundswell.core.errors import ValidationFailed
+from groundswell.core.money import parse_major_amount
+
+
+class FieldReader:
+    """Reads typed values from raw input, collecting one friendly message per bad field."""
+
+    def __init__(self, raw: Mapping[str, Any]) -> None:
+        self.raw = raw
+        self.errors: dict[str, str] = {}
+
+    def text(
+        self, name: str, *, required: bool = True, max_length: int = 200, default: str = ""
+    ) -> str:
+        value = self.raw.get(name)
+        value = default if value is None else str(value).strip()
+        if required and not value:
+            self.errors[name] = "This is required."
+        elif len(value) > max_length:
+            self.errors[name] = f"Keep this to {max_length} characters or fewer."
+        return value
+
+    def integer(
+        self,
+        name: str,
+        *,
+        default: int | None = None,
+        minimum: int | None = None,
+        maximum: int | None = None,
+    ) -> int | None:
+        value = self.raw.get(name)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if default is None:
+                self.errors[name] = "This is required."
+            return default
+        try:
+            number = int(value) if not isinstance(value, bool) else None
+        except (TypeError, ValueError):
+            number = None
+        if number is None:
+            self.errors[name] = "Enter a whole number."
+            return default
+        if minimum is not None and number < minimum:
+            self.errors[name] = f"Enter {minimum} or more."
+        elif maximum is not None and number > maximum:
+            self.errors[name] = f"Enter {maximum} or less."
+        return number
+
+    def number(self, name: str, *, default: float, minimum: float, maximum: float) -> float:
+        value = self.raw.get(name)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return default
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            self.errors[name] = "Enter a number."
+            return default
+        if not minimum <= number <= maximum:
+            self.errors[name] = f"Enter a number from {minimum:g} to {maximum:g}."
+        return number
+
+    def money(self, name: str, *, required: bool = True, minor_units: bool = False) -> int | None:
+        """Amounts arrive as pounds ('2500.00') from forms and as minor units from the API."""
+        value = self.raw.get(name)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if required:
+                self.errors[name] = "Enter an amount."
+            return None
+        if minor_units:
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                self.errors[name] = "Give a whole, non-negative number of pence."
+                return None
+            return value
+        try:
+            return parse_major_amount(str(value))
+        except ValueError as exc:
+            self.errors[name] = str(exc)
+            return None
+
+    def choice(self, name: str, choices: type[StrEnum], *, default: Any) -> Any:
+        value = self.raw.get(name)
+        if value is None or value == "":
+            return default
+        try:
+            return choices(value)
+        except ValueError:
+            allowed = ", ".join(c.value for c in choices)
+            self.errors[name] = f"Choose one of: {allowed}."
+            return default
+
+    def check(self, title: str) -> None:
+        if self.errors:
+            raise ValidationFailed(title, field_errors=self.errors)

@@ -1,0 +1,38 @@
+"""Helpers for HTML controllers: reading forms and rendering pages with their context."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request
+from litestar.response import Template
+
+from groundswell.core.errors import DomainError
+
+
+async def read_form(request: Request[Any, Any, Any], *multi: str) -> dict[str, Any]:
+    """The posted form as a dict; fields named in `multi` keep every value as a list."""
+    form = await request.form()
+    data: dict[str, Any] = {key: form.get(key) for key in form}
+    for key in multi:
+        data[key] = form.getall(key) if key in form else []
+    data.pop("_csrf_token", None)
+    return data
+
+
+def render(template: str, status_code: int = 200, **context: Any) -> Template:
+    return Template(template, context=context, status_code=status_code)
+
+
+def render_form_error(
+    template: str, error: DomainError, values: dict[str, Any], **context: Any
+) -> Template:
+    """Re-render a form with what was typed and a message per field (status 422)."""
+    return render(
+        template,
+        status_code=error.status_code if error.status_code != 400 else 422,
+        values=values,
+        errors=error.field_errors,
+        form_error=error.detail,
+        **context,
+    )

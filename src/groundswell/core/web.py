@@ -1,0 +1,167 @@
+"""Web plumbing shared by every module: who is asking, guards, errors, rendering."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import quote
+
+from litestar import Request, Response
+from litestar.connection import ASGIConnection
+from litestar.enums import ScopeType
+from litestar.exceptions import (
+    HTTPException,
+    NotAuthorizedException,
+    NotFoundException,
+    PermissionDeniedException,
+    ValidationException,
+)
+from litestar.handlers.base import BaseRouteHandler
+from litestar.middleware import ASGIMiddleware
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from litestar.types import ASGIApp, Receive, Scope, Send
+
+from groundswell.accounts import services as accounts
+from groundswell.accounts.principal import Principal
+from groundswell.accounts.roles import Role
+from groundswell.core.errors import DomainError
+from groundswell.settings import Settings
+
+log = logging.getLogger("groundswell.web")
+
+SESSION_COOKIE = "gs_session"
+PROBLEM_JSON = "application/problem+json"
+
+
+def settings_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Settings:
+    settings: Settings = connection.app.state.settings
+    return settings
+
+
+def principal_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal | None:
+    return connection.scope.get("user")
+
+
+def signed_in(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
+    """The principal on a route whose guards already require one."""
+    principal = principal_of(connection)
+    if principal is None:
+        raise NotAuthorizedException("Sign in to continue.")
+    return principal
+
+
+class PrincipalMiddleware(ASGIMiddleware):
+    """Puts the signed-in user (session cookie or Bearer API token) in scope["user"], or None."""
+
+    scopes = (ScopeType.HTTP,)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        connection: ASGIConnection[Any, Any, Any, Any] = ASGIConnection(scope)
+        principal: Principal | None = None
+        authorization = connection.headers.get("authorization", "")
+        if scope["path"].startswith("/api/"):
+            # The API takes tokens only: cookies would need CSRF protection there too.
+            if authorization.lower().startswith("bearer "):
+                principal = await accounts.principal_for_api_token(authorization[7:].strip())
+        elif token := connection.cookies.get(SESSION_COOKIE):
+            principal = await accounts.principal_for_session(settings_of(connection), token)
+        scope["user"] = principal
+        await next_app(scope, receive, send)
+
+
+def requires_login(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    if principal_of(connection) is None:
+        raise NotAuthorizedException("Sign in to continue.")
+
+
+def requires_role(
+    *roles: Role,
+) -> Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]:
+    def guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+        principal = principal_of(connection)
+        if principal is None:
+            raise NotAuthorizedException("Sign in to continue.")
+        if principal.role not in roles:
+            raise PermissionDeniedException("Your account does not have access to this page.")
+
+    guard.__name__ = f"requires_{'_or_'.join(r.value for r in roles)}"
+    return guard
+
+
+def wants_json(request: Request[Any, Any, Any]) -> bool:
+    return request.url.path.startswith(("/api/", "/webhooks/", "/health")) or (
+        "application/json" in request.headers.get("accept", "")
+        and "text/html" not in request.headers.get("accept", "")
+    )
+
+
+def problem(status: int, title: str, detail: str, **extra: Any) -> Response[Any]:
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
+    return Response(body, status_code=status, media_type=PROBLEM_JSON)
+
+
+def error_page(
+    request: Request[Any, Any, Any], status: int, title: str, detail: str
+) -> Response[Any]:
+    return Template(
+        "errors/page.html",
+        context={"status": status, "title": title, "detail": detail, "request": request},
+        status_code=status,
+    )
+
+
+_TITLES = {
+    400: "Bad request",
+    401: "Sign in needed",
+    403: "Not allowed",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    413: "Too large",
+    422: "Validation failed",
+    429: "Too many requests",
+    503: "Unavailable",
+}
+
+
+def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    if isinstance(exc, DomainError):
+        status, detail = exc.status_code, exc.detail
+        extra = {"errors": exc.field_errors} if exc.field_errors else {}
+    elif isinstance(exc, ValidationException):
+        status, detail = 422, "The request body or parameters are not valid."
+        extra = {"errors": _validation_errors(exc)}
+    elif isinstance(exc, HTTPException):
+        status, detail, extra = exc.status_code, str(exc.detail), {}
+        if "CSRF" in detail:
+            status, detail = (
+                403,
+                "This form has expired or was not sent from Groundswell. Go back, reload the page and try again.",
+            )
+    else:
+        log.exception("Unhandled error on %s %s", request.method, request.url.path)
+        status, detail, extra = (
+            HTTP_500_INTERNAL_SERVER_ERROR,
+            "Something went wrong on our side. Nothing was changed; please try again.",
+            {},
+        )
+    title = _TITLES.get(status, "Error")
+    if isinstance(exc, NotFoundException) and not isinstance(exc, DomainError):
+        detail = "There is nothing at this address."
+    if wants_json(request):
+        return problem(status, title, detail, **extra)
+    if status == 401:
+        return Redirect(f"/login?next={quote(request.url.path)}")
+    return error_page(request, status, title, detail)
+
+
+def _validation_errors(exc: ValidationException) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    for item in exc.extra if isinstance(exc.extra, list) else []:
+        if isinstance(item, dict):
+            errors[str(item.get("key") or item.get("source") or "body")] = str(
+                item.get("message", "invalid")
+            )
+    return errors

@@ -1,0 +1,88 @@
+"""The database engine, built from settings, and the transaction helpers every service uses."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from piccolo.engine.base import Engine
+from piccolo.engine.finder import engine_finder
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+
+SQLITE_BUSY_TIMEOUT_SECONDS = 30
+
+
+def sqlite_path(database_url: str) -> str:
+    """`sqlite:///relative.db` is relative to the working directory, `sqlite:////abs.db` absolute."""
+    path = database_url.removeprefix("sqlite:///")
+    return path or "groundswell.sqlite3"
+
+
+def build_engine(database_url: str) -> Engine[Any]:
+    if database_url.startswith("sqlite"):
+        path = sqlite_path(database_url)
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        _enable_wal(path)
+        return SQLiteEngine(path=path, timeout=SQLITE_BUSY_TIMEOUT_SECONDS)
+    parts = urlsplit(database_url)
+    if not parts.path.strip("/"):
+        raise ValueError(
+            "GROUNDSWELL_DATABASE_URL must name a database, e.g. postgresql://host/groundswell"
+        )
+    return PostgresEngine(config={"dsn": database_url.replace("postgres://", "postgresql://", 1)})
+
+
+def _enable_wal(path: str) -> None:
+    # WAL lets readers carry on while one writer commits; the mode is stored in the file.
+    with sqlite3.connect(path, timeout=SQLITE_BUSY_TIMEOUT_SECONDS) as connection:
+        connection.execute("PRAGMA journal_mode=WAL")
+    connection.close()
+
+
+def engine() -> Engine[Any]:
+    found = engine_finder()
+    if found is None:
+        raise RuntimeError(
+            "Piccolo found no engine: is PICCOLO_CONF set to groundswell.piccolo_conf?"
+        )
+    return found
+
+
+def is_sqlite() -> bool:
+    return engine().engine_type == "sqlite"
+
+
+def write_transaction() -> Any:
+    """A transaction for writes that must not interleave.
+
+    PostgreSQL serialises writers with row locks (`lock_rows()`); SQLite has none, so its
+    writers take the database's write lock up front (BEGIN IMMEDIATE) and wait their turn.
+    Nested calls join the transaction already open.
+    """
+    current = engine()
+    if isinstance(current, SQLiteEngine):
+        return current.transaction(transaction_type=TransactionType.immediate)
+    return current.transaction()
+
+
+async def start(engine_: Engine[Any] | None = None) -> None:
+    current = engine_ or engine()
+    if isinstance(current, PostgresEngine):
+        await current.start_connection_pool(min_size=1, max_size=10)
+
+
+async def stop(engine_: Engine[Any] | None = None) -> None:
+    current = engine_ or engine()
+    if isinstance(current, PostgresEngine):
+        await current.close_connection_pool()
+
+
+async def is_reachable() -> bool:
+    try:
+        await engine().run_ddl("SELECT 1")
+    except Exception:
+        return False
+    return True

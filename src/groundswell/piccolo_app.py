@@ -1,0 +1,36 @@
+"""The single Piccolo app: every table, and the migrations folder at the repository's top."""
+
+from pathlib import Path
+
+from piccolo.conf.apps import AppConfig
+
+from groundswell.accounts.tables import ApiToken, Membership, User, UserSession
+from groundswell.community.tables import HostOrganisation, Locality, Organiser
+from groundswell.core.tables import AuditEntry, RateLimitCounter, SchedulerStatus
+from groundswell.funders.tables import Funder, Pool, PoolLocality
+
+MIGRATIONS_FOLDER = Path(__file__).resolve().parents[2] / "migrations"
+
+TABLES = [
+    Locality,
+    HostOrganisation,
+    Organiser,
+    Funder,
+    Pool,
+    PoolLocality,
+    User,
+    Membership,
+    UserSession,
+    ApiToken,
+    AuditEntry,
+    RateLimitCounter,
+    SchedulerStatus,
+]
+
+APP_CONFIG = AppConfig(
+    app_name="groundswell",
+    migrations_folder_path=str(MIGRATIONS_FOLDER),
+    table_classes=TABLES,
+    migration_dependencies=[],
+    commands=[],
+)

@@ -1,0 +1,185 @@
+"""Groundswell's settings: the only module that reads the environment.
+
+Every field is optional in development. In production (``GROUNDSWELL_ENV=production``)
+the secrets must be given, or start-up stops with a message naming what is missing.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from enum import StrEnum
+from pathlib import Path
+
+DEFAULT_DATABASE_URL = "sqlite:///groundswell.sqlite3"
+DEVELOPMENT_KEY_FILE = ".groundswell-dev-keys"
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+class SettingsError(RuntimeError):
+    """Raised when the environment cannot make a usable configuration."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: Environment = Environment.DEVELOPMENT
+    """GROUNDSWELL_ENV: development (default), test or production."""
+    database_url: str = DEFAULT_DATABASE_URL
+    """GROUNDSWELL_DATABASE_URL: sqlite:///path or postgresql://user:pass@host:5432/db."""
+    secret_key: str = field(default="", repr=False)
+    """GROUNDSWELL_SECRET_KEY: signs sessions and CSRF tokens."""
+    phone_key: str = field(default="", repr=False)
+    """GROUNDSWELL_PHONE_KEY: HMAC key for phone numbers and key for the encrypted ones."""
+    public_url: str = "http://127.0.0.1:8000"
+    """GROUNDSWELL_PUBLIC_URL: the URL people, Twilio and Stripe reach us on."""
+    twilio_account_sid: str = ""
+    """TWILIO_ACCOUNT_SID: enables the Twilio REST adapter for outgoing SMS."""
+    twilio_auth_token: str = field(default="", repr=False)
+    """TWILIO_AUTH_TOKEN: checks X-Twilio-Signature; without it the SMS webhook answers 503."""
+    twilio_from_number: str = ""
+    """TWILIO_FROM_NUMBER: the number outgoing SMS come from."""
+    stripe_api_key: str = field(default="", repr=False)
+    """STRIPE_API_KEY: enables the Stripe adapter; without it payments are simulated."""
+    stripe_webhook_secret: str = field(default="", repr=False)
+    """STRIPE_WEBHOOK_SECRET: checks Stripe-Signature on /webhooks/stripe."""
+    stripe_api_base: str = ""
+    """STRIPE_API_BASE: points the Stripe SDK at a Stripe-compatible server (tests)."""
+    session_idle_minutes: int = 120
+    """GROUNDSWELL_SESSION_IDLE_MINUTES: a session unused this long ends."""
+    session_absolute_hours: int = 12
+    """GROUNDSWELL_SESSION_ABSOLUTE_HOURS: a session ends this long after login, used or not."""
+    login_attempts_per_15_minutes: int = 10
+    """GROUNDSWELL_LOGIN_ATTEMPTS: failed logins allowed per e-mail and per IP in 15 minutes."""
+    scheduler_enabled: bool = True
+    """GROUNDSWELL_SCHEDULER: run the scheduler inside `serve` (false: run `groundswell scheduler`)."""
+    grant_id_prefix: str = "360G-groundswell"
+    """GROUNDSWELL_360G_PREFIX: the 360Giving identifier prefix for grants we publish."""
+    log_level: str = "INFO"
+    """GROUNDSWELL_LOG_LEVEL: DEBUG, INFO, WARNING or ERROR."""
+
+    @property
+    def is_production(self) -> bool:
+        return self.env is Environment.PRODUCTION
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.is_production or self.public_url.startswith("https://")
+
+
+ENV_NAMES: Mapping[str, str] = {
+    "env": "GROUNDSWELL_ENV",
+    "database_url": "GROUNDSWELL_DATABASE_URL",
+    "secret_key": "GROUNDSWELL_SECRET_KEY",
+    "phone_key": "GROUNDSWELL_PHONE_KEY",
+    "public_url": "GROUNDSWELL_PUBLIC_URL",
+    "twilio_account_sid": "TWILIO_ACCOUNT_SID",
+    "twilio_auth_token": "TWILIO_AUTH_TOKEN",
+    "twilio_from_number": "TWILIO_FROM_NUMBER",
+    "stripe_api_key": "STRIPE_API_KEY",
+    "stripe_webhook_secret": "STRIPE_WEBHOOK_SECRET",
+    "stripe_api_base": "STRIPE_API_BASE",
+    "session_idle_minutes": "GROUNDSWELL_SESSION_IDLE_MINUTES",
+    "session_absolute_hours": "GROUNDSWELL_SESSION_ABSOLUTE_HOURS",
+    "login_attempts_per_15_minutes": "GROUNDSWELL_LOGIN_ATTEMPTS",
+    "scheduler_enabled": "GROUNDSWELL_SCHEDULER",
+    "grant_id_prefix": "GROUNDSWELL_360G_PREFIX",
+    "log_level": "GROUNDSWELL_LOG_LEVEL",
+}
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+def _parse(name: str, raw: str, kind: type) -> object:
+    env_name = ENV_NAMES[name]
+    if kind is bool:
+        lowered = raw.strip().lower()
+        if lowered in _TRUE:
+            return True
+        if lowered in _FALSE:
+            return False
+        raise SettingsError(f"{env_name} must be true or false, not {raw!r}.")
+    if kind is int:
+        try:
+            value = int(raw)
+        except ValueError:
+            raise SettingsError(f"{env_name} must be a whole number, not {raw!r}.") from None
+        if value <= 0:
+            raise SettingsError(f"{env_name} must be greater than zero.")
+        return value
+    if kind is Environment:
+        try:
+            return Environment(raw.strip().lower())
+        except ValueError:
+            allowed = ", ".join(e.value for e in Environment)
+            raise SettingsError(f"{env_name} must be one of {allowed}, not {raw!r}.") from None
+    return raw.strip()
+
+
+def _development_keys(directory: Path) -> tuple[str, str]:
+    """Keys for development, kept in a git-ignored file so sessions and hashes survive restarts."""
+    key_file = directory / DEVELOPMENT_KEY_FILE
+    if key_file.exists():
+        lines = key_file.read_text().split()
+        if len(lines) == 2:
+            return lines[0], lines[1]
+    secret, phone = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+    key_file.write_text(f"{secret}\n{phone}\n")
+    key_file.chmod(0o600)
+    return secret, phone
+
+
+def load_settings(environ: Mapping[str, str] | None = None, *, cwd: Path | None = None) -> Settings:
+    environ = os.environ if environ is None else environ
+    types = {f.name: f.type for f in fields(Settings)}
+    kinds = {"bool": bool, "int": int, "Environment": Environment}
+    values: dict[str, object] = {}
+    for name, env_name in ENV_NAMES.items():
+        raw = environ.get(env_name)
+        if raw is None or raw == "":
+            continue
+        values[name] = _parse(name, raw, kinds.get(str(types[name]), str))
+    settings = Settings(**values)  # type: ignore[arg-type]
+    _check_database_url(settings.database_url)
+    if settings.is_production:
+        missing = [
+            ENV_NAMES[name] for name in ("secret_key", "phone_key") if not getattr(settings, name)
+        ]
+        if missing:
+            raise SettingsError(
+                "Groundswell is in production mode (GROUNDSWELL_ENV=production) and will not "
+                f"start without {' and '.join(missing)}. Set "
+                f"{'them' if len(missing) > 1 else 'it'} to long random values, e.g. the output "
+                "of `python -c 'import secrets; print(secrets.token_urlsafe(48))'`, and keep "
+                "them: changing GROUNDSWELL_PHONE_KEY disconnects every resident's voice."
+            )
+        return settings
+    if not settings.secret_key or not settings.phone_key:
+        secret, phone = _development_keys(cwd or Path.cwd())
+        settings = Settings(
+            **{
+                **values,
+                "secret_key": settings.secret_key or secret,
+                "phone_key": settings.phone_key or phone,
+            }  # type: ignore[arg-type]
+        )
+    return settings
+
+
+def _check_database_url(url: str) -> None:
+    if not (url.startswith("sqlite:///") or url.startswith(("postgresql://", "postgres://"))):
+        raise SettingsError(
+            "GROUNDSWELL_DATABASE_URL must start with sqlite:/// (a file) or postgresql:// "
+            f"(a server), not {url.split('://')[0]!r}://…"
+        )

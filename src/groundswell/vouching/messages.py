@@ -1,0 +1,243 @@
+"""Every text message Groundswell sends to residents, in English and Welsh.
+
+Replies are kept to two SMS segments at most with realistic worst-case placeholder values
+(the tests check every message in every language), so they arrive as one message and cost
+little. Two things make that tight and are worth knowing when editing:
+
+* English is written in the GSM-7 alphabet (straight apostrophes, no dashes or ellipses):
+  one character outside it, anywhere, switches the whole message to UCS-2, which fits 70
+  characters per message instead of 160. An organiser whose name has such a character (Siân)
+  switches it too; the English texts cannot all stay within two segments then.
+* Welsh needs ŵ, ŷ, â, ô... which GSM-7 lacks, so Welsh texts are always UCS-2 and have to
+  fit 134 characters including the placeholders.
+
+Command words (WITHDRAW, YES, STOP, HELP) stay in English in both languages: they are what
+the SMS grammar and the carrier understand.
+
+The Welsh wording is a first draft and needs checking by a Welsh speaker before use.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Final
+
+__all__ = [
+    "DEFAULT_LANG",
+    "LANGS",
+    "MESSAGES",
+    "is_gsm7",
+    "placeholders",
+    "render",
+    "sms_segments",
+]
+
+DEFAULT_LANG: Final = "en"
+LANGS: Final = ("en", "cy")
+
+_CATALOGUE: dict[str, dict[str, str]] = {
+    # A vouch with words was recorded.
+    "thanks": {
+        "en": (
+            "Thank you. Your words about {organiser} are in. Reply YES to hear what happens. "
+            "Reply WITHDRAW {code} to take them back."
+        ),
+        "cy": (
+            "Diolch. Cawsom eich geiriau am {organiser}. YES i glywed mwy, "
+            "WITHDRAW {code} i'w tynnu'n ôl."
+        ),
+    },
+    # The resident sent only a code: ask about what happened, not for a rating.
+    "listening_prompt": {
+        "en": (
+            "Tell us about a time {organiser} helped or changed something round here. "
+            "What happened? Reply with your words within 24 hours."
+        ),
+        "cy": (
+            "Soniwch am dro pan helpodd {organiser} neu newid rhywbeth yma. Beth ddigwyddodd? "
+            "Atebwch o fewn 24 awr."
+        ),
+    },
+    "withdrawn_one": {
+        "en": "Done. Your words about {organiser} are withdrawn and will not count.",
+        "cy": "Wedi'i wneud. Mae eich geiriau am {organiser} wedi'u tynnu'n ôl.",
+    },
+    # STOP or WITHDRAW with no code: every vouch withdrawn and no more messages.
+    "withdrawn_all": {
+        "en": (
+            "Done. All your words are withdrawn and we will not text you again. "
+            "Reply START if you change your mind."
+        ),
+        "cy": (
+            "Wedi'i wneud. Mae'ch holl eiriau wedi'u tynnu'n ôl ac ni fyddwn yn tecstio eto. "
+            "Atebwch START i ailddechrau."
+        ),
+    },
+    "resumed": {
+        "en": "Welcome back. We can text you again. Reply STOP at any time to stop.",
+        "cy": "Croeso'n ôl. Gallwn eich tecstio eto. Atebwch STOP unrhyw bryd i stopio.",
+    },
+    "help": {
+        "en": (
+            "Groundswell: text an organiser's code and a few words about their work, "
+            "e.g. AMINA-7K she got the lights fixed. Reply WITHDRAW to take your words back, "
+            "STOP to stop texts."
+        ),
+        "cy": (
+            "Groundswell: tecstiwch god trefnydd a gair am eu gwaith, e.e. AMINA-7K trwsiodd "
+            "y goleuadau. WITHDRAW i dynnu'n ôl, STOP i stopio."
+        ),
+    },
+    "unknown": {
+        "en": (
+            "Sorry, we did not understand. Text the organiser's code and a few words, "
+            "e.g. AMINA-7K she got the lights fixed"
+        ),
+        "cy": (
+            "Sori, ni wnaethom ddeall. Tecstiwch god y trefnydd a gair neu ddau, "
+            "e.e. AMINA-7K trwsiodd y goleuadau"
+        ),
+    },
+    "unknown_code": {
+        "en": (
+            "Sorry, we could not find the code {code}. Please check it and send it again "
+            "with your words."
+        ),
+        "cy": "Sori, ni allwn ddod o hyd i'r cod {code}. Gwiriwch ef a'i anfon eto.",
+    },
+    "self_vouch_refused": {
+        "en": (
+            "Thank you, but organisers cannot vouch for themselves. "
+            "Ask the people you work with to text your code."
+        ),
+        "cy": (
+            "Diolch, ond ni all trefnwyr gefnogi eu hunain. "
+            "Gofynnwch i'r bobl rydych yn gweithio gyda nhw."
+        ),
+    },
+    "rate_limited": {
+        "en": "You have sent a lot of messages. Please wait an hour and try again.",
+        "cy": "Rydych wedi anfon llawer o negeseuon. Arhoswch awr a rhowch gynnig arall.",
+    },
+    "verification_code": {
+        "en": "Your Groundswell code is {code}. It expires in 10 minutes.",
+        "cy": "Eich cod Groundswell yw {code}. Mae'n dod i ben mewn 10 munud.",
+    },
+    # A second vouch for the same organiser: one voice per phone, the latest words count.
+    "already_replaced": {
+        "en": (
+            "Thank you. Your new words about {organiser} replace your earlier ones. "
+            "Reply WITHDRAW {code} to take them back."
+        ),
+        "cy": (
+            "Diolch. Mae'ch geiriau newydd am {organiser} yn lle'r hen rai. "
+            "WITHDRAW {code} i'w tynnu'n ôl."
+        ),
+    },
+    # YES after a thank-you: the resident opted in to hear back after the round.
+    "hear_back_confirmed": {
+        "en": (
+            "Thank you. We will text you after the next funding round with what residents "
+            "said and what happened. Reply STOP to stop."
+        ),
+        "cy": (
+            "Diolch. Byddwn yn tecstio ar ôl y rownd ariannu nesaf i ddweud beth ddigwyddodd. "
+            "Atebwch STOP i stopio."
+        ),
+    },
+    # WITHDRAW <code> when there is nothing from this phone for that organiser.
+    "nothing_to_withdraw": {
+        "en": "We have no words from this phone for {code}, so there is nothing to withdraw.",
+        "cy": "Does dim geiriau gan y ffôn hwn am {code}, felly does dim i'w dynnu'n ôl.",
+    },
+    # A picture with no text: only words can be read.
+    "media_only": {
+        "en": (
+            "Thank you, but we can only read text. Send the organiser's code and a few words, "
+            "e.g. AMINA-7K she got the lights fixed"
+        ),
+        "cy": (
+            "Diolch, ond dim ond testun gallwn ei ddarllen. Anfonwch god y trefnydd a gair, "
+            "e.e. AMINA-7K trwsiodd y goleuadau"
+        ),
+    },
+}
+
+MESSAGES: Final[Mapping[str, Mapping[str, str]]] = MappingProxyType(
+    {key: MappingProxyType(texts) for key, texts in _CATALOGUE.items()}
+)
+
+_FORMATTER = string.Formatter()
+
+
+def render(message_id: str, lang: str = DEFAULT_LANG, **params: object) -> str:
+    """The text of ``message_id`` in ``lang`` with its placeholders filled in.
+
+    ``lang`` may be a tag such as "cy-GB"; a language we do not have falls back to English,
+    since a resident must always get an answer. An unknown ``message_id`` or a missing
+    placeholder is a programming error and raises ``KeyError`` naming what is missing.
+    Extra parameters are ignored, so callers can pass one set of values to any message.
+    """
+    try:
+        texts = MESSAGES[message_id]
+    except KeyError:
+        raise KeyError(f"no SMS message with id {message_id!r}") from None
+    text = texts.get(_primary_language(lang), texts[DEFAULT_LANG])
+    missing = placeholders(text) - params.keys()
+    if missing:
+        raise KeyError(f"message {message_id!r} needs {', '.join(sorted(missing))}")
+    return text.format_map(params)
+
+
+def placeholders(text: str) -> frozenset[str]:
+    """The placeholder names used in a catalogue text."""
+    return frozenset(name for _, name, _, _ in _FORMATTER.parse(text) if name)
+
+
+def _primary_language(lang: str) -> str:
+    return lang.replace("_", "-").split("-", 1)[0].strip().lower() if lang else DEFAULT_LANG
+
+
+# GSM 03.38 default alphabet (one septet each) and its extension table (escape + septet).
+_GSM7_BASIC: Final = frozenset(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+_GSM7_EXTENDED: Final = frozenset("\f^{}\\[~]|€")
+
+_GSM7_SINGLE, _GSM7_MULTI = 160, 153
+_UCS2_SINGLE, _UCS2_MULTI = 70, 67
+
+
+def is_gsm7(text: str) -> bool:
+    """True when ``text`` can be sent in the GSM-7 alphabet (with its extension table)."""
+    return all(ch in _GSM7_BASIC or ch in _GSM7_EXTENDED for ch in text)
+
+
+def sms_segments(text: str) -> int:
+    """How many SMS segments ``text`` is sent as (0 for an empty text: nothing is sent).
+
+    GSM-7 when every character allows it: 160 septets in one message, 153 per segment when
+    split, extension characters (€ [ ] { } ^ ~ | \\) taking two. Otherwise UCS-2: 70 UTF-16
+    code units, 67 per segment when split, emoji outside the BMP taking two. A two-unit
+    character is never split across segments, as phones could not reassemble it, so it
+    moves whole to the next segment.
+    """
+    if not text:
+        return 0
+    if is_gsm7(text):
+        sizes = [2 if ch in _GSM7_EXTENDED else 1 for ch in text]
+        single, multi = _GSM7_SINGLE, _GSM7_MULTI
+    else:
+        sizes = [2 if ord(ch) > 0xFFFF else 1 for ch in text]
+        single, multi = _UCS2_SINGLE, _UCS2_MULTI
+    if sum(sizes) <= single:
+        return 1
+    segments, used = 1, 0
+    for size in sizes:
+        if used + size > multi:
+            segments, used = segments + 1, 0
+        used += size
+    return segments

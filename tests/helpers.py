@@ -1,0 +1,154 @@
+"""Test helpers: a client that speaks forms with CSRF, and factories for domain rows."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import date, timedelta
+from typing import Any
+
+import httpx
+from litestar import Litestar
+
+from groundswell.accounts.roles import Role
+from groundswell.accounts.services import create_user
+from groundswell.community.tables import HostOrganisation, Locality, Organiser
+from groundswell.core.clock import today
+from groundswell.funders.tables import Funder, Pool, PoolLocality
+
+PASSWORD = "correct horse battery"
+
+
+class WebClient:
+    """Wraps the ASGI test client: `submit` posts a form with the CSRF token a browser would send."""
+
+    def __init__(self, raw: httpx.AsyncClient) -> None:
+        self.raw = raw
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.raw, name)
+
+    async def csrf_token(self) -> str:
+        token = self.raw.cookies.get("csrftoken")
+        if not token:
+            await self.raw.get("/login")
+            token = self.raw.cookies.get("csrftoken")
+        assert token, "the site set no CSRF cookie"
+        return token
+
+    async def submit(
+        self, url: str, data: dict[str, Any] | list[tuple[str, Any]] | None = None, **kwargs: Any
+    ) -> httpx.Response:
+        token = await self.csrf_token()
+        pairs = list(data.items()) if isinstance(data, dict) else list(data or [])
+        form: dict[str, Any] = {"_csrf_token": token}
+        for key, value in pairs:
+            if key in form:
+                form[key] = (
+                    [*form[key], value] if isinstance(form[key], list) else [form[key], value]
+                )
+            else:
+                form[key] = value
+        return await self.raw.post(url, data=form, **kwargs)
+
+    async def login(self, email: str, password: str = PASSWORD) -> httpx.Response:
+        response = await self.submit("/login", {"email": email, "password": password})
+        assert response.status_code in (302, 303), (response.status_code, response.text[-1500:])
+        return response
+
+
+@asynccontextmanager
+async def asgi_client(app: Litestar) -> AsyncIterator[WebClient]:
+    """A client calling the app in the test's own event loop.
+
+    The database is started by the session fixture, so the app's lifespan is not run here
+    (Litestar's AsyncTestClient would run it on another thread's loop, and asyncpg's pool
+    cannot be shared between loops)."""
+    transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 40000))
+    async with httpx.AsyncClient(
+        transport=transport, base_url="https://groundswell.test", follow_redirects=False
+    ) as raw:
+        yield WebClient(raw)
+
+
+def field_error(html: str, field: str) -> str | None:
+    match = re.search(rf'id="f-{re.escape(field)}-error">(.*?)</p>', html, re.S)
+    return re.sub(r"<[^>]+>", "", match.group(1)).replace("Error:", "").strip() if match else None
+
+
+async def make_locality(name: str = "Pallister", **extra: Any) -> int:
+    rows = await Locality.insert(Locality(name=name, **extra)).returning(Locality.id)
+    return int(rows[0]["id"])
+
+
+async def make_funder(name: str = "Northern Roots", org_id: str | None = None) -> int:
+    rows = await Funder.insert(Funder(name=name, org_id=org_id)).returning(Funder.id)
+    return int(rows[0]["id"])
+
+
+async def make_pool(
+    funder_id: int, name: str = "Listening Fund", locality_ids: tuple[int, ...] = (), **extra: Any
+) -> int:
+    values: dict[str, Any] = {"round_budget": 10_000_00, **extra}
+    rows = await Pool.insert(Pool(funder=funder_id, name=name, **values)).returning(Pool.id)
+    pool_id = int(rows[0]["id"])
+    if locality_ids:
+        await PoolLocality.insert(
+            *[PoolLocality(pool=pool_id, locality=lid) for lid in locality_ids]
+        )
+    return pool_id
+
+
+async def make_host(name: str = "Pallister Park CA", **extra: Any) -> int:
+    rows = await HostOrganisation.insert(HostOrganisation(name=name, **extra)).returning(
+        HostOrganisation.id
+    )
+    return int(rows[0]["id"])
+
+
+_code_counter = iter(range(10_000))
+
+
+async def make_organiser(
+    host_id: int,
+    locality_id: int,
+    name: str = "Amina Hussein",
+    code: str | None = None,
+    bursary_end: date | None = None,
+    **extra: Any,
+) -> str:
+    number = next(_code_counter)
+    code = code or f"{name.split()[0].upper()}-{2 + number % 8}{'ABCDEFGHJK'[number // 8 % 10]}"
+    end = bursary_end or today() - timedelta(days=10)
+    await Organiser.insert(
+        Organiser(
+            name=name,
+            code=code,
+            host=host_id,
+            locality=locality_id,
+            bursary_start=end - timedelta(days=365),
+            bursary_end=end,
+            **extra,
+        )
+    )
+    return code
+
+
+async def make_user(
+    role: Role,
+    email: str | None = None,
+    *,
+    funder_ids: tuple[int, ...] = (),
+    host_ids: tuple[int, ...] = (),
+) -> str:
+    email = email or f"{role.value}@example.org"
+    await create_user(
+        email=email,
+        name=role.value.title(),
+        password=PASSWORD,
+        role=role,
+        funder_ids=funder_ids,
+        host_ids=host_ids,
+    )
+    return email

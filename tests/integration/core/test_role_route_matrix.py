@@ -1,0 +1,174 @@
+"""Every route in the app, for every role: who gets in and who is turned away.
+
+The table below must name every route: a new route without a decision fails the test."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from litestar import Litestar
+from litestar.routes import HTTPRoute
+
+from groundswell.accounts.roles import Role
+from groundswell.accounts.services import create_api_token
+from tests.helpers import (
+    asgi_client,
+    make_funder,
+    make_host,
+    make_locality,
+    make_organiser,
+    make_pool,
+    make_user,
+)
+
+PUBLIC, LOGIN, ADMIN, FUNDER, HOST = (
+    "public",
+    "login",
+    {"admin"},
+    {"admin", "funder"},
+    {"admin", "host"},
+)
+
+ACCESS: dict[tuple[str, str], Any] = {
+    ("GET", "/"): PUBLIC,
+    ("GET", "/health"): PUBLIC,
+    ("GET", "/login"): PUBLIC,
+    ("POST", "/login"): PUBLIC,
+    ("POST", "/logout"): LOGIN,
+    ("GET", "/dashboard"): LOGIN,
+    ("GET", "/admin/users"): ADMIN,
+    ("POST", "/admin/users"): ADMIN,
+    ("GET", "/funders"): ADMIN,
+    ("POST", "/funders"): ADMIN,
+    ("GET", "/funders/{funder_id:int}"): FUNDER,
+    ("GET", "/funders/{funder_id:int}/pools/new"): FUNDER,
+    ("POST", "/funders/{funder_id:int}/pools"): FUNDER,
+    ("GET", "/pools"): PUBLIC,
+    ("GET", "/pools/{pool_id:int}"): PUBLIC,
+    ("GET", "/pools/{pool_id:int}/edit"): FUNDER,
+    ("POST", "/pools/{pool_id:int}/edit"): FUNDER,
+    ("GET", "/localities"): PUBLIC,
+    ("POST", "/localities"): ADMIN,
+    ("GET", "/localities/{locality_id:int}"): PUBLIC,
+    ("GET", "/hosts"): ADMIN,
+    ("POST", "/hosts"): ADMIN,
+    ("GET", "/hosts/{host_id:int}"): HOST,
+    ("GET", "/hosts/{host_id:int}/organisers/new"): HOST,
+    ("POST", "/hosts/{host_id:int}/organisers"): HOST,
+    ("GET", "/organisers"): PUBLIC,
+    ("GET", "/organisers/{code:str}"): PUBLIC,
+    ("GET", "/api/v1/organisers"): PUBLIC,
+    ("GET", "/api/v1/organisers/{code:str}"): PUBLIC,
+    ("POST", "/api/v1/organisers"): HOST,
+    ("GET", "/api/v1/localities"): PUBLIC,
+    ("GET", "/api/v1/pools"): PUBLIC,
+    ("GET", "/api/v1/pools/{pool_id:int}"): PUBLIC,
+    ("POST", "/api/v1/pools"): FUNDER,
+    ("PUT", "/api/v1/pools/{pool_id:int}"): FUNDER,
+}
+
+# Documentation and static files are outside the matrix: public, read-only, no state.
+IGNORED_PREFIXES = ("/schema", "/static")
+
+
+def app_routes(app: Litestar) -> list[tuple[str, str]]:
+    found = []
+    for route in app.routes:
+        if not isinstance(route, HTTPRoute) or route.path.startswith(IGNORED_PREFIXES):
+            continue
+        for method in route.methods - {"HEAD", "OPTIONS"}:
+            found.append((method, route.path))
+    return sorted(found)
+
+
+def test_every_route_has_a_decision(app: Litestar) -> None:
+    assert sorted(app_routes(app)) == sorted(ACCESS)
+
+
+@dataclass
+class World:
+    params: dict[str, str]
+    tokens: dict[str, str]
+
+
+@pytest.fixture
+async def world() -> World:
+    locality = await make_locality()
+    funder = await make_funder()
+    pool = await make_pool(funder, locality_ids=(locality,))
+    host = await make_host()
+    code = await make_organiser(host, locality)
+    emails = {
+        "admin": await make_user(Role.ADMIN),
+        "funder": await make_user(Role.FUNDER, funder_ids=(funder,)),
+        "host": await make_user(Role.HOST, host_ids=(host,)),
+    }
+    tokens = {role: await create_api_token(email) for role, email in emails.items()}
+    params = {
+        "funder_id": str(funder),
+        "pool_id": str(pool),
+        "locality_id": str(locality),
+        "host_id": str(host),
+        "code": code,
+    }
+    return World(params=params, tokens=tokens)
+
+
+def fill(path: str, params: dict[str, str]) -> str:
+    for name, value in params.items():
+        path = path.replace(f"{{{name}:int}}", value).replace(f"{{{name}:str}}", value)
+    return path
+
+
+@pytest.mark.parametrize("role", ["anonymous", "admin", "funder", "host"])
+async def test_role_route_matrix(app: Litestar, world: World, role: str) -> None:
+    failures = []
+    async with asgi_client(app) as client:
+        if role != "anonymous":
+            await client.login(f"{role}@example.org")
+        for (method, template), access in sorted(ACCESS.items()):
+            if (method, template) in {("POST", "/logout"), ("POST", "/login")}:
+                continue  # these change who we are; test_login covers them
+            path = fill(template, world.params)
+            headers = {}
+            if template.startswith("/api/") and role != "anonymous":
+                headers["authorization"] = f"Bearer {world.tokens[role]}"
+            if method == "GET":
+                response = await client.get(path, headers=headers)
+            elif template.startswith("/api/"):
+                response = await client.request(method, path, json={}, headers=headers)
+            else:
+                response = await client.submit(path, {}, headers=headers)
+            check(failures, role, method, template, path, access, response)
+    assert not failures, "\n".join(failures)
+
+
+def check(
+    failures: list[str],
+    role: str,
+    method: str,
+    template: str,
+    path: str,
+    access: Any,
+    response: Any,
+) -> None:
+    allowed = (
+        access == PUBLIC
+        or (access == LOGIN and role != "anonymous")
+        or (isinstance(access, set) and role in access)
+    )
+    status = response.status_code
+    if allowed:
+        ok = status < 400 or status == 422
+    elif role == "anonymous":
+        ok = (
+            status == 401
+            if template.startswith("/api/")
+            else (status in (302, 303) and response.headers["location"].startswith("/login"))
+        )
+    else:
+        ok = status == 403
+    if not ok:
+        failures.append(f"{role} {method} {path}: {status} (allowed={allowed})")

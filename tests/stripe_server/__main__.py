@@ -1,0 +1,5 @@
+"""``python -m tests.stripe_server --port P [--store PATH] [--verbose]``."""
+
+from .server import main
+
+main()

@@ -1,0 +1,58 @@
+from pathlib import Path
+
+import pytest
+
+from groundswell.settings import Environment, SettingsError, load_settings
+
+
+def test_development_needs_no_settings_and_keeps_its_keys(tmp_path: Path) -> None:
+    first = load_settings({}, cwd=tmp_path)
+    second = load_settings({}, cwd=tmp_path)
+    assert first.env is Environment.DEVELOPMENT
+    assert first.database_url == "sqlite:///groundswell.sqlite3"
+    assert first.secret_key and first.phone_key
+    assert (first.secret_key, first.phone_key) == (second.secret_key, second.phone_key)
+
+
+@pytest.mark.parametrize(
+    ("environ", "missing"),
+    [
+        ({}, "GROUNDSWELL_SECRET_KEY and GROUNDSWELL_PHONE_KEY"),
+        ({"GROUNDSWELL_SECRET_KEY": "s" * 40}, "GROUNDSWELL_PHONE_KEY"),
+        ({"GROUNDSWELL_PHONE_KEY": "p" * 40}, "GROUNDSWELL_SECRET_KEY"),
+    ],
+)
+def test_production_refuses_to_start_without_secrets(
+    tmp_path: Path, environ: dict[str, str], missing: str
+) -> None:
+    with pytest.raises(SettingsError) as raised:
+        load_settings({"GROUNDSWELL_ENV": "production", **environ}, cwd=tmp_path)
+    assert f"without {missing}" in str(raised.value)
+    assert not (tmp_path / ".groundswell-dev-keys").exists()
+
+
+def test_production_with_secrets_starts(tmp_path: Path) -> None:
+    settings = load_settings(
+        {
+            "GROUNDSWELL_ENV": "production",
+            "GROUNDSWELL_SECRET_KEY": "s" * 40,
+            "GROUNDSWELL_PHONE_KEY": "p" * 40,
+            "GROUNDSWELL_DATABASE_URL": "postgresql://app@db:5432/groundswell",
+        },
+        cwd=tmp_path,
+    )
+    assert settings.is_production and settings.secure_cookies and not settings.is_sqlite
+
+
+@pytest.mark.parametrize(
+    ("environ", "message"),
+    [
+        ({"GROUNDSWELL_ENV": "staging"}, "GROUNDSWELL_ENV must be one of"),
+        ({"GROUNDSWELL_SESSION_IDLE_MINUTES": "soon"}, "must be a whole number"),
+        ({"GROUNDSWELL_SCHEDULER": "maybe"}, "must be true or false"),
+        ({"GROUNDSWELL_DATABASE_URL": "mysql://x/y"}, "must start with sqlite:///"),
+    ],
+)
+def test_bad_values_are_named(tmp_path: Path, environ: dict[str, str], message: str) -> None:
+    with pytest.raises(SettingsError, match=message):
+        load_settings(environ, cwd=tmp_path)
