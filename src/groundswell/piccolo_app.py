@@ -8,6 +8,8 @@ from groundswell.accounts.tables import ApiToken, Membership, User, UserSession
 from groundswell.community.tables import HostOrganisation, Locality, Organiser
 from groundswell.core.tables import AuditEntry, RateLimitCounter, SchedulerStatus
 from groundswell.funders.tables import Funder, Pool, PoolLocality
+from groundswell.outbox.tables import TABLES as OUTBOX_TABLES
+from groundswell.vouching.tables import TABLES as VOUCHING_TABLES
 
 MIGRATIONS_FOLDER = Path(__file__).resolve().parents[2] / "migrations"
 
@@ -25,6 +27,8 @@ TABLES = [
     AuditEntry,
     RateLimitCounter,
     SchedulerStatus,
+    *VOUCHING_TABLES,
+    *OUTBOX_TABLES,
 ]
 
 APP_CONFIG = AppConfig(

@@ -51,6 +51,12 @@ class Settings:
     """STRIPE_WEBHOOK_SECRET: checks Stripe-Signature on /webhooks/stripe."""
     stripe_api_base: str = ""
     """STRIPE_API_BASE: points the Stripe SDK at a Stripe-compatible server (tests)."""
+    smtp_host: str = ""
+    """GROUNDSWELL_SMTP_HOST: send e-mail through this SMTP server; empty keeps it in the outbox page."""
+    smtp_port: int = 25
+    """GROUNDSWELL_SMTP_PORT: the SMTP server's port."""
+    email_from: str = "Groundswell <noreply@groundswell.invalid>"
+    """GROUNDSWELL_EMAIL_FROM: the From address of e-mail we send."""
     session_idle_minutes: int = 120
     """GROUNDSWELL_SESSION_IDLE_MINUTES: a session unused this long ends."""
     session_absolute_hours: int = 12
@@ -89,6 +95,9 @@ ENV_NAMES: Mapping[str, str] = {
     "stripe_api_key": "STRIPE_API_KEY",
     "stripe_webhook_secret": "STRIPE_WEBHOOK_SECRET",
     "stripe_api_base": "STRIPE_API_BASE",
+    "smtp_host": "GROUNDSWELL_SMTP_HOST",
+    "smtp_port": "GROUNDSWELL_SMTP_PORT",
+    "email_from": "GROUNDSWELL_EMAIL_FROM",
     "session_idle_minutes": "GROUNDSWELL_SESSION_IDLE_MINUTES",
     "session_absolute_hours": "GROUNDSWELL_SESSION_ABSOLUTE_HOURS",
     "login_attempts_per_15_minutes": "GROUNDSWELL_LOGIN_ATTEMPTS",

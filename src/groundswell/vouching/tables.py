@@ -1,0 +1,118 @@
+"""Residents' voices: who (as a keyed hash, never a number), what they said, and its state."""
+
+from piccolo.columns import (
+    JSONB,
+    Boolean,
+    ForeignKey,
+    Integer,
+    OnDelete,
+    Serial,
+    Text,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+from groundswell.community.tables import Organiser
+from groundswell.vouching.states import (
+    Channel,
+    EndorsementState,
+    ModerationStatus,
+    Theme,
+    Verification,
+)
+
+
+class Resident(Table, tablename="resident"):
+    """One voice per phone: HMAC-SHA256(GROUNDSWELL_PHONE_KEY, E.164 number)."""
+
+    id: Serial
+    voice_hash = Varchar(length=64, unique=True)
+    lang = Varchar(length=5, default="en")
+    messages_stopped = Boolean(default=False)  # STOP: no more texts of any kind
+    hear_back = Boolean(default=False)  # opted in to hear what happened after a round
+    # Kept, encrypted, only while the resident has opted in to hear back.
+    phone_encrypted = Text(null=True, default=None, secret=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Endorsement(Table, tablename="endorsement"):
+    """A resident's vouch for one organiser; vouching again replaces the words (one voice)."""
+
+    id: Serial
+    resident = ForeignKey(Resident, null=False, on_delete=OnDelete.cascade)
+    organiser = ForeignKey(Organiser, null=False, on_delete=OnDelete.restrict)
+    testimony = Text()
+    theme = Varchar(length=16, choices=Theme, default=Theme.VALUE)
+    display_name = Varchar(length=40, default="")  # first name, only with consent
+    neighbourhood = Varchar(length=60, default="")
+    consent_to_publish = Boolean(default=False)
+    channel = Varchar(length=8, choices=Channel)
+    verification = Varchar(length=16, choices=Verification, default=Verification.UNVERIFIED)
+    state = Varchar(
+        length=16, choices=EndorsementState, default=EndorsementState.ACTIVE, index=True
+    )
+    moderation = Varchar(length=16, choices=ModerationStatus, default=ModerationStatus.CLEAR)
+    flags = JSONB(default=[])  # why it was flagged: burst, repeated_text, link, reported, shared_ip
+    score = Integer(null=True, default=None)  # optional 0-10 "tell a neighbour" answer
+    source_hash = Varchar(
+        length=64, default=""
+    )  # keyed hash of IP or web session, for abuse signals
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow(), index=True)  # when the words were last given
+    withdrawn_at = Timestamptz(null=True, default=None)
+
+
+class InboundMessage(Table, tablename="inbound_message"):
+    """Every Twilio MessageSid once: a retried delivery gets the stored reply, nothing else."""
+
+    id: Serial
+    message_sid = Varchar(length=64, unique=True)
+    voice_hash = Varchar(length=64, index=True)
+    reply = Text(default="")
+    received_at = Timestamptz(default=TimestamptzNow())
+
+
+class PendingPrompt(Table, tablename="pending_prompt"):
+    """A resident texted a code alone; their next message within 24 hours is the testimony."""
+
+    id: Serial
+    resident = ForeignKey(Resident, null=False, on_delete=OnDelete.cascade, unique=True)
+    organiser = ForeignKey(Organiser, null=False, on_delete=OnDelete.cascade)
+    expires_at = Timestamptz()
+
+
+class WebVerification(Table, tablename="web_verification"):
+    """A web vouch waiting for the 6-digit code sent to the resident's mobile."""
+
+    id: Serial
+    token_hash = Varchar(length=64, unique=True)  # the browser holds the token in the URL
+    organiser = ForeignKey(Organiser, null=False, on_delete=OnDelete.cascade)
+    voice_hash = Varchar(length=64, index=True)
+    code_hash = Varchar(length=64)
+    testimony = Text()
+    theme = Varchar(length=16, choices=Theme, default=Theme.VALUE)
+    display_name = Varchar(length=40, default="")
+    neighbourhood = Varchar(length=60, default="")
+    consent_to_publish = Boolean(default=False)
+    hear_back = Boolean(default=False)
+    source_hash = Varchar(length=64, default="")
+    attempts = Integer(default=0)
+    expires_at = Timestamptz()
+    confirmed_at = Timestamptz(null=True, default=None)
+    endorsement = ForeignKey(Endorsement, null=True, on_delete=OnDelete.set_null)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class ModerationReport(Table, tablename="moderation_report"):
+    """A "report this" from anyone reading testimony; reviewed in the admin queue."""
+
+    id: Serial
+    endorsement = ForeignKey(Endorsement, null=False, on_delete=OnDelete.cascade)
+    reason = Text(default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+    resolved_at = Timestamptz(null=True, default=None)
+
+
+TABLES = [Resident, Endorsement, InboundMessage, PendingPrompt, WebVerification, ModerationReport]
