@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -72,9 +73,13 @@ async def asgi_client(app: Litestar) -> AsyncIterator[WebClient]:
         yield WebClient(raw)
 
 
-def field_error(html: str, field: str) -> str | None:
-    match = re.search(rf'id="f-{re.escape(field)}-error">(.*?)</p>', html, re.S)
-    return re.sub(r"<[^>]+>", "", match.group(1)).replace("Error:", "").strip() if match else None
+def field_error(page: str, field: str) -> str | None:
+    match = re.search(rf'id="f-{re.escape(field)}-error">(.*?)</p>', page, re.S)
+    return (
+        html.unescape(re.sub(r"<[^>]+>", "", match.group(1)).replace("Error:", "").strip())
+        if match
+        else None
+    )
 
 
 async def make_locality(name: str = "Pallister", **extra: Any) -> int:

@@ -34,6 +34,13 @@ from groundswell.funders.api import PoolApi
 from groundswell.funders.controllers import FunderController, PoolController
 from groundswell.scheduler import SchedulerRunner
 from groundswell.settings import Settings, load_settings
+from groundswell.vouching.controllers import (
+    ModerationController,
+    OutboxController,
+    ReportController,
+    VouchController,
+)
+from groundswell.vouching.webhooks import twilio_sms
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ROOT / "templates"
@@ -57,6 +64,11 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     OrganiserApi,
     LocalityApi,
     PoolApi,
+    VouchController,
+    ReportController,
+    ModerationController,
+    OutboxController,
+    twilio_sms,
 ]
 
 

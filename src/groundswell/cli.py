@@ -152,6 +152,39 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sms_simulate(args: argparse.Namespace) -> int:
+    """Run the real inbound-SMS handler, as if Twilio had delivered the message."""
+    settings = _settings()
+    import uuid
+
+    from groundswell.vouching.services import handle_sms
+
+    sid = args.sid or f"SIMULATED{uuid.uuid4().hex}"
+    reply = asyncio.run(
+        _with_database(
+            lambda: handle_sms(settings, message_sid=sid, from_number=args.sender, body=args.body)
+        )
+    )
+    print(reply.text)
+    return 0
+
+
+def _resident_command(action: str, args: argparse.Namespace) -> int:
+    settings = _settings()
+    import json
+
+    from groundswell.core.phones import InvalidPhoneNumber
+    from groundswell.vouching import residents
+
+    work = residents.export if action == "export" else residents.erase
+    try:
+        result = asyncio.run(_with_database(lambda: work(settings, args.phone)))
+    except InvalidPhoneNumber as exc:
+        raise CommandError(str(exc)) from None
+    print(json.dumps(result, indent=2, default=str))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="groundswell", description="Listening grants without strings."
@@ -187,6 +220,34 @@ def build_parser() -> argparse.ArgumentParser:
     createuser.add_argument("--name")
     createuser.add_argument("--password", help="prefer GROUNDSWELL_NEW_PASSWORD or the prompt")
     createuser.set_defaults(func=cmd_createuser)
+
+    sms = commands.add_parser("sms", help="SMS tools")
+    sms_commands = sms.add_subparsers(dest="sms_command", required=True, metavar="ACTION")
+    simulate = sms_commands.add_parser(
+        "simulate", help="handle a message as if Twilio delivered it; prints the reply"
+    )
+    simulate.add_argument(
+        "--from", dest="sender", required=True, help="the resident's number, e.g. +447911123456"
+    )
+    simulate.add_argument(
+        "--sid", help="MessageSid (default: a new one); repeat one to see replay handling"
+    )
+    simulate.add_argument("body", help='the message, e.g. "AMINA-7K she listens"')
+    simulate.set_defaults(func=cmd_sms_simulate)
+
+    resident = commands.add_parser(
+        "resident", help="residents' rights: export or erase what is held for a number"
+    )
+    resident_commands = resident.add_subparsers(
+        dest="resident_command", required=True, metavar="ACTION"
+    )
+    for action, text in (
+        ("export", "print everything held for this number"),
+        ("erase", "erase everything held for this number"),
+    ):
+        sub = resident_commands.add_parser(action, help=text)
+        sub.add_argument("--phone", required=True)
+        sub.set_defaults(func=lambda args, action=action: _resident_command(action, args))
 
     token = commands.add_parser("token", help="API tokens")
     token_commands = token.add_subparsers(dest="token_command", required=True, metavar="ACTION")

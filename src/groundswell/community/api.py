@@ -4,12 +4,22 @@ from typing import Any
 
 import msgspec
 from litestar import Controller, Request, get, post
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody
 
 from groundswell.accounts.roles import Role
 from groundswell.community import services
-from groundswell.community.schemas import LocalityOut, OrganiserIn, OrganiserOut
+from groundswell.community.schemas import (
+    LocalityOut,
+    OrganiserDetail,
+    OrganiserIn,
+    OrganiserOut,
+    TestimonyOut,
+    TestimonyPage,
+)
+from groundswell.core.cursor import decode_cursor, encode_cursor
+from groundswell.core.errors import ValidationFailed
 from groundswell.core.web import requires_role, signed_in
+from groundswell.vouching import queries
 
 
 def organiser_out(row: dict[str, Any]) -> OrganiserOut:
@@ -31,8 +41,35 @@ class OrganiserApi(Controller):
         return [organiser_out(row) for row in await services.list_organisers()]
 
     @get("/{code:str}")
-    async def get_organiser(self, code: FromPath[str]) -> OrganiserOut:
-        return organiser_out(await services.get_organiser(code))
+    async def get_organiser(self, code: FromPath[str]) -> OrganiserDetail:
+        row = await services.get_organiser(code)
+        return OrganiserDetail(
+            code=row["code"],
+            name=row["name"],
+            host=row["host_name"],
+            locality=row["locality_name"],
+            status=row["status"],
+            endorsers=await queries.endorser_count(row["id"]),
+        )
+
+    @get("/{code:str}/endorsements")
+    async def list_endorsements(
+        self, code: FromPath[str], cursor: FromQuery[str | None] = None, limit: FromQuery[int] = 20
+    ) -> TestimonyPage:
+        """Published testimony (verified, consented, visible, redacted), newest first.
+
+        Pass `next_cursor` back as `cursor` for the next page."""
+        row = await services.get_organiser(code)
+        if not 1 <= limit <= 100:
+            raise ValidationFailed(
+                "limit must be between 1 and 100.", field_errors={"limit": "1 to 100"}
+            )
+        items, next_key = await queries.published_for_organiser(
+            row["id"], before=decode_cursor(cursor), limit=limit
+        )
+        return TestimonyPage(
+            items=[TestimonyOut(**item) for item in items], next_cursor=encode_cursor(next_key)
+        )
 
     @post("/", guards=[requires_role(Role.ADMIN, Role.HOST)])
     async def create_organiser(

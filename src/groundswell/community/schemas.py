@@ -14,6 +14,29 @@ class OrganiserOut(Struct):
     status: str
 
 
+class OrganiserDetail(Struct):
+    code: str
+    name: str
+    host: str
+    locality: str
+    status: str
+    endorsers: int  # distinct verified, active voices not waiting for moderation
+
+
+class TestimonyOut(Struct):
+    id: int
+    testimony: str
+    theme: str
+    display_name: str
+    neighbourhood: str
+    at: dt.datetime
+
+
+class TestimonyPage(Struct):
+    items: list[TestimonyOut]
+    next_cursor: str | None
+
+
 class OrganiserIn(Struct, forbid_unknown_fields=True):
     name: Annotated[str, Meta(min_length=1, max_length=120)]
     host_id: Annotated[int, Meta(ge=1)]

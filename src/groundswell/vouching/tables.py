@@ -44,6 +44,8 @@ class Endorsement(Table, tablename="endorsement"):
     resident = ForeignKey(Resident, null=False, on_delete=OnDelete.cascade)
     organiser = ForeignKey(Organiser, null=False, on_delete=OnDelete.restrict)
     testimony = Text()
+    # Digest of the normalised words: the same text from many numbers is a signal.
+    text_digest = Varchar(length=64, default="", index=True)
     theme = Varchar(length=16, choices=Theme, default=Theme.VALUE)
     display_name = Varchar(length=40, default="")  # first name, only with consent
     neighbourhood = Varchar(length=60, default="")
@@ -97,6 +99,8 @@ class WebVerification(Table, tablename="web_verification"):
     neighbourhood = Varchar(length=60, default="")
     consent_to_publish = Boolean(default=False)
     hear_back = Boolean(default=False)
+    # Only when the resident asked to hear back: moved to the resident on confirmation.
+    phone_encrypted = Text(null=True, default=None, secret=True)
     source_hash = Varchar(length=64, default="")
     attempts = Integer(default=0)
     expires_at = Timestamptz()

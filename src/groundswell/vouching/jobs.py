@@ -1,0 +1,52 @@
+"""Forget what is no longer needed: expired prompts and codes, old delivery receipts."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from apscheduler.triggers.interval import IntervalTrigger
+
+from groundswell.core.clock import now
+from groundswell.settings import Settings
+from groundswell.vouching.tables import InboundMessage, PendingPrompt, WebVerification
+
+if TYPE_CHECKING:
+    from groundswell.scheduler import JobRegistry
+
+# Twilio retries within minutes; a month of MessageSids is plenty to answer any replay.
+INBOUND_KEPT_FOR = timedelta(days=30)
+VERIFICATIONS_KEPT_FOR = timedelta(days=1)
+
+
+async def forget_expired(settings: Settings) -> str:
+    moment = now()
+    prompts = (
+        await PendingPrompt.delete()
+        .where(PendingPrompt.expires_at <= moment)
+        .returning(PendingPrompt.id)
+    )
+    # An unconfirmed code's encrypted number goes as soon as the code expires.
+    await WebVerification.update({WebVerification.phone_encrypted: None}).where(
+        (WebVerification.expires_at <= moment) & WebVerification.phone_encrypted.is_not_null()
+    )
+    codes = (
+        await WebVerification.delete()
+        .where(WebVerification.created_at <= moment - VERIFICATIONS_KEPT_FOR)
+        .returning(WebVerification.id)
+    )
+    inbound = (
+        await InboundMessage.delete()
+        .where(InboundMessage.received_at <= moment - INBOUND_KEPT_FOR)
+        .returning(InboundMessage.id)
+    )
+    return f"forgot {len(prompts)} prompts, {len(codes)} codes, {len(inbound)} message ids"
+
+
+def register(registry: JobRegistry) -> None:
+    registry.add(
+        "vouching_forget",
+        forget_expired,
+        IntervalTrigger(minutes=5),
+        "Forget expired prompts and codes",
+    )

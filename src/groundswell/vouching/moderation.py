@@ -1,0 +1,183 @@
+"""Signals that a voice may not be what it seems, and the moderators' queue.
+
+Flagged voices wait for a person: they are not shown and do not count for funding until a
+moderator restores them. Hidden voices never show and never count. Every decision is audited.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from hashlib import sha256
+from typing import Any
+
+from groundswell.accounts.principal import Principal
+from groundswell.core.clock import now
+from groundswell.core.errors import Forbidden, NotFound
+from groundswell.core.tables import AuditEntry
+from groundswell.db import write_transaction
+from groundswell.settings import Settings
+from groundswell.vouching.redact import has_link
+from groundswell.vouching.states import EndorsementState, ModerationStatus
+from groundswell.vouching.tables import Endorsement, ModerationReport
+
+BURST_WINDOW = timedelta(hours=1)
+BURST_NEW_VOICES = 15  # new voices for one organiser in an hour before the rest wait for a person
+REPEATED_TEXT_VOICES = 3  # the same words from this many residents
+SHARED_SOURCE_VOICES = 5  # voices from one IP or web session for one organiser
+
+
+def text_digest(text: str) -> str:
+    """The same words, whatever the case, spacing and punctuation, give the same digest."""
+    return sha256(re.sub(r"[^\w]+", " ", text.lower()).strip().encode()).hexdigest()
+
+
+async def automatic_flags(
+    settings: Settings, *, organiser_id: int, testimony: str, source: str, resident_id: int
+) -> list[str]:
+    flags: list[str] = []
+    if has_link(testimony):
+        flags.append("link")
+    recent = await Endorsement.count().where(
+        (Endorsement.organiser == organiser_id)
+        & (Endorsement.created_at > now() - BURST_WINDOW)
+        & (Endorsement.resident != resident_id)
+    )
+    if recent >= BURST_NEW_VOICES:
+        flags.append("burst")
+    if len(testimony.split()) >= 3:
+        same = await Endorsement.count().where(
+            (Endorsement.text_digest == text_digest(testimony))
+            & (Endorsement.resident != resident_id)
+        )
+        if same + 1 >= REPEATED_TEXT_VOICES:
+            flags.append("repeated_text")
+    if source:
+        shared = await Endorsement.count().where(
+            (Endorsement.organiser == organiser_id)
+            & (Endorsement.source_hash == source)
+            & (Endorsement.resident != resident_id)
+        )
+        if shared + 1 >= SHARED_SOURCE_VOICES:
+            flags.append("shared_source")
+    return flags
+
+
+async def flag_siblings(*, testimony: str, flags: list[str]) -> None:
+    """When the same words arrive from many numbers, the earlier copies wait for review too."""
+    if "repeated_text" not in flags:
+        return
+    rows = (
+        await Endorsement.select(Endorsement.id, Endorsement.flags)
+        .where(
+            (Endorsement.text_digest == text_digest(testimony))
+            & (Endorsement.moderation == ModerationStatus.CLEAR.value)
+        )
+        .output(load_json=True)
+    )
+    for row in rows:
+        await Endorsement.update(
+            {
+                Endorsement.moderation: ModerationStatus.FLAGGED.value,
+                Endorsement.flags: [*row["flags"], "repeated_text"],
+            }
+        ).where(Endorsement.id == row["id"])
+
+
+async def report(endorsement_id: int, reason: str) -> None:
+    async with write_transaction():
+        if not await Endorsement.exists().where(Endorsement.id == endorsement_id):
+            raise NotFound("That testimony does not exist.")
+        await ModerationReport.insert(
+            ModerationReport(endorsement=endorsement_id, reason=reason[:500])
+        )
+        await Endorsement.update({Endorsement.moderation: ModerationStatus.FLAGGED.value}).where(
+            (Endorsement.id == endorsement_id)
+            & (Endorsement.moderation != ModerationStatus.FLAGGED.value)
+        )
+
+
+async def queue() -> list[dict[str, Any]]:
+    rows = (
+        await Endorsement.select(
+            Endorsement.id,
+            Endorsement.testimony,
+            Endorsement.flags,
+            Endorsement.state,
+            Endorsement.moderation,
+            Endorsement.updated_at,
+            Endorsement.organiser.name.as_alias("organiser_name"),
+            Endorsement.organiser.code.as_alias("organiser_code"),
+        )
+        .where(
+            (Endorsement.moderation == ModerationStatus.FLAGGED.value)
+            | (Endorsement.state == EndorsementState.HIDDEN.value)
+        )
+        .order_by(Endorsement.updated_at, ascending=False)
+        .limit(200)
+        .output(load_json=True)
+    )
+    reports = await ModerationReport.select(
+        ModerationReport.endorsement, ModerationReport.reason
+    ).where(ModerationReport.resolved_at.is_null())
+    by_endorsement: dict[int, list[str]] = {}
+    for item in reports:
+        by_endorsement.setdefault(item["endorsement"], []).append(item["reason"])
+    for row in rows:
+        row["reports"] = by_endorsement.get(row["id"], [])
+    return rows
+
+
+async def decide(principal: Principal, endorsement_id: int, action: str, note: str = "") -> None:
+    """hide: never shown or counted; restore: visible and counted again, marked reviewed."""
+    if not principal.is_admin:
+        raise Forbidden("Only administrators moderate testimony.")
+    if action not in {"hide", "restore"}:
+        raise NotFound("Unknown moderation action.")
+    async with write_transaction():
+        query = Endorsement.select(Endorsement.id, Endorsement.state, Endorsement.moderation).where(
+            Endorsement.id == endorsement_id
+        )
+        row = await query.first()
+        if row is None:
+            raise NotFound("That testimony does not exist.")
+        values: dict[Any, Any]
+        if action == "hide":
+            if row["state"] == EndorsementState.HIDDEN.value:
+                return
+            values = {
+                Endorsement.state: EndorsementState.HIDDEN.value,
+                Endorsement.moderation: ModerationStatus.REVIEWED.value,
+            }
+        else:
+            if (
+                row["state"] != EndorsementState.HIDDEN.value
+                and row["moderation"] != ModerationStatus.FLAGGED.value
+            ):
+                return
+            state = (
+                EndorsementState.ACTIVE.value
+                if row["state"] == EndorsementState.HIDDEN.value
+                else row["state"]
+            )
+            values = {
+                Endorsement.state: state,
+                Endorsement.moderation: ModerationStatus.REVIEWED.value,
+            }
+        await Endorsement.update(values).where(Endorsement.id == endorsement_id)
+        await ModerationReport.update({ModerationReport.resolved_at: now()}).where(
+            (ModerationReport.endorsement == endorsement_id)
+            & ModerationReport.resolved_at.is_null()
+        )
+        await AuditEntry.insert(
+            AuditEntry(
+                actor=principal.user_id,
+                action=f"testimony.{action}",
+                subject_type="endorsement",
+                subject_id=str(endorsement_id),
+                detail={
+                    "note": note[:500],
+                    "before": {"state": row["state"], "moderation": row["moderation"]},
+                },
+            )
+        )

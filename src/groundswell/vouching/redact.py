@@ -1,0 +1,22 @@
+"""Testimony shown to anyone has phone numbers and e-mail addresses taken out."""
+
+from __future__ import annotations
+
+import re
+
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# Nine or more digits, allowing the spaces, dots, dashes and brackets people type in numbers.
+_PHONE = re.compile(r"(?<!\w)\+?\(?\d(?:[\s().-]*\d){8,}(?!\w)")
+_LINK = re.compile(
+    r"(?i)\b(?:https?://|www\.)\S+|\b[\w-]+\.(?:com|org|net|uk|co|io|ly|me|info|biz)(?:/\S*)?\b"
+)
+
+
+def redact(text: str) -> str:
+    text = _EMAIL.sub("[e-mail removed]", text)
+    return _PHONE.sub("[number removed]", text)
+
+
+def has_link(text: str) -> bool:
+    # An e-mail address is redacted when shown, not a link to flag.
+    return bool(_LINK.search(_EMAIL.sub(" ", text)))

@@ -1,0 +1,97 @@
+"""Residents' rights: see everything held for a number, and erase it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from groundswell.core.phones import normalise_phone
+from groundswell.db import write_transaction
+from groundswell.outbox.states import OutboxStatus
+from groundswell.outbox.tables import OutboxMessage
+from groundswell.settings import Settings
+from groundswell.vouching.services import voice_of
+from groundswell.vouching.tables import (
+    Endorsement,
+    InboundMessage,
+    PendingPrompt,
+    Resident,
+    WebVerification,
+)
+
+
+async def export(settings: Settings, raw_phone: str) -> dict[str, Any]:
+    voice = voice_of(settings, normalise_phone(raw_phone))
+    resident = (
+        await Resident.select(
+            Resident.id,
+            Resident.lang,
+            Resident.messages_stopped,
+            Resident.hear_back,
+            Resident.created_at,
+        )
+        .where(Resident.voice_hash == voice)
+        .first()
+    )
+    endorsements: list[dict[str, Any]] = []
+    if resident is not None:
+        endorsements = await Endorsement.select(
+            Endorsement.organiser.code.as_alias("organiser"),
+            Endorsement.testimony,
+            Endorsement.theme,
+            Endorsement.display_name,
+            Endorsement.neighbourhood,
+            Endorsement.consent_to_publish,
+            Endorsement.channel,
+            Endorsement.verification,
+            Endorsement.state,
+            Endorsement.moderation,
+            Endorsement.created_at,
+            Endorsement.updated_at,
+            Endorsement.withdrawn_at,
+        ).where(Endorsement.resident == resident["id"])
+    return {
+        "resident": resident
+        and {k: v for k, v in resident.items() if k != "id"}
+        | {"number_kept_to_hear_back": resident["hear_back"]},
+        "endorsements": endorsements,
+        "messages_received": await InboundMessage.count().where(InboundMessage.voice_hash == voice),
+        "pending_web_vouches": await WebVerification.count().where(
+            WebVerification.voice_hash == voice
+        ),
+        "queued_messages": await OutboxMessage.count().where(
+            (OutboxMessage.recipient_hash == voice)
+            & (OutboxMessage.status == OutboxStatus.PENDING.value)
+        ),
+    }
+
+
+async def erase(settings: Settings, raw_phone: str) -> dict[str, int]:
+    """Remove the resident and everything keyed by their number; their voice stops counting
+    in every future round (past rounds keep only their anonymous totals)."""
+    voice = voice_of(settings, normalise_phone(raw_phone))
+    async with write_transaction():
+        resident = await Resident.select(Resident.id).where(Resident.voice_hash == voice).first()
+        counts = {"endorsements": 0}
+        if resident is not None:
+            counts["endorsements"] = await Endorsement.count().where(
+                Endorsement.resident == resident["id"]
+            )
+            await PendingPrompt.delete().where(PendingPrompt.resident == resident["id"])
+            await Endorsement.delete().where(Endorsement.resident == resident["id"])
+            await Resident.delete().where(Resident.id == resident["id"])
+        counts["message_ids"] = len(
+            await InboundMessage.delete()
+            .where(InboundMessage.voice_hash == voice)
+            .returning(InboundMessage.id)
+        )
+        counts["web_vouches"] = len(
+            await WebVerification.delete()
+            .where(WebVerification.voice_hash == voice)
+            .returning(WebVerification.id)
+        )
+        counts["queued_messages"] = len(
+            await OutboxMessage.delete()
+            .where(OutboxMessage.recipient_hash == voice)
+            .returning(OutboxMessage.id)
+        )
+    return counts

@@ -1,0 +1,262 @@
+"""Every row of the SMS grammar, through the real handler, on the real database."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from datetime import timedelta
+
+import pytest
+
+from groundswell.community.tables import Organiser
+from groundswell.core.clock import frozen_at, now
+from groundswell.core.phones import phone_hash
+from groundswell.settings import Settings
+from groundswell.vouching.services import SMS_PER_PHONE_PER_HOUR, handle_sms
+from groundswell.vouching.tables import Endorsement, InboundMessage, PendingPrompt, Resident
+
+RESIDENT = "+447911123456"
+NEIGHBOUR = "+447912345678"
+_sids = itertools.count()
+
+
+async def sms(
+    settings: Settings,
+    body: str | None,
+    sender: str = RESIDENT,
+    sid: str | None = None,
+    num_media: int = 0,
+) -> str:
+    reply = await handle_sms(
+        settings,
+        message_sid=sid or f"SM{next(_sids):032d}",
+        from_number=sender,
+        body=body,
+        num_media=num_media,
+    )
+    return reply.text
+
+
+async def endorsements() -> list[dict]:
+    return await Endorsement.select().order_by(Endorsement.id)
+
+
+async def test_code_and_words_vouch_and_reply_says_how_to_withdraw(
+    settings: Settings, amina: str
+) -> None:
+    reply = await sms(settings, "amina-7k She got the council to fix the underpass lights")
+    assert "Amina Hussein" in reply and "WITHDRAW AMINA-7K" in reply
+    [row] = await endorsements()
+    assert row["testimony"] == "She got the council to fix the underpass lights"
+    assert (
+        row["channel"] == "sms"
+        and row["verification"] == "sms_inbound"
+        and row["state"] == "active"
+    )
+    resident = await Resident.select().first()
+    assert resident is not None and resident["voice_hash"] == phone_hash(
+        RESIDENT, settings.phone_key
+    )
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "VOUCH AMINA-7K she listens to us",
+        "vouch amina 7k she listens to us",
+        "  Amina-7K:  she listens to us ",
+        "AMINA7K she listens to us",
+    ],
+)
+async def test_grammar_is_tolerant(settings: Settings, amina: str, body: str) -> None:
+    await sms(settings, body)
+    [row] = await endorsements()
+    assert row["testimony"] == "she listens to us"
+
+
+async def test_confusable_characters_in_the_code(settings: Settings) -> None:
+    from tests.helpers import make_host, make_locality, make_organiser
+
+    await make_organiser(
+        await make_host(), await make_locality(), name="Olwen Evans", code="OLWEN-4K"
+    )
+    await sms(settings, "0LWEN-4k thank you for the repair cafe")
+    [row] = await endorsements()
+    assert row["testimony"] == "thank you for the repair cafe"
+
+
+async def test_code_alone_prompts_and_the_next_message_is_the_testimony(
+    settings: Settings, amina: str
+) -> None:
+    prompt = await sms(settings, "AMINA-7K")
+    assert "Tell us about a time Amina Hussein helped" in prompt
+    assert await Endorsement.count() == 0 and await PendingPrompt.count() == 1
+    thanks = await sms(settings, "She sorted out the damp in our flat when nobody else would")
+    assert "Thank you" in thanks
+    [row] = await endorsements()
+    assert row["testimony"] == "She sorted out the damp in our flat when nobody else would"
+    assert await PendingPrompt.count() == 0
+
+
+async def test_prompt_expires_after_24_hours(settings: Settings, amina: str) -> None:
+    await sms(settings, "AMINA-7K")
+    with frozen_at(now() + timedelta(hours=25)):
+        reply = await sms(settings, "She sorted out the damp in our flat")
+    assert "did not understand" in reply and await Endorsement.count() == 0
+
+
+async def test_one_voice_per_phone_per_organiser(settings: Settings, amina: str) -> None:
+    await sms(settings, "AMINA-7K she listens")
+    reply = await sms(settings, "AMINA-7K she listens and then she acts")
+    assert "replace your earlier ones" in reply
+    [row] = await endorsements()
+    assert row["testimony"] == "she listens and then she acts"
+    await sms(settings, "AMINA-7K a neighbour's view", sender=NEIGHBOUR)
+    assert await Endorsement.count() == 2
+
+
+async def test_withdraw_one_and_revouch(settings: Settings, amina: str) -> None:
+    await sms(settings, "AMINA-7K she listens")
+    assert "withdrawn" in await sms(settings, "withdraw amina-7k")
+    [row] = await endorsements()
+    assert row["state"] == "withdrawn" and row["withdrawn_at"] is not None
+    assert "nothing to withdraw" in await sms(settings, "WITHDRAW AMINA-7K", sender=NEIGHBOUR)
+    await sms(settings, "AMINA-7K changed my mind, she is brilliant")
+    [row] = await endorsements()
+    assert row["state"] == "active"
+
+
+@pytest.mark.parametrize(
+    "word", ["WITHDRAW", "STOP", "stopall", "Unsubscribe", "CANCEL", "end", "QUIT."]
+)
+async def test_withdraw_all_and_carrier_opt_outs_stop_everything(
+    settings: Settings, amina: str, word: str
+) -> None:
+    from tests.helpers import make_host, make_locality, make_organiser
+
+    await make_organiser(
+        await make_host("Other"), await make_locality("Hulme"), name="Dele Okafor", code="DELE-3M"
+    )
+    await sms(settings, "AMINA-7K she listens")
+    await sms(settings, "DELE-3M he runs the food club")
+    reply = await sms(settings, word)
+    assert "All your words are withdrawn" in reply
+    assert {row["state"] for row in await endorsements()} == {"withdrawn"}
+    resident = await Resident.select().first()
+    assert resident is not None and resident["messages_stopped"] is True
+
+
+@pytest.mark.parametrize("word", ["START", "unstop"])
+async def test_start_resumes_messages_but_not_endorsements(
+    settings: Settings, amina: str, word: str
+) -> None:
+    await sms(settings, "AMINA-7K she listens")
+    await sms(settings, "STOP")
+    assert "Welcome back" in await sms(settings, word)
+    resident = await Resident.select().first()
+    assert resident is not None and resident["messages_stopped"] is False
+    [row] = await endorsements()
+    assert row["state"] == "withdrawn"
+
+
+async def test_yes_after_thanks_opts_in_to_hear_back_keeping_the_number_encrypted(
+    settings: Settings, amina: str
+) -> None:
+    await sms(settings, "AMINA-7K she listens")
+    assert "We will text you after the next funding round" in await sms(settings, "Yes!")
+    resident = await Resident.select().first()
+    assert resident is not None and resident["hear_back"] is True
+    assert resident["phone_encrypted"] and RESIDENT not in resident["phone_encrypted"]
+    await sms(settings, "STOP")
+    resident = await Resident.select().first()
+    assert (
+        resident is not None
+        and resident["hear_back"] is False
+        and resident["phone_encrypted"] is None
+    )
+
+
+@pytest.mark.parametrize("word", ["HELP", "info?"])
+async def test_help(settings: Settings, word: str) -> None:
+    assert "text an organiser's code" in await sms(settings, word)
+    assert await Resident.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("body", "num_media", "expected"),
+    [
+        ("NOSUCH-9Z she is great", 0, "could not find the code NOSUCH-9Z"),
+        ("", 0, "did not understand"),
+        (None, 0, "did not understand"),
+        ("", 1, "we can only read text"),
+        ("hello is this the council", 0, "did not understand"),
+    ],
+)
+async def test_anything_else_gets_a_friendly_reply_and_stores_nothing(
+    settings: Settings, amina: str, body: str | None, num_media: int, expected: str
+) -> None:
+    assert expected in await sms(settings, body, num_media=num_media)
+    assert await Endorsement.count() == 0 and await Resident.count() == 0
+
+
+async def test_organisers_cannot_vouch_for_themselves(settings: Settings, amina: str) -> None:
+    await Organiser.update({Organiser.phone_hash: phone_hash(RESIDENT, settings.phone_key)}).where(
+        Organiser.code == amina
+    )
+    assert "cannot vouch for themselves" in await sms(settings, "AMINA-7K I am wonderful")
+    assert await Endorsement.count() == 0
+
+
+async def test_repeated_message_sid_changes_nothing_and_gets_the_same_reply(
+    settings: Settings, amina: str
+) -> None:
+    first = await sms(settings, "AMINA-7K she listens", sid="SMreplay")
+    again = await handle_sms(
+        settings, message_sid="SMreplay", from_number=RESIDENT, body="AMINA-7K she listens"
+    )
+    assert again.replayed and again.text == first
+    assert await Endorsement.count() == 1 and await InboundMessage.count() == 1
+
+
+async def test_two_deliveries_at_the_same_moment_count_once(settings: Settings, amina: str) -> None:
+    replies = await asyncio.gather(
+        *[
+            handle_sms(
+                settings, message_sid="SMrace", from_number=RESIDENT, body="WITHDRAW AMINA-7K"
+            )
+            for _ in range(2)
+        ],
+        *[
+            handle_sms(
+                settings, message_sid="SMrace2", from_number=NEIGHBOUR, body="AMINA-7K she fixed it"
+            )
+            for _ in range(4)
+        ],
+    )
+    assert len({r.text for r in replies[2:]}) == 1
+    assert sum(not r.replayed for r in replies[2:]) == 1
+    assert await InboundMessage.count() == 2 and await Endorsement.count() == 1
+
+
+async def test_long_and_emoji_bodies(settings: Settings, amina: str) -> None:
+    long_words = ("She listened. " * 200)[:1590]
+    await sms(settings, f"AMINA-7K {long_words}")
+    await sms(settings, "AMINA-7K 💪🏽 she's a star ⭐ — Diolch o galon! 👩‍👧‍👦", sender=NEIGHBOUR)
+    rows = await endorsements()
+    assert len(rows) == 2
+    assert rows[1]["testimony"] == "💪🏽 she's a star ⭐ — Diolch o galon! 👩‍👧‍👦"
+
+
+async def test_rate_limit_per_phone(settings: Settings, amina: str) -> None:
+    for _ in range(SMS_PER_PHONE_PER_HOUR):
+        await sms(settings, "HELP")
+    assert "Please wait an hour" in await sms(settings, "AMINA-7K she listens")
+    assert await Endorsement.count() == 0
+    assert "Thank you" in await sms(settings, "AMINA-7K she listens", sender=NEIGHBOUR)
+
+
+async def test_invalid_sender_is_answered_and_nothing_stored(
+    settings: Settings, amina: str
+) -> None:
+    assert "did not understand" in await sms(settings, "AMINA-7K she listens", sender="GROUNDSWELL")
+    assert await Resident.count() == 0 and await InboundMessage.count() == 0

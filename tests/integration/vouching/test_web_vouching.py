@@ -1,0 +1,160 @@
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from groundswell.community.tables import Organiser
+from groundswell.core.clock import frozen_at, now
+from groundswell.core.phones import phone_hash
+from groundswell.outbox.tables import OutboxMessage
+from groundswell.settings import Settings
+from groundswell.vouching.services import WEB_STARTS_PER_IP_PER_HOUR, handle_sms
+from groundswell.vouching.tables import Endorsement, Resident, WebVerification
+from tests.helpers import WebClient, field_error
+
+NUMBER = "+447911123456"
+FORM = {
+    "testimony": "She got the lights fixed on the underpass after three years of us asking.",
+    "theme": "value",
+    "display_name": "Maureen",
+    "neighbourhood": "Pallister Park",
+    "consent_to_publish": "1",
+    "phone": "07911 123456",
+}
+
+
+async def start(client: WebClient, form: dict[str, str] | None = None) -> str:
+    response = await client.submit("/vouch/amina-7k", form or FORM)
+    assert response.status_code in (302, 303), response.text[-800:]
+    location = response.headers["location"]
+    assert location.startswith("/vouch/AMINA-7K/confirm?t=")
+    return location.split("t=", 1)[1]
+
+
+async def code_sent() -> str:
+    message = await OutboxMessage.select().order_by(OutboxMessage.id, ascending=False).first()
+    assert message is not None and message["purpose"] == "verification_code"
+    match = re.search(r"\b(\d{6})\b", message["body"])
+    assert match
+    return match.group(1)
+
+
+async def confirm(client: WebClient, token: str, code: str):  # type: ignore[no-untyped-def]
+    return await client.submit("/vouch/AMINA-7K/confirm", {"t": token, "code": code})
+
+
+async def test_web_vouch_end_to_end(client: WebClient, settings: Settings, amina: str) -> None:
+    page = await client.get("/vouch/amina-7k")
+    assert page.status_code == 200
+    assert (
+        "Amina Hussein" in page.text
+        and "Pallister" in page.text
+        and "Tell us about a time Amina Hussein helped" in page.text
+    )
+    token = await start(client)
+    assert await Endorsement.count() == 0
+    confirm_page = await client.get(f"/vouch/AMINA-7K/confirm?t={token}")
+    assert "Enter the code we texted you" in confirm_page.text
+    done = await confirm(client, token, await code_sent())
+    assert done.status_code == 200 and "Your words about Amina Hussein are in" in done.text
+    [row] = await Endorsement.select()
+    assert (
+        row["verification"] == "sms_code"
+        and row["channel"] == "web"
+        and row["consent_to_publish"] is True
+    )
+    assert row["display_name"] == "Maureen" and row["testimony"] == FORM["testimony"]
+    # Confirming again changes nothing.
+    again = await confirm(client, token, await code_sent())
+    assert again.status_code == 200 and await Endorsement.count() == 1
+
+
+async def test_web_and_sms_are_the_same_voice(
+    client: WebClient, settings: Settings, amina: str
+) -> None:
+    await handle_sms(settings, message_sid="SM1", from_number=NUMBER, body="AMINA-7K she listens")
+    token = await start(client)
+    done = await confirm(client, token, await code_sent())
+    assert "replace your earlier ones" in done.text
+    [row] = await Endorsement.select()
+    assert row["testimony"] == FORM["testimony"] and await Resident.count() == 1
+
+
+async def test_wrong_codes_count_down_then_lock(client: WebClient, amina: str) -> None:
+    token = await start(client)
+    right = await code_sent()
+    wrong = "000000" if right != "000000" else "111111"
+    for left in (4, 3, 2, 1):
+        response = await confirm(client, token, wrong)
+        assert response.status_code == 422
+        assert f"{left} {'try' if left == 1 else 'tries'} left" in (
+            field_error(response.text, "code") or ""
+        )
+    locked = await confirm(client, token, wrong)
+    assert "now locked" in (field_error(locked.text, "code") or "")
+    refused = await confirm(client, token, right)
+    assert refused.status_code == 422 and "Locked" in (field_error(refused.text, "code") or "")
+    assert await Endorsement.count() == 0
+
+
+async def test_codes_expire_after_ten_minutes(client: WebClient, amina: str) -> None:
+    token = await start(client)
+    code = await code_sent()
+    with frozen_at(now() + timedelta(minutes=10, seconds=1)):
+        response = await confirm(client, token, code)
+    assert response.status_code == 422 and "expired" in (field_error(response.text, "code") or "")
+    assert await Endorsement.count() == 0
+
+
+async def test_invalid_form_keeps_words_never_echoes_the_number(
+    client: WebClient, amina: str
+) -> None:
+    response = await client.submit(
+        "/vouch/AMINA-7K", {**FORM, "testimony": "too short", "phone": "07700 900123"}
+    )
+    assert response.status_code == 422
+    assert "at least 10 characters" in (field_error(response.text, "testimony") or "")
+    assert "not one in use" in (field_error(response.text, "phone") or "")
+    assert (
+        "too short" in response.text
+        and "07700 900123" not in response.text
+        and "Maureen" in response.text
+    )
+    assert await WebVerification.count() == 0 and await OutboxMessage.count() == 0
+
+
+async def test_unknown_code_is_a_404_page(client: WebClient) -> None:
+    response = await client.get("/vouch/NOBODY-2X")
+    assert response.status_code == 404 and "Check the code" in response.text
+
+
+async def test_organiser_cannot_vouch_for_themselves_on_the_web(
+    client: WebClient, settings: Settings, amina: str
+) -> None:
+    await Organiser.update({Organiser.phone_hash: phone_hash(NUMBER, settings.phone_key)}).where(
+        Organiser.code == amina
+    )
+    response = await client.submit("/vouch/AMINA-7K", FORM)
+    assert response.status_code == 422 and "organiser's own number" in (
+        field_error(response.text, "phone") or ""
+    )
+
+
+async def test_rate_limited_per_ip(client: WebClient, amina: str) -> None:
+    numbers = [f"+4479{n:08d}" for n in range(11234567, 11234567 + WEB_STARTS_PER_IP_PER_HOUR + 1)]
+    statuses = [
+        (await client.submit("/vouch/AMINA-7K", {**FORM, "phone": n})).status_code for n in numbers
+    ]
+    assert statuses[-1] == 429 and all(s in (302, 303) for s in statuses[:-1])
+
+
+async def test_hear_back_opt_in_moves_the_encrypted_number_to_the_resident(
+    client: WebClient, amina: str
+) -> None:
+    token = await start(client, {**FORM, "hear_back": "1"})
+    pending = await WebVerification.select().first()
+    assert pending is not None and pending["phone_encrypted"]
+    await confirm(client, token, await code_sent())
+    resident = await Resident.select().first()
+    assert resident is not None and resident["hear_back"] and resident["phone_encrypted"]
+    assert (await WebVerification.select().first())["phone_encrypted"] is None  # type: ignore[index]
