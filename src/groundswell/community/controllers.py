@@ -11,6 +11,7 @@ from groundswell.community import services
 from groundswell.core.errors import DomainError, Forbidden
 from groundswell.core.pages import read_form, render, render_form_error
 from groundswell.core.web import requires_role, signed_in
+from groundswell.vouching import queries
 
 
 class LocalityController(Controller):
@@ -121,4 +122,10 @@ class OrganiserController(Controller):
     @get("/{code:str}", name="organiser")
     async def detail(self, code: FromPath[str]) -> Template:
         organiser = await services.get_organiser(code)
-        return render("community/organiser.html", organiser=organiser)
+        testimony, _ = await queries.published_for_organiser(organiser["id"], limit=10)
+        return render(
+            "community/organiser.html",
+            organiser=organiser,
+            testimony=testimony,
+            endorsers=await queries.endorser_count(organiser["id"]),
+        )
