@@ -32,6 +32,11 @@ from groundswell.core.headers import SecurityHeadersMiddleware
 from groundswell.core.web import PrincipalMiddleware, handle_exception
 from groundswell.funders.api import PoolApi
 from groundswell.funders.controllers import FunderController, PoolController
+from groundswell.payments.controllers import (
+    OnboardingController,
+    SimulatedStripeController,
+    stripe_webhook,
+)
 from groundswell.scheduler import SchedulerRunner
 from groundswell.settings import Settings, load_settings
 from groundswell.vouching.controllers import (
@@ -69,6 +74,9 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     ModerationController,
     OutboxController,
     twilio_sms,
+    OnboardingController,
+    SimulatedStripeController,
+    stripe_webhook,
 ]
 
 

@@ -31,6 +31,7 @@ def configure(settings: Settings) -> Callable[[JinjaTemplateEngine], None]:
         env.globals["version"] = __version__
         env.globals["environment"] = settings.env.value
         env.globals["htmx_available"] = _htmx_present()
+        env.globals["payments_simulated"] = not settings.stripe_api_key
 
     return callback
 

@@ -80,6 +80,12 @@ ACCESS: dict[tuple[str, str], Any] = {
     ("POST", "/admin/moderation/{endorsement_id:int}"): ADMIN,
     ("GET", "/admin/outbox"): ADMIN,
     ("POST", "/webhooks/twilio/sms"): SIGNED,
+    ("POST", "/webhooks/stripe"): SIGNED,
+    ("POST", "/hosts/{host_id:int}/payments/onboard"): HOST,
+    ("GET", "/hosts/{host_id:int}/payments/onboard"): HOST,
+    ("GET", "/hosts/{host_id:int}/payments/return"): HOST,
+    ("GET", "/payments/simulated/onboarding/{account_id:str}"): HOST,
+    ("POST", "/payments/simulated/onboarding/{account_id:str}"): HOST,
 }
 
 # Documentation and static files are outside the matrix: public, read-only, no state.
@@ -121,6 +127,7 @@ async def world() -> World:
     tokens = {role: await create_api_token(email) for role, email in emails.items()}
     params = {
         "endorsement_id": "1",
+        "account_id": "acct_sim_none",
         "funder_id": str(funder),
         "pool_id": str(pool),
         "locality_id": str(locality),

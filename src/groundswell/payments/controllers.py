@@ -1,0 +1,130 @@
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+
+from groundswell.accounts.roles import Role
+from groundswell.community.services import get_host
+from groundswell.community.tables import HostOrganisation
+from groundswell.core.errors import Forbidden, NotFound
+from groundswell.core.pages import render
+from groundswell.core.web import requires_role, settings_of, signed_in
+from groundswell.payments import services
+from groundswell.payments.gateway import GatewayError, WebhookRejected
+from groundswell.payments.offline import OfflineGateway
+from groundswell.payments.provider import gateway_for
+
+
+class OnboardingController(Controller):
+    path = "/hosts/{host_id:int}/payments"
+    guards = (requires_role(Role.ADMIN, Role.HOST),)
+
+    @post("/onboard", name="host_onboard")
+    async def onboard(self, request: Request[Any, Any, Any], host_id: FromPath[int]) -> Any:
+        return await self._redirect_to_onboarding(request, host_id)
+
+    @get("/onboard", name="host_onboard_refresh")
+    async def refresh_link(self, request: Request[Any, Any, Any], host_id: FromPath[int]) -> Any:
+        """Stripe sends the host here when an onboarding link expired: make a new one."""
+        return await self._redirect_to_onboarding(request, host_id)
+
+    async def _redirect_to_onboarding(self, request: Request[Any, Any, Any], host_id: int) -> Any:
+        settings = settings_of(request)
+        try:
+            url = await services.start_onboarding(
+                settings, gateway_for(settings), signed_in(request), host_id
+            )
+        except GatewayError as exc:
+            return render(
+                "payments/problem.html", status_code=502, host_id=host_id, detail=str(exc)
+            )
+        return Redirect(url)
+
+    @get("/return", name="host_onboard_return")
+    async def returned(self, request: Request[Any, Any, Any], host_id: FromPath[int]) -> Redirect:
+        principal = signed_in(request)
+        if not principal.can_manage_host(host_id):
+            raise Forbidden("You can only see your own host organisation.")
+        host = await get_host(host_id)
+        if host["stripe_account_id"]:
+            settings = settings_of(request)
+            # If Stripe is unreachable now, its account.updated webhook brings the state later.
+            with contextlib.suppress(GatewayError):
+                await services.refresh_account(
+                    settings, gateway_for(settings), host["stripe_account_id"]
+                )
+        return Redirect(f"/hosts/{host_id}")
+
+
+class SimulatedStripeController(Controller):
+    """Stand-ins for Stripe's hosted pages when payments are simulated (no STRIPE_API_KEY)."""
+
+    path = "/payments/simulated"
+
+    def _offline(self, request: Request[Any, Any, Any]) -> OfflineGateway:
+        gateway = gateway_for(settings_of(request))
+        if not isinstance(gateway, OfflineGateway):
+            raise NotFound("Payments are not simulated here.")
+        return gateway
+
+    @get(
+        "/onboarding/{account_id:str}",
+        name="simulated_onboarding",
+        guards=[requires_role(Role.ADMIN, Role.HOST)],
+    )
+    async def onboarding_page(
+        self, request: Request[Any, Any, Any], account_id: FromPath[str]
+    ) -> Template:
+        try:
+            account = await self._offline(request).retrieve_account(account_id)
+        except GatewayError:
+            raise NotFound("There is no such simulated account.") from None
+        return render("payments/simulated_onboarding.html", account=account)
+
+    @post("/onboarding/{account_id:str}", guards=[requires_role(Role.ADMIN, Role.HOST)])
+    async def complete_onboarding(
+        self, request: Request[Any, Any, Any], account_id: FromPath[str]
+    ) -> Redirect:
+        gateway = self._offline(request)
+        host = (
+            await HostOrganisation.select(HostOrganisation.id)
+            .where(HostOrganisation.stripe_account_id == account_id)
+            .first()
+        )
+        if host is None or not signed_in(request).can_manage_host(host["id"]):
+            raise NotFound("There is no such account for your host organisation.")
+        await gateway.complete_onboarding(account_id)
+        # What Stripe's account.updated webhook does, done directly: there is no webhook here.
+        await services.refresh_account(settings_of(request), gateway, account_id)
+        return Redirect(f"/hosts/{host['id']}")
+
+
+@post(
+    "/webhooks/stripe",
+    name="stripe_webhook",
+    include_in_schema=False,
+    request_max_body_size=512 * 1024,
+)
+async def stripe_webhook(request: Request[Any, Any, Any]) -> Response[dict[str, str]]:
+    settings = settings_of(request)
+    if not settings.stripe_api_key or not settings.stripe_webhook_secret:
+        return Response(
+            {"error": "Stripe is not configured here (STRIPE_API_KEY and STRIPE_WEBHOOK_SECRET)."},
+            status_code=503,
+        )
+    gateway = gateway_for(settings)
+    payload = await request.body()
+    try:
+        event = gateway.verify_webhook(payload, request.headers.get("stripe-signature", ""))
+    except WebhookRejected as exc:
+        return Response({"error": f"Signature check failed: {exc}"}, status_code=400)
+    try:
+        outcome = await services.receive_event(settings, gateway, event)
+    except GatewayError as exc:
+        # Not applied: a 5xx makes Stripe deliver it again later.
+        return Response({"error": str(exc)}, status_code=503 if exc.retryable else 200)
+    return Response({"received": event.id, "outcome": outcome}, status_code=200)
