@@ -28,7 +28,7 @@ from groundswell.community.controllers import (
 )
 from groundswell.core import templating
 from groundswell.core.controllers import dashboard, health, home
-from groundswell.core.headers import SecurityHeadersMiddleware
+from groundswell.core.headers import security_headers
 from groundswell.core.web import PrincipalMiddleware, handle_exception
 from groundswell.funders.api import PoolApi
 from groundswell.funders.controllers import FunderController, PoolController
@@ -117,7 +117,8 @@ def create_app(settings: Settings | None = None, *, run_scheduler: bool | None =
             cookie_samesite="lax",
             exclude=CSRF_EXEMPT,
         ),
-        middleware=[PrincipalMiddleware(), SecurityHeadersMiddleware(hsts=settings.is_production)],
+        middleware=[PrincipalMiddleware()],
+        before_send=[security_headers(hsts=settings.is_production)],
         exception_handlers={Exception: handle_exception},
         openapi_config=OpenAPIConfig(
             title="Groundswell API",

@@ -24,6 +24,8 @@ def _safe_next(target: str | None) -> str:
 
 
 class LoginController(Controller):
+    include_in_schema = False
+
     @get("/login", name="login")
     async def login_form(
         self, request: Request[Any, Any, Any], next: FromQuery[str | None] = None
@@ -75,6 +77,7 @@ class LoginController(Controller):
 
 
 class UserAdminController(Controller):
+    include_in_schema = False
     path = "/admin/users"
     guards = (requires_role(Role.ADMIN),)
 

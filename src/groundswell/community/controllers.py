@@ -10,11 +10,12 @@ from groundswell.accounts.roles import Role
 from groundswell.community import services
 from groundswell.core.errors import DomainError, Forbidden
 from groundswell.core.pages import read_form, render, render_form_error
-from groundswell.core.web import requires_role, signed_in
+from groundswell.core.web import RowId, requires_role, signed_in
 from groundswell.vouching import queries
 
 
 class LocalityController(Controller):
+    include_in_schema = False
     path = "/localities"
 
     @get("/", name="localities")
@@ -38,13 +39,14 @@ class LocalityController(Controller):
         return Redirect(f"/localities/{locality_id}")
 
     @get("/{locality_id:int}", name="locality")
-    async def detail(self, locality_id: FromPath[int]) -> Template:
+    async def detail(self, locality_id: RowId) -> Template:
         locality = await services.get_locality(locality_id)
         organisers = await services.list_organisers(locality_id=locality_id)
         return render("community/locality.html", locality=locality, organisers=organisers)
 
 
 class HostController(Controller):
+    include_in_schema = False
     path = "/hosts"
 
     @get("/", name="hosts", guards=[requires_role(Role.ADMIN)])
@@ -65,7 +67,7 @@ class HostController(Controller):
         return Redirect(f"/hosts/{host_id}")
 
     @get("/{host_id:int}", name="host", guards=[requires_role(Role.ADMIN, Role.HOST)])
-    async def detail(self, request: Request[Any, Any, Any], host_id: FromPath[int]) -> Template:
+    async def detail(self, request: Request[Any, Any, Any], host_id: RowId) -> Template:
         principal = signed_in(request)
         if not principal.can_manage_host(host_id):
             raise Forbidden("You can only see your own host organisation.")
@@ -74,9 +76,7 @@ class HostController(Controller):
         return render("community/host.html", host=host, organisers=organisers)
 
     @get("/{host_id:int}/organisers/new", guards=[requires_role(Role.ADMIN, Role.HOST)])
-    async def new_organiser(
-        self, request: Request[Any, Any, Any], host_id: FromPath[int]
-    ) -> Template:
+    async def new_organiser(self, request: Request[Any, Any, Any], host_id: RowId) -> Template:
         principal = signed_in(request)
         if not principal.can_manage_host(host_id):
             raise Forbidden("You can only add organisers to your own host organisation.")
@@ -90,9 +90,7 @@ class HostController(Controller):
         )
 
     @post("/{host_id:int}/organisers", guards=[requires_role(Role.ADMIN, Role.HOST)])
-    async def create_organiser(
-        self, request: Request[Any, Any, Any], host_id: FromPath[int]
-    ) -> Any:
+    async def create_organiser(self, request: Request[Any, Any, Any], host_id: RowId) -> Any:
         principal = signed_in(request)
         host = await services.get_host(host_id)
         data = await read_form(request)
@@ -113,6 +111,7 @@ class HostController(Controller):
 
 
 class OrganiserController(Controller):
+    include_in_schema = False
     path = "/organisers"
 
     @get("/", name="organisers")

@@ -15,12 +15,12 @@ from groundswell.migrate import pending_migrations
 from groundswell.scheduler import scheduler_state
 
 
-@get("/", name="home")
+@get("/", name="home", include_in_schema=False)
 async def home() -> Template:
     return render("core/home.html", pools=await funders.list_pools())
 
 
-@get("/dashboard", name="dashboard", guards=[requires_login])
+@get("/dashboard", name="dashboard", guards=[requires_login], include_in_schema=False)
 async def dashboard(request: Request[Any, Any, Any]) -> Any:
     principal = signed_in(request)
     if principal.role is Role.FUNDER:

@@ -1,11 +1,11 @@
-"""Security headers on every response."""
+"""Security headers on every response, including the router's own 404s and 405s."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from litestar.datastructures import MutableScopeHeaders
-from litestar.enums import ScopeType
-from litestar.middleware import ASGIMiddleware
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import Message, Scope
 
 # No inline script anywhere: htmx and our own JS come from /static.
 CONTENT_SECURITY_POLICY = (
@@ -14,27 +14,20 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
-class SecurityHeadersMiddleware(ASGIMiddleware):
-    scopes = (ScopeType.HTTP,)
+def security_headers(*, hsts: bool) -> Callable[[Message, Scope], Awaitable[None]]:
+    """A `before_send` hook: Litestar runs it for every response, routed or not."""
 
-    def __init__(self, *, hsts: bool) -> None:
-        self.hsts = hsts
+    async def before_send(message: Message, scope: Scope) -> None:
+        if message["type"] != "http.response.start":
+            return
+        headers = MutableScopeHeaders.from_message(message)
+        # The interactive API docs load their own script; every other page gets the policy.
+        if not scope["path"].startswith("/schema"):
+            headers.setdefault("content-security-policy", CONTENT_SECURITY_POLICY)
+        headers.setdefault("x-content-type-options", "nosniff")
+        headers.setdefault("referrer-policy", "same-origin")
+        headers.setdefault("x-frame-options", "DENY")
+        if hsts:
+            headers.setdefault("strict-transport-security", "max-age=63072000; includeSubDomains")
 
-    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
-        is_docs = scope["path"].startswith("/schema")
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableScopeHeaders.from_message(message)
-                if not is_docs:
-                    headers.setdefault("content-security-policy", CONTENT_SECURITY_POLICY)
-                headers.setdefault("x-content-type-options", "nosniff")
-                headers.setdefault("referrer-policy", "same-origin")
-                headers.setdefault("x-frame-options", "DENY")
-                if self.hsts:
-                    headers.setdefault(
-                        "strict-transport-security", "max-age=63072000; includeSubDomains"
-                    )
-            await send(message)
-
-        await next_app(scope, receive, send_with_headers)
+    return before_send

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from litestar import Request, Response
@@ -19,6 +19,7 @@ from litestar.exceptions import (
 )
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import ASGIMiddleware
+from litestar.params import PathParameter
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.types import ASGIApp, Receive, Scope, Send
@@ -32,6 +33,9 @@ from groundswell.settings import Settings
 log = logging.getLogger("groundswell.web")
 
 SESSION_COOKIE = "gs_session"
+
+# Row ids are PostgreSQL `serial` (32-bit): anything outside is refused before any query.
+RowId = Annotated[int, PathParameter(ge=1, le=2_147_483_647)]
 PROBLEM_JSON = "application/problem+json"
 
 

@@ -4,10 +4,10 @@ from typing import Any
 
 import msgspec
 from litestar import Controller, Request, get, post, put
-from litestar.params import FromPath, JSONBody
+from litestar.params import JSONBody
 
 from groundswell.accounts.roles import Role
-from groundswell.core.web import requires_role, signed_in
+from groundswell.core.web import RowId, requires_role, signed_in
 from groundswell.funders import services
 from groundswell.funders.schemas import LocalityRef, PoolDetail, PoolIn, PoolSummary
 
@@ -52,7 +52,7 @@ class PoolApi(Controller):
         ]
 
     @get("/{pool_id:int}")
-    async def get_pool(self, pool_id: FromPath[int]) -> PoolDetail:
+    async def get_pool(self, pool_id: RowId) -> PoolDetail:
         return _detail(await services.get_pool(pool_id))
 
     @post("/", guards=[requires_role(Role.ADMIN, Role.FUNDER)])
@@ -67,7 +67,7 @@ class PoolApi(Controller):
 
     @put("/{pool_id:int}", guards=[requires_role(Role.ADMIN, Role.FUNDER)])
     async def update_pool(
-        self, request: Request[Any, Any, Any], pool_id: FromPath[int], data: JSONBody[PoolIn]
+        self, request: Request[Any, Any, Any], pool_id: RowId, data: JSONBody[PoolIn]
     ) -> PoolDetail:
         raw = msgspec.structs.asdict(data)
         await services.update_pool(

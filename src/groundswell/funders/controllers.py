@@ -3,14 +3,13 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, get, post
-from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from groundswell.accounts.roles import Role
 from groundswell.community import services as community
 from groundswell.core.errors import DomainError, Forbidden
 from groundswell.core.pages import read_form, render, render_form_error
-from groundswell.core.web import principal_of, requires_role, signed_in
+from groundswell.core.web import RowId, principal_of, requires_role, signed_in
 from groundswell.funders import services
 from groundswell.funders.states import Cadence, ScoreMethod
 
@@ -35,6 +34,7 @@ def _pool_form_values(pool: dict[str, Any]) -> dict[str, Any]:
 
 
 class FunderController(Controller):
+    include_in_schema = False
     path = "/funders"
 
     @get("/", name="funders", guards=[requires_role(Role.ADMIN)])
@@ -60,7 +60,7 @@ class FunderController(Controller):
         return Redirect(f"/funders/{funder_id}")
 
     @get("/{funder_id:int}", name="funder", guards=[requires_role(Role.ADMIN, Role.FUNDER)])
-    async def detail(self, request: Request[Any, Any, Any], funder_id: FromPath[int]) -> Template:
+    async def detail(self, request: Request[Any, Any, Any], funder_id: RowId) -> Template:
         principal = signed_in(request)
         if not principal.can_manage_funder(funder_id):
             raise Forbidden("You can only see your own funders.")
@@ -69,7 +69,7 @@ class FunderController(Controller):
         return render("funders/detail.html", funder=funder, pools=pools)
 
     @get("/{funder_id:int}/pools/new", guards=[requires_role(Role.ADMIN, Role.FUNDER)])
-    async def new_pool(self, request: Request[Any, Any, Any], funder_id: FromPath[int]) -> Template:
+    async def new_pool(self, request: Request[Any, Any, Any], funder_id: RowId) -> Template:
         principal = signed_in(request)
         if not principal.can_manage_funder(funder_id):
             raise Forbidden("You can only create pools for your own funders.")
@@ -95,7 +95,7 @@ class FunderController(Controller):
         )
 
     @post("/{funder_id:int}/pools", guards=[requires_role(Role.ADMIN, Role.FUNDER)])
-    async def create_pool(self, request: Request[Any, Any, Any], funder_id: FromPath[int]) -> Any:
+    async def create_pool(self, request: Request[Any, Any, Any], funder_id: RowId) -> Any:
         principal = signed_in(request)
         data = await read_form(request, "locality_ids")
         funder = await services.get_funder(funder_id)
@@ -118,6 +118,7 @@ class FunderController(Controller):
 
 
 class PoolController(Controller):
+    include_in_schema = False
     path = "/pools"
 
     @get("/", name="pools")
@@ -125,14 +126,14 @@ class PoolController(Controller):
         return render("funders/pools.html", pools=await services.list_pools())
 
     @get("/{pool_id:int}", name="pool")
-    async def detail(self, request: Request[Any, Any, Any], pool_id: FromPath[int]) -> Template:
+    async def detail(self, request: Request[Any, Any, Any], pool_id: RowId) -> Template:
         pool = await services.get_pool(pool_id)
         principal = principal_of(request)
         can_manage = principal is not None and principal.can_manage_funder(pool["funder"])
         return render("funders/pool.html", pool=pool, can_manage=can_manage)
 
     @get("/{pool_id:int}/edit", guards=[requires_role(Role.ADMIN, Role.FUNDER)])
-    async def edit(self, request: Request[Any, Any, Any], pool_id: FromPath[int]) -> Template:
+    async def edit(self, request: Request[Any, Any, Any], pool_id: RowId) -> Template:
         pool = await services.get_pool(pool_id)
         principal = signed_in(request)
         if not principal.can_manage_funder(pool["funder"]):
@@ -149,7 +150,7 @@ class PoolController(Controller):
         )
 
     @post("/{pool_id:int}/edit", guards=[requires_role(Role.ADMIN, Role.FUNDER)])
-    async def update(self, request: Request[Any, Any, Any], pool_id: FromPath[int]) -> Any:
+    async def update(self, request: Request[Any, Any, Any], pool_id: RowId) -> Any:
         principal = signed_in(request)
         pool = await services.get_pool(pool_id)
         data = await read_form(request, "locality_ids")

@@ -12,7 +12,7 @@ from groundswell.community.services import get_host
 from groundswell.community.tables import HostOrganisation
 from groundswell.core.errors import Forbidden, NotFound
 from groundswell.core.pages import render
-from groundswell.core.web import requires_role, settings_of, signed_in
+from groundswell.core.web import RowId, requires_role, settings_of, signed_in
 from groundswell.payments import services
 from groundswell.payments.gateway import GatewayError, WebhookRejected
 from groundswell.payments.offline import OfflineGateway
@@ -20,15 +20,16 @@ from groundswell.payments.provider import gateway_for
 
 
 class OnboardingController(Controller):
+    include_in_schema = False
     path = "/hosts/{host_id:int}/payments"
     guards = (requires_role(Role.ADMIN, Role.HOST),)
 
     @post("/onboard", name="host_onboard")
-    async def onboard(self, request: Request[Any, Any, Any], host_id: FromPath[int]) -> Any:
+    async def onboard(self, request: Request[Any, Any, Any], host_id: RowId) -> Any:
         return await self._redirect_to_onboarding(request, host_id)
 
     @get("/onboard", name="host_onboard_refresh")
-    async def refresh_link(self, request: Request[Any, Any, Any], host_id: FromPath[int]) -> Any:
+    async def refresh_link(self, request: Request[Any, Any, Any], host_id: RowId) -> Any:
         """Stripe sends the host here when an onboarding link expired: make a new one."""
         return await self._redirect_to_onboarding(request, host_id)
 
@@ -45,7 +46,7 @@ class OnboardingController(Controller):
         return Redirect(url)
 
     @get("/return", name="host_onboard_return")
-    async def returned(self, request: Request[Any, Any, Any], host_id: FromPath[int]) -> Redirect:
+    async def returned(self, request: Request[Any, Any, Any], host_id: RowId) -> Redirect:
         principal = signed_in(request)
         if not principal.can_manage_host(host_id):
             raise Forbidden("You can only see your own host organisation.")
@@ -63,6 +64,7 @@ class OnboardingController(Controller):
 class SimulatedStripeController(Controller):
     """Stand-ins for Stripe's hosted pages when payments are simulated (no STRIPE_API_KEY)."""
 
+    include_in_schema = False
     path = "/payments/simulated"
 
     def _offline(self, request: Request[Any, Any, Any]) -> OfflineGateway:

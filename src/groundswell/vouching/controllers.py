@@ -11,7 +11,7 @@ from groundswell.accounts.roles import Role
 from groundswell.core import ratelimit
 from groundswell.core.errors import DomainError, TooManyRequests
 from groundswell.core.pages import read_form, render, render_form_error
-from groundswell.core.web import requires_role, settings_of, signed_in
+from groundswell.core.web import RowId, requires_role, settings_of, signed_in
 from groundswell.outbox import services as outbox
 from groundswell.vouching import moderation, services
 from groundswell.vouching.states import Theme
@@ -29,6 +29,7 @@ def _client_ip(request: Request[Any, Any, Any]) -> str:
 
 
 class VouchController(Controller):
+    include_in_schema = False
     path = "/vouch"
 
     @get("/{code:str}", name="vouch")
@@ -82,12 +83,11 @@ class VouchController(Controller):
 
 
 class ReportController(Controller):
+    include_in_schema = False
     path = "/testimony"
 
     @post("/{endorsement_id:int}/report", name="report_testimony")
-    async def report(
-        self, request: Request[Any, Any, Any], endorsement_id: FromPath[int]
-    ) -> Template:
+    async def report(self, request: Request[Any, Any, Any], endorsement_id: RowId) -> Template:
         if not await ratelimit.hit(
             f"report:ip:{_client_ip(request)}", limit=20, window=timedelta(hours=1)
         ):
@@ -98,6 +98,7 @@ class ReportController(Controller):
 
 
 class ModerationController(Controller):
+    include_in_schema = False
     path = "/admin/moderation"
     guards = (requires_role(Role.ADMIN),)
 
@@ -106,9 +107,7 @@ class ModerationController(Controller):
         return render("vouching/moderation.html", items=await moderation.queue())
 
     @post("/{endorsement_id:int}")
-    async def decide(
-        self, request: Request[Any, Any, Any], endorsement_id: FromPath[int]
-    ) -> Redirect:
+    async def decide(self, request: Request[Any, Any, Any], endorsement_id: RowId) -> Redirect:
         data = await read_form(request)
         await moderation.decide(
             signed_in(request),
@@ -120,6 +119,7 @@ class ModerationController(Controller):
 
 
 class OutboxController(Controller):
+    include_in_schema = False
     path = "/admin/outbox"
     guards = (requires_role(Role.ADMIN),)
 
