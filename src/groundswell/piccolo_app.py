@@ -9,6 +9,7 @@ from groundswell.community.tables import HostOrganisation, Locality, Organiser
 from groundswell.core.tables import AuditEntry, RateLimitCounter, SchedulerStatus
 from groundswell.funders.tables import Funder, Pool, PoolLocality
 from groundswell.outbox.tables import TABLES as OUTBOX_TABLES
+from groundswell.programme.tables import TABLES as PROGRAMME_TABLES
 from groundswell.vouching.tables import TABLES as VOUCHING_TABLES
 
 MIGRATIONS_FOLDER = Path(__file__).resolve().parents[2] / "migrations"
@@ -29,6 +30,7 @@ TABLES = [
     SchedulerStatus,
     *VOUCHING_TABLES,
     *OUTBOX_TABLES,
+    *PROGRAMME_TABLES,
 ]
 
 APP_CONFIG = AppConfig(
