@@ -30,8 +30,11 @@ from groundswell.core import templating
 from groundswell.core.controllers import dashboard, health, home
 from groundswell.core.headers import SecurityHeadersMiddleware
 from groundswell.core.web import PrincipalMiddleware, handle_exception
+from groundswell.exports.controllers import OpenDataController
 from groundswell.funders.api import PoolApi
 from groundswell.funders.controllers import FunderController, PoolController
+from groundswell.programme.api import AssetBidApi, ServiceBidApi
+from groundswell.programme.controllers import ProgrammeController
 from groundswell.scheduler import SchedulerRunner
 from groundswell.settings import Settings, load_settings
 
@@ -57,6 +60,10 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     OrganiserApi,
     LocalityApi,
     PoolApi,
+    ProgrammeController,
+    AssetBidApi,
+    ServiceBidApi,
+    OpenDataController,
 ]
 
 

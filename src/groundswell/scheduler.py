@@ -66,8 +66,9 @@ class _RegistersJobs(Protocol):
 def _job_modules() -> list[_RegistersJobs]:
     from groundswell.core import jobs as core_jobs
     from groundswell.outbox import jobs as outbox_jobs
+    from groundswell.programme import jobs as programme_jobs
 
-    return [core_jobs, outbox_jobs]
+    return [core_jobs, outbox_jobs, programme_jobs]
 
 
 class Leadership:

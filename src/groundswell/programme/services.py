@@ -24,6 +24,13 @@ from groundswell.core.clock import now, today
 from groundswell.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from groundswell.core.forms import FieldReader
 from groundswell.core.tables import AuditEntry
+from groundswell.exports.threesixty import (
+    GrantRecord,
+    Organisation,
+    Place,
+    Programme,
+    geo_code_type,
+)
 from groundswell.funders.tables import Pool
 from groundswell.outbox.services import enqueue_email
 from groundswell.programme.clocks import (
@@ -215,7 +222,8 @@ def _read_optional_id(fields: FieldReader, name: str) -> int | None:
 
 def _read_group(fields: FieldReader, present: set[str], values: dict[str, Any]) -> None:
     if "nominating_group" in present:
-        values["group_name"] = fields.text("nominating_group", max_length=200)
+        # Optional when the group is a host organisation: its name is filled in from there.
+        values["group_name"] = fields.text("nominating_group", required=False, max_length=200)
     if "group_host_id" in present:
         values["group_host"] = _read_optional_id(fields, "group_host_id")
     if "group_org_id" in present:
@@ -230,10 +238,18 @@ def _read_group(fields: FieldReader, present: set[str], values: dict[str, Any]) 
         values["contact_emails"] = _read_emails(fields, "contact_emails")
 
 
-async def _check_links(values: Mapping[str, Any], errors: dict[str, str]) -> None:
+async def _check_links(values: dict[str, Any], errors: dict[str, str]) -> None:
     host = values.get("group_host")
-    if host is not None and not await HostOrganisation.exists().where(HostOrganisation.id == host):
-        errors["group_host_id"] = "Choose a host organisation from the list."
+    if host is not None:
+        row = (
+            await HostOrganisation.select(HostOrganisation.name)
+            .where(HostOrganisation.id == host)
+            .first()
+        )
+        if row is None:
+            errors["group_host_id"] = "Choose a host organisation from the list."
+        elif "group_name" in values and not values["group_name"]:
+            values["group_name"] = row["name"]
     locality = values.get("locality")
     if locality is not None and not await Locality.exists().where(Locality.id == locality):
         errors["locality_id"] = "Choose a place from the list."
@@ -307,8 +323,8 @@ def _check_asset_row(
     for name in ASSET_DATE_FIELDS:
         if row.get(name) is not None and row[name] > today() + timedelta(days=366):
             errors.setdefault(name, "That date is more than a year away: check the year.")
-    if row.get("group_host") is None and not row.get("group_name"):
-        errors.setdefault("nominating_group", "This is required.")
+    if not row.get("group_name"):
+        errors.setdefault("nominating_group", "Name the group, or choose a host organisation.")
 
 
 # ---------------------------------------------------------------------------------------
@@ -354,9 +370,9 @@ async def update_asset_bid(
         current = await _locked(AssetBid, bid_id)
         if current is None:
             raise NotFound(f"There is no asset bid {bid_id}.")
-        merged = {**current, **values}
         errors: dict[str, str] = {}
-        await _check_links(values, errors)
+        await _check_links(values, errors)  # may fill in the group's name from its host
+        merged = {**current, **values}
         _check_asset_row(merged, durations, errors)
         stage = AssetBidStage(current["stage"])
         for name in asset_stage_needs(stage):
@@ -597,8 +613,8 @@ def _check_service_row(row: Mapping[str, Any], errors: dict[str, str]) -> None:
     for name in SERVICE_DATE_FIELDS:
         if row.get(name) is not None and row[name] > today() + timedelta(days=3 * 366):
             errors.setdefault(name, "That date is more than three years away: check the year.")
-    if row.get("group_host") is None and not row.get("group_name"):
-        errors.setdefault("nominating_group", "This is required.")
+    if not row.get("group_name"):
+        errors.setdefault("nominating_group", "Name the group, or choose a host organisation.")
 
 
 def _service_stage_for(current: ServiceBidStage, row: Mapping[str, Any]) -> ServiceBidStage:
@@ -636,9 +652,9 @@ async def update_service_bid(
         current = await _locked(ServiceBid, bid_id)
         if current is None:
             raise NotFound(f"There is no service bid {bid_id}.")
-        merged = {**current, **values}
         errors: dict[str, str] = {}
-        await _check_links(values, errors)
+        await _check_links(values, errors)  # may fill in the group's name from its host
+        merged = {**current, **values}
         _check_service_row(merged, errors)
         stage = ServiceBidStage(current["stage"])
         for name in service_stage_needs(stage):
@@ -910,6 +926,13 @@ async def list_grants(
     for row in rows:
         row["kind_label"] = GrantKind(row["kind"]).label
     return rows
+
+
+async def get_grant(grant_id: int) -> dict[str, Any]:
+    grant = await ProgrammeGrant.select().where(ProgrammeGrant.id == grant_id).first()
+    if grant is None:
+        raise NotFound(f"There is no programme grant {grant_id}.")
+    return grant
 
 
 async def list_pools_for_grants() -> list[dict[str, Any]]:
@@ -1337,3 +1360,97 @@ def service_timeline(bid: Mapping[str, Any], on: date) -> Timeline | None:
         end = bid["procurement_ends_on"] or bid["procurement_starts_on"]
         periods.append(Period("procurement", "Procurement", bid["procurement_starts_on"], end))
     return build_timeline(periods, events, on)
+
+
+# ---------------------------------------------------------------------------------------
+# Open data (360Giving): this module's grants as records for the exporter
+
+_PROGRAMMES = {
+    "asset": Programme("community-right-to-bid", "Community Right to Bid support"),
+    "service": Programme("community-right-to-challenge", "Community Right to Challenge support"),
+}
+
+
+def _recipient(bid: Mapping[str, Any], bid_type: str, prefix: str) -> Organisation:
+    """The group behind a bid, by its org-id; our own 360G id when it has none."""
+    if bid["group_host"] is not None:
+        identifier = bid["group_host_org_id"] or f"{prefix}-host-{bid['group_host']}"
+        return Organisation(identifier, bid["group_host_name"] or bid["group_name"])
+    identifier = bid["group_org_id"] or f"{prefix}-group-{bid_type}-{bid['id']}"
+    return Organisation(identifier, bid["group_name"])
+
+
+def _places(bid: Mapping[str, Any]) -> tuple[Place, ...]:
+    places = []
+    if bid.get("locality_ward"):
+        places.append(Place(bid["locality_ward"], bid["locality_name"] or bid["locality_ward"]))
+    if bid.get("locality_la"):
+        places.append(
+            Place(bid["locality_la"], bid["locality_authority"] or bid["local_authority"])
+        )
+    return tuple(place for place in places if geo_code_type(place.geo_code))
+
+
+async def open_data_grants(settings: Settings) -> list[GrantRecord]:
+    """Every awarded programme grant, ready for the 360Giving package."""
+    prefix = settings.grant_id_prefix
+    grants = await ProgrammeGrant.select(
+        *ProgrammeGrant.all_columns(),
+        ProgrammeGrant.pool.funder.id.as_alias("funder_id"),  # type: ignore[union-attr]
+        ProgrammeGrant.pool.funder.name.as_alias("funder_name"),  # type: ignore[union-attr]
+        ProgrammeGrant.pool.funder.org_id.as_alias("funder_org_id"),  # type: ignore[union-attr]
+    ).where(ProgrammeGrant.status == GrantStatus.AWARDED.value)
+    bids: dict[tuple[str, int], dict[str, Any]] = {}
+    for bid_type, table, name_column in (
+        ("asset", AssetBid, "asset_name"),
+        ("service", ServiceBid, "service_name"),
+    ):
+        ids = [g[f"{bid_type}_bid"] for g in grants if g[f"{bid_type}_bid"] is not None]
+        if not ids:
+            continue
+        rows = await table.select(
+            table.id,
+            getattr(table, name_column).as_alias("bid_name"),
+            table.group_name,
+            table.group_org_id,
+            table.group_host,
+            table.local_authority,
+            table.group_host.name.as_alias("group_host_name"),
+            table.group_host.org_id.as_alias("group_host_org_id"),
+            table.locality.name.as_alias("locality_name"),
+            table.locality.ons_ward_code.as_alias("locality_ward"),
+            table.locality.ons_la_code.as_alias("locality_la"),
+            table.locality.local_authority.as_alias("locality_authority"),
+        ).where(table.id.is_in(ids))
+        bids.update({(bid_type, row["id"]): row for row in rows})
+    records = []
+    for grant in grants:
+        bid_type = "asset" if grant["asset_bid"] is not None else "service"
+        bid = bids[(bid_type, grant[f"{bid_type}_bid"])]
+        recipient = _recipient(bid, bid_type, prefix)
+        kind = GrantKind(grant["kind"])
+        right = "Community Right to Bid" if bid_type == "asset" else "Community Right to Challenge"
+        description = grant["description"] or (
+            f"A {kind.label.lower()} grant to {recipient.name} for its {right} bid: "
+            f"{bid['bid_name']} ({bid['local_authority']})."
+        )
+        records.append(
+            GrantRecord(
+                local_id=f"programme-{grant['id']}",
+                title=grant["title"],
+                description=description,
+                currency=grant["currency"],
+                amount_minor=grant["amount"],
+                award_date=grant["awarded_on"],
+                funder=Organisation(
+                    grant["funder_org_id"] or f"{prefix}-funder-{grant['funder_id']}",
+                    grant["funder_name"],
+                ),
+                recipient=recipient,
+                programme=_PROGRAMMES[bid_type],
+                places=_places(bid),
+                regrant_type=grant["regrant_type"],
+                modified=grant["updated_at"],
+            )
+        )
+    return records
