@@ -139,13 +139,13 @@ def cmd_token(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    _settings()
+    settings = _settings()
     from groundswell.demo import load_demo
     from groundswell.migrate import apply_migrations
 
     async def work() -> Any:
         await apply_migrations()
-        return await load_demo(scale=args.scale)
+        return await load_demo(scale=args.scale, settings=settings)
 
     report = asyncio.run(_with_database(work))
     print(report)

@@ -41,10 +41,11 @@ def _iso(value: date | None) -> str:
     return value.isoformat() if value else ""
 
 
-async def _bid_form_context() -> dict[str, Any]:
+async def _bid_form_context(request: Request[Any, Any, Any]) -> dict[str, Any]:
     return {
         "localities": await community.list_localities(),
         "hosts": await community.list_hosts(),
+        "durations": _durations(request),
     }
 
 
@@ -136,13 +137,13 @@ class ProgrammeController(Controller):
     # Asset bids -------------------------------------------------------------------------
 
     @get("/asset-bids/new", guards=WRITERS)
-    async def new_asset_bid(self) -> Template:
+    async def new_asset_bid(self, request: Request[Any, Any, Any]) -> Template:
         return render(
             ASSET_FORM,
             values={},
             errors={},
             action="/programme/asset-bids",
-            **await _bid_form_context(),
+            **await _bid_form_context(request),
         )
 
     @post("/asset-bids", guards=WRITERS)
@@ -156,7 +157,11 @@ class ProgrammeController(Controller):
             if isinstance(exc, Forbidden):
                 raise
             return render_form_error(
-                ASSET_FORM, exc, data, action="/programme/asset-bids", **await _bid_form_context()
+                ASSET_FORM,
+                exc,
+                data,
+                action="/programme/asset-bids",
+                **await _bid_form_context(request),
             )
         return Redirect(f"/programme/asset-bids/{bid_id}")
 
@@ -196,7 +201,7 @@ class ProgrammeController(Controller):
             values=_asset_values(bid),
             errors={},
             action=f"/programme/asset-bids/{asset_bid_id}/edit",
-            **await _bid_form_context(),
+            **await _bid_form_context(request),
         )
 
     @post("/asset-bids/{asset_bid_id:int}/edit", guards=WRITERS)
@@ -224,7 +229,7 @@ class ProgrammeController(Controller):
                 data,
                 bid=bid,
                 action=f"/programme/asset-bids/{asset_bid_id}/edit",
-                **await _bid_form_context(),
+                **await _bid_form_context(request),
             )
         return Redirect(f"/programme/asset-bids/{asset_bid_id}")
 
@@ -256,13 +261,13 @@ class ProgrammeController(Controller):
     # Service bids -----------------------------------------------------------------------
 
     @get("/service-bids/new", guards=WRITERS)
-    async def new_service_bid(self) -> Template:
+    async def new_service_bid(self, request: Request[Any, Any, Any]) -> Template:
         return render(
             SERVICE_FORM,
             values={},
             errors={},
             action="/programme/service-bids",
-            **await _bid_form_context(),
+            **await _bid_form_context(request),
         )
 
     @post("/service-bids", guards=WRITERS)
@@ -278,7 +283,7 @@ class ProgrammeController(Controller):
                 exc,
                 data,
                 action="/programme/service-bids",
-                **await _bid_form_context(),
+                **await _bid_form_context(request),
             )
         return Redirect(f"/programme/service-bids/{bid_id}")
 
@@ -308,7 +313,9 @@ class ProgrammeController(Controller):
         )
 
     @get("/service-bids/{service_bid_id:int}/edit", guards=WRITERS)
-    async def edit_service_bid(self, service_bid_id: FromPath[int]) -> Template:
+    async def edit_service_bid(
+        self, request: Request[Any, Any, Any], service_bid_id: FromPath[int]
+    ) -> Template:
         bid = await services.get_service_bid(service_bid_id)
         return render(
             SERVICE_FORM,
@@ -316,7 +323,7 @@ class ProgrammeController(Controller):
             values=_service_values(bid),
             errors={},
             action=f"/programme/service-bids/{service_bid_id}/edit",
-            **await _bid_form_context(),
+            **await _bid_form_context(request),
         )
 
     @post("/service-bids/{service_bid_id:int}/edit", guards=WRITERS)
@@ -338,7 +345,7 @@ class ProgrammeController(Controller):
                 data,
                 bid=bid,
                 action=f"/programme/service-bids/{service_bid_id}/edit",
-                **await _bid_form_context(),
+                **await _bid_form_context(request),
             )
         return Redirect(f"/programme/service-bids/{service_bid_id}")
 

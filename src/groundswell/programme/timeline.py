@@ -15,8 +15,8 @@ from datetime import date, timedelta
 WIDTH = 760
 LABEL_WIDTH = 210
 RIGHT_PAD = 24
-ROW_HEIGHT = 30
-TOP = 34  # room for the tick labels
+ROW_HEIGHT = 40
+TOP = 36  # room for the tick labels and event markers
 BAR_HEIGHT = 14
 MIN_BAR = 3.0  # a six-week bar beside a five-year one still shows
 
