@@ -25,6 +25,7 @@ from groundswell.programme import services
 from groundswell.programme.clocks import ClockDurations
 from groundswell.programme.services import major_units
 from groundswell.programme.states import GrantKind
+from groundswell.programme.timeline import asset_timeline, service_timeline
 
 READERS = [requires_role(Role.ADMIN, Role.FUNDER)]
 WRITERS = [requires_role(Role.ADMIN)]
@@ -180,7 +181,7 @@ class ProgrammeController(Controller):
             "programme/asset_bid.html",
             status_code=extra.pop("status_code", 200),
             bid=bid,
-            timeline=services.asset_timeline(bid, on),
+            timeline=asset_timeline(bid, on),
             grants=await services.list_grants(asset_bid_id=bid_id),
             reminders=await services.reminders_for("asset", bid_id),
             today=on,
@@ -302,7 +303,7 @@ class ProgrammeController(Controller):
             "programme/service_bid.html",
             status_code=extra.pop("status_code", 200),
             bid=bid,
-            timeline=services.service_timeline(bid, on),
+            timeline=service_timeline(bid, on),
             grants=await services.list_grants(service_bid_id=bid_id),
             reminders=await services.reminders_for("service", bid_id),
             today=on,

@@ -73,7 +73,6 @@ from groundswell.programme.states import (
     service_stage_needs,
 )
 from groundswell.programme.tables import AssetBid, ProgrammeGrant, ProgrammeReminder, ServiceBid
-from groundswell.programme.timeline import Event, Period, Timeline, build_timeline
 from groundswell.settings import Settings
 
 ASSET_DATE_FIELDS = ("nominated_on", "listed_on", "disposal_notice_on", "bidder_request_on")
@@ -1280,86 +1279,6 @@ async def bid_csv_rows(durations: ClockDurations) -> list[dict[str, str]]:
             }
         )
     return [{column: row.get(column, "") for column in BID_CSV_COLUMNS} for row in rows]
-
-
-# ---------------------------------------------------------------------------------------
-# Timelines
-
-
-def asset_timeline(bid: Mapping[str, Any], on: date) -> Timeline | None:
-    deadlines: AssetBidDeadlines = bid["deadlines"]
-    periods: list[Period] = []
-    events: list[Event] = []
-    if bid["nominated_on"]:
-        events.append(Event("Nominated", bid["nominated_on"]))
-        if deadlines.decision_due:
-            periods.append(
-                Period(
-                    "decision_due", "Council decides", bid["nominated_on"], deadlines.decision_due
-                )
-            )
-    if bid["listed_on"]:
-        events.append(Event("Listed", bid["listed_on"]))
-        if deadlines.listing_expires:
-            periods.append(
-                Period("listing_expires", "Listed", bid["listed_on"], deadlines.listing_expires)
-            )
-    notice = bid["disposal_notice_on"]
-    if notice:
-        events.append(Event("Notice of disposal", notice))
-        if deadlines.interim_moratorium_end:
-            periods.append(
-                Period(
-                    "interim_moratorium_end",
-                    "Interim moratorium",
-                    notice,
-                    deadlines.interim_moratorium_end,
-                )
-            )
-        if deadlines.full_moratorium_end:
-            periods.append(
-                Period(
-                    "full_moratorium_end", "Full moratorium", notice, deadlines.full_moratorium_end
-                )
-            )
-        if deadlines.protected_period_end:
-            periods.append(
-                Period(
-                    "protected_period_end",
-                    "Protected period",
-                    notice,
-                    deadlines.protected_period_end,
-                )
-            )
-    if bid["bidder_request_on"]:
-        events.append(Event("Request to bid", bid["bidder_request_on"]))
-    return build_timeline(periods, events, on)
-
-
-def service_timeline(bid: Mapping[str, Any], on: date) -> Timeline | None:
-    periods: list[Period] = []
-    events: list[Event] = []
-    if bid["window_opens_on"] and bid["window_closes_on"]:
-        periods.append(
-            Period(
-                "eoi_window_closes",
-                "Window for interest",
-                bid["window_opens_on"],
-                bid["window_closes_on"],
-            )
-        )
-    if bid["eoi_on"]:
-        events.append(Event("Expression of interest", bid["eoi_on"]))
-        if bid["decision_due"]:
-            periods.append(
-                Period("decision_due", "Authority decides", bid["eoi_on"], bid["decision_due"])
-            )
-    if bid["decided_on"]:
-        events.append(Event("Decision", bid["decided_on"]))
-    if bid["procurement_starts_on"]:
-        end = bid["procurement_ends_on"] or bid["procurement_starts_on"]
-        periods.append(Period("procurement", "Procurement", bid["procurement_starts_on"], end))
-    return build_timeline(periods, events, on)
 
 
 # ---------------------------------------------------------------------------------------

@@ -8,9 +8,12 @@ fill the table that is the chart's text alternative.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
+
+from groundswell.programme.clocks import AssetBidDeadlines
 
 WIDTH = 760
 LABEL_WIDTH = 210
@@ -147,3 +150,82 @@ def _ticks(first: date, last: date) -> list[tuple[date, str]]:
         )
         for i, day in enumerate(months[::step])
     ]
+
+
+# The periods of each kind of bid, from a bid as the services return it.
+
+
+def asset_timeline(bid: Mapping[str, Any], on: date) -> Timeline | None:
+    deadlines: AssetBidDeadlines = bid["deadlines"]
+    periods: list[Period] = []
+    events: list[Event] = []
+    if bid["nominated_on"]:
+        events.append(Event("Nominated", bid["nominated_on"]))
+        if deadlines.decision_due:
+            periods.append(
+                Period(
+                    "decision_due", "Council decides", bid["nominated_on"], deadlines.decision_due
+                )
+            )
+    if bid["listed_on"]:
+        events.append(Event("Listed", bid["listed_on"]))
+        if deadlines.listing_expires:
+            periods.append(
+                Period("listing_expires", "Listed", bid["listed_on"], deadlines.listing_expires)
+            )
+    notice = bid["disposal_notice_on"]
+    if notice:
+        events.append(Event("Notice of disposal", notice))
+        if deadlines.interim_moratorium_end:
+            periods.append(
+                Period(
+                    "interim_moratorium_end",
+                    "Interim moratorium",
+                    notice,
+                    deadlines.interim_moratorium_end,
+                )
+            )
+        if deadlines.full_moratorium_end:
+            periods.append(
+                Period(
+                    "full_moratorium_end", "Full moratorium", notice, deadlines.full_moratorium_end
+                )
+            )
+        if deadlines.protected_period_end:
+            periods.append(
+                Period(
+                    "protected_period_end",
+                    "Protected period",
+                    notice,
+                    deadlines.protected_period_end,
+                )
+            )
+    if bid["bidder_request_on"]:
+        events.append(Event("Request to bid", bid["bidder_request_on"]))
+    return build_timeline(periods, events, on)
+
+
+def service_timeline(bid: Mapping[str, Any], on: date) -> Timeline | None:
+    periods: list[Period] = []
+    events: list[Event] = []
+    if bid["window_opens_on"] and bid["window_closes_on"]:
+        periods.append(
+            Period(
+                "eoi_window_closes",
+                "Window for interest",
+                bid["window_opens_on"],
+                bid["window_closes_on"],
+            )
+        )
+    if bid["eoi_on"]:
+        events.append(Event("Expression of interest", bid["eoi_on"]))
+        if bid["decision_due"]:
+            periods.append(
+                Period("decision_due", "Authority decides", bid["eoi_on"], bid["decision_due"])
+            )
+    if bid["decided_on"]:
+        events.append(Event("Decision", bid["decided_on"]))
+    if bid["procurement_starts_on"]:
+        end = bid["procurement_ends_on"] or bid["procurement_starts_on"]
+        periods.append(Period("procurement", "Procurement", bid["procurement_starts_on"], end))
+    return build_timeline(periods, events, on)

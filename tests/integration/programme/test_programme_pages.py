@@ -17,7 +17,6 @@ from tests.helpers import (
     make_asset_bid,
     make_funder,
     make_host,
-    make_locality,
     make_service_bid,
     make_user,
 )
@@ -258,5 +257,4 @@ async def test_pages_for_unknown_bids_are_404(client: WebClient) -> None:
     await client.login(await make_user(Role.ADMIN))
     assert (await client.get("/programme/asset-bids/999999")).status_code == 404
     assert (await client.get("/programme/service-bids/999999/edit")).status_code == 404
-    locality = await make_locality()
-    assert locality
+    assert (await client.submit("/programme/grants/999999/award", {})).status_code == 404

@@ -181,3 +181,28 @@ async def test_rejection_with_grounds_ends_the_bid(
     ).json()
     assert bid["stage"] == "rejected"
     assert bid["rejection_grounds"].startswith("The authority")
+
+
+async def test_funders_read_without_contacts_and_the_api_is_documented(
+    client: WebClient, admin: dict[str, str]
+) -> None:
+    from tests.helpers import make_funder
+
+    bid = (await client.post(URL, json=body(), headers=admin)).json()
+    assert bid["contact_emails"] == ["youth@example.org"]
+    funder = await make_funder()
+    token = await create_api_token(await make_user(Role.FUNDER, funder_ids=(funder,)))
+    read = await client.get(f"{URL}/{bid['id']}", headers={"authorization": f"Bearer {token}"})
+    assert read.status_code == 200 and read.json()["contact_emails"] == []
+    patch = await client.patch(
+        f"{URL}/{bid['id']}", json={"notes": "x"}, headers={"authorization": f"Bearer {token}"}
+    )
+    assert patch.status_code == 403
+    schema = (await client.get("/schema/openapi.json")).json()
+    for path in (
+        "/api/v1/programme/asset-bids",
+        "/api/v1/programme/asset-bids/{asset_bid_id}",
+        "/api/v1/programme/service-bids/{service_bid_id}",
+    ):
+        assert path in schema["paths"], path
+    assert "decision_due" in schema["components"]["schemas"]["ServiceBidOut"]["properties"]
