@@ -157,3 +157,44 @@ async def make_user(
         host_ids=host_ids,
     )
     return email
+
+
+async def make_asset_bid(**values: Any) -> int:
+    from groundswell.programme.tables import AssetBid
+
+    defaults: dict[str, Any] = {
+        "asset_name": "The Red Lion",
+        "local_authority": "Middlesbrough",
+        "group_name": "Friends of the Red Lion",
+        "contact_emails": "friends@redlion.example.org",
+    }
+    rows = await AssetBid.insert(AssetBid(**{**defaults, **values})).returning(AssetBid.id)
+    return int(rows[0]["id"])
+
+
+async def make_service_bid(**values: Any) -> int:
+    from groundswell.programme.tables import ServiceBid
+
+    defaults: dict[str, Any] = {
+        "service_name": "North Ormesby youth service",
+        "local_authority": "Middlesbrough",
+        "group_name": "North Ormesby Youth Collective",
+        "contact_emails": "youth@northormesby.example.org",
+    }
+    rows = await ServiceBid.insert(ServiceBid(**{**defaults, **values})).returning(ServiceBid.id)
+    return int(rows[0]["id"])
+
+
+async def make_programme_grant(pool_id: int, **values: Any) -> int:
+    from groundswell.programme.tables import ProgrammeGrant
+
+    defaults: dict[str, Any] = {
+        "kind": "feasibility",
+        "title": "Feasibility grant: The Red Lion",
+        "amount": 5_000_00,
+        "currency": "GBP",
+    }
+    rows = await ProgrammeGrant.insert(
+        ProgrammeGrant(pool=pool_id, **{**defaults, **values})
+    ).returning(ProgrammeGrant.id)
+    return int(rows[0]["id"])

@@ -30,6 +30,7 @@ from groundswell.core import templating
 from groundswell.core.controllers import dashboard, health, home
 from groundswell.core.headers import security_headers
 from groundswell.core.web import PrincipalMiddleware, handle_exception
+from groundswell.exports.controllers import OpenDataController
 from groundswell.funders.api import PoolApi
 from groundswell.funders.controllers import FunderController, PoolController
 from groundswell.payments.controllers import (
@@ -37,6 +38,8 @@ from groundswell.payments.controllers import (
     SimulatedStripeController,
     stripe_webhook,
 )
+from groundswell.programme.api import AssetBidApi, ServiceBidApi
+from groundswell.programme.controllers import ProgrammeController
 from groundswell.scheduler import SchedulerRunner
 from groundswell.settings import Settings, load_settings
 from groundswell.vouching.controllers import (
@@ -77,6 +80,10 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     OnboardingController,
     SimulatedStripeController,
     stripe_webhook,
+    ProgrammeController,
+    AssetBidApi,
+    ServiceBidApi,
+    OpenDataController,
 ]
 
 

@@ -1,4 +1,4 @@
-"""The `groundswell` command: serve, migrate, demo, createuser, token, scheduler."""
+"""The `groundswell` command: serve, migrate, demo, createuser, token, scheduler, export."""
 
 from __future__ import annotations
 
@@ -139,13 +139,13 @@ def cmd_token(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    _settings()
+    settings = _settings()
     from groundswell.demo import load_demo
     from groundswell.migrate import apply_migrations
 
     async def work() -> Any:
         await apply_migrations()
-        return await load_demo(scale=args.scale)
+        return await load_demo(scale=args.scale, settings=settings)
 
     report = asyncio.run(_with_database(work))
     print(report)
@@ -182,6 +182,51 @@ def _resident_command(action: str, args: argparse.Namespace) -> int:
     except InvalidPhoneNumber as exc:
         raise CommandError(str(exc)) from None
     print(json.dumps(result, indent=2, default=str))
+    return 0
+
+
+def cmd_export_360giving(args: argparse.Namespace) -> int:
+    settings = _settings()
+    import json
+    import tempfile
+    from pathlib import Path
+
+    from groundswell.core.errors import DomainError
+    from groundswell.exports import services
+
+    out = Path(args.out) if args.out else None
+    if out is not None and not out.parent.is_dir():
+        raise CommandError(f"There is no folder {str(out.parent)!r} to write {out.name!r} in.")
+    if out is not None and out.is_dir():
+        raise CommandError(f"{str(out)!r} is a folder; give a file name.")
+    try:
+        package = asyncio.run(_with_database(lambda: services.build_package(settings)))
+    except DomainError as exc:
+        raise CommandError(exc.detail) from None
+    if args.format == "csv":
+        text = services.package_csv(package)
+    else:
+        text = json.dumps(package, ensure_ascii=False, indent=2) + "\n"
+    if out is None:
+        sys.stdout.write(text)
+        return 0
+    # Written beside the target and renamed over it, so no reader sees half a file.
+    temporary: str | None = None
+    try:
+        with tempfile.NamedTemporaryFile(
+            "w", encoding="utf-8", dir=out.parent, prefix=f".{out.name}.", delete=False
+        ) as handle:
+            temporary = handle.name
+            handle.write(text)
+        os.replace(temporary, out)
+    except OSError as exc:
+        if temporary is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+        raise CommandError(f"Could not write {str(out)!r}: {exc.strerror or exc}.") from None
+    grants = package.get("grants")
+    count = len(grants) if isinstance(grants, list) else 0
+    print(f"Wrote {count} grant(s) to {out} (360Giving {args.format.upper()}).", file=sys.stderr)
     return 0
 
 
@@ -255,6 +300,15 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--email", required=True)
     create.add_argument("--name", default="cli")
     create.set_defaults(func=cmd_token)
+
+    export = commands.add_parser("export", help="publish open data")
+    export_commands = export.add_subparsers(dest="export_command", required=True, metavar="FORMAT")
+    threesixty = export_commands.add_parser(
+        "360giving", help="every grant as a 360Giving data package (JSON) or spreadsheet (CSV)"
+    )
+    threesixty.add_argument("--out", help="write to this file (default: standard output)")
+    threesixty.add_argument("--format", choices=["json", "csv"], default="json")
+    threesixty.set_defaults(func=cmd_export_360giving)
     return parser
 
 

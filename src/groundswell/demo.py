@@ -14,6 +14,9 @@ from groundswell.community.tables import HostOrganisation, Locality, Organiser
 from groundswell.core.clock import today
 from groundswell.db import write_transaction
 from groundswell.funders.tables import Funder, Pool, PoolLocality
+from groundswell.programme.demo import load_programme_demo
+from groundswell.programme.tables import AssetBid, ProgrammeGrant, ProgrammeReminder, ServiceBid
+from groundswell.settings import Settings, load_settings
 
 DEMO_PASSWORD = "groundswell-demo"  # noqa: S105 - printed to the newcomer on purpose
 
@@ -174,7 +177,9 @@ class DemoReport:
         return "\n".join(lines)
 
 
-async def load_demo(scale: str = "small", seed: int = 7) -> DemoReport:
+async def load_demo(
+    scale: str = "small", seed: int = 7, settings: Settings | None = None
+) -> DemoReport:
     if scale != "small":
         raise ValueError(
             "Only the small demo exists so far; --scale large comes with the listening pages."
@@ -183,6 +188,9 @@ async def load_demo(scale: str = "small", seed: int = 7) -> DemoReport:
     if created:
         await _load(random.Random(seed))
         await _users()
+    # The programme's data has its own check, so a database demoed before it existed gets it.
+    programme_created = await load_programme_demo(settings or load_settings())
+    created = created or programme_created
     counts = {
         "funders": await Funder.count(),
         "pools": await Pool.count(),
@@ -190,6 +198,10 @@ async def load_demo(scale: str = "small", seed: int = 7) -> DemoReport:
         "host organisations": await HostOrganisation.count(),
         "organisers": await Organiser.count(),
         "users": await User.count(),
+        "asset bids": await AssetBid.count(),
+        "service bids": await ServiceBid.count(),
+        "programme grants": await ProgrammeGrant.count(),
+        "programme reminders sent": await ProgrammeReminder.count(),
     }
     return DemoReport(created=created, counts=counts)
 

@@ -10,6 +10,7 @@ from groundswell.core.tables import AuditEntry, RateLimitCounter, SchedulerStatu
 from groundswell.funders.tables import Funder, Pool, PoolLocality
 from groundswell.outbox.tables import TABLES as OUTBOX_TABLES
 from groundswell.payments.tables import TABLES as PAYMENTS_TABLES
+from groundswell.programme.tables import TABLES as PROGRAMME_TABLES
 from groundswell.vouching.tables import TABLES as VOUCHING_TABLES
 
 MIGRATIONS_FOLDER = Path(__file__).resolve().parents[2] / "migrations"
@@ -31,6 +32,7 @@ TABLES = [
     *VOUCHING_TABLES,
     *OUTBOX_TABLES,
     *PAYMENTS_TABLES,
+    *PROGRAMME_TABLES,
 ]
 
 APP_CONFIG = AppConfig(

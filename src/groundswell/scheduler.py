@@ -66,9 +66,10 @@ class _RegistersJobs(Protocol):
 def _job_modules() -> list[_RegistersJobs]:
     from groundswell.core import jobs as core_jobs
     from groundswell.outbox import jobs as outbox_jobs
+    from groundswell.programme import jobs as programme_jobs
     from groundswell.vouching import jobs as vouching_jobs
 
-    return [core_jobs, outbox_jobs, vouching_jobs]
+    return [core_jobs, outbox_jobs, vouching_jobs, programme_jobs]
 
 
 class Leadership:

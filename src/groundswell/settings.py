@@ -69,6 +69,18 @@ class Settings:
     """GROUNDSWELL_360G_PREFIX: the 360Giving identifier prefix for grants we publish."""
     log_level: str = "INFO"
     """GROUNDSWELL_LOG_LEVEL: DEBUG, INFO, WARNING or ERROR."""
+    # Statutory periods for the programme's clocks: the law as written, configurable because
+    # the law changes (Localism Act 2011; Assets of Community Value (England) Regs 2012).
+    nomination_decision_weeks: int = 8
+    """GROUNDSWELL_NOMINATION_DECISION_WEEKS: the council decides a nomination within this."""
+    listing_years: int = 5
+    """GROUNDSWELL_LISTING_YEARS: how long an asset stays listed."""
+    interim_moratorium_weeks: int = 6
+    """GROUNDSWELL_INTERIM_MORATORIUM_WEEKS: from the owner's notice of disposal."""
+    full_moratorium_months: int = 6
+    """GROUNDSWELL_FULL_MORATORIUM_MONTHS: from the same notice, once a group asks to bid."""
+    protected_period_months: int = 18
+    """GROUNDSWELL_PROTECTED_PERIOD_MONTHS: from the same notice."""
 
     @property
     def is_production(self) -> bool:
@@ -104,6 +116,11 @@ ENV_NAMES: Mapping[str, str] = {
     "scheduler_enabled": "GROUNDSWELL_SCHEDULER",
     "grant_id_prefix": "GROUNDSWELL_360G_PREFIX",
     "log_level": "GROUNDSWELL_LOG_LEVEL",
+    "nomination_decision_weeks": "GROUNDSWELL_NOMINATION_DECISION_WEEKS",
+    "listing_years": "GROUNDSWELL_LISTING_YEARS",
+    "interim_moratorium_weeks": "GROUNDSWELL_INTERIM_MORATORIUM_WEEKS",
+    "full_moratorium_months": "GROUNDSWELL_FULL_MORATORIUM_MONTHS",
+    "protected_period_months": "GROUNDSWELL_PROTECTED_PERIOD_MONTHS",
 }
 
 _TRUE = {"1", "true", "yes", "on"}

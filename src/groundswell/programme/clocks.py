@@ -27,6 +27,7 @@ __all__ = [
     "AssetBidDates",
     "AssetBidDeadlines",
     "ClockDurations",
+    "DateProblem",
     "Duration",
     "DurationUnit",
     "ServiceBidDeadlines",
@@ -34,9 +35,12 @@ __all__ = [
     "add_months_deadline",
     "add_weeks_deadline",
     "add_years_deadline",
+    "asset_bid_date_problems",
     "asset_bid_deadlines",
     "deadline",
+    "human_date",
     "reminder_dates",
+    "service_bid_date_problems",
     "service_bid_deadlines",
     "validate_asset_bid_dates",
     "validate_service_bid_dates",
@@ -202,6 +206,83 @@ def asset_bid_deadlines(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class DateProblem:
+    """A problem with the order of dates, and the date (field) the person should look at."""
+
+    field: str
+    message: str
+
+
+def asset_bid_date_problems(
+    dates: AssetBidDates, durations: ClockDurations = STATUTORY
+) -> list[DateProblem]:
+    """Problems with the order of ``dates``, each naming the field that is out of order.
+
+    Missing dates are not problems: a bid is recorded as it happens.
+    """
+    problems: list[DateProblem] = []
+    nominated, listed = dates.nominated_on, dates.listed_on
+    notice, request = dates.disposal_notice_on, dates.bidder_request_on
+    if nominated is not None and listed is not None and listed < nominated:
+        problems.append(
+            DateProblem(
+                "listed_on",
+                f"The listing date ({_human(listed)}) is before the nomination date "
+                f"({_human(nominated)}): an asset is listed only after it is nominated.",
+            )
+        )
+    if listed is not None and notice is not None:
+        if notice < listed:
+            problems.append(
+                DateProblem(
+                    "disposal_notice_on",
+                    f"The notice of disposal ({_human(notice)}) is before the listing date "
+                    f"({_human(listed)}): only a listed asset's owner gives notice.",
+                )
+            )
+        else:
+            expires = add_years_deadline(listed, durations.listing_years)
+            if notice > expires:
+                problems.append(
+                    DateProblem(
+                        "disposal_notice_on",
+                        f"The notice of disposal ({_human(notice)}) is after the listing "
+                        f"expired ({_human(expires)}): no moratorium applies to an expired "
+                        "listing.",
+                    )
+                )
+    if request is not None:
+        if notice is None:
+            problems.append(
+                DateProblem(
+                    "bidder_request_on",
+                    f"A request to be treated as a bidder ({_human(request)}) is recorded "
+                    "but no notice of disposal: enter the notice date.",
+                )
+            )
+        elif request < notice:
+            problems.append(
+                DateProblem(
+                    "bidder_request_on",
+                    f"The request to be treated as a bidder ({_human(request)}) is before the "
+                    f"notice of disposal ({_human(notice)}): it must come after the notice.",
+                )
+            )
+        else:
+            interim_end = add_weeks_deadline(notice, durations.interim_moratorium_weeks)
+            if request > interim_end:
+                problems.append(
+                    DateProblem(
+                        "bidder_request_on",
+                        f"The request to be treated as a bidder ({_human(request)}) is after "
+                        f"the interim moratorium's last day ({_human(interim_end)}), so it "
+                        "does not start the full moratorium.",
+                    )
+                )
+    return problems
+
+
 def validate_asset_bid_dates(
     dates: AssetBidDates, durations: ClockDurations = STATUTORY
 ) -> list[str]:
@@ -210,47 +291,7 @@ def validate_asset_bid_dates(
     An empty list means the dates are consistent. Missing dates are not problems: a bid is
     recorded as it happens.
     """
-    problems: list[str] = []
-    nominated, listed = dates.nominated_on, dates.listed_on
-    notice, request = dates.disposal_notice_on, dates.bidder_request_on
-    if nominated is not None and listed is not None and listed < nominated:
-        problems.append(
-            f"The listing date ({_human(listed)}) is before the nomination date "
-            f"({_human(nominated)}): an asset is listed only after it is nominated."
-        )
-    if listed is not None and notice is not None:
-        if notice < listed:
-            problems.append(
-                f"The notice of disposal ({_human(notice)}) is before the listing date "
-                f"({_human(listed)}): only a listed asset's owner gives notice."
-            )
-        else:
-            expires = add_years_deadline(listed, durations.listing_years)
-            if notice > expires:
-                problems.append(
-                    f"The notice of disposal ({_human(notice)}) is after the listing expired "
-                    f"({_human(expires)}): no moratorium applies to an expired listing."
-                )
-    if request is not None:
-        if notice is None:
-            problems.append(
-                f"A request to be treated as a bidder ({_human(request)}) is recorded "
-                "but no notice of disposal: enter the notice date."
-            )
-        elif request < notice:
-            problems.append(
-                f"The request to be treated as a bidder ({_human(request)}) is before the "
-                f"notice of disposal ({_human(notice)}): it must come after the notice."
-            )
-        else:
-            interim_end = add_weeks_deadline(notice, durations.interim_moratorium_weeks)
-            if request > interim_end:
-                problems.append(
-                    f"The request to be treated as a bidder ({_human(request)}) is after the "
-                    f"interim moratorium's last day ({_human(interim_end)}), so it does not "
-                    "start the full moratorium."
-                )
-    return problems
+    return [problem.message for problem in asset_bid_date_problems(dates, durations)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,28 +309,47 @@ def service_bid_deadlines(eoi_on: date, decision_period: Duration) -> ServiceBid
     return ServiceBidDeadlines(decision_due=deadline(eoi_on, decision_period))
 
 
+def service_bid_date_problems(
+    eoi_on: date | None,
+    window_opens: date | None = None,
+    window_closes: date | None = None,
+) -> list[DateProblem]:
+    """Problems with the authority's window and an expression of interest's date, by field."""
+    problems: list[DateProblem] = []
+    if window_opens is not None and window_closes is not None and window_closes < window_opens:
+        problems.append(
+            DateProblem(
+                "window_closes_on",
+                f"The window closes ({_human(window_closes)}) before it opens "
+                f"({_human(window_opens)}).",
+            )
+        )
+    if eoi_on is not None and window_opens is not None and eoi_on < window_opens:
+        problems.append(
+            DateProblem(
+                "eoi_on",
+                f"The expression of interest ({_human(eoi_on)}) is before the authority's "
+                f"window opens ({_human(window_opens)}).",
+            )
+        )
+    if eoi_on is not None and window_closes is not None and eoi_on > window_closes:
+        problems.append(
+            DateProblem(
+                "eoi_on",
+                f"The expression of interest ({_human(eoi_on)}) is after the authority's "
+                f"window closed ({_human(window_closes)}).",
+            )
+        )
+    return problems
+
+
 def validate_service_bid_dates(
     eoi_on: date,
     window_opens: date | None = None,
     window_closes: date | None = None,
 ) -> list[str]:
     """Problems with an expression of interest's date against the authority's window, if any."""
-    problems: list[str] = []
-    if window_opens is not None and window_closes is not None and window_closes < window_opens:
-        problems.append(
-            f"The window closes ({_human(window_closes)}) before it opens ({_human(window_opens)})."
-        )
-    if window_opens is not None and eoi_on < window_opens:
-        problems.append(
-            f"The expression of interest ({_human(eoi_on)}) is before the authority's "
-            f"window opens ({_human(window_opens)})."
-        )
-    if window_closes is not None and eoi_on > window_closes:
-        problems.append(
-            f"The expression of interest ({_human(eoi_on)}) is after the authority's "
-            f"window closed ({_human(window_closes)})."
-        )
-    return problems
+    return [p.message for p in service_bid_date_problems(eoi_on, window_opens, window_closes)]
 
 
 def reminder_dates(
@@ -311,6 +371,11 @@ def reminder_dates(
         if not_before is None or reminder >= not_before:
             dates.add(reminder)
     return sorted(dates)
+
+
+def human_date(day: date) -> str:
+    """A date as people write it ("11 October 2023"), whatever the server's locale."""
+    return _human(day)
 
 
 def _human(day: date) -> str:

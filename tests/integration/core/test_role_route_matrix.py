@@ -13,13 +13,17 @@ from litestar.routes import HTTPRoute
 
 from groundswell.accounts.roles import Role
 from groundswell.accounts.services import create_api_token
+from groundswell.core.clock import today
 from tests.helpers import (
     asgi_client,
+    make_asset_bid,
     make_funder,
     make_host,
     make_locality,
     make_organiser,
     make_pool,
+    make_programme_grant,
+    make_service_bid,
     make_user,
 )
 
@@ -86,6 +90,34 @@ ACCESS: dict[tuple[str, str], Any] = {
     ("GET", "/hosts/{host_id:int}/payments/return"): HOST,
     ("GET", "/payments/simulated/onboarding/{account_id:str}"): HOST,
     ("POST", "/payments/simulated/onboarding/{account_id:str}"): HOST,
+    # The grant programme: staff (admins) change it, funders may read it.
+    ("GET", "/programme"): FUNDER,
+    ("GET", "/programme/bids.csv"): FUNDER,
+    ("GET", "/programme/asset-bids/new"): ADMIN,
+    ("POST", "/programme/asset-bids"): ADMIN,
+    ("GET", "/programme/asset-bids/{asset_bid_id:int}"): FUNDER,
+    ("GET", "/programme/asset-bids/{asset_bid_id:int}/edit"): ADMIN,
+    ("POST", "/programme/asset-bids/{asset_bid_id:int}/edit"): ADMIN,
+    ("POST", "/programme/asset-bids/{asset_bid_id:int}/stage"): ADMIN,
+    ("GET", "/programme/service-bids/new"): ADMIN,
+    ("POST", "/programme/service-bids"): ADMIN,
+    ("GET", "/programme/service-bids/{service_bid_id:int}"): FUNDER,
+    ("GET", "/programme/service-bids/{service_bid_id:int}/edit"): ADMIN,
+    ("POST", "/programme/service-bids/{service_bid_id:int}/edit"): ADMIN,
+    ("POST", "/programme/service-bids/{service_bid_id:int}/stage"): ADMIN,
+    ("GET", "/programme/grants/new"): ADMIN,
+    ("POST", "/programme/grants"): ADMIN,
+    ("POST", "/programme/grants/{grant_id:int}/award"): ADMIN,
+    ("POST", "/programme/grants/{grant_id:int}/cancel"): ADMIN,
+    ("POST", "/api/v1/programme/asset-bids"): ADMIN,
+    ("GET", "/api/v1/programme/asset-bids/{asset_bid_id:int}"): FUNDER,
+    ("PATCH", "/api/v1/programme/asset-bids/{asset_bid_id:int}"): ADMIN,
+    ("POST", "/api/v1/programme/service-bids"): ADMIN,
+    ("GET", "/api/v1/programme/service-bids/{service_bid_id:int}"): FUNDER,
+    ("PATCH", "/api/v1/programme/service-bids/{service_bid_id:int}"): ADMIN,
+    # Open data: anyone.
+    ("GET", "/open-data/360giving.json"): PUBLIC,
+    ("GET", "/open-data/360giving.csv"): PUBLIC,
 }
 
 # Documentation and static files are outside the matrix: public, read-only, no state.
@@ -119,6 +151,11 @@ async def world() -> World:
     pool = await make_pool(funder, locality_ids=(locality,))
     host = await make_host()
     code = await make_organiser(host, locality)
+    asset_bid = await make_asset_bid(locality=locality)
+    service_bid = await make_service_bid()
+    # One grant already awarded (so there is open data to publish), one to award or cancel.
+    await make_programme_grant(pool, asset_bid=asset_bid, status="awarded", awarded_on=today())
+    grant = await make_programme_grant(pool, service_bid=service_bid)
     emails = {
         "admin": await make_user(Role.ADMIN),
         "funder": await make_user(Role.FUNDER, funder_ids=(funder,)),
@@ -133,6 +170,9 @@ async def world() -> World:
         "locality_id": str(locality),
         "host_id": str(host),
         "code": code,
+        "asset_bid_id": str(asset_bid),
+        "service_bid_id": str(service_bid),
+        "grant_id": str(grant),
     }
     return World(params=params, tokens=tokens)
 

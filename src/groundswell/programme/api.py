@@ -1,0 +1,173 @@
+"""/api/v1/programme: asset and service bids with their computed deadlines.
+
+Bearer tokens only (like every /api route); admins write, admins and funders read.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from litestar import Controller, Request, get, patch, post
+from litestar.params import FromPath, JSONBody
+
+from groundswell.accounts.roles import Role
+from groundswell.core.web import requires_role, settings_of, signed_in
+from groundswell.programme import services
+from groundswell.programme.schemas import (
+    AssetBidIn,
+    AssetBidOut,
+    AssetBidPatch,
+    ServiceBidIn,
+    ServiceBidOut,
+    ServiceBidPatch,
+)
+
+READERS = [requires_role(Role.ADMIN, Role.FUNDER)]
+WRITERS = [requires_role(Role.ADMIN)]
+
+
+def _sent(data: msgspec.Struct) -> dict[str, Any]:
+    """The fields the client actually sent (UNSET ones were left out)."""
+    return {
+        key: value
+        for key, value in msgspec.structs.asdict(data).items()
+        if value is not msgspec.UNSET
+    }
+
+
+def asset_bid_out(bid: dict[str, Any], *, show_contacts: bool) -> AssetBidOut:
+    deadlines = bid["deadlines"]
+    return AssetBidOut(
+        id=bid["id"],
+        stage=bid["stage"],
+        asset_name=bid["asset_name"],
+        address=bid["address"],
+        postcode=bid["postcode"],
+        owner=bid["owner"],
+        local_authority=bid["local_authority"],
+        locality_id=bid["locality"],
+        nominating_group=bid["group_name"],
+        group_host_id=bid["group_host"],
+        group_org_id=bid["group_org_id"],
+        contact_emails=bid["emails"] if show_contacts else [],
+        nominated_on=bid["nominated_on"],
+        listed_on=bid["listed_on"],
+        disposal_notice_on=bid["disposal_notice_on"],
+        bidder_request_on=bid["bidder_request_on"],
+        decision_due=deadlines.decision_due,
+        listing_expires=deadlines.listing_expires,
+        interim_moratorium_end=deadlines.interim_moratorium_end,
+        full_moratorium_end=deadlines.full_moratorium_end,
+        protected_period_end=deadlines.protected_period_end,
+        currency=bid["currency"],
+        fundraising_target=bid["fundraising_target"],
+        amount_raised=bid["amount_raised"],
+        notes=bid["notes"],
+    )
+
+
+def service_bid_out(bid: dict[str, Any], *, show_contacts: bool) -> ServiceBidOut:
+    return ServiceBidOut(
+        id=bid["id"],
+        stage=bid["stage"],
+        service_name=bid["service_name"],
+        local_authority=bid["local_authority"],
+        locality_id=bid["locality"],
+        nominating_group=bid["group_name"],
+        group_host_id=bid["group_host"],
+        group_org_id=bid["group_org_id"],
+        contact_emails=bid["emails"] if show_contacts else [],
+        window_opens_on=bid["window_opens_on"],
+        window_closes_on=bid["window_closes_on"],
+        eoi_on=bid["eoi_on"],
+        decision_period_amount=bid["decision_period_amount"],
+        decision_period_unit=bid["decision_period_unit"],
+        decision_due=bid["decision_due"],
+        decision=bid["decision"],
+        decided_on=bid["decided_on"],
+        rejection_grounds=bid["rejection_grounds"],
+        procurement_starts_on=bid["procurement_starts_on"],
+        procurement_ends_on=bid["procurement_ends_on"],
+        notes=bid["notes"],
+    )
+
+
+class AssetBidApi(Controller):
+    path = "/api/v1/programme/asset-bids"
+    tags = ("programme",)
+
+    @post("/", guards=WRITERS)
+    async def create_asset_bid(
+        self, request: Request[Any, Any, Any], data: JSONBody[AssetBidIn]
+    ) -> AssetBidOut:
+        """Record a Right to Bid case; dates are optional until known."""
+        durations = services.durations_from(settings_of(request))
+        bid_id = await services.create_asset_bid(
+            signed_in(request), _sent(data), durations=durations, minor_units=True
+        )
+        bid = await services.get_asset_bid(bid_id, durations=durations)
+        return asset_bid_out(bid, show_contacts=True)
+
+    @get("/{asset_bid_id:int}", guards=READERS)
+    async def get_asset_bid(
+        self, request: Request[Any, Any, Any], asset_bid_id: FromPath[int]
+    ) -> AssetBidOut:
+        """The bid with every deadline its dates imply (null until the dates are known)."""
+        durations = services.durations_from(settings_of(request))
+        bid = await services.get_asset_bid(asset_bid_id, durations=durations)
+        return asset_bid_out(bid, show_contacts=signed_in(request).is_admin)
+
+    @patch("/{asset_bid_id:int}", guards=WRITERS)
+    async def update_asset_bid(
+        self,
+        request: Request[Any, Any, Any],
+        asset_bid_id: FromPath[int],
+        data: JSONBody[AssetBidPatch],
+    ) -> AssetBidOut:
+        """Change the fields sent; `null` clears a date. The stage follows the dates."""
+        durations = services.durations_from(settings_of(request))
+        await services.update_asset_bid(
+            signed_in(request),
+            asset_bid_id,
+            _sent(data),
+            durations=durations,
+            minor_units=True,
+            partial=True,
+        )
+        bid = await services.get_asset_bid(asset_bid_id, durations=durations)
+        return asset_bid_out(bid, show_contacts=True)
+
+
+class ServiceBidApi(Controller):
+    path = "/api/v1/programme/service-bids"
+    tags = ("programme",)
+
+    @post("/", guards=WRITERS)
+    async def create_service_bid(
+        self, request: Request[Any, Any, Any], data: JSONBody[ServiceBidIn]
+    ) -> ServiceBidOut:
+        """Record a Right to Challenge case."""
+        bid_id = await services.create_service_bid(signed_in(request), _sent(data))
+        return service_bid_out(await services.get_service_bid(bid_id), show_contacts=True)
+
+    @get("/{service_bid_id:int}", guards=READERS)
+    async def get_service_bid(
+        self, request: Request[Any, Any, Any], service_bid_id: FromPath[int]
+    ) -> ServiceBidOut:
+        """The bid with `decision_due` (null until the interest date and period are known)."""
+        bid = await services.get_service_bid(service_bid_id)
+        return service_bid_out(bid, show_contacts=signed_in(request).is_admin)
+
+    @patch("/{service_bid_id:int}", guards=WRITERS)
+    async def update_service_bid(
+        self,
+        request: Request[Any, Any, Any],
+        service_bid_id: FromPath[int],
+        data: JSONBody[ServiceBidPatch],
+    ) -> ServiceBidOut:
+        """Change the fields sent; recording the decision moves the stage."""
+        await services.update_service_bid(
+            signed_in(request), service_bid_id, _sent(data), partial=True
+        )
+        return service_bid_out(await services.get_service_bid(service_bid_id), show_contacts=True)

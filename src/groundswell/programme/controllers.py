@@ -1,0 +1,447 @@
+"""Programme pages: the dashboard, bid pages with their timelines, forms, and the CSV export.
+
+Programme staff (admins) change things; funders may read. Thin: parse, call a service,
+render; a form with a problem is shown again with what was typed and a message per field.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect, Template
+
+from groundswell.accounts.roles import Role
+from groundswell.community import services as community
+from groundswell.core.clock import today
+from groundswell.core.errors import DomainError, Forbidden
+from groundswell.core.pages import read_form, render, render_form_error
+from groundswell.core.web import requires_role, settings_of, signed_in
+from groundswell.programme import services
+from groundswell.programme.clocks import ClockDurations
+from groundswell.programme.services import major_units
+from groundswell.programme.states import GrantKind
+from groundswell.programme.timeline import asset_timeline, service_timeline
+
+READERS = [requires_role(Role.ADMIN, Role.FUNDER)]
+WRITERS = [requires_role(Role.ADMIN)]
+ASSET_FORM = "programme/asset_bid_form.html"
+SERVICE_FORM = "programme/service_bid_form.html"
+GRANT_FORM = "programme/grant_form.html"
+
+
+def _durations(request: Request[Any, Any, Any]) -> ClockDurations:
+    return services.durations_from(settings_of(request))
+
+
+def _iso(value: date | None) -> str:
+    return value.isoformat() if value else ""
+
+
+async def _bid_form_context(request: Request[Any, Any, Any]) -> dict[str, Any]:
+    return {
+        "localities": await community.list_localities(),
+        "hosts": await community.list_hosts(),
+        "durations": _durations(request),
+    }
+
+
+def _group_values(bid: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "nominating_group": bid["group_name"],
+        "group_host_id": "" if bid["group_host"] is None else str(bid["group_host"]),
+        "group_org_id": bid["group_org_id"] or "",
+        "contact_emails": "\n".join(bid["emails"]),
+        "locality_id": "" if bid["locality"] is None else str(bid["locality"]),
+        "local_authority": bid["local_authority"],
+        "notes": bid["notes"],
+    }
+
+
+def _asset_values(bid: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **_group_values(bid),
+        "asset_name": bid["asset_name"],
+        "address": bid["address"],
+        "postcode": bid["postcode"],
+        "owner": bid["owner"],
+        **{name: _iso(bid[name]) for name in services.ASSET_DATE_FIELDS},
+        "fundraising_target": ""
+        if bid["fundraising_target"] is None
+        else major_units(bid["fundraising_target"]),
+        "amount_raised": major_units(bid["amount_raised"]) if bid["amount_raised"] else "",
+    }
+
+
+def _service_values(bid: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **_group_values(bid),
+        "service_name": bid["service_name"],
+        **{name: _iso(bid[name]) for name in services.SERVICE_DATE_FIELDS},
+        "decision_period_amount": bid["decision_period_amount"] or "",
+        "decision_period_unit": bid["decision_period_unit"],
+        "decision": bid["decision"] or "",
+        "rejection_grounds": bid["rejection_grounds"],
+    }
+
+
+def _csv_response(
+    rows: list[dict[str, str]], columns: tuple[str, ...], filename: str
+) -> Response[bytes]:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(columns), lineterminator="\r\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({key: spreadsheet_safe(value) for key, value in row.items()})
+    return Response(
+        buffer.getvalue().encode("utf-8-sig"),
+        media_type="text/csv; charset=utf-8",
+        headers={"content-disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def spreadsheet_safe(value: Any) -> str:
+    """A cell a spreadsheet will not run as a formula ("=HYPERLINK(...)" typed as a name)."""
+    text = "" if value is None else str(value)
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r") and not _is_number(text):
+        return "'" + text
+    return text
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+class ProgrammeController(Controller):
+    path = "/programme"
+
+    @get("/", name="programme", guards=READERS)
+    async def dashboard(self, request: Request[Any, Any, Any]) -> Template:
+        data = await services.dashboard(_durations(request))
+        return render("programme/dashboard.html", can_edit=signed_in(request).is_admin, **data)
+
+    @get("/bids.csv", guards=READERS)
+    async def bids_csv(self, request: Request[Any, Any, Any]) -> Response[bytes]:
+        rows = await services.bid_csv_rows(_durations(request))
+        return _csv_response(
+            rows, services.BID_CSV_COLUMNS, f"programme-bids-{today().isoformat()}.csv"
+        )
+
+    # Asset bids -------------------------------------------------------------------------
+
+    @get("/asset-bids/new", guards=WRITERS)
+    async def new_asset_bid(self, request: Request[Any, Any, Any]) -> Template:
+        return render(
+            ASSET_FORM,
+            values={},
+            errors={},
+            action="/programme/asset-bids",
+            **await _bid_form_context(request),
+        )
+
+    @post("/asset-bids", guards=WRITERS)
+    async def create_asset_bid(self, request: Request[Any, Any, Any]) -> Any:
+        data = await read_form(request)
+        try:
+            bid_id = await services.create_asset_bid(
+                signed_in(request), data, durations=_durations(request), minor_units=False
+            )
+        except DomainError as exc:
+            if isinstance(exc, Forbidden):
+                raise
+            return render_form_error(
+                ASSET_FORM,
+                exc,
+                data,
+                action="/programme/asset-bids",
+                **await _bid_form_context(request),
+            )
+        return Redirect(f"/programme/asset-bids/{bid_id}")
+
+    @get("/asset-bids/{asset_bid_id:int}", guards=READERS)
+    async def asset_bid(
+        self, request: Request[Any, Any, Any], asset_bid_id: FromPath[int]
+    ) -> Template:
+        return await self._asset_page(request, asset_bid_id)
+
+    async def _asset_page(
+        self, request: Request[Any, Any, Any], bid_id: int, **extra: Any
+    ) -> Template:
+        on = today()
+        bid = await services.get_asset_bid(bid_id, durations=_durations(request))
+        return render(
+            "programme/asset_bid.html",
+            status_code=extra.pop("status_code", 200),
+            bid=bid,
+            timeline=asset_timeline(bid, on),
+            grants=await services.list_grants(asset_bid_id=bid_id),
+            reminders=await services.reminders_for("asset", bid_id),
+            today=on,
+            can_edit=signed_in(request).is_admin,
+            stage_errors=extra.pop("stage_errors", {}),
+            stage_error=extra.pop("stage_error", ""),
+            **extra,
+        )
+
+    @get("/asset-bids/{asset_bid_id:int}/edit", guards=WRITERS)
+    async def edit_asset_bid(
+        self, request: Request[Any, Any, Any], asset_bid_id: FromPath[int]
+    ) -> Template:
+        bid = await services.get_asset_bid(asset_bid_id, durations=_durations(request))
+        return render(
+            ASSET_FORM,
+            bid=bid,
+            values=_asset_values(bid),
+            errors={},
+            action=f"/programme/asset-bids/{asset_bid_id}/edit",
+            **await _bid_form_context(request),
+        )
+
+    @post("/asset-bids/{asset_bid_id:int}/edit", guards=WRITERS)
+    async def update_asset_bid(
+        self, request: Request[Any, Any, Any], asset_bid_id: FromPath[int]
+    ) -> Any:
+        durations = _durations(request)
+        bid = await services.get_asset_bid(asset_bid_id, durations=durations)
+        data = await read_form(request)
+        try:
+            await services.update_asset_bid(
+                signed_in(request),
+                asset_bid_id,
+                data,
+                durations=durations,
+                minor_units=False,
+                partial=False,
+            )
+        except DomainError as exc:
+            if isinstance(exc, Forbidden):
+                raise
+            return render_form_error(
+                ASSET_FORM,
+                exc,
+                data,
+                bid=bid,
+                action=f"/programme/asset-bids/{asset_bid_id}/edit",
+                **await _bid_form_context(request),
+            )
+        return Redirect(f"/programme/asset-bids/{asset_bid_id}")
+
+    @post("/asset-bids/{asset_bid_id:int}/stage", guards=WRITERS)
+    async def move_asset_bid(
+        self, request: Request[Any, Any, Any], asset_bid_id: FromPath[int]
+    ) -> Any:
+        data = await read_form(request)
+        try:
+            await services.transition_asset_bid(
+                signed_in(request),
+                asset_bid_id,
+                str(data.get("to") or ""),
+                note=str(data.get("note") or ""),
+            )
+        except DomainError as exc:
+            if isinstance(exc, Forbidden):
+                raise
+            return await self._asset_page(
+                request,
+                asset_bid_id,
+                status_code=exc.status_code if exc.status_code != 400 else 422,
+                stage_error=exc.detail,
+                stage_errors=exc.field_errors,
+                stage_values=data,
+            )
+        return Redirect(f"/programme/asset-bids/{asset_bid_id}")
+
+    # Service bids -----------------------------------------------------------------------
+
+    @get("/service-bids/new", guards=WRITERS)
+    async def new_service_bid(self, request: Request[Any, Any, Any]) -> Template:
+        return render(
+            SERVICE_FORM,
+            values={},
+            errors={},
+            action="/programme/service-bids",
+            **await _bid_form_context(request),
+        )
+
+    @post("/service-bids", guards=WRITERS)
+    async def create_service_bid(self, request: Request[Any, Any, Any]) -> Any:
+        data = await read_form(request)
+        try:
+            bid_id = await services.create_service_bid(signed_in(request), data)
+        except DomainError as exc:
+            if isinstance(exc, Forbidden):
+                raise
+            return render_form_error(
+                SERVICE_FORM,
+                exc,
+                data,
+                action="/programme/service-bids",
+                **await _bid_form_context(request),
+            )
+        return Redirect(f"/programme/service-bids/{bid_id}")
+
+    @get("/service-bids/{service_bid_id:int}", guards=READERS)
+    async def service_bid(
+        self, request: Request[Any, Any, Any], service_bid_id: FromPath[int]
+    ) -> Template:
+        return await self._service_page(request, service_bid_id)
+
+    async def _service_page(
+        self, request: Request[Any, Any, Any], bid_id: int, **extra: Any
+    ) -> Template:
+        on = today()
+        bid = await services.get_service_bid(bid_id)
+        return render(
+            "programme/service_bid.html",
+            status_code=extra.pop("status_code", 200),
+            bid=bid,
+            timeline=service_timeline(bid, on),
+            grants=await services.list_grants(service_bid_id=bid_id),
+            reminders=await services.reminders_for("service", bid_id),
+            today=on,
+            can_edit=signed_in(request).is_admin,
+            stage_errors=extra.pop("stage_errors", {}),
+            stage_error=extra.pop("stage_error", ""),
+            **extra,
+        )
+
+    @get("/service-bids/{service_bid_id:int}/edit", guards=WRITERS)
+    async def edit_service_bid(
+        self, request: Request[Any, Any, Any], service_bid_id: FromPath[int]
+    ) -> Template:
+        bid = await services.get_service_bid(service_bid_id)
+        return render(
+            SERVICE_FORM,
+            bid=bid,
+            values=_service_values(bid),
+            errors={},
+            action=f"/programme/service-bids/{service_bid_id}/edit",
+            **await _bid_form_context(request),
+        )
+
+    @post("/service-bids/{service_bid_id:int}/edit", guards=WRITERS)
+    async def update_service_bid(
+        self, request: Request[Any, Any, Any], service_bid_id: FromPath[int]
+    ) -> Any:
+        bid = await services.get_service_bid(service_bid_id)
+        data = await read_form(request)
+        try:
+            await services.update_service_bid(
+                signed_in(request), service_bid_id, data, partial=False
+            )
+        except DomainError as exc:
+            if isinstance(exc, Forbidden):
+                raise
+            return render_form_error(
+                SERVICE_FORM,
+                exc,
+                data,
+                bid=bid,
+                action=f"/programme/service-bids/{service_bid_id}/edit",
+                **await _bid_form_context(request),
+            )
+        return Redirect(f"/programme/service-bids/{service_bid_id}")
+
+    @post("/service-bids/{service_bid_id:int}/stage", guards=WRITERS)
+    async def move_service_bid(
+        self, request: Request[Any, Any, Any], service_bid_id: FromPath[int]
+    ) -> Any:
+        data = await read_form(request)
+        try:
+            await services.transition_service_bid(
+                signed_in(request),
+                service_bid_id,
+                str(data.get("to") or ""),
+                note=str(data.get("note") or ""),
+            )
+        except DomainError as exc:
+            if isinstance(exc, Forbidden):
+                raise
+            return await self._service_page(
+                request,
+                service_bid_id,
+                status_code=exc.status_code if exc.status_code != 400 else 422,
+                stage_error=exc.detail,
+                stage_errors=exc.field_errors,
+                stage_values=data,
+            )
+        return Redirect(f"/programme/service-bids/{service_bid_id}")
+
+    # Grants -----------------------------------------------------------------------------
+
+    async def _grant_form_context(self, request: Request[Any, Any, Any]) -> dict[str, Any]:
+        durations = _durations(request)
+        bids = [("", "Choose a bid")]
+        bids += [
+            (f"asset-{b['id']}", f"{b['asset_name']} (Right to Bid, {b['group_name']})")
+            for b in await services.list_asset_bids(durations=durations)
+        ]
+        bids += [
+            (f"service-{b['id']}", f"{b['service_name']} (Right to Challenge, {b['group_name']})")
+            for b in await services.list_service_bids()
+        ]
+        return {
+            "bids": bids,
+            "pools": await services.list_pools_for_grants(),
+            "kinds": list(GrantKind),
+            "regrant_types": services.REGRANT_TYPES,
+        }
+
+    @get("/grants/new", guards=WRITERS)
+    async def new_grant(
+        self, request: Request[Any, Any, Any], bid: FromQuery[str] = ""
+    ) -> Template:
+        return render(
+            GRANT_FORM,
+            values={"bid": bid},
+            errors={},
+            **await self._grant_form_context(request),
+        )
+
+    @post("/grants", guards=WRITERS)
+    async def propose_grant(self, request: Request[Any, Any, Any]) -> Any:
+        data = await read_form(request)
+        raw = dict(data)
+        bid_type, _, bid_id = str(data.get("bid") or "").partition("-")
+        raw["asset_bid_id"] = bid_id if bid_type == "asset" else None
+        raw["service_bid_id"] = bid_id if bid_type == "service" else None
+        try:
+            await services.propose_grant(signed_in(request), raw, minor_units=False)
+        except DomainError as exc:
+            if isinstance(exc, Forbidden):
+                raise
+            errors = dict(exc.field_errors)
+            for name in ("asset_bid_id", "service_bid_id"):
+                if name in errors:
+                    errors["bid"] = errors.pop(name)
+            exc.field_errors = errors
+            return render_form_error(
+                GRANT_FORM, exc, data, **await self._grant_form_context(request)
+            )
+        return Redirect(f"/programme/{bid_type}-bids/{bid_id}#grants")
+
+    @post("/grants/{grant_id:int}/award", guards=WRITERS)
+    async def award_grant(self, request: Request[Any, Any, Any], grant_id: FromPath[int]) -> Any:
+        await services.award_grant(signed_in(request), grant_id)
+        return Redirect(await _grant_page(grant_id))
+
+    @post("/grants/{grant_id:int}/cancel", guards=WRITERS)
+    async def cancel_grant(self, request: Request[Any, Any, Any], grant_id: FromPath[int]) -> Any:
+        data = await read_form(request)
+        await services.cancel_grant(signed_in(request), grant_id, str(data.get("reason") or ""))
+        return Redirect(await _grant_page(grant_id))
+
+
+async def _grant_page(grant_id: int) -> str:
+    grant = await services.get_grant(grant_id)
+    if grant["asset_bid"] is not None:
+        return f"/programme/asset-bids/{grant['asset_bid']}#grants"
+    return f"/programme/service-bids/{grant['service_bid']}#grants"

@@ -1,0 +1,27 @@
+"""The daily reminders of statutory deadlines (14 and 3 days before each)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from apscheduler.triggers.cron import CronTrigger
+
+from groundswell.programme.services import send_due_reminders
+from groundswell.settings import Settings
+
+if TYPE_CHECKING:
+    from groundswell.scheduler import JobRegistry
+
+
+async def reminders(settings: Settings) -> str:
+    return await send_due_reminders(settings)
+
+
+def register(registry: JobRegistry) -> None:
+    # Daily is enough: reminders are dated by day, and a missed day is caught up the next.
+    registry.add(
+        "programme_reminders",
+        reminders,
+        CronTrigger(hour=7, minute=0, timezone="UTC"),
+        "Remind groups of statutory deadlines",
+    )

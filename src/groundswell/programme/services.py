@@ -1,0 +1,1375 @@
+"""The grant programme's services: the only code that writes bids, grants and reminders.
+
+Every state change is one function here that opens a write transaction, locks the row
+(PostgreSQL: SELECT ... FOR UPDATE; SQLite: the IMMEDIATE transaction already holds the
+write lock), checks the current state and returns early when the change is already made.
+Input arrives as a mapping (a form, where amounts are pounds, or API JSON, where they are
+pence) and is checked here, so forms and the API refuse the same things with the same words.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from groundswell import db
+from groundswell.accounts.principal import Principal
+from groundswell.community.identifiers import normalise_postcode, validate_org_id
+from groundswell.community.tables import HostOrganisation, Locality
+from groundswell.core.clock import now, today
+from groundswell.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from groundswell.core.forms import FieldReader
+from groundswell.core.tables import AuditEntry
+from groundswell.exports.threesixty import (
+    GrantRecord,
+    Organisation,
+    Place,
+    Programme,
+    geo_code_type,
+)
+from groundswell.funders.tables import Pool
+from groundswell.outbox.services import enqueue_email
+from groundswell.programme.clocks import (
+    AssetBidDates,
+    AssetBidDeadlines,
+    ClockDurations,
+    Duration,
+    asset_bid_date_problems,
+    asset_bid_deadlines,
+    deadline,
+    human_date,
+    service_bid_date_problems,
+)
+from groundswell.programme.deadlines import (
+    ADVICE,
+    ASSET_DEADLINE_LABELS,
+    REMINDER_DAYS_BEFORE,
+    SERVICE_DEADLINE_LABELS,
+    Deadline,
+    asset_bid_live_deadlines,
+    days_left_phrase,
+    due_reminder,
+    service_bid_live_deadlines,
+)
+from groundswell.programme.states import (
+    ASSET_MANUAL_STAGES,
+    ASSET_TRANSITIONS,
+    SERVICE_MANUAL_STAGES,
+    SERVICE_TRANSITIONS,
+    AssetBidStage,
+    GrantKind,
+    GrantStatus,
+    ServiceBidStage,
+    ServiceDecision,
+    asset_stage_after,
+    asset_stage_needs,
+    is_terminal_asset,
+    is_terminal_service,
+    service_stage_after,
+    service_stage_needs,
+)
+from groundswell.programme.tables import AssetBid, ProgrammeGrant, ProgrammeReminder, ServiceBid
+from groundswell.settings import Settings
+
+ASSET_DATE_FIELDS = ("nominated_on", "listed_on", "disposal_notice_on", "bidder_request_on")
+SERVICE_DATE_FIELDS = (
+    "window_opens_on",
+    "window_closes_on",
+    "eoi_on",
+    "decided_on",
+    "procurement_starts_on",
+    "procurement_ends_on",
+)
+GROUP_FIELDS = ("nominating_group", "group_host_id", "group_org_id", "contact_emails")
+ASSET_FIELDS = (
+    "asset_name",
+    "address",
+    "postcode",
+    "owner",
+    "local_authority",
+    "locality_id",
+    *GROUP_FIELDS,
+    *ASSET_DATE_FIELDS,
+    "fundraising_target",
+    "amount_raised",
+    "notes",
+)
+SERVICE_FIELDS = (
+    "service_name",
+    "local_authority",
+    "locality_id",
+    *GROUP_FIELDS,
+    *SERVICE_DATE_FIELDS,
+    "decision_period_amount",
+    "decision_period_unit",
+    "decision",
+    "rejection_grounds",
+    "notes",
+)
+# Input names that are stored under another column name.
+_COLUMN_FOR = {
+    "nominating_group": "group_name",
+    "group_host_id": "group_host",
+    "locality_id": "locality",
+}
+DECISION_PERIOD_UNITS = ("days", "weeks", "months")
+REGRANT_TYPES = {
+    "FRG010": "Common Regrant",
+    "FRG020": "Transfer to intermediary",
+    "FRG030": "Match funding",
+    "FRG040": "Funder collaboration",
+    "FRG050": "Fiscal sponsor",
+    "FRG060": "Endowment",
+    "FRG070": "Multipurpose",
+}
+_EMAIL_RE = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$")
+_DATE_HELP = "Enter a date as YYYY-MM-DD, for example 2024-08-31."
+
+
+def durations_from(settings: Settings) -> ClockDurations:
+    """The statutory periods in force: settings, with the law's defaults."""
+    return ClockDurations(
+        nomination_decision_weeks=settings.nomination_decision_weeks,
+        listing_years=settings.listing_years,
+        interim_moratorium_weeks=settings.interim_moratorium_weeks,
+        full_moratorium_months=settings.full_moratorium_months,
+        protected_period_months=settings.protected_period_months,
+    )
+
+
+def _require_admin(principal: Principal) -> None:
+    if not principal.is_admin:
+        raise Forbidden("Only programme staff change bids and grants.")
+
+
+async def _locked(table: Any, row_id: int) -> dict[str, Any] | None:
+    """The row, locked until the transaction ends; call inside `db.write_transaction()`."""
+    query = table.select().where(table.id == row_id)
+    if not db.is_sqlite():
+        query = query.lock_rows()
+    row: dict[str, Any] | None = await query.first()
+    return row
+
+
+async def _audit(
+    principal: Principal | None, action: str, subject: str, subject_id: int, **detail: Any
+) -> None:
+    await AuditEntry.insert(
+        AuditEntry(
+            actor=principal.user_id if principal else None,
+            action=action,
+            subject_type=subject,
+            subject_id=str(subject_id),
+            detail=detail,
+        )
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# Reading input
+
+
+def _read_date(fields: FieldReader, name: str) -> date | None:
+    value = fields.raw.get(name)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value).strip())
+    except ValueError:
+        fields.errors[name] = _DATE_HELP
+        return None
+
+
+def _read_emails(fields: FieldReader, name: str) -> str:
+    value = fields.raw.get(name)
+    items: list[str]
+    if value is None:
+        items = []
+    elif isinstance(value, (list, tuple)):
+        items = [str(item) for item in value]
+    else:
+        items = re.split(r"[\s,;]+", str(value))
+    emails: list[str] = []
+    for item in items:
+        email = item.strip().lower()
+        if not email:
+            continue
+        if not _EMAIL_RE.match(email) or len(email) > 254:
+            fields.errors[name] = (
+                f"“{item.strip()[:60]}” is not an e-mail address like name@example.org."
+            )
+            continue
+        if email not in emails:
+            emails.append(email)
+    if len(emails) > 10:
+        fields.errors[name] = "Give at most 10 addresses."
+    return "\n".join(emails)
+
+
+def _read_optional_id(fields: FieldReader, name: str) -> int | None:
+    value = fields.raw.get(name)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    return fields.integer(name, minimum=1)
+
+
+def _read_group(fields: FieldReader, present: set[str], values: dict[str, Any]) -> None:
+    if "nominating_group" in present:
+        # Optional when the group is a host organisation: its name is filled in from there.
+        values["group_name"] = fields.text("nominating_group", required=False, max_length=200)
+    if "group_host_id" in present:
+        values["group_host"] = _read_optional_id(fields, "group_host_id")
+    if "group_org_id" in present:
+        raw = fields.text("group_org_id", required=False, max_length=60)
+        values["group_org_id"] = None
+        if raw:
+            try:
+                values["group_org_id"] = validate_org_id(raw)
+            except ValueError as exc:
+                fields.errors["group_org_id"] = str(exc)
+    if "contact_emails" in present:
+        values["contact_emails"] = _read_emails(fields, "contact_emails")
+
+
+async def _check_links(values: dict[str, Any], errors: dict[str, str]) -> None:
+    host = values.get("group_host")
+    if host is not None:
+        row = (
+            await HostOrganisation.select(HostOrganisation.name)
+            .where(HostOrganisation.id == host)
+            .first()
+        )
+        if row is None:
+            errors["group_host_id"] = "Choose a host organisation from the list."
+        elif "group_name" in values and not values["group_name"]:
+            values["group_name"] = row["name"]
+    locality = values.get("locality")
+    if locality is not None and not await Locality.exists().where(Locality.id == locality):
+        errors["locality_id"] = "Choose a place from the list."
+
+
+def _present(raw: Mapping[str, Any], allowed: Iterable[str], *, partial: bool) -> set[str]:
+    """The input fields to read: all of them, or for a partial update (PATCH) those sent."""
+    allowed = tuple(allowed)
+    if not partial:
+        return set(allowed)
+    unknown = sorted(set(raw) - set(allowed))
+    if unknown:
+        raise ValidationFailed(
+            "The request has fields this resource does not have.",
+            field_errors={name: "Unknown field." for name in unknown},
+        )
+    return set(raw)
+
+
+def _read_asset_values(
+    raw: Mapping[str, Any], *, partial: bool, minor_units: bool
+) -> tuple[dict[str, Any], FieldReader]:
+    fields = FieldReader(raw)
+    present = _present(raw, ASSET_FIELDS, partial=partial)
+    values: dict[str, Any] = {}
+    if "asset_name" in present:
+        values["asset_name"] = fields.text("asset_name", max_length=200)
+    if "address" in present:
+        values["address"] = fields.text("address", required=False, max_length=500)
+    if "postcode" in present:
+        postcode = fields.text("postcode", required=False, max_length=10)
+        values["postcode"] = ""
+        if postcode:
+            try:
+                values["postcode"] = normalise_postcode(postcode)
+            except ValueError as exc:
+                fields.errors["postcode"] = str(exc)
+    if "owner" in present:
+        values["owner"] = fields.text("owner", required=False, max_length=200)
+    if "local_authority" in present:
+        values["local_authority"] = fields.text("local_authority", max_length=120)
+    if "locality_id" in present:
+        values["locality"] = _read_optional_id(fields, "locality_id")
+    _read_group(fields, present, values)
+    for name in ASSET_DATE_FIELDS:
+        if name in present:
+            values[name] = _read_date(fields, name)
+    if "fundraising_target" in present:
+        values["fundraising_target"] = fields.money(
+            "fundraising_target", required=False, minor_units=minor_units
+        )
+    if "amount_raised" in present:
+        values["amount_raised"] = (
+            fields.money("amount_raised", required=False, minor_units=minor_units) or 0
+        )
+    if "notes" in present:
+        values["notes"] = fields.text("notes", required=False, max_length=4000)
+    return values, fields
+
+
+def _asset_dates(row: Mapping[str, Any]) -> AssetBidDates:
+    return AssetBidDates(**{name: row.get(name) for name in ASSET_DATE_FIELDS})
+
+
+def _check_asset_row(
+    row: Mapping[str, Any], durations: ClockDurations, errors: dict[str, str]
+) -> None:
+    """Cross-field checks on the bid as it would be stored (after a partial update too)."""
+    for problem in asset_bid_date_problems(_asset_dates(row), durations):
+        errors.setdefault(problem.field, problem.message)
+    for name in ASSET_DATE_FIELDS:
+        if row.get(name) is not None and row[name] > today() + timedelta(days=366):
+            errors.setdefault(name, "That date is more than a year away: check the year.")
+    if not row.get("group_name"):
+        errors.setdefault("nominating_group", "Name the group, or choose a host organisation.")
+
+
+# ---------------------------------------------------------------------------------------
+# Asset bids
+
+
+async def create_asset_bid(
+    principal: Principal,
+    raw: Mapping[str, Any],
+    *,
+    durations: ClockDurations,
+    minor_units: bool,
+) -> int:
+    _require_admin(principal)
+    values, fields = _read_asset_values(raw, partial=False, minor_units=minor_units)
+    await _check_links(values, fields.errors)
+    _check_asset_row(values, durations, fields.errors)
+    fields.check("The asset bid could not be saved.")
+    values["stage"] = asset_stage_after(AssetBidStage.PREPARING, values).value
+    async with db.write_transaction():
+        rows = await AssetBid.insert(AssetBid(**values)).returning(AssetBid.id)
+        bid_id = int(rows[0]["id"])
+        await _audit(
+            principal, "programme.asset_bid.created", "asset_bid", bid_id, stage=values["stage"]
+        )
+    return bid_id
+
+
+async def update_asset_bid(
+    principal: Principal,
+    bid_id: int,
+    raw: Mapping[str, Any],
+    *,
+    durations: ClockDurations,
+    minor_units: bool,
+    partial: bool,
+) -> bool:
+    """Change what is recorded about a bid; dates move its stage. False if nothing changed."""
+    _require_admin(principal)
+    values, fields = _read_asset_values(raw, partial=partial, minor_units=minor_units)
+    fields.check("The asset bid could not be saved.")
+    async with db.write_transaction():
+        current = await _locked(AssetBid, bid_id)
+        if current is None:
+            raise NotFound(f"There is no asset bid {bid_id}.")
+        errors: dict[str, str] = {}
+        await _check_links(values, errors)  # may fill in the group's name from its host
+        merged = {**current, **values}
+        _check_asset_row(merged, durations, errors)
+        stage = AssetBidStage(current["stage"])
+        for name in asset_stage_needs(stage):
+            if merged.get(name) is None:
+                errors.setdefault(
+                    name, f"This bid is at the stage “{stage.label}”, which needs this date."
+                )
+        if errors:
+            raise ValidationFailed("The asset bid could not be saved.", field_errors=errors)
+        new_stage = asset_stage_after(stage, merged)
+        changes = {key: value for key, value in values.items() if current.get(key) != value}
+        if new_stage is not stage:
+            changes["stage"] = new_stage.value
+        if not changes:
+            return False
+        changes["updated_at"] = now()
+        await AssetBid.update({getattr(AssetBid, k): v for k, v in changes.items()}).where(
+            AssetBid.id == bid_id
+        )
+        if new_stage is not stage:
+            await _audit(
+                principal,
+                "programme.asset_bid.stage",
+                "asset_bid",
+                bid_id,
+                **{"from": stage.value, "to": new_stage.value, "by": "dates"},
+            )
+    return True
+
+
+async def transition_asset_bid(
+    principal: Principal, bid_id: int, to: str, *, note: str = ""
+) -> bool:
+    """Move a bid to a stage reached by decision (bid submitted, purchased, lost, withdrawn).
+
+    Returns False when the bid is already there (a repeated click changes nothing).
+    """
+    _require_admin(principal)
+    target = _parse_stage(to, AssetBidStage, ASSET_MANUAL_STAGES)
+    note = note.strip()[:2000]
+    async with db.write_transaction():
+        current = await _locked(AssetBid, bid_id)
+        if current is None:
+            raise NotFound(f"There is no asset bid {bid_id}.")
+        stage = AssetBidStage(current["stage"])
+        if stage is target:
+            return False
+        if target not in ASSET_TRANSITIONS[stage]:
+            raise Conflict(
+                f"A bid at the stage “{stage.label}” cannot move to “{target.label}”."
+                + (" It has ended." if is_terminal_asset(stage) else "")
+            )
+        missing = [name for name in asset_stage_needs(target) if current.get(name) is None]
+        if missing:
+            raise ValidationFailed(
+                "Record the dates first.",
+                field_errors={name: "Record this date first." for name in missing},
+            )
+        await AssetBid.update({AssetBid.stage: target.value, AssetBid.updated_at: now()}).where(
+            AssetBid.id == bid_id
+        )
+        await _audit(
+            principal,
+            "programme.asset_bid.stage",
+            "asset_bid",
+            bid_id,
+            **{"from": stage.value, "to": target.value, "note": note},
+        )
+    return True
+
+
+def _parse_stage(value: str, kind: Any, allowed: Iterable[Any]) -> Any:
+    allowed = tuple(allowed)
+    try:
+        target = kind(str(value or "").strip())
+    except ValueError:
+        target = None
+    if target not in allowed:
+        choices = ", ".join(stage.value for stage in allowed)
+        raise ValidationFailed(
+            "Choose where the bid goes next.",
+            field_errors={"to": f"Choose one of: {choices}."},
+        )
+    return target
+
+
+def asset_deadlines(row: Mapping[str, Any], durations: ClockDurations) -> AssetBidDeadlines:
+    return asset_bid_deadlines(_asset_dates(row), durations)
+
+
+async def get_asset_bid(bid_id: int, *, durations: ClockDurations) -> dict[str, Any]:
+    row = (
+        await AssetBid.select(
+            *AssetBid.all_columns(),
+            AssetBid.group_host.name.as_alias("group_host_name"),
+            AssetBid.group_host.org_id.as_alias("group_host_org_id"),
+            AssetBid.group_host.contact_email.as_alias("group_host_email"),
+            AssetBid.locality.name.as_alias("locality_name"),
+        )
+        .where(AssetBid.id == bid_id)
+        .first()
+    )
+    if row is None:
+        raise NotFound(f"There is no asset bid {bid_id}.")
+    return _with_asset_extras(row, durations)
+
+
+def _with_asset_extras(row: dict[str, Any], durations: ClockDurations) -> dict[str, Any]:
+    stage = AssetBidStage(row["stage"])
+    deadlines = asset_deadlines(row, durations)
+    row["stage_label"] = stage.label
+    row["deadlines"] = deadlines
+    row["live_deadlines"] = asset_bid_live_deadlines(stage, deadlines)
+    row["is_terminal"] = is_terminal_asset(stage)
+    row["next_stages"] = [s for s in ASSET_MANUAL_STAGES if s in ASSET_TRANSITIONS[stage]]
+    row["emails"] = [e for e in (row.get("contact_emails") or "").split("\n") if e]
+    return row
+
+
+async def list_asset_bids(*, durations: ClockDurations) -> list[dict[str, Any]]:
+    rows = await AssetBid.select(
+        *AssetBid.all_columns(), AssetBid.group_host.name.as_alias("group_host_name")
+    ).order_by(AssetBid.asset_name)
+    return [_with_asset_extras(row, durations) for row in rows]
+
+
+# ---------------------------------------------------------------------------------------
+# Service bids
+
+
+def _read_service_values(
+    raw: Mapping[str, Any], *, partial: bool
+) -> tuple[dict[str, Any], FieldReader]:
+    fields = FieldReader(raw)
+    present = _present(raw, SERVICE_FIELDS, partial=partial)
+    values: dict[str, Any] = {}
+    if "service_name" in present:
+        values["service_name"] = fields.text("service_name", max_length=200)
+    if "local_authority" in present:
+        values["local_authority"] = fields.text("local_authority", max_length=120)
+    if "locality_id" in present:
+        values["locality"] = _read_optional_id(fields, "locality_id")
+    _read_group(fields, present, values)
+    for name in SERVICE_DATE_FIELDS:
+        if name in present:
+            values[name] = _read_date(fields, name)
+    if "decision_period_amount" in present:
+        values["decision_period_amount"] = _read_optional_id(fields, "decision_period_amount")
+        if values["decision_period_amount"] is not None and values["decision_period_amount"] > 366:
+            fields.errors["decision_period_amount"] = "Enter 366 or less."
+    if "decision_period_unit" in present:
+        unit = fields.text("decision_period_unit", required=False, max_length=8).lower()
+        if unit and unit not in DECISION_PERIOD_UNITS:
+            fields.errors["decision_period_unit"] = "Choose days, weeks or months."
+        values["decision_period_unit"] = unit
+    if "decision" in present:
+        decision = fields.raw.get("decision")
+        values["decision"] = None
+        if decision not in (None, ""):
+            try:
+                values["decision"] = ServiceDecision(str(decision)).value
+            except ValueError:
+                fields.errors["decision"] = "Choose accepted, modified or rejected."
+    if "rejection_grounds" in present:
+        values["rejection_grounds"] = fields.text(
+            "rejection_grounds", required=False, max_length=4000
+        )
+    if "notes" in present:
+        values["notes"] = fields.text("notes", required=False, max_length=4000)
+    return values, fields
+
+
+def decision_period(row: Mapping[str, Any]) -> Duration | None:
+    amount, unit = row.get("decision_period_amount"), row.get("decision_period_unit")
+    if not amount or unit not in DECISION_PERIOD_UNITS:
+        return None
+    return Duration(int(amount), unit)
+
+
+def service_decision_due(row: Mapping[str, Any]) -> date | None:
+    period = decision_period(row)
+    if period is None or row.get("eoi_on") is None:
+        return None
+    return deadline(row["eoi_on"], period)
+
+
+def _check_service_row(row: Mapping[str, Any], errors: dict[str, str]) -> None:
+    for problem in service_bid_date_problems(
+        row.get("eoi_on"), row.get("window_opens_on"), row.get("window_closes_on")
+    ):
+        errors.setdefault(problem.field, problem.message)
+    if bool(row.get("decision_period_amount")) != bool(row.get("decision_period_unit")):
+        field = (
+            "decision_period_unit"
+            if row.get("decision_period_amount")
+            else "decision_period_amount"
+        )
+        errors.setdefault(field, "Give both the number and the unit of the decision period.")
+    eoi, decided = row.get("eoi_on"), row.get("decided_on")
+    decision = row.get("decision")
+    if decision and eoi is None:
+        errors.setdefault("eoi_on", "A decision answers an expression of interest: enter its date.")
+    if decision and decided is None:
+        errors.setdefault("decided_on", "Enter the date of the authority's decision.")
+    if decided is not None and not decision:
+        errors.setdefault("decision", "Say what the authority decided.")
+    if decided is not None and eoi is not None and decided < eoi:
+        errors.setdefault(
+            "decided_on",
+            f"The decision ({human_date(decided)}) is before the expression of interest "
+            f"({human_date(eoi)}).",
+        )
+    if (
+        decision == ServiceDecision.REJECTED.value
+        and not (row.get("rejection_grounds") or "").strip()
+    ):
+        errors.setdefault("rejection_grounds", "Give the grounds the authority stated.")
+    starts, ends = row.get("procurement_starts_on"), row.get("procurement_ends_on")
+    if (starts or ends) and decision not in (
+        ServiceDecision.ACCEPTED.value,
+        ServiceDecision.MODIFIED.value,
+    ):
+        field = "procurement_starts_on" if starts else "procurement_ends_on"
+        errors.setdefault(field, "Procurement follows an accepted expression of interest.")
+    if ends is not None and starts is None:
+        errors.setdefault("procurement_starts_on", "Enter when procurement started.")
+    if starts is not None and ends is not None and ends < starts:
+        errors.setdefault(
+            "procurement_ends_on",
+            f"Procurement ends ({human_date(ends)}) before it starts ({human_date(starts)}).",
+        )
+    if starts is not None and decided is not None and starts < decided:
+        errors.setdefault(
+            "procurement_starts_on",
+            f"Procurement starts ({human_date(starts)}) before the decision "
+            f"({human_date(decided)}).",
+        )
+    for name in SERVICE_DATE_FIELDS:
+        if row.get(name) is not None and row[name] > today() + timedelta(days=3 * 366):
+            errors.setdefault(name, "That date is more than three years away: check the year.")
+    if not row.get("group_name"):
+        errors.setdefault("nominating_group", "Name the group, or choose a host organisation.")
+
+
+def _service_stage_for(current: ServiceBidStage, row: Mapping[str, Any]) -> ServiceBidStage:
+    return service_stage_after(
+        current,
+        eoi_on=row.get("eoi_on"),
+        decision=ServiceDecision(row["decision"]) if row.get("decision") else None,
+        procurement_starts_on=row.get("procurement_starts_on"),
+    )
+
+
+async def create_service_bid(principal: Principal, raw: Mapping[str, Any]) -> int:
+    _require_admin(principal)
+    values, fields = _read_service_values(raw, partial=False)
+    await _check_links(values, fields.errors)
+    _check_service_row(values, fields.errors)
+    fields.check("The service bid could not be saved.")
+    values["stage"] = _service_stage_for(ServiceBidStage.PREPARING, values).value
+    async with db.write_transaction():
+        rows = await ServiceBid.insert(ServiceBid(**values)).returning(ServiceBid.id)
+        bid_id = int(rows[0]["id"])
+        await _audit(
+            principal, "programme.service_bid.created", "service_bid", bid_id, stage=values["stage"]
+        )
+    return bid_id
+
+
+async def update_service_bid(
+    principal: Principal, bid_id: int, raw: Mapping[str, Any], *, partial: bool
+) -> bool:
+    _require_admin(principal)
+    values, fields = _read_service_values(raw, partial=partial)
+    fields.check("The service bid could not be saved.")
+    async with db.write_transaction():
+        current = await _locked(ServiceBid, bid_id)
+        if current is None:
+            raise NotFound(f"There is no service bid {bid_id}.")
+        errors: dict[str, str] = {}
+        await _check_links(values, errors)  # may fill in the group's name from its host
+        merged = {**current, **values}
+        _check_service_row(merged, errors)
+        stage = ServiceBidStage(current["stage"])
+        for name in service_stage_needs(stage):
+            if not merged.get(name):
+                errors.setdefault(
+                    name, f"This bid is at the stage “{stage.label}”, which needs this."
+                )
+        if errors:
+            raise ValidationFailed("The service bid could not be saved.", field_errors=errors)
+        new_stage = _service_stage_for(stage, merged)
+        changes = {key: value for key, value in values.items() if current.get(key) != value}
+        if new_stage is not stage:
+            changes["stage"] = new_stage.value
+        if not changes:
+            return False
+        changes["updated_at"] = now()
+        await ServiceBid.update({getattr(ServiceBid, k): v for k, v in changes.items()}).where(
+            ServiceBid.id == bid_id
+        )
+        if new_stage is not stage:
+            await _audit(
+                principal,
+                "programme.service_bid.stage",
+                "service_bid",
+                bid_id,
+                **{"from": stage.value, "to": new_stage.value, "by": "facts"},
+            )
+    return True
+
+
+async def transition_service_bid(
+    principal: Principal, bid_id: int, to: str, *, note: str = ""
+) -> bool:
+    _require_admin(principal)
+    target = _parse_stage(to, ServiceBidStage, SERVICE_MANUAL_STAGES)
+    note = note.strip()[:2000]
+    async with db.write_transaction():
+        current = await _locked(ServiceBid, bid_id)
+        if current is None:
+            raise NotFound(f"There is no service bid {bid_id}.")
+        stage = ServiceBidStage(current["stage"])
+        if stage is target:
+            return False
+        if target not in SERVICE_TRANSITIONS[stage]:
+            raise Conflict(
+                f"A bid at the stage “{stage.label}” cannot move to “{target.label}”."
+                + (" It has ended." if is_terminal_service(stage) else "")
+            )
+        await ServiceBid.update(
+            {ServiceBid.stage: target.value, ServiceBid.updated_at: now()}
+        ).where(ServiceBid.id == bid_id)
+        await _audit(
+            principal,
+            "programme.service_bid.stage",
+            "service_bid",
+            bid_id,
+            **{"from": stage.value, "to": target.value, "note": note},
+        )
+    return True
+
+
+def _with_service_extras(row: dict[str, Any]) -> dict[str, Any]:
+    stage = ServiceBidStage(row["stage"])
+    row["stage_label"] = stage.label
+    row["decision_due"] = service_decision_due(row)
+    row["decision_label"] = ServiceDecision(row["decision"]).label if row.get("decision") else ""
+    period = decision_period(row)
+    row["decision_period"] = str(period) if period else ""
+    row["live_deadlines"] = service_bid_live_deadlines(
+        stage, window_closes_on=row.get("window_closes_on"), decision_due=row["decision_due"]
+    )
+    row["is_terminal"] = is_terminal_service(stage)
+    row["next_stages"] = [s for s in SERVICE_MANUAL_STAGES if s in SERVICE_TRANSITIONS[stage]]
+    row["emails"] = [e for e in (row.get("contact_emails") or "").split("\n") if e]
+    return row
+
+
+async def get_service_bid(bid_id: int) -> dict[str, Any]:
+    row = (
+        await ServiceBid.select(
+            *ServiceBid.all_columns(),
+            ServiceBid.group_host.name.as_alias("group_host_name"),
+            ServiceBid.group_host.org_id.as_alias("group_host_org_id"),
+            ServiceBid.group_host.contact_email.as_alias("group_host_email"),
+            ServiceBid.locality.name.as_alias("locality_name"),
+        )
+        .where(ServiceBid.id == bid_id)
+        .first()
+    )
+    if row is None:
+        raise NotFound(f"There is no service bid {bid_id}.")
+    return _with_service_extras(row)
+
+
+async def list_service_bids() -> list[dict[str, Any]]:
+    rows = await ServiceBid.select(
+        *ServiceBid.all_columns(), ServiceBid.group_host.name.as_alias("group_host_name")
+    ).order_by(ServiceBid.service_name)
+    return [_with_service_extras(row) for row in rows]
+
+
+# ---------------------------------------------------------------------------------------
+# Programme grants
+
+
+async def propose_grant(principal: Principal, raw: Mapping[str, Any], *, minor_units: bool) -> int:
+    """Record a grant the programme means to make; `award_grant` makes it."""
+    _require_admin(principal)
+    fields = FieldReader(raw)
+    pool_id = fields.integer("pool_id", minimum=1)
+    asset_bid_id = _read_optional_id(fields, "asset_bid_id")
+    service_bid_id = _read_optional_id(fields, "service_bid_id")
+    kind = fields.choice("kind", GrantKind, default=None)
+    if kind is None and "kind" not in fields.errors:
+        fields.errors["kind"] = "Choose the kind of grant."
+    amount = fields.money("amount", minor_units=minor_units)
+    if amount == 0:
+        fields.errors["amount"] = "A grant is for more than nothing."
+    title = fields.text("title", required=False, max_length=200)
+    description = fields.text("description", required=False, max_length=4000)
+    regrant_type = fields.text("regrant_type", required=False, max_length=8).upper()
+    if regrant_type and regrant_type not in REGRANT_TYPES:
+        fields.errors["regrant_type"] = "Choose a regrant type from the 360Giving codelist."
+    if (asset_bid_id is None) == (service_bid_id is None) and "asset_bid_id" not in fields.errors:
+        fields.errors["asset_bid_id"] = "A grant supports exactly one bid."
+    fields.check("The grant could not be saved.")
+    assert pool_id is not None and amount is not None
+    pool = await Pool.select(Pool.id, Pool.currency).where(Pool.id == pool_id).first()
+    if pool is None:
+        raise ValidationFailed(
+            "The grant could not be saved.",
+            field_errors={"pool_id": "Choose a pool from the list."},
+        )
+    bid_name = ""
+    if asset_bid_id is not None:
+        bid = await AssetBid.select(AssetBid.asset_name).where(AssetBid.id == asset_bid_id).first()
+        bid_name = bid["asset_name"] if bid else ""
+    else:
+        bid = (
+            await ServiceBid.select(ServiceBid.service_name)
+            .where(ServiceBid.id == service_bid_id)
+            .first()
+        )
+        bid_name = bid["service_name"] if bid else ""
+    if bid is None:
+        raise ValidationFailed(
+            "The grant could not be saved.",
+            field_errors={
+                "asset_bid_id" if asset_bid_id else "service_bid_id": "There is no such bid."
+            },
+        )
+    async with db.write_transaction():
+        rows = await ProgrammeGrant.insert(
+            ProgrammeGrant(
+                pool=pool_id,
+                asset_bid=asset_bid_id,
+                service_bid=service_bid_id,
+                kind=kind.value,
+                title=title or f"{kind.label} grant: {bid_name}",
+                description=description,
+                amount=amount,
+                currency=pool["currency"],
+                regrant_type=regrant_type,
+            )
+        ).returning(ProgrammeGrant.id)
+        grant_id = int(rows[0]["id"])
+        await _audit(
+            principal,
+            "programme.grant.proposed",
+            "programme_grant",
+            grant_id,
+            amount=amount,
+            currency=pool["currency"],
+            pool=pool_id,
+        )
+    return grant_id
+
+
+@dataclass(frozen=True)
+class AwardResult:
+    grant_id: int
+    awarded_now: bool  # False: it was awarded before, and nothing changed
+
+
+async def award_grant(principal: Principal, grant_id: int) -> AwardResult:
+    """Award a proposed grant: status, date and audit entry in one transaction.
+
+    The ledger posting for the award (committing the amount from the pool) belongs in this
+    same transaction, next to the audit entry, once the ledger exists: an award and its
+    money must not be able to exist one without the other.
+    """
+    _require_admin(principal)
+    async with db.write_transaction():
+        grant = await _locked(ProgrammeGrant, grant_id)
+        if grant is None:
+            raise NotFound(f"There is no programme grant {grant_id}.")
+        status = GrantStatus(grant["status"])
+        if status is GrantStatus.AWARDED:
+            return AwardResult(grant_id, awarded_now=False)
+        if status is not GrantStatus.PROPOSED:
+            raise Conflict(f"This grant was {status.value}; it cannot be awarded.")
+        awarded_on = today()
+        await ProgrammeGrant.update(
+            {
+                ProgrammeGrant.status: GrantStatus.AWARDED.value,
+                ProgrammeGrant.awarded_on: awarded_on,
+                ProgrammeGrant.awarded_by: principal.user_id,
+                ProgrammeGrant.updated_at: now(),
+            }
+        ).where(ProgrammeGrant.id == grant_id)
+        await _audit(
+            principal,
+            "programme.grant.awarded",
+            "programme_grant",
+            grant_id,
+            amount=grant["amount"],
+            currency=grant["currency"],
+            pool=grant["pool"],
+            awarded_on=awarded_on.isoformat(),
+        )
+    return AwardResult(grant_id, awarded_now=True)
+
+
+async def cancel_grant(principal: Principal, grant_id: int, reason: str) -> bool:
+    """Withdraw a proposed grant. False when it was already cancelled."""
+    _require_admin(principal)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(
+            "Say why the grant is cancelled.", field_errors={"reason": "This is required."}
+        )
+    async with db.write_transaction():
+        grant = await _locked(ProgrammeGrant, grant_id)
+        if grant is None:
+            raise NotFound(f"There is no programme grant {grant_id}.")
+        status = GrantStatus(grant["status"])
+        if status is GrantStatus.CANCELLED:
+            return False
+        if status is not GrantStatus.PROPOSED:
+            raise Conflict("An awarded grant cannot be cancelled here.")
+        await ProgrammeGrant.update(
+            {
+                ProgrammeGrant.status: GrantStatus.CANCELLED.value,
+                ProgrammeGrant.cancelled_reason: reason[:2000],
+                ProgrammeGrant.updated_at: now(),
+            }
+        ).where(ProgrammeGrant.id == grant_id)
+        await _audit(
+            principal, "programme.grant.cancelled", "programme_grant", grant_id, reason=reason[:500]
+        )
+    return True
+
+
+async def list_grants(
+    *, asset_bid_id: int | None = None, service_bid_id: int | None = None
+) -> list[dict[str, Any]]:
+    query = ProgrammeGrant.select(
+        *ProgrammeGrant.all_columns(),
+        ProgrammeGrant.pool.name.as_alias("pool_name"),
+        ProgrammeGrant.pool.funder.name.as_alias("funder_name"),  # type: ignore[union-attr]
+        ProgrammeGrant.asset_bid.asset_name.as_alias("asset_name"),
+        ProgrammeGrant.service_bid.service_name.as_alias("service_name"),
+    ).order_by(ProgrammeGrant.id)
+    if asset_bid_id is not None:
+        query = query.where(ProgrammeGrant.asset_bid == asset_bid_id)
+    if service_bid_id is not None:
+        query = query.where(ProgrammeGrant.service_bid == service_bid_id)
+    rows = await query
+    for row in rows:
+        row["kind_label"] = GrantKind(row["kind"]).label
+    return rows
+
+
+async def get_grant(grant_id: int) -> dict[str, Any]:
+    grant = await ProgrammeGrant.select().where(ProgrammeGrant.id == grant_id).first()
+    if grant is None:
+        raise NotFound(f"There is no programme grant {grant_id}.")
+    return grant
+
+
+async def list_pools_for_grants() -> list[dict[str, Any]]:
+    return await Pool.select(
+        Pool.id, Pool.name, Pool.currency, Pool.funder.name.as_alias("funder_name")
+    ).order_by(Pool.name)
+
+
+# ---------------------------------------------------------------------------------------
+# Deadlines and reminders
+
+
+@dataclass(frozen=True)
+class LiveDeadline:
+    bid_type: str  # "asset" or "service"
+    bid_id: int
+    bid_name: str
+    group_name: str
+    deadline: Deadline
+    recipients: tuple[str, ...]
+
+    @property
+    def url(self) -> str:
+        return f"/programme/{self.bid_type}-bids/{self.bid_id}"
+
+    def days_left(self, on: date) -> int:
+        return (self.deadline.on - on).days
+
+
+def _recipients(row: Mapping[str, Any]) -> tuple[str, ...]:
+    emails = [e for e in (row.get("contact_emails") or "").split("\n") if e]
+    if not emails and row.get("group_host_email"):
+        emails = [row["group_host_email"]]
+    return tuple(emails)
+
+
+async def live_deadlines(durations: ClockDurations) -> list[LiveDeadline]:
+    """Every deadline a group still needs to act on, earliest first."""
+    found: list[LiveDeadline] = []
+    asset_rows = await AssetBid.select(
+        *AssetBid.all_columns(),
+        AssetBid.group_host.contact_email.as_alias("group_host_email"),
+    ).where(AssetBid.stage.not_in([s.value for s in AssetBidStage if is_terminal_asset(s)]))
+    for row in asset_rows:
+        live = asset_bid_live_deadlines(
+            AssetBidStage(row["stage"]), asset_deadlines(row, durations)
+        )
+        for item in live:
+            found.append(
+                LiveDeadline(
+                    "asset", row["id"], row["asset_name"], row["group_name"], item, _recipients(row)
+                )
+            )
+    service_rows = await ServiceBid.select(
+        *ServiceBid.all_columns(),
+        ServiceBid.group_host.contact_email.as_alias("group_host_email"),
+    ).where(ServiceBid.stage.not_in([s.value for s in ServiceBidStage if is_terminal_service(s)]))
+    for row in service_rows:
+        items = service_bid_live_deadlines(
+            ServiceBidStage(row["stage"]),
+            window_closes_on=row["window_closes_on"],
+            decision_due=service_decision_due(row),
+        )
+        for item in items:
+            found.append(
+                LiveDeadline(
+                    "service",
+                    row["id"],
+                    row["service_name"],
+                    row["group_name"],
+                    item,
+                    _recipients(row),
+                )
+            )
+    return sorted(found, key=lambda d: (d.deadline.on, d.bid_type, d.bid_id, d.deadline.kind))
+
+
+def _reminder_text(item: LiveDeadline, days_before: int, on: date) -> tuple[str, str]:
+    deadline_on = item.deadline.on
+    left = days_left_phrase(deadline_on, on)
+    subject = (
+        f"{item.bid_name}: {item.deadline.label.lower()} on {human_date(deadline_on)} ({left})"
+    )
+    body = "\n\n".join(
+        [
+            f"Hello {item.group_name},",
+            f"{item.deadline.label} on {human_date(deadline_on)}: {left}. "
+            "That date is the last day of the period.",
+            ADVICE[(item.bid_type, item.deadline.kind)],
+            f"This is the reminder {days_before} days before the deadline, sent once by the "
+            "Groundswell grant programme. Reply to this e-mail if anything here is wrong.",
+        ]
+    )
+    return subject[:200], body
+
+
+async def send_due_reminders(settings: Settings, *, on: date | None = None) -> str:
+    """The daily job: queue each due reminder once, to each of the group's contacts.
+
+    The reminder's row and its e-mails are written in one transaction, and the row is unique
+    per (bid, deadline kind, deadline date, days before): a second run, a restart or a second
+    scheduler finds the row and sends nothing. A deadline whose date changes is a new
+    deadline, and is reminded of afresh.
+    """
+    on = on or today()
+    durations = durations_from(settings)
+    sent = emails = no_contacts = 0
+    for item in await live_deadlines(durations):
+        days_before = due_reminder(item.deadline.on, on, REMINDER_DAYS_BEFORE)
+        if days_before is None:
+            continue
+        if not item.recipients:
+            # Not recorded: once someone adds a contact, the reminder can still go out.
+            no_contacts += 1
+            continue
+        subject, body = _reminder_text(item, days_before, on)
+        async with db.write_transaction():
+            rows = (
+                await ProgrammeReminder.insert(
+                    ProgrammeReminder(
+                        bid_type=item.bid_type,
+                        bid_id=item.bid_id,
+                        deadline_kind=item.deadline.kind,
+                        deadline_on=item.deadline.on,
+                        days_before=days_before,
+                        recipients="\n".join(item.recipients),
+                        sent_at=now(),
+                    )
+                )
+                .on_conflict(action="DO NOTHING")
+                .returning(ProgrammeReminder.id)
+            )
+            if not rows:
+                continue
+            key = (
+                f"programme-reminder:{item.bid_type}:{item.bid_id}:{item.deadline.kind}:"
+                f"{item.deadline.on.isoformat()}:{days_before}"
+            )
+            for email in item.recipients:
+                await enqueue_email(
+                    to=email,
+                    subject=subject,
+                    body=body,
+                    purpose="programme_reminder",
+                    dedupe_key=f"{key}:{hashlib.sha256(email.encode()).hexdigest()[:16]}",
+                    ttl=timedelta(days=max((item.deadline.on - on).days, 1)),
+                )
+                emails += 1
+        sent += 1
+    message = f"{sent} reminders sent ({emails} e-mails)"
+    if no_contacts:
+        message += f"; {no_contacts} due but the group has no contact address"
+    return message
+
+
+async def recent_reminders(limit: int = 50) -> list[dict[str, Any]]:
+    rows = (
+        await ProgrammeReminder.select()
+        .order_by(ProgrammeReminder.sent_at, ascending=False)
+        .order_by(ProgrammeReminder.id, ascending=False)
+        .limit(limit)
+    )
+    asset_ids = {r["bid_id"] for r in rows if r["bid_type"] == "asset"}
+    service_ids = {r["bid_id"] for r in rows if r["bid_type"] == "service"}
+    names: dict[tuple[str, int], str] = {}
+    if asset_ids:
+        for bid in await AssetBid.select(AssetBid.id, AssetBid.asset_name).where(
+            AssetBid.id.is_in(list(asset_ids))
+        ):
+            names[("asset", bid["id"])] = bid["asset_name"]
+    if service_ids:
+        for bid in await ServiceBid.select(ServiceBid.id, ServiceBid.service_name).where(
+            ServiceBid.id.is_in(list(service_ids))
+        ):
+            names[("service", bid["id"])] = bid["service_name"]
+    labels = {"asset": ASSET_DEADLINE_LABELS, "service": SERVICE_DEADLINE_LABELS}
+    for row in rows:
+        row["bid_name"] = names.get((row["bid_type"], row["bid_id"]), f"#{row['bid_id']}")
+        row["deadline_label"] = labels[row["bid_type"]].get(
+            row["deadline_kind"], row["deadline_kind"]
+        )
+        row["recipient_count"] = len([r for r in row["recipients"].split("\n") if r])
+    return rows
+
+
+async def reminders_for(bid_type: str, bid_id: int) -> list[dict[str, Any]]:
+    return (
+        await ProgrammeReminder.select()
+        .where((ProgrammeReminder.bid_type == bid_type) & (ProgrammeReminder.bid_id == bid_id))
+        .order_by(ProgrammeReminder.sent_at)
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# The dashboard and the CSV export
+
+
+async def dashboard(durations: ClockDurations, *, on: date | None = None) -> dict[str, Any]:
+    on = on or today()
+    asset_bids = await list_asset_bids(durations=durations)
+    service_bids = await list_service_bids()
+    sent = {
+        (r["bid_type"], r["bid_id"], r["deadline_kind"], r["deadline_on"], r["days_before"]): r
+        for r in await ProgrammeReminder.select()
+    }
+    upcoming = []
+    for item in await live_deadlines(durations):
+        if item.days_left(on) < 0 or item.days_left(on) > 120:
+            continue
+        plan = []
+        for days in sorted(REMINDER_DAYS_BEFORE, reverse=True):
+            key = (item.bid_type, item.bid_id, item.deadline.kind, item.deadline.on, days)
+            reminder_on = item.deadline.on - timedelta(days=days)
+            row = sent.get(key)
+            plan.append(
+                {
+                    "days_before": days,
+                    "on": reminder_on,
+                    "sent_at": row["sent_at"] if row else None,
+                }
+            )
+        upcoming.append(
+            {
+                "item": item,
+                "days_left": item.days_left(on),
+                "phrase": days_left_phrase(item.deadline.on, on),
+                "reminders": plan,
+            }
+        )
+    return {
+        "asset_groups": _by_stage(asset_bids, list(AssetBidStage)),
+        "service_groups": _by_stage(service_bids, list(ServiceBidStage)),
+        "asset_count": len(asset_bids),
+        "service_count": len(service_bids),
+        "upcoming": upcoming,
+        "reminders": await recent_reminders(),
+        "grants": await list_grants(),
+        "today": on,
+    }
+
+
+def _by_stage(rows: list[dict[str, Any]], stages: list[Any]) -> list[dict[str, Any]]:
+    groups = []
+    for stage in stages:
+        members = [row for row in rows if row["stage"] == stage.value]
+        if members:
+            groups.append({"stage": stage, "label": stage.label, "bids": members})
+    return groups
+
+
+BID_CSV_COLUMNS = (
+    "type",
+    "id",
+    "name",
+    "nominating_group",
+    "group_org_id",
+    "local_authority",
+    "postcode",
+    "owner",
+    "stage",
+    "nominated_on",
+    "listed_on",
+    "disposal_notice_on",
+    "bidder_request_on",
+    "decision_due",
+    "listing_expires",
+    "interim_moratorium_end",
+    "full_moratorium_end",
+    "protected_period_end",
+    "window_opens_on",
+    "window_closes_on",
+    "eoi_on",
+    "decision_period",
+    "decision",
+    "decided_on",
+    "procurement_starts_on",
+    "procurement_ends_on",
+    "currency",
+    "fundraising_target",
+    "amount_raised",
+    "next_deadline",
+    "next_deadline_on",
+)
+
+
+def _iso(value: date | None) -> str:
+    return value.isoformat() if value else ""
+
+
+def major_units(minor: int | None) -> str:
+    """'1234.50' for 123450: no symbol or separator, so spreadsheets read it as a number."""
+    if minor is None:
+        return ""
+    sign = "-" if minor < 0 else ""
+    whole, fraction = divmod(abs(minor), 100)
+    return f"{sign}{whole}.{fraction:02d}"
+
+
+async def bid_csv_rows(durations: ClockDurations) -> list[dict[str, str]]:
+    rows: list[dict[str, str]] = []
+    for bid in await list_asset_bids(durations=durations):
+        deadlines: AssetBidDeadlines = bid["deadlines"]
+        nxt = bid["live_deadlines"][0] if bid["live_deadlines"] else None
+        rows.append(
+            {
+                "type": "asset",
+                "id": str(bid["id"]),
+                "name": bid["asset_name"],
+                "nominating_group": bid["group_name"],
+                "group_org_id": bid["group_org_id"] or "",
+                "local_authority": bid["local_authority"],
+                "postcode": bid["postcode"],
+                "owner": bid["owner"],
+                "stage": bid["stage"],
+                **{name: _iso(bid[name]) for name in ASSET_DATE_FIELDS},
+                "decision_due": _iso(deadlines.decision_due),
+                "listing_expires": _iso(deadlines.listing_expires),
+                "interim_moratorium_end": _iso(deadlines.interim_moratorium_end),
+                "full_moratorium_end": _iso(deadlines.full_moratorium_end),
+                "protected_period_end": _iso(deadlines.protected_period_end),
+                "currency": bid["currency"],
+                "fundraising_target": major_units(bid["fundraising_target"]),
+                "amount_raised": major_units(bid["amount_raised"]),
+                "next_deadline": nxt.kind if nxt else "",
+                "next_deadline_on": _iso(nxt.on) if nxt else "",
+            }
+        )
+    for bid in await list_service_bids():
+        nxt = bid["live_deadlines"][0] if bid["live_deadlines"] else None
+        rows.append(
+            {
+                "type": "service",
+                "id": str(bid["id"]),
+                "name": bid["service_name"],
+                "nominating_group": bid["group_name"],
+                "group_org_id": bid["group_org_id"] or "",
+                "local_authority": bid["local_authority"],
+                "stage": bid["stage"],
+                "decision_due": _iso(bid["decision_due"]),
+                **{name: _iso(bid[name]) for name in SERVICE_DATE_FIELDS},
+                "decision_period": bid["decision_period"],
+                "decision": bid["decision"] or "",
+                "next_deadline": nxt.kind if nxt else "",
+                "next_deadline_on": _iso(nxt.on) if nxt else "",
+            }
+        )
+    return [{column: row.get(column, "") for column in BID_CSV_COLUMNS} for row in rows]
+
+
+# ---------------------------------------------------------------------------------------
+# Open data (360Giving): this module's grants as records for the exporter
+
+_PROGRAMMES = {
+    "asset": Programme("community-right-to-bid", "Community Right to Bid support"),
+    "service": Programme("community-right-to-challenge", "Community Right to Challenge support"),
+}
+
+
+def _recipient(bid: Mapping[str, Any], bid_type: str, prefix: str) -> Organisation:
+    """The group behind a bid, by its org-id; our own 360G id when it has none."""
+    if bid["group_host"] is not None:
+        identifier = bid["group_host_org_id"] or f"{prefix}-host-{bid['group_host']}"
+        return Organisation(identifier, bid["group_host_name"] or bid["group_name"])
+    identifier = bid["group_org_id"] or f"{prefix}-group-{bid_type}-{bid['id']}"
+    return Organisation(identifier, bid["group_name"])
+
+
+def _places(bid: Mapping[str, Any]) -> tuple[Place, ...]:
+    places = []
+    if bid.get("locality_ward"):
+        places.append(Place(bid["locality_ward"], bid["locality_name"] or bid["locality_ward"]))
+    if bid.get("locality_la"):
+        places.append(
+            Place(bid["locality_la"], bid["locality_authority"] or bid["local_authority"])
+        )
+    return tuple(place for place in places if geo_code_type(place.geo_code))
+
+
+async def open_data_grants(settings: Settings) -> list[GrantRecord]:
+    """Every awarded programme grant, ready for the 360Giving package."""
+    prefix = settings.grant_id_prefix
+    grants = await ProgrammeGrant.select(
+        *ProgrammeGrant.all_columns(),
+        ProgrammeGrant.pool.funder.id.as_alias("funder_id"),  # type: ignore[union-attr]
+        ProgrammeGrant.pool.funder.name.as_alias("funder_name"),  # type: ignore[union-attr]
+        ProgrammeGrant.pool.funder.org_id.as_alias("funder_org_id"),  # type: ignore[union-attr]
+    ).where(ProgrammeGrant.status == GrantStatus.AWARDED.value)
+    bids: dict[tuple[str, int], dict[str, Any]] = {}
+    for bid_type, table, name_column in (
+        ("asset", AssetBid, "asset_name"),
+        ("service", ServiceBid, "service_name"),
+    ):
+        ids = [g[f"{bid_type}_bid"] for g in grants if g[f"{bid_type}_bid"] is not None]
+        if not ids:
+            continue
+        rows = await table.select(
+            table.id,
+            getattr(table, name_column).as_alias("bid_name"),
+            table.group_name,
+            table.group_org_id,
+            table.group_host,
+            table.local_authority,
+            table.group_host.name.as_alias("group_host_name"),
+            table.group_host.org_id.as_alias("group_host_org_id"),
+            table.locality.name.as_alias("locality_name"),
+            table.locality.ons_ward_code.as_alias("locality_ward"),
+            table.locality.ons_la_code.as_alias("locality_la"),
+            table.locality.local_authority.as_alias("locality_authority"),
+        ).where(table.id.is_in(ids))
+        bids.update({(bid_type, row["id"]): row for row in rows})
+    records = []
+    for grant in grants:
+        bid_type = "asset" if grant["asset_bid"] is not None else "service"
+        bid = bids[(bid_type, grant[f"{bid_type}_bid"])]
+        recipient = _recipient(bid, bid_type, prefix)
+        kind = GrantKind(grant["kind"])
+        right = "Community Right to Bid" if bid_type == "asset" else "Community Right to Challenge"
+        description = grant["description"] or (
+            f"A {kind.label.lower()} grant to {recipient.name} for its {right} bid: "
+            f"{bid['bid_name']} ({bid['local_authority']})."
+        )
+        records.append(
+            GrantRecord(
+                local_id=f"programme-{grant['id']}",
+                title=grant["title"],
+                description=description,
+                currency=grant["currency"],
+                amount_minor=grant["amount"],
+                award_date=grant["awarded_on"],
+                funder=Organisation(
+                    grant["funder_org_id"] or f"{prefix}-funder-{grant['funder_id']}",
+                    grant["funder_name"],
+                ),
+                recipient=recipient,
+                programme=_PROGRAMMES[bid_type],
+                places=_places(bid),
+                regrant_type=grant["regrant_type"],
+                modified=grant["updated_at"],
+            )
+        )
+    return records
