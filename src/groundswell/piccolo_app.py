@@ -5,9 +5,11 @@ from pathlib import Path
 from piccolo.conf.apps import AppConfig
 
 from groundswell.accounts.tables import ApiToken, Membership, User, UserSession
+from groundswell.allocation.tables import TABLES as ALLOCATION_TABLES
 from groundswell.community.tables import HostOrganisation, Locality, Organiser
 from groundswell.core.tables import AuditEntry, RateLimitCounter, SchedulerStatus
-from groundswell.funders.tables import Funder, Pool, PoolLocality
+from groundswell.funders.tables import Deposit, Funder, Pool, PoolLocality
+from groundswell.ledger.tables import TABLES as LEDGER_TABLES
 from groundswell.outbox.tables import TABLES as OUTBOX_TABLES
 from groundswell.vouching.tables import TABLES as VOUCHING_TABLES
 
@@ -29,6 +31,9 @@ TABLES = [
     SchedulerStatus,
     *VOUCHING_TABLES,
     *OUTBOX_TABLES,
+    Deposit,
+    *LEDGER_TABLES,
+    *ALLOCATION_TABLES,
 ]
 
 APP_CONFIG = AppConfig(
