@@ -64,10 +64,11 @@ class _RegistersJobs(Protocol):
 
 
 def _job_modules() -> list[_RegistersJobs]:
+    from groundswell.allocation import jobs as allocation_jobs
     from groundswell.core import jobs as core_jobs
     from groundswell.outbox import jobs as outbox_jobs
 
-    return [core_jobs, outbox_jobs]
+    return [core_jobs, outbox_jobs, allocation_jobs]
 
 
 class Leadership:
