@@ -149,7 +149,9 @@ class SchedulerRunner:
             await self._task
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=False)
+            self._scheduler = None
         await self.leadership.release()
+        self.is_leader = False  # stop() may be called again, e.g. by a lifespan after a test
 
     async def run_forever(self) -> None:
         self.start()
