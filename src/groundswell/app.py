@@ -20,6 +20,7 @@ from litestar.types import ControllerRouterHandler
 
 from groundswell import __version__, db
 from groundswell.accounts.controllers import LoginController, UserAdminController
+from groundswell.allocation.controllers import RoundController, admin_rounds
 from groundswell.community.api import LocalityApi, OrganiserApi
 from groundswell.community.controllers import (
     HostController,
@@ -32,6 +33,7 @@ from groundswell.core.headers import SecurityHeadersMiddleware
 from groundswell.core.web import PrincipalMiddleware, handle_exception
 from groundswell.funders.api import PoolApi
 from groundswell.funders.controllers import FunderController, PoolController
+from groundswell.ledger.controllers import ledger_index, pool_ledger
 from groundswell.scheduler import SchedulerRunner
 from groundswell.settings import Settings, load_settings
 
@@ -57,6 +59,10 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     OrganiserApi,
     LocalityApi,
     PoolApi,
+    RoundController,
+    admin_rounds,
+    ledger_index,
+    pool_ledger,
 ]
 
 

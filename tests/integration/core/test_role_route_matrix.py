@@ -13,8 +13,10 @@ from litestar.routes import HTTPRoute
 
 from groundswell.accounts.roles import Role
 from groundswell.accounts.services import create_api_token
+from groundswell.allocation.services import compute_round
 from tests.helpers import (
     asgi_client,
+    deposit,
     make_funder,
     make_host,
     make_locality,
@@ -67,6 +69,14 @@ ACCESS: dict[tuple[str, str], Any] = {
     ("GET", "/api/v1/pools/{pool_id:int}"): PUBLIC,
     ("POST", "/api/v1/pools"): FUNDER,
     ("PUT", "/api/v1/pools/{pool_id:int}"): FUNDER,
+    ("GET", "/pools/{pool_id:int}/simulate"): FUNDER,
+    ("POST", "/pools/{pool_id:int}/deposits"): ADMIN,
+    ("GET", "/rounds/{round_id:int}"): FUNDER,
+    ("POST", "/rounds/{round_id:int}/pause"): FUNDER,
+    ("POST", "/rounds/{round_id:int}/resume"): FUNDER,
+    ("GET", "/admin/rounds"): ADMIN,
+    ("GET", "/admin/ledger"): ADMIN,
+    ("GET", "/admin/ledger/pools/{pool_id:int}"): ADMIN,
 }
 
 # Documentation and static files are outside the matrix: public, read-only, no state.
@@ -100,6 +110,8 @@ async def world() -> World:
     pool = await make_pool(funder, locality_ids=(locality,))
     host = await make_host()
     code = await make_organiser(host, locality)
+    await deposit(pool, "100.00")
+    round_id = (await compute_round(pool)).report.round_id
     emails = {
         "admin": await make_user(Role.ADMIN),
         "funder": await make_user(Role.FUNDER, funder_ids=(funder,)),
@@ -112,6 +124,7 @@ async def world() -> World:
         "locality_id": str(locality),
         "host_id": str(host),
         "code": code,
+        "round_id": str(round_id),
     }
     return World(params=params, tokens=tokens)
 
