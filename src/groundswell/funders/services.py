@@ -10,7 +10,7 @@ from typing import Any
 from groundswell.accounts.principal import Principal
 from groundswell.community.identifiers import validate_org_id
 from groundswell.community.tables import Locality
-from groundswell.core.clock import today
+from groundswell.core.clock import now, today
 from groundswell.core.errors import Forbidden, NotFound, ValidationFailed
 from groundswell.core.forms import FieldReader
 from groundswell.core.money import SUPPORTED_CURRENCIES, format_money
@@ -311,6 +311,7 @@ async def record_deposit(
                 received_on=data.received_on,
                 note=data.note,
                 recorded_by=principal.user_id if principal else None,
+                created_at=now(),
             )
         ).returning(Deposit.id)
         deposit_id = int(rows[0]["id"])

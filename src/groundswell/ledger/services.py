@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from groundswell import db
+from groundswell.core.clock import now
 from groundswell.core.errors import Conflict, NotFound
 from groundswell.core.money import format_money
 from groundswell.db import write_transaction
@@ -75,7 +76,14 @@ async def _account(
         return int(row["id"])
     # Two writers may create the same account at once: the unique key keeps one row.
     await LedgerAccount.insert(
-        LedgerAccount(key=key, kind=kind.value, currency=currency, pool=pool_id, funder=funder_id)
+        LedgerAccount(
+            key=key,
+            kind=kind.value,
+            currency=currency,
+            pool=pool_id,
+            funder=funder_id,
+            created_at=now(),
+        )
     ).on_conflict(target=LedgerAccount.key, action="DO NOTHING")
     row = await LedgerAccount.select(LedgerAccount.id).where(LedgerAccount.key == key).first()
     assert row is not None
@@ -228,6 +236,7 @@ async def post(
                     reference=reference,
                     memo=memo,
                     pool=pools.pop() if len(pools) == 1 else None,
+                    created_at=now(),
                 )
             )
             .on_conflict(target=LedgerTransaction.reference, action="DO NOTHING")
