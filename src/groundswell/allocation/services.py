@@ -220,7 +220,8 @@ async def compute_round(
 
     Once per (pool, period): when the round exists, it is returned unchanged. `dry_run`
     computes and explains without writing anything. The budget is the pool's round budget,
-    or what is available if that is less.
+    or what is available if that is less; with nothing available, Conflict (nothing is
+    written, so the period's round can still happen when money arrives).
     """
     pool = await funders.get_pool(pool_id)
     period = period or current_period(pool)
@@ -267,6 +268,12 @@ async def _compute_and_store(
     pool_id = pool["id"]
     as_of = now()
     budget = max(0, min(pool["round_budget"], await ledger.locked_available(pool_id)))
+    if budget == 0:
+        # A round with nothing to share would use up the period: wait for money instead.
+        raise Conflict(
+            f"Pool {pool_id} has no money available to allocate; record a deposit first "
+            "(or use --dry-run to see what the voices say)."
+        )
     result, candidates = await _run_policy(pool_id, period, settings, budget, as_of, progress)
     allocated = result.budget - result.unallocated
     review_until = as_of + timedelta(days=pool["review_days"])

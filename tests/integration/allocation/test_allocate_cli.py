@@ -162,3 +162,14 @@ async def test_a_progress_bar_only_on_a_terminal(pool: int) -> None:
     assert result.returncode == 0
     one_json_object(result.stdout)  # stdout stays clean JSON
     assert "reading endorsements" in shown and "100%" in shown
+
+
+async def test_a_pool_without_money_is_refused_but_can_be_dry_run() -> None:
+    pool = await make_pool(await make_funder())
+    refused = groundswell("allocate", "--pool", str(pool))
+    assert refused.returncode == 2
+    assert refused.stderr.startswith(f"groundswell: Pool {pool} has no money available")
+    assert len(refused.stderr.strip().splitlines()) == 1
+    dry = groundswell("allocate", "--pool", str(pool), "--dry-run", "--json")
+    assert dry.returncode == 0 and one_json_object(dry.stdout)["budget"] == 0
+    assert await Round.count() == 0
