@@ -219,19 +219,27 @@ def cmd_allocate(args: argparse.Namespace) -> int:
 
     progress = ProgressBar(sys.stderr) if sys.stderr.isatty() else None
 
-    async def work() -> services.Computed:
-        return await services.compute_round(
+    async def work() -> tuple[services.Computed, int | None]:
+        outcome = await services.compute_round(
             args.pool, dry_run=args.dry_run, public_url=settings.public_url, progress=progress
         )
+        period = outcome.report.period
+        return outcome, await services.round_for(args.pool, period.start)
 
     try:
-        outcome = asyncio.run(_with_database(work))
+        outcome, stored = asyncio.run(_with_database(work))
     except DomainError as exc:
         raise _problem(exc) from None
     finally:
         if progress is not None:
             progress.close()
     report = outcome.report
+    if args.dry_run and stored is not None:
+        print(
+            f"Note: the {report.period.label()} round of pool {report.pool_id} exists already "
+            f"(round {stored}); this dry run shows what the voices say now and changes nothing.",
+            file=sys.stderr,
+        )
     if not args.dry_run and not outcome.created:
         print(
             f"The {report.period.label()} round of pool {report.pool_id} exists already "

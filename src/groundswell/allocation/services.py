@@ -199,6 +199,11 @@ def _report(
     )
 
 
+async def round_for(pool_id: int, period_start: date) -> int | None:
+    """The id of the pool's round starting on `period_start`, if it has been computed."""
+    return await _round_id(pool_id, period_start)
+
+
 async def _round_id(pool_id: int, period_start: date) -> int | None:
     row = (
         await Round.select(Round.id)

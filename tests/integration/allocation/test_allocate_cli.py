@@ -84,6 +84,11 @@ async def test_allocate_computes_once_then_reports_the_existing_round(pool: int)
     assert one_json_object(again.stdout) == computed
     assert await Round.count() == 1
 
+    dry = groundswell("allocate", "--pool", str(pool), "--dry-run", "--json")
+    assert dry.returncode == 0 and "exists already" in dry.stderr
+    assert one_json_object(dry.stdout)["pool"] == pool
+    assert await Round.count() == 1
+
     human = groundswell("allocate", "--pool", str(pool))
     assert human.returncode == 0
     assert "AMINA-2A" in human.stdout and "£500.00" in human.stdout
