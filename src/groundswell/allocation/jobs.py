@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from apscheduler.triggers.interval import IntervalTrigger
 
 from groundswell.allocation import services
+from groundswell.core.errors import Conflict
 from groundswell.settings import Settings
 
 if TYPE_CHECKING:
@@ -18,12 +19,15 @@ log = logging.getLogger("groundswell.allocation")
 
 async def compute_due_rounds(settings: Settings) -> str:
     """Compute the current period's round of every active pool that has none yet."""
-    computed, existed, failed = 0, 0, 0
+    computed, existed, waiting, failed = 0, 0, 0, 0
     for pool, period in await services.pools_due_a_round():
         try:
             outcome = await services.compute_round(
                 pool["id"], period=period, public_url=settings.public_url
             )
+        except Conflict:
+            waiting += 1  # its money went since we looked; it waits for a deposit
+            continue
         except Exception:
             # One pool's trouble must not hold up the others' rounds.
             log.exception("computing the %s round of pool %s failed", period, pool["id"])
@@ -33,16 +37,23 @@ async def compute_due_rounds(settings: Settings) -> str:
             computed += 1
         else:
             existed += 1
-    return f"{computed} computed, {existed} already there, {failed} failed"
+    return (
+        f"{computed} computed, {existed} already there, {waiting} waiting for money, "
+        f"{failed} failed"
+    )
 
 
 async def approve_rounds(settings: Settings) -> str:
     """Approve every round whose review window has passed and that is not paused."""
-    approved = 0
+    approved, failed = 0, 0
     for round_id in await services.rounds_due_for_approval():
-        if await services.approve_round(round_id):
-            approved += 1
-    return f"{approved} approved"
+        try:
+            if await services.approve_round(round_id):
+                approved += 1
+        except Exception:
+            log.exception("approving round %s failed", round_id)
+            failed += 1
+    return f"{approved} approved" + (f", {failed} failed" if failed else "")
 
 
 def register(registry: JobRegistry) -> None:
