@@ -156,6 +156,11 @@ async def test_the_simulator_with_and_without_htmx_writes_nothing(
     assert bad.status_code == 422
     assert field_error(bad.text, "min_endorsers") == "Enter a whole number."
     assert "The simulation could not run." in bad.text
+    bad_partial = await client.get(
+        f"/pools/{world.pool}/simulate", params={"budget": "lots"}, headers={"HX-Request": "true"}
+    )
+    assert bad_partial.status_code == 422 and "<html" not in bad_partial.text
+    assert "The simulation could not run." in bad_partial.text
     after = (
         await Round.count(),
         await Allocation.count(),
