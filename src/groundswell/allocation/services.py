@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -173,8 +173,17 @@ def _report(
     result: PolicyResult,
     candidates: list[inputs.Candidate],
     as_of: datetime,
+    *,
+    stored: bool = False,
 ) -> RoundReport:
+    """The report of a computed result; `stored`: its lines carry their initial states."""
     names = {c.code: c.name for c in candidates}
+
+    def state(amount: int) -> str | None:
+        if not stored:
+            return None
+        return (AllocationState.PROPOSED if amount > 0 else AllocationState.NOT_FUNDED).value
+
     return RoundReport(
         pool_id=pool["id"],
         pool_name=pool["name"],
@@ -191,6 +200,7 @@ def _report(
                 a.endorsers,
                 a.score,
                 a.explanation,
+                state(a.amount),
             )
             for a in result.allocations
         ],
@@ -241,14 +251,14 @@ async def compute_round(
     existing = await _round_id(pool_id, period.start)
     if existing is not None:
         return Computed(await round_report(existing), created=False)
-    round_id: int | None = None
+    report: RoundReport | None = None
     try:
         async with write_transaction():
             await ledger.lock_pool(pool_id)
             # Whoever held the lock before us may have computed it.
             existing = await _round_id(pool_id, period.start)
             if existing is None:
-                round_id = await _compute_and_store(
+                report = await _compute_and_store(
                     pool, period, settings, public_url=public_url, progress=progress
                 )
     except (asyncpg.UniqueViolationError, sqlite3.IntegrityError):
@@ -256,10 +266,11 @@ async def compute_round(
         existing = await _round_id(pool_id, period.start)
         if existing is None:
             raise
-    if round_id is None:
+    if report is None:
         assert existing is not None
         return Computed(await round_report(existing), created=False)
-    return Computed(await round_report(round_id), created=True)
+    # Built from what was just written rather than read back: 10,000 lines take seconds.
+    return Computed(report, created=True)
 
 
 async def _compute_and_store(
@@ -269,7 +280,7 @@ async def _compute_and_store(
     *,
     public_url: str,
     progress: inputs.Progress | None,
-) -> int:
+) -> RoundReport:
     pool_id = pool["id"]
     as_of = now()
     budget = max(0, min(pool["round_budget"], await ledger.locked_available(pool_id)))
@@ -333,7 +344,12 @@ async def _compute_and_store(
             f"{sum(1 for a in result.allocations if a.amount > 0)} organisers",
         )
     await _tell_funder(pool, round_id, period, allocated, review_until, public_url)
-    return round_id
+    return replace(
+        _report(pool, period, result, candidates, as_of, stored=True),
+        round_id=round_id,
+        status=RoundStatus.COMPUTED.value,
+        review_until=review_until,
+    )
 
 
 async def _tell_funder(
@@ -436,7 +452,9 @@ async def round_report(round_id: int) -> RoundReport:
                 explanation=line["explanation"],
                 state=line["state"],
             )
-            for line in lines
+            # In the policy's order (Python's, not the database collation's), so a stored
+            # round reads exactly as it was computed.
+            for line in sorted(lines, key=lambda line: line["code"])
         ],
         as_of=row["as_of"],
         round_id=row["id"],

@@ -116,6 +116,9 @@ async def test_a_round_funds_eligible_organisers_and_commits_the_money(
     assert mail["dedupe_key"].startswith(f"round:{report.round_id}:")
     assert f"https://gs.test/rounds/{report.round_id}" in mail["body"]
     assert (await check_ledger()).ok
+    # What compute_round reports is exactly what was stored.
+    assert report.round_id is not None
+    assert await services.round_report(report.round_id) == report
 
 
 async def test_which_voices_count(world: World) -> None:
