@@ -27,7 +27,7 @@ from groundswell.app import create_app
 from groundswell.migrate import apply_migrations
 from groundswell.piccolo_app import TABLES
 from groundswell.settings import Settings, load_settings
-from tests.helpers import WebClient, asgi_client
+from tests.helpers import WebClient, asgi_client, ledger_unlocked
 
 ENGINE = "sqlite" if os.environ["GROUNDSWELL_DATABASE_URL"].startswith("sqlite") else "postgresql"
 
@@ -52,8 +52,9 @@ async def migrated_database() -> AsyncIterator[None]:
 @pytest.fixture(autouse=True)
 async def empty_tables(migrated_database: None) -> AsyncIterator[None]:
     yield
-    for table in reversed(TABLES):
-        await table.delete(force=True)
+    async with ledger_unlocked():
+        for table in reversed(TABLES):
+            await table.delete(force=True)
 
 
 @pytest.fixture

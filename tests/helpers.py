@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import html
 import re
 from collections.abc import AsyncIterator
@@ -15,8 +16,11 @@ from litestar import Litestar
 from groundswell.accounts.roles import Role
 from groundswell.accounts.services import create_user
 from groundswell.community.tables import HostOrganisation, Locality, Organiser
-from groundswell.core.clock import today
+from groundswell.core.clock import now, today
+from groundswell.funders import services as funders
 from groundswell.funders.tables import Funder, Pool, PoolLocality
+from groundswell.ledger.tables import LedgerAccount
+from groundswell.vouching.tables import Endorsement, Resident
 
 PASSWORD = "correct horse battery"
 
@@ -198,3 +202,72 @@ async def make_programme_grant(pool_id: int, **values: Any) -> int:
         ProgrammeGrant(pool=pool_id, **{**defaults, **values})
     ).returning(ProgrammeGrant.id)
     return int(rows[0]["id"])
+
+
+async def organiser_id(code: str) -> int:
+    row = await Organiser.select(Organiser.id).where(Organiser.code == code).first()
+    assert row is not None, code
+    return int(row["id"])
+
+
+def voice_hash(name: str) -> str:
+    return hashlib.sha256(f"test-voice-{name}".encode()).hexdigest()
+
+
+async def make_resident(name: str) -> int:
+    rows = await Resident.insert(Resident(voice_hash=voice_hash(name))).returning(Resident.id)
+    return int(rows[0]["id"])
+
+
+async def vouch(
+    resident_id: int,
+    code: str,
+    *,
+    days_ago: float = 1,
+    verification: str = "sms_inbound",
+    state: str = "active",
+    moderation: str = "clear",
+    testimony: str = "She got the council to fix the lights on the underpass.",
+) -> int:
+    at = now() - timedelta(days=days_ago)
+    rows = await Endorsement.insert(
+        Endorsement(
+            resident=resident_id,
+            organiser=await organiser_id(code),
+            testimony=testimony,
+            channel="sms",
+            verification=verification,
+            state=state,
+            moderation=moderation,
+            created_at=at,
+            updated_at=at,
+        )
+    ).returning(Endorsement.id)
+    return int(rows[0]["id"])
+
+
+async def make_voices(code: str, count: int, prefix: str | None = None, **kw: Any) -> list[int]:
+    """`count` new residents who each vouch for the organiser `code`."""
+    residents = []
+    for n in range(count):
+        resident = await make_resident(f"{prefix or code}-{n}")
+        await vouch(resident, code, **kw)
+        residents.append(resident)
+    return residents
+
+
+async def deposit(pool_id: int, pounds: str, reference: str = "BANK-1") -> int:
+    recorded = await funders.record_deposit(
+        None, pool_id, funders.read_deposit_input({"amount": pounds, "reference": reference})
+    )
+    return recorded.deposit_id
+
+
+@asynccontextmanager
+async def ledger_unlocked() -> AsyncIterator[None]:
+    """Switch off the ledger's append-only triggers: for emptying or corrupting it in tests."""
+    await LedgerAccount.raw("INSERT INTO ledger_maintenance (id) VALUES (1)")
+    try:
+        yield
+    finally:
+        await LedgerAccount.raw("DELETE FROM ledger_maintenance")

@@ -20,6 +20,7 @@ from litestar.types import ControllerRouterHandler
 
 from groundswell import __version__, db
 from groundswell.accounts.controllers import LoginController, UserAdminController
+from groundswell.allocation.controllers import RoundController, admin_rounds
 from groundswell.community.api import LocalityApi, OrganiserApi
 from groundswell.community.controllers import (
     HostController,
@@ -33,6 +34,7 @@ from groundswell.core.web import PrincipalMiddleware, handle_exception
 from groundswell.exports.controllers import OpenDataController
 from groundswell.funders.api import PoolApi
 from groundswell.funders.controllers import FunderController, PoolController
+from groundswell.ledger.controllers import ledger_index, pool_ledger
 from groundswell.payments.controllers import (
     OnboardingController,
     SimulatedStripeController,
@@ -84,6 +86,10 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     AssetBidApi,
     ServiceBidApi,
     OpenDataController,
+    RoundController,
+    admin_rounds,
+    ledger_index,
+    pool_ledger,
 ]
 
 

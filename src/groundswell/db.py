@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -11,6 +12,7 @@ from piccolo.engine.base import Engine
 from piccolo.engine.finder import engine_finder
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.querystring import QueryString
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
 
@@ -86,3 +88,31 @@ async def is_reachable() -> bool:
     except Exception:
         return False
     return True
+
+
+async def stream(template: str, *args: Any, batch_size: int = 5000) -> AsyncIterator[Sequence[Any]]:
+    """Rows of a raw query as tuples, `batch_size` at a time, without holding them all.
+
+    `template` takes Piccolo's `{}` placeholders. Runs in the current transaction, or in a
+    read transaction of its own (PostgreSQL cursors live inside one).
+    """
+    current = engine()
+    transaction = current.current_transaction.get()
+    if transaction is None:
+        async with current.transaction():
+            async for batch in stream(template, *args, batch_size=batch_size):
+                yield batch
+        return
+    sql, values = QueryString(template, *args).compile_string(engine_type=current.engine_type)
+    if isinstance(current, PostgresEngine):
+        cursor = await transaction.connection.cursor(sql, *values)
+        while rows := await cursor.fetch(batch_size):
+            yield rows
+        return
+    sqlite_cursor = await transaction.connection.execute(sql, values)
+    sqlite_cursor.row_factory = None  # plain tuples, not Piccolo's dicts
+    try:
+        while rows := await sqlite_cursor.fetchmany(batch_size):
+            yield rows
+    finally:
+        await sqlite_cursor.close()

@@ -1,22 +1,38 @@
-"""Realistic demo data, loaded idempotently: running it twice changes nothing."""
+"""Realistic demo data, loaded idempotently: running it twice changes nothing.
+
+Three parts, each loaded once: places, funders, pools, hosts, organisers and users; residents
+and what they said; money (deposits) and rounds (one paid, one approved, one paused, one in
+review). Residents' voices are sha256 hashes of made-up ids, never phone numbers.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import random
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
 
+from groundswell.accounts.principal import Principal
 from groundswell.accounts.roles import Role
 from groundswell.accounts.services import create_user
 from groundswell.accounts.tables import User
+from groundswell.allocation import services as rounds
+from groundswell.allocation.periods import period_containing, previous_period
+from groundswell.allocation.states import AllocationState, RoundStatus
+from groundswell.allocation.tables import Allocation, Round
 from groundswell.community.codes import generate_code
 from groundswell.community.tables import HostOrganisation, Locality, Organiser
-from groundswell.core.clock import today
+from groundswell.core.clock import frozen_at, now, today
 from groundswell.db import write_transaction
-from groundswell.funders.tables import Funder, Pool, PoolLocality
+from groundswell.funders import services as funders
+from groundswell.funders.tables import Deposit, Funder, Pool, PoolLocality
+from groundswell.ledger import services as ledger
+from groundswell.ledger.states import AccountKind, TransactionKind
 from groundswell.programme.demo import load_programme_demo
 from groundswell.programme.tables import AssetBid, ProgrammeGrant, ProgrammeReminder, ServiceBid
 from groundswell.settings import Settings, load_settings
+from groundswell.vouching.tables import Endorsement, Resident
 
 DEMO_PASSWORD = "groundswell-demo"  # noqa: S105 - printed to the newcomer on purpose
 
@@ -46,8 +62,8 @@ POOLS = [
     (
         0,
         "Northern Organisers Continuation",
-        "quarterly",
-        90_000_00,
+        "monthly",
+        30_000_00,
         "quadratic",
         ["Hulme", "Moss Side", "Walton"],
     ),
@@ -191,6 +207,13 @@ async def load_demo(
     # The programme's data has its own check, so a database demoed before it existed gets it.
     programme_created = await load_programme_demo(settings or load_settings())
     created = created or programme_created
+    # Each part below checks for itself, so a database loaded by an older demo gains them.
+    voices = not await Resident.exists().where(Resident.voice_hash == _voice(0))
+    if voices:
+        await _voices(random.Random(seed + 1))
+    money = not await Deposit.exists().where(Deposit.external_reference.like("DEMO-%"))
+    if money:
+        await _money_and_rounds()
     counts = {
         "funders": await Funder.count(),
         "pools": await Pool.count(),
@@ -202,8 +225,12 @@ async def load_demo(
         "service bids": await ServiceBid.count(),
         "programme grants": await ProgrammeGrant.count(),
         "programme reminders sent": await ProgrammeReminder.count(),
+        "residents": await Resident.count(),
+        "endorsements": await Endorsement.count(),
+        "deposits": await Deposit.count(),
+        "rounds": await Round.count(),
     }
-    return DemoReport(created=created, counts=counts)
+    return DemoReport(created=created or voices or money, counts=counts)
 
 
 async def _load(rng: random.Random) -> None:
@@ -266,7 +293,7 @@ async def _load(rng: random.Random) -> None:
                 pass
             used_codes.add(code)
             # Bursary years ending at different times: some due for continuation now, some later.
-            bursary_end = start_of_today + timedelta(days=rng.randint(-200, 150))
+            bursary_end = start_of_today + timedelta(days=rng.randint(-300, 150))
             await Organiser.insert(
                 Organiser(
                     name=f"{first} {SURNAMES[index % len(SURNAMES)]}",
@@ -309,3 +336,255 @@ async def _users() -> None:
         role=Role.HOST,
         host_ids=(pallister["id"],),
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Residents and what they said
+# --------------------------------------------------------------------------------------------
+
+# In residents' own words, about what happened; {name} is the organiser's first name.
+TESTIMONIES = [
+    "She got the council to fix the lights on the underpass after three years of us asking.",
+    "{name} knocked on every door in our block when the damp got bad. Now the housing association has a repair date for all 24 flats, not just mine.",
+    "When the bus company cut the 36, {name} got 400 signatures in a fortnight and sat in the meeting with us. They put the evening buses back.",
+    "My lad was getting into trouble. {name} started the Tuesday football and now he helps run it.",
+    "{name} sorted a warm space in the church hall last winter. My mam went every day, it was the only time she saw anyone.",
+    "We'd been trying to get the empty shop on the parade for years. {name} showed us how to get it listed as a community asset and now it's a food pantry.",
+    "Honestly I didn't know any of my neighbours before the street party {name} organised. Now we've got a WhatsApp group and we look out for each other.",
+    "{name} helped me fill in the forms when my PIP got stopped. I got it back on appeal.",
+    "The alley behind us was full of fly-tipping. {name} got us skips, gloves and the council's enforcement team in the same week.",
+    "{name} set up the repair café. I've had my hoover, a kettle and my granddaughter's bike fixed for nothing.",
+    "When the tower block's lift was broken for six weeks {name} organised a rota so someone checked on everyone on the top floors every day.",
+    "Got the crossing outside the primary school. We'd asked for ten years. {name} made the council count the cars.",
+    "{name} listens. She doesn't tell us what we need, she asks and then she does something about it.",
+    "My English is not good. {name} found an interpreter for the tenants meeting so I could speak too.",
+    "{name} brought the landlords to the residents' meeting and stayed calm when we weren't. We got the heating fixed before Christmas.",
+    "The community garden was just mud two years ago. {name} got the tools, the raised beds and the kids from the school involved. We grew potatoes!",
+    "He started a credit union collection point at the centre so we don't have to go to the loan sharks any more.",
+    "{name} helped us stop them closing the library on Saturdays. We packed out the consultation.",
+    "When my husband died {name} came round with a casserole and the number for the bereavement group. I still go.",
+    "{name} got the youth club open again on Friday nights. The park is quieter and the kids have somewhere to be.",
+    "We had no idea our ward had money for projects. {name} showed us how to bid and we got the benches and the planters.",
+    "I was scared to complain about the mould in case they evicted me. {name} came with me and it got sorted.",
+    "{name} organised the litter picks every first Sunday. It started with five of us and now there's about thirty.",
+    "The food bank was running out by Wednesday. {name} sorted a deal with the big supermarket for their surplus.",
+    "{name} got the council to put a defibrillator on the wall by the shops after Mr Ahmed collapsed.",
+    "She set up English conversation over tea on Thursdays. I made my first friends here.",
+    "{name} challenged the parking scheme that would have cost every household £60. The council dropped it.",
+    "Our tenants' association had died off. {name} got it going again and now we have a say in the regeneration plans.",
+    "{name} helped the mums set up a toddler group because the children's centre closed.",
+    "When the pub was up for sale {name} helped us raise the money to make a bid. We didn't win it yet but we're not giving up.",
+    "{name} got the GP surgery to take phone bookings from 8 again instead of the app only. My dad can't use the app.",
+    "He organised the walking group for people coming out of hospital. My knee is better and I've got people to talk to.",
+    "{name} turned the complaints about the estate's bins into a proper plan with the council. The rats have gone.",
+    "The bridge path was pitch black and women wouldn't use it. {name} got lights and a camera put in.",
+    "{name} found us a room and got the older lads to paint it. It's the homework club now.",
+    "I came to a meeting about the playground and {name} made sure the kids got to vote on the design. They chose it.",
+    "She helped my family when we got here from Syria. School places, GP, the bank, all of it.",
+    "{name} brings people together who wouldn't normally talk. The mosque and the church run the summer lunches together now.",
+    "When the flooding came into our street {name} had sandbags and volunteers out before the council did anything.",
+    "{name} pushed the water company until they fixed the drain that flooded our road every time it rained.",
+    "He kept the community centre open when they wanted to sell it. It's busier now than it's ever been.",
+    "{name} made the housing officer come out and look instead of just sending letters.",
+]
+
+NEIGHBOURHOODS = [
+    "the Grove estate",
+    "Parkside",
+    "near the precinct",
+    "by the canal",
+    "the old terraces",
+    "Riverside flats",
+    "top of the hill",
+    "by the school",
+    "the high street",
+    "Millfield",
+]
+
+
+def _voice(n: int) -> str:
+    """A resident's voice hash in the demo: sha256 of a made-up id, never a phone number."""
+    return hashlib.sha256(f"groundswell-demo-resident-{n}".encode()).hexdigest()
+
+
+async def _voices(rng: random.Random) -> None:
+    organisers = await Organiser.select(
+        Organiser.id, Organiser.name, Organiser.locality, Organiser.status
+    ).order_by(Organiser.id)
+    if not organisers:
+        return
+    by_locality: dict[int, list[dict[str, Any]]] = {}
+    for organiser in organisers:
+        by_locality.setdefault(organiser["locality"], []).append(organiser)
+    moment = now()
+    residents: list[Resident] = []
+    endorsements: list[dict[str, Any]] = []
+    n = 0
+    for organiser in organisers:
+        # Some organisers are well known, some just starting out, a few have few voices yet.
+        wanted = rng.choice([2, 4, 7, 9, 10, 12, 14, 16, 18, 20])
+        for _ in range(wanted):
+            residents.append(Resident(voice_hash=_voice(n), created_at=moment))
+            neighbours = by_locality[organiser["locality"]]
+            backed = {organiser["id"]}
+            if len(neighbours) > 1 and rng.random() < 0.3:
+                backed.add(rng.choice(neighbours)["id"])
+            for organiser_id in backed:
+                endorsements.append({"resident": n, "organiser": organiser_id})
+            n += 1
+    names = {o["id"]: o["name"].split()[0] for o in organisers}
+    async with write_transaction():
+        resident_ids = [
+            row["id"]
+            for batch in range(0, len(residents), 200)
+            for row in await Resident.insert(*residents[batch : batch + 200]).returning(Resident.id)
+        ]
+        rows = []
+        for item in endorsements:
+            at = moment - timedelta(days=rng.uniform(1, 240), minutes=rng.randint(0, 600))
+            verification = rng.choices(
+                ["sms_inbound", "sms_code", "unverified"], weights=[70, 22, 8]
+            )[0]
+            roll = rng.random()
+            state, moderation, flags = "active", "clear", []
+            if roll < 0.04:
+                state = "withdrawn"
+            elif roll < 0.06:
+                state, moderation = "hidden", "reviewed"
+            elif roll < 0.09:
+                moderation, flags = "flagged", ["burst"]
+            consent = rng.random() < 0.6
+            rows.append(
+                Endorsement(
+                    resident=resident_ids[item["resident"]],
+                    organiser=item["organiser"],
+                    testimony=rng.choice(TESTIMONIES).format(name=names[item["organiser"]]),
+                    theme=rng.choices(["value", "hope", "concern", "idea"], weights=[7, 1, 1, 1])[
+                        0
+                    ],
+                    display_name=rng.choice(FIRST_NAMES) if consent else "",
+                    neighbourhood=rng.choice(NEIGHBOURHOODS) if consent else "",
+                    consent_to_publish=consent,
+                    channel="sms" if verification == "sms_inbound" else "web",
+                    verification=verification,
+                    state=state,
+                    moderation=moderation,
+                    flags=flags,
+                    created_at=at,
+                    updated_at=at,
+                    withdrawn_at=at + timedelta(days=3) if state == "withdrawn" else None,
+                )
+            )
+        for batch in range(0, len(rows), 200):
+            await Endorsement.insert(*rows[batch : batch + 200])
+        # One organiser vouched for themselves from their own phone: it never counts.
+        first = organisers[0]
+        own = _voice(10_000)
+        rows_own = await Resident.insert(Resident(voice_hash=own, created_at=moment)).returning(
+            Resident.id
+        )
+        await Organiser.update({Organiser.phone_hash: own}).where(Organiser.id == first["id"])
+        await Endorsement.insert(
+            Endorsement(
+                resident=rows_own[0]["id"],
+                organiser=first["id"],
+                testimony="Keep this going, it matters.",
+                channel="sms",
+                verification="sms_inbound",
+                created_at=moment - timedelta(days=5),
+                updated_at=moment - timedelta(days=5),
+            )
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# Money and rounds
+# --------------------------------------------------------------------------------------------
+
+SIMULATED_MEMO = (
+    "SIMULATED payment for the demo: no money moved (Stripe payments are not built yet)"
+)
+
+
+def _at(day: Any, hour: int = 9) -> datetime:
+    return datetime.combine(day, time(hour), tzinfo=UTC)
+
+
+async def _money_and_rounds() -> None:
+    # Pools with a round budget share money in rounds; the programme's pool funds grants.
+    pools = await Pool.select().where(Pool.round_budget > 0).order_by(Pool.id)
+    if not pools:
+        return
+    # The Northern Roots funder's monthly pool has history: paid, approved, paused.
+    northern = next((p for p in pools if p["name"] == POOLS[1][1]), pools[0])
+    fran = await User.select(User.id).where(User.email == "funder@groundswell.example").first()
+    current = period_containing(today(), northern["cadence"])
+    paused_period = previous_period(current, northern["cadence"])
+    approved_period = previous_period(paused_period, northern["cadence"])
+    paid_period = previous_period(approved_period, northern["cadence"])
+    # The money arrived a fortnight before the first of those rounds.
+    deposit_day = paid_period.start - timedelta(days=14)
+    with frozen_at(_at(deposit_day, 11)):
+        for pool in pools:
+            await funders.record_deposit(
+                None,
+                pool["id"],
+                funders.DepositInput(
+                    amount=pool["round_budget"] * 4,
+                    reference=f"DEMO-BACS-{pool['id']:04d}",
+                    received_on=deposit_day,
+                    note="Demo deposit: bank transfer from the funder",
+                ),
+            )
+    for period in (paid_period, approved_period, paused_period):
+        with frozen_at(_at(period.start, 6)):
+            outcome = await rounds.compute_round(northern["id"], period=period)
+        round_id = outcome.report.round_id
+        assert round_id is not None
+        review_until = outcome.report.review_until
+        assert review_until is not None
+        if period == paused_period and fran is not None:
+            funder = Principal(
+                user_id=fran["id"],
+                email="funder@groundswell.example",
+                name="Fran Funder",
+                role=Role.FUNDER,
+                funder_ids=frozenset({northern["funder"]}),
+            )
+            with frozen_at(_at(period.start + timedelta(days=2), 14)):
+                await rounds.pause_round(funder, round_id)
+            continue
+        with frozen_at(review_until + timedelta(hours=1)):
+            await rounds.approve_round(round_id)
+        if period == paid_period:
+            with frozen_at(review_until + timedelta(days=2)):
+                await _simulate_payment(northern["id"], round_id)
+    # And one round in review now, in the other Northern Roots pool.
+    teesside = next((p for p in pools if p["name"] == POOLS[0][1]), None)
+    if teesside is not None:
+        await rounds.compute_round(teesside["id"])
+
+
+async def _simulate_payment(pool_id: int, round_id: int) -> None:
+    """What payments will do, minus Stripe: committed → paid per line, marked as simulated."""
+    async with write_transaction():
+        await ledger.lock_pool(pool_id)
+        lines = await Allocation.select(Allocation.id, Allocation.amount).where(
+            (Allocation.round == round_id) & (Allocation.state == AllocationState.APPROVED.value)
+        )
+        for line in lines:
+            await ledger.move(
+                pool_id,
+                TransactionKind.SIMULATED_PAYMENT,
+                ledger.allocation_reference(line["id"], "paid"),
+                AccountKind.COMMITTED,
+                AccountKind.PAID,
+                line["amount"],
+                memo=SIMULATED_MEMO,
+            )
+        await Allocation.update(
+            {Allocation.state: AllocationState.PAID.value, Allocation.updated_at: now()}
+        ).where(
+            (Allocation.round == round_id) & (Allocation.state == AllocationState.APPROVED.value)
+        )
+        await Round.update({Round.status: RoundStatus.PAID.value}).where(Round.id == round_id)

@@ -5,9 +5,11 @@ from pathlib import Path
 from piccolo.conf.apps import AppConfig
 
 from groundswell.accounts.tables import ApiToken, Membership, User, UserSession
+from groundswell.allocation.tables import TABLES as ALLOCATION_TABLES
 from groundswell.community.tables import HostOrganisation, Locality, Organiser
 from groundswell.core.tables import AuditEntry, RateLimitCounter, SchedulerStatus
-from groundswell.funders.tables import Funder, Pool, PoolLocality
+from groundswell.funders.tables import Deposit, Funder, Pool, PoolLocality
+from groundswell.ledger.tables import TABLES as LEDGER_TABLES
 from groundswell.outbox.tables import TABLES as OUTBOX_TABLES
 from groundswell.payments.tables import TABLES as PAYMENTS_TABLES
 from groundswell.programme.tables import TABLES as PROGRAMME_TABLES
@@ -33,6 +35,9 @@ TABLES = [
     *OUTBOX_TABLES,
     *PAYMENTS_TABLES,
     *PROGRAMME_TABLES,
+    Deposit,
+    *LEDGER_TABLES,
+    *ALLOCATION_TABLES,
 ]
 
 APP_CONFIG = AppConfig(

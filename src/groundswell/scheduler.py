@@ -64,12 +64,13 @@ class _RegistersJobs(Protocol):
 
 
 def _job_modules() -> list[_RegistersJobs]:
+    from groundswell.allocation import jobs as allocation_jobs
     from groundswell.core import jobs as core_jobs
     from groundswell.outbox import jobs as outbox_jobs
     from groundswell.programme import jobs as programme_jobs
     from groundswell.vouching import jobs as vouching_jobs
 
-    return [core_jobs, outbox_jobs, vouching_jobs, programme_jobs]
+    return [core_jobs, outbox_jobs, vouching_jobs, programme_jobs, allocation_jobs]
 
 
 class Leadership:
@@ -150,7 +151,9 @@ class SchedulerRunner:
             await self._task
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=False)
+            self._scheduler = None
         await self.leadership.release()
+        self.is_leader = False  # stop() may be called again, e.g. by a lifespan after a test
 
     async def run_forever(self) -> None:
         self.start()

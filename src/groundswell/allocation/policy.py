@@ -79,7 +79,9 @@ class Endorsement:
     def __post_init__(self) -> None:
         # Rows arrive from the database with plain strings; coercing here means a bad state
         # fails loudly at the boundary instead of silently never matching an enum member.
-        object.__setattr__(self, "state", EndorsementState(self.state))
+        # (The identity test skips Enum's slow call path for a million members.)
+        if self.state.__class__ is not EndorsementState:
+            object.__setattr__(self, "state", EndorsementState(self.state))
         if self.at.utcoffset() is None:
             raise ValueError("Endorsement.at must be timezone-aware")
         # Written so that NaN fails too.
@@ -180,25 +182,34 @@ def _gather(
 ) -> dict[str, _Signal]:
     signals = {code: _Signal() for code in candidates}
     window_start = as_of - timedelta(days=settings.window_days)
-    retained: dict[tuple[str, str], list[Endorsement]] = defaultdict(list)
+    # Only the latest retained testimony per (organiser, voice) is kept, as it streams past:
+    # the same choice as max() over all of them (the first of equal keys wins), with each
+    # one it displaces or that loses to it counted as superseded, in O(voices) memory.
+    latest_of: dict[tuple[str, str], Endorsement] = {}
     for e in endorsements:
         signal = signals.get(e.organiser)
         if signal is None:
             continue
         signal.testimonies += 1
         reason = _set_aside_reason(e, as_of)
-        if reason is None:
-            retained[(e.organiser, e.voice)].append(e)
-        else:
+        if reason is not None:
             signal.excluded[reason] += 1
+            continue
+        key = (e.organiser, e.voice)
+        current = latest_of.get(key)
+        if current is None:
+            latest_of[key] = e
+            continue
+        signal.excluded["superseded"] += 1
+        if _recency_key(e) > _recency_key(current):
+            latest_of[key] = e
 
     # Withdrawn testimonies stay in the running for "latest": a withdrawal is the resident's
     # own latest word, and an older vouch must not resurrect a voice the resident took back.
-    for organiser, voice in sorted(retained):
-        items = retained[(organiser, voice)]
+    for key in sorted(latest_of):
+        organiser, voice = key
+        latest = latest_of[key]
         signal = signals[organiser]
-        latest = max(items, key=_recency_key)
-        signal.excluded["superseded"] += len(items) - 1
         if latest.state is EndorsementState.WITHDRAWN:
             signal.excluded["withdrawn"] += 1
         elif latest.at <= window_start:

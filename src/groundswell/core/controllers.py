@@ -7,6 +7,7 @@ from litestar.response import Redirect, Template
 
 from groundswell import db
 from groundswell.accounts.roles import Role
+from groundswell.allocation import services as rounds
 from groundswell.community import services as community
 from groundswell.core.pages import render
 from groundswell.core.web import requires_login, settings_of, signed_in
@@ -26,7 +27,12 @@ async def dashboard(request: Request[Any, Any, Any]) -> Any:
     if principal.role is Role.FUNDER:
         pools = await funders.list_pools(funder_ids=principal.funder_ids)
         funder_list = [f for f in await funders.list_funders() if f["id"] in principal.funder_ids]
-        return render("core/dashboard_funder.html", pools=pools, funders=funder_list)
+        return render(
+            "core/dashboard_funder.html",
+            pools=pools,
+            funders=funder_list,
+            rounds=await rounds.list_rounds(funder_ids=principal.funder_ids, limit=20),
+        )
     if principal.role is Role.HOST:
         hosts = await community.list_hosts(host_ids=principal.host_ids)
         if len(hosts) == 1:

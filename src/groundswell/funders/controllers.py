@@ -3,17 +3,75 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, get, post
+from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
 from groundswell.accounts.roles import Role
+from groundswell.allocation import services as rounds
 from groundswell.community import services as community
-from groundswell.core.errors import DomainError, Forbidden
+from groundswell.core.clock import today
+from groundswell.core.errors import DomainError, Forbidden, ValidationFailed
 from groundswell.core.pages import read_form, render, render_form_error
 from groundswell.core.web import RowId, principal_of, requires_role, signed_in
 from groundswell.funders import services
 from groundswell.funders.states import Cadence, ScoreMethod
+from groundswell.ledger import services as ledger
 
 POOL_FORM = "funders/pool_form.html"
+POOL_PAGE = "funders/pool.html"
+SIMULATION = "allocation/_simulation.html"
+SIMULATION_FIELDS = (
+    "score_method",
+    "min_endorsers",
+    "window_days",
+    "half_life_days",
+    "floor_amount",
+    "cap_amount",
+    "pairwise_m",
+    "budget",
+)
+
+
+def _pounds(amount: int | None) -> str:
+    return "" if amount is None else f"{amount / 100:.2f}"
+
+
+def _simulation_defaults(pool: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "score_method": pool["score_method"],
+        "min_endorsers": pool["min_endorsers"],
+        "window_days": pool["window_days"],
+        "half_life_days": pool["half_life_days"],
+        "floor_amount": _pounds(pool["floor_amount"]),
+        "cap_amount": _pounds(pool["cap_amount"]),
+        "pairwise_m": pool["pairwise_m"],
+        "budget": _pounds(pool["round_budget"]),
+    }
+
+
+async def _pool_page(
+    request: Request[Any, Any, Any], pool: dict[str, Any], status_code: int = 200, **extra: Any
+) -> Template:
+    """The pool page; managers (the funder, admins) also see money, rounds and the simulator."""
+    principal = principal_of(request)
+    can_manage = principal is not None and principal.can_manage_funder(pool["funder"])
+    context: dict[str, Any] = {"pool": pool, "can_manage": can_manage}
+    if can_manage:
+        assert principal is not None
+        context |= {
+            "is_admin": principal.is_admin,
+            "balances": await ledger.pool_balances(pool["id"]),
+            "rounds": await rounds.list_rounds(pool_id=pool["id"], limit=12),
+            "current_period": rounds.current_period(pool),
+            "score_methods": list(ScoreMethod),
+            "sim_values": _simulation_defaults(pool),
+            "sim_errors": {},
+            "simulation": None,
+            "deposit_values": {"received_on": today().isoformat()},
+            "deposit_errors": {},
+        }
+    context |= extra
+    return render(POOL_PAGE, status_code=status_code, **context)
 
 
 async def _pool_form_context() -> dict[str, Any]:
@@ -126,11 +184,57 @@ class PoolController(Controller):
         return render("funders/pools.html", pools=await services.list_pools())
 
     @get("/{pool_id:int}", name="pool")
-    async def detail(self, request: Request[Any, Any, Any], pool_id: RowId) -> Template:
+    async def detail(
+        self,
+        request: Request[Any, Any, Any],
+        pool_id: RowId,
+        deposited: FromQuery[int | None] = None,
+    ) -> Template:
+        return await _pool_page(request, await services.get_pool(pool_id), deposited=deposited)
+
+    @get("/{pool_id:int}/simulate", guards=[requires_role(Role.ADMIN, Role.FUNDER)])
+    async def simulate(self, request: Request[Any, Any, Any], pool_id: RowId) -> Template:
+        """Dry-run other settings against the current period's voices; writes nothing.
+
+        htmx asks for the partial; without JavaScript the same GET form gets the whole page.
+        """
         pool = await services.get_pool(pool_id)
-        principal = principal_of(request)
-        can_manage = principal is not None and principal.can_manage_funder(pool["funder"])
-        return render("funders/pool.html", pool=pool, can_manage=can_manage)
+        if not signed_in(request).can_manage_funder(pool["funder"]):
+            raise Forbidden("Only the pool's funder and administrators can simulate its rounds.")
+        raw = {
+            k: request.query_params.get(k) for k in SIMULATION_FIELDS if k in request.query_params
+        }
+        values = _simulation_defaults(pool) | raw
+        context: dict[str, Any] = {"sim_values": values, "sim_errors": {}}
+        status_code = 200
+        try:
+            settings, budget = rounds.read_simulation_input(raw, pool)
+            context["simulation"] = await rounds.simulate(pool_id, settings, budget)
+        except ValidationFailed as exc:
+            context |= {"simulation": None, "sim_errors": exc.field_errors}
+            status_code = 422
+        if request.headers.get("hx-request") == "true":
+            return render(SIMULATION, status_code=status_code, pool=pool, **context)
+        return await _pool_page(request, pool, status_code=status_code, **context)
+
+    @post("/{pool_id:int}/deposits", guards=[requires_role(Role.ADMIN)])
+    async def record_deposit(self, request: Request[Any, Any, Any], pool_id: RowId) -> Any:
+        pool = await services.get_pool(pool_id)
+        data = await read_form(request)
+        try:
+            recorded = await services.record_deposit(
+                signed_in(request), pool_id, services.read_deposit_input(data)
+            )
+        except ValidationFailed as exc:
+            return await _pool_page(
+                request,
+                pool,
+                status_code=422,
+                deposit_values=data,
+                deposit_errors=exc.field_errors,
+                deposit_error=exc.detail,
+            )
+        return Redirect(f"/pools/{pool_id}?deposited={recorded.deposit_id}", status_code=303)
 
     @get("/{pool_id:int}/edit", guards=[requires_role(Role.ADMIN, Role.FUNDER)])
     async def edit(self, request: Request[Any, Any, Any], pool_id: RowId) -> Template:

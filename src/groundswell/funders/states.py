@@ -11,3 +11,8 @@ class ScoreMethod(StrEnum):
     SQRT = "sqrt"
     QUADRATIC = "quadratic"
     PAIRWISE = "pairwise"
+
+
+class DepositMethod(StrEnum):
+    BANK_TRANSFER = "bank_transfer"  # recorded by an administrator when the money arrives
+    STRIPE = "stripe"  # paid through Stripe Checkout (payments)

@@ -1,6 +1,9 @@
+from typing import Any
+
 from piccolo.columns import (
     BigInt,
     Boolean,
+    Date,
     DoublePrecision,
     ForeignKey,
     Integer,
@@ -11,10 +14,11 @@ from piccolo.columns import (
     Varchar,
 )
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.columns.reference import LazyTableReference
 from piccolo.table import Table
 
 from groundswell.community.tables import Locality
-from groundswell.funders.states import Cadence, ScoreMethod
+from groundswell.funders.states import Cadence, DepositMethod, ScoreMethod
 
 
 class Funder(Table, tablename="funder"):
@@ -51,3 +55,25 @@ class PoolLocality(Table, tablename="pool_locality"):
     id: Serial
     pool = ForeignKey(Pool, null=False, on_delete=OnDelete.cascade)
     locality = ForeignKey(Locality, null=False, on_delete=OnDelete.restrict)
+
+
+class Deposit(Table, tablename="deposit"):
+    """Money a funder put into a pool; its ledger transaction is "deposit:<id>"."""
+
+    id: Serial
+    pool = ForeignKey(Pool, null=False, on_delete=OnDelete.restrict, index=True)
+    amount = BigInt()  # minor units, in the pool's currency
+    currency = Varchar(length=3)
+    method = Varchar(length=16, choices=DepositMethod)
+    external_reference = Varchar(length=120)  # the bank's reference, or Stripe's id
+    # method:pool:reference, so one bank transfer is recorded once however often it is typed.
+    dedupe_key = Varchar(length=200, unique=True)
+    received_on = Date()
+    note = Text(default="")
+    recorded_by: ForeignKey[Any] = ForeignKey(
+        LazyTableReference("User", module_path="groundswell.accounts.tables"),
+        null=True,
+        default=None,
+        on_delete=OnDelete.set_null,
+    )
+    created_at = Timestamptz(default=TimestamptzNow())

@@ -9,10 +9,10 @@ from typing import Any
 
 import msgspec
 from litestar import Controller, Request, get, patch, post
-from litestar.params import FromPath, JSONBody
+from litestar.params import JSONBody
 
 from groundswell.accounts.roles import Role
-from groundswell.core.web import requires_role, settings_of, signed_in
+from groundswell.core.web import RowId, requires_role, settings_of, signed_in
 from groundswell.programme import services
 from groundswell.programme.schemas import (
     AssetBidIn,
@@ -111,7 +111,7 @@ class AssetBidApi(Controller):
 
     @get("/{asset_bid_id:int}", guards=READERS)
     async def get_asset_bid(
-        self, request: Request[Any, Any, Any], asset_bid_id: FromPath[int]
+        self, request: Request[Any, Any, Any], asset_bid_id: RowId
     ) -> AssetBidOut:
         """The bid with every deadline its dates imply (null until the dates are known)."""
         durations = services.durations_from(settings_of(request))
@@ -122,7 +122,7 @@ class AssetBidApi(Controller):
     async def update_asset_bid(
         self,
         request: Request[Any, Any, Any],
-        asset_bid_id: FromPath[int],
+        asset_bid_id: RowId,
         data: JSONBody[AssetBidPatch],
     ) -> AssetBidOut:
         """Change the fields sent; `null` clears a date. The stage follows the dates."""
@@ -153,7 +153,7 @@ class ServiceBidApi(Controller):
 
     @get("/{service_bid_id:int}", guards=READERS)
     async def get_service_bid(
-        self, request: Request[Any, Any, Any], service_bid_id: FromPath[int]
+        self, request: Request[Any, Any, Any], service_bid_id: RowId
     ) -> ServiceBidOut:
         """The bid with `decision_due` (null until the interest date and period are known)."""
         bid = await services.get_service_bid(service_bid_id)
@@ -163,7 +163,7 @@ class ServiceBidApi(Controller):
     async def update_service_bid(
         self,
         request: Request[Any, Any, Any],
-        service_bid_id: FromPath[int],
+        service_bid_id: RowId,
         data: JSONBody[ServiceBidPatch],
     ) -> ServiceBidOut:
         """Change the fields sent; recording the decision moves the stage."""

@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
 from groundswell.accounts.roles import Role
@@ -20,7 +20,7 @@ from groundswell.community import services as community
 from groundswell.core.clock import today
 from groundswell.core.errors import DomainError, Forbidden
 from groundswell.core.pages import read_form, render, render_form_error
-from groundswell.core.web import requires_role, settings_of, signed_in
+from groundswell.core.web import RowId, requires_role, settings_of, signed_in
 from groundswell.programme import services
 from groundswell.programme.clocks import ClockDurations
 from groundswell.programme.services import major_units
@@ -167,9 +167,7 @@ class ProgrammeController(Controller):
         return Redirect(f"/programme/asset-bids/{bid_id}")
 
     @get("/asset-bids/{asset_bid_id:int}", guards=READERS)
-    async def asset_bid(
-        self, request: Request[Any, Any, Any], asset_bid_id: FromPath[int]
-    ) -> Template:
+    async def asset_bid(self, request: Request[Any, Any, Any], asset_bid_id: RowId) -> Template:
         return await self._asset_page(request, asset_bid_id)
 
     async def _asset_page(
@@ -193,7 +191,7 @@ class ProgrammeController(Controller):
 
     @get("/asset-bids/{asset_bid_id:int}/edit", guards=WRITERS)
     async def edit_asset_bid(
-        self, request: Request[Any, Any, Any], asset_bid_id: FromPath[int]
+        self, request: Request[Any, Any, Any], asset_bid_id: RowId
     ) -> Template:
         bid = await services.get_asset_bid(asset_bid_id, durations=_durations(request))
         return render(
@@ -206,9 +204,7 @@ class ProgrammeController(Controller):
         )
 
     @post("/asset-bids/{asset_bid_id:int}/edit", guards=WRITERS)
-    async def update_asset_bid(
-        self, request: Request[Any, Any, Any], asset_bid_id: FromPath[int]
-    ) -> Any:
+    async def update_asset_bid(self, request: Request[Any, Any, Any], asset_bid_id: RowId) -> Any:
         durations = _durations(request)
         bid = await services.get_asset_bid(asset_bid_id, durations=durations)
         data = await read_form(request)
@@ -235,9 +231,7 @@ class ProgrammeController(Controller):
         return Redirect(f"/programme/asset-bids/{asset_bid_id}")
 
     @post("/asset-bids/{asset_bid_id:int}/stage", guards=WRITERS)
-    async def move_asset_bid(
-        self, request: Request[Any, Any, Any], asset_bid_id: FromPath[int]
-    ) -> Any:
+    async def move_asset_bid(self, request: Request[Any, Any, Any], asset_bid_id: RowId) -> Any:
         data = await read_form(request)
         try:
             await services.transition_asset_bid(
@@ -289,9 +283,7 @@ class ProgrammeController(Controller):
         return Redirect(f"/programme/service-bids/{bid_id}")
 
     @get("/service-bids/{service_bid_id:int}", guards=READERS)
-    async def service_bid(
-        self, request: Request[Any, Any, Any], service_bid_id: FromPath[int]
-    ) -> Template:
+    async def service_bid(self, request: Request[Any, Any, Any], service_bid_id: RowId) -> Template:
         return await self._service_page(request, service_bid_id)
 
     async def _service_page(
@@ -315,7 +307,7 @@ class ProgrammeController(Controller):
 
     @get("/service-bids/{service_bid_id:int}/edit", guards=WRITERS)
     async def edit_service_bid(
-        self, request: Request[Any, Any, Any], service_bid_id: FromPath[int]
+        self, request: Request[Any, Any, Any], service_bid_id: RowId
     ) -> Template:
         bid = await services.get_service_bid(service_bid_id)
         return render(
@@ -329,7 +321,7 @@ class ProgrammeController(Controller):
 
     @post("/service-bids/{service_bid_id:int}/edit", guards=WRITERS)
     async def update_service_bid(
-        self, request: Request[Any, Any, Any], service_bid_id: FromPath[int]
+        self, request: Request[Any, Any, Any], service_bid_id: RowId
     ) -> Any:
         bid = await services.get_service_bid(service_bid_id)
         data = await read_form(request)
@@ -351,9 +343,7 @@ class ProgrammeController(Controller):
         return Redirect(f"/programme/service-bids/{service_bid_id}")
 
     @post("/service-bids/{service_bid_id:int}/stage", guards=WRITERS)
-    async def move_service_bid(
-        self, request: Request[Any, Any, Any], service_bid_id: FromPath[int]
-    ) -> Any:
+    async def move_service_bid(self, request: Request[Any, Any, Any], service_bid_id: RowId) -> Any:
         data = await read_form(request)
         try:
             await services.transition_service_bid(
@@ -429,12 +419,12 @@ class ProgrammeController(Controller):
         return Redirect(f"/programme/{bid_type}-bids/{bid_id}#grants")
 
     @post("/grants/{grant_id:int}/award", guards=WRITERS)
-    async def award_grant(self, request: Request[Any, Any, Any], grant_id: FromPath[int]) -> Any:
+    async def award_grant(self, request: Request[Any, Any, Any], grant_id: RowId) -> Any:
         await services.award_grant(signed_in(request), grant_id)
         return Redirect(await _grant_page(grant_id))
 
     @post("/grants/{grant_id:int}/cancel", guards=WRITERS)
-    async def cancel_grant(self, request: Request[Any, Any, Any], grant_id: FromPath[int]) -> Any:
+    async def cancel_grant(self, request: Request[Any, Any, Any], grant_id: RowId) -> Any:
         data = await read_form(request)
         await services.cancel_grant(signed_in(request), grant_id, str(data.get("reason") or ""))
         return Redirect(await _grant_page(grant_id))

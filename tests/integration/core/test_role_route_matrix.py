@@ -13,9 +13,11 @@ from litestar.routes import HTTPRoute
 
 from groundswell.accounts.roles import Role
 from groundswell.accounts.services import create_api_token
+from groundswell.allocation.services import compute_round
 from groundswell.core.clock import today
 from tests.helpers import (
     asgi_client,
+    deposit,
     make_asset_bid,
     make_funder,
     make_host,
@@ -118,6 +120,14 @@ ACCESS: dict[tuple[str, str], Any] = {
     # Open data: anyone.
     ("GET", "/open-data/360giving.json"): PUBLIC,
     ("GET", "/open-data/360giving.csv"): PUBLIC,
+    ("GET", "/pools/{pool_id:int}/simulate"): FUNDER,
+    ("POST", "/pools/{pool_id:int}/deposits"): ADMIN,
+    ("GET", "/rounds/{round_id:int}"): FUNDER,
+    ("POST", "/rounds/{round_id:int}/pause"): FUNDER,
+    ("POST", "/rounds/{round_id:int}/resume"): FUNDER,
+    ("GET", "/admin/rounds"): ADMIN,
+    ("GET", "/admin/ledger"): ADMIN,
+    ("GET", "/admin/ledger/pools/{pool_id:int}"): ADMIN,
 }
 
 # Documentation and static files are outside the matrix: public, read-only, no state.
@@ -156,6 +166,8 @@ async def world() -> World:
     # One grant already awarded (so there is open data to publish), one to award or cancel.
     await make_programme_grant(pool, asset_bid=asset_bid, status="awarded", awarded_on=today())
     grant = await make_programme_grant(pool, service_bid=service_bid)
+    await deposit(pool, "100.00")
+    round_id = (await compute_round(pool)).report.round_id
     emails = {
         "admin": await make_user(Role.ADMIN),
         "funder": await make_user(Role.FUNDER, funder_ids=(funder,)),
@@ -173,6 +185,7 @@ async def world() -> World:
         "asset_bid_id": str(asset_bid),
         "service_bid_id": str(service_bid),
         "grant_id": str(grant),
+        "round_id": str(round_id),
     }
     return World(params=params, tokens=tokens)
 

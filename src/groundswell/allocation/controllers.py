@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, get, post
+from litestar.response import Redirect, Template
+
+from groundswell.accounts.roles import Role
+from groundswell.allocation import services
+from groundswell.allocation.explain import explain
+from groundswell.core.clock import now
+from groundswell.core.errors import Conflict
+from groundswell.core.pages import render
+from groundswell.core.web import RowId, requires_role, signed_in
+
+ROUND_PAGE = "allocation/round.html"
+
+
+async def _round_page(round_id: int, status_code: int = 200, **extra: Any) -> Template:
+    report = await services.round_report(round_id)
+    stored = await services.get_round(round_id)
+    lines = sorted(report.lines, key=lambda line: (-line.amount, line.organiser))
+    return render(
+        ROUND_PAGE,
+        status_code=status_code,
+        round=stored,
+        report=report,
+        lines=[(line, explain(line.explanation, report.currency)) for line in lines],
+        now=now(),
+        **extra,
+    )
+
+
+class RoundController(Controller):
+    path = "/rounds"
+    guards = [requires_role(Role.ADMIN, Role.FUNDER)]  # noqa: RUF012 - Litestar's API
+
+    @get("/{round_id:int}", name="round")
+    async def detail(self, request: Request[Any, Any, Any], round_id: RowId) -> Template:
+        await services.can_see_round(signed_in(request), round_id)
+        return await _round_page(round_id)
+
+    @post("/{round_id:int}/pause")
+    async def pause(self, request: Request[Any, Any, Any], round_id: RowId) -> Any:
+        try:
+            await services.pause_round(signed_in(request), round_id)
+        except Conflict as exc:
+            return await _round_page(round_id, status_code=409, problem=exc.detail)
+        return Redirect(f"/rounds/{round_id}", status_code=303)
+
+    @post("/{round_id:int}/resume")
+    async def resume(self, request: Request[Any, Any, Any], round_id: RowId) -> Any:
+        try:
+            await services.resume_round(signed_in(request), round_id)
+        except Conflict as exc:
+            return await _round_page(round_id, status_code=409, problem=exc.detail)
+        return Redirect(f"/rounds/{round_id}", status_code=303)
+
+
+@get("/admin/rounds", name="admin_rounds", guards=[requires_role(Role.ADMIN)])
+async def admin_rounds() -> Template:
+    return render("allocation/admin_rounds.html", rounds=await services.list_rounds(limit=100))

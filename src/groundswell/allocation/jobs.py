@@ -1,0 +1,71 @@
+"""Scheduled jobs for rounds; each is safe to run twice, or in two processes at once."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from apscheduler.triggers.interval import IntervalTrigger
+
+from groundswell.allocation import services
+from groundswell.core.errors import Conflict
+from groundswell.settings import Settings
+
+if TYPE_CHECKING:
+    from groundswell.scheduler import JobRegistry
+
+log = logging.getLogger("groundswell.allocation")
+
+
+async def compute_due_rounds(settings: Settings) -> str:
+    """Compute the current period's round of every active pool that has none yet."""
+    computed, existed, waiting, failed = 0, 0, 0, 0
+    for pool, period in await services.pools_due_a_round():
+        try:
+            outcome = await services.compute_round(
+                pool["id"], period=period, public_url=settings.public_url
+            )
+        except Conflict:
+            waiting += 1  # its money went since we looked; it waits for a deposit
+            continue
+        except Exception:
+            # One pool's trouble must not hold up the others' rounds.
+            log.exception("computing the %s round of pool %s failed", period, pool["id"])
+            failed += 1
+            continue
+        if outcome.created:
+            computed += 1
+        else:
+            existed += 1
+    return (
+        f"{computed} computed, {existed} already there, {waiting} waiting for money, "
+        f"{failed} failed"
+    )
+
+
+async def approve_rounds(settings: Settings) -> str:
+    """Approve every round whose review window has passed and that is not paused."""
+    approved, failed = 0, 0
+    for round_id in await services.rounds_due_for_approval():
+        try:
+            if await services.approve_round(round_id):
+                approved += 1
+        except Exception:
+            log.exception("approving round %s failed", round_id)
+            failed += 1
+    return f"{approved} approved" + (f", {failed} failed" if failed else "")
+
+
+def register(registry: JobRegistry) -> None:
+    registry.add(
+        "rounds.compute",
+        compute_due_rounds,
+        IntervalTrigger(minutes=10),
+        "Compute the current period's round of each pool",
+    )
+    registry.add(
+        "rounds.approve",
+        approve_rounds,
+        IntervalTrigger(minutes=10),
+        "Approve rounds whose review window has passed",
+    )

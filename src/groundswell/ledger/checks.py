@@ -1,0 +1,204 @@
+"""`groundswell ledger check`: every invariant of the ledger, each violation named.
+
+Each check is one aggregate query, so it runs in seconds on a large ledger and reads only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from groundswell.allocation.states import COMMITTED_STATES, AllocationState, RoundStatus
+from groundswell.core.money import format_money
+from groundswell.ledger.states import POOL_ACCOUNT_KINDS, AccountKind
+from groundswell.ledger.tables import LedgerAccount
+
+
+@dataclass(frozen=True)
+class LedgerReport:
+    violations: list[str]
+    transactions: int
+    postings: int
+    accounts: int
+
+    @property
+    def ok(self) -> bool:
+        return not self.violations
+
+
+async def _rows(sql: str, *args: Any) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = await LedgerAccount.raw(sql, *args)
+    return rows
+
+
+def _in(values: Iterable[str]) -> str:
+    """`(?, ?, …)` for an IN list; the values go in as parameters."""
+    return "(" + ", ".join("{}" for _ in values) + ")"
+
+
+def _money(amount: Any, currency: Any = "GBP") -> str:
+    return format_money(int(amount), str(currency))
+
+
+async def check_ledger() -> LedgerReport:
+    violations: list[str] = []
+
+    for row in await _rows(
+        "SELECT t.id AS id, t.reference AS reference, COUNT(p.id) AS n "
+        "FROM ledger_transaction t LEFT JOIN ledger_posting p ON p.txn = t.id "
+        "GROUP BY t.id, t.reference HAVING COUNT(p.id) < 2 ORDER BY t.id"
+    ):
+        violations.append(
+            f"transaction {row['id']} ({row['reference']}) has {row['n']} posting(s); "
+            "it needs at least two"
+        )
+
+    for row in await _rows(
+        "SELECT t.id AS id, t.reference AS reference, p.currency AS currency, "
+        "SUM(p.amount) AS total FROM ledger_posting p JOIN ledger_transaction t ON t.id = p.txn "
+        "GROUP BY t.id, t.reference, p.currency HAVING SUM(p.amount) <> 0 ORDER BY t.id"
+    ):
+        violations.append(
+            f"transaction {row['id']} ({row['reference']}) does not sum to zero in "
+            f"{row['currency']}: it is off by {_money(row['total'], row['currency'])}"
+        )
+
+    for row in await _rows(
+        "SELECT p.id AS id, p.txn AS txn, p.amount AS amount, p.currency AS currency, "
+        "a.key AS account, a.currency AS account_currency "
+        "FROM ledger_posting p JOIN ledger_account a ON a.id = p.account "
+        "WHERE p.currency <> a.currency OR p.amount = 0 ORDER BY p.id"
+    ):
+        problem = "moves nothing" if row["amount"] == 0 else f"is in {row['currency']}"
+        violations.append(
+            f"posting {row['id']} of transaction {row['txn']} to {row['account']} ({row['account_currency']}) {problem}"
+        )
+
+    for row in await _rows(
+        "SELECT a.key AS account, a.balance AS balance, a.currency AS currency, "
+        "COALESCE(SUM(p.amount), 0) AS total "
+        "FROM ledger_account a LEFT JOIN ledger_posting p ON p.account = a.id "
+        "GROUP BY a.id, a.key, a.balance, a.currency "
+        "HAVING a.balance <> COALESCE(SUM(p.amount), 0) ORDER BY a.id"
+    ):
+        violations.append(
+            f"account {row['account']} records a balance of {_money(row['balance'], row['currency'])} "
+            f"but its postings sum to {_money(row['total'], row['currency'])}"
+        )
+
+    for row in await _rows(
+        "SELECT a.key AS account, a.currency AS currency, SUM(p.amount) AS total "
+        "FROM ledger_account a JOIN ledger_posting p ON p.account = a.id "
+        "WHERE a.kind IN " + _in(POOL_ACCOUNT_KINDS) + " "
+        "GROUP BY a.id, a.key, a.currency HAVING SUM(p.amount) < 0 ORDER BY a.id",
+        *[k.value for k in POOL_ACCOUNT_KINDS],
+    ):
+        violations.append(
+            f"account {row['account']} is negative: {_money(row['total'], row['currency'])}"
+        )
+
+    # A round's lines add up to what it says it allocated, and that was committed.
+    for row in await _rows(
+        "SELECT r.id AS id, r.allocated AS allocated, r.currency AS currency, "
+        "(SELECT COALESCE(SUM(al.amount), 0) FROM allocation al WHERE al.round = r.id) AS lines, "
+        "(SELECT COALESCE(SUM(p.amount), 0) FROM ledger_transaction t "
+        " JOIN ledger_posting p ON p.txn = t.id JOIN ledger_account a ON a.id = p.account "
+        " WHERE t.reference = 'round:' || r.id || ':commit' AND a.kind = {}"
+        ") AS committed FROM funding_round r ORDER BY r.id",
+        AccountKind.COMMITTED.value,
+    ):
+        if row["lines"] != row["allocated"]:
+            violations.append(
+                f"round {row['id']} says it allocated {_money(row['allocated'], row['currency'])} "
+                f"but its lines add up to {_money(row['lines'], row['currency'])}"
+            )
+        if row["committed"] != row["allocated"]:
+            violations.append(
+                f"round {row['id']} allocated {_money(row['allocated'], row['currency'])} but its "
+                f"ledger transaction round:{row['id']}:commit committed "
+                f"{_money(row['committed'], row['currency'])}"
+            )
+
+    # Lines money has left committed for must have the postings that moved it.
+    for state, step in ((AllocationState.IN_TRANSIT, "transfer"), (AllocationState.PAID, "paid")):
+        for row in await _rows(
+            "SELECT al.id AS id, al.amount AS amount FROM allocation al "
+            "WHERE al.state = {} AND al.amount > 0 AND NOT EXISTS ("
+            "SELECT 1 FROM ledger_transaction t "
+            "WHERE t.reference = 'allocation:' || al.id || {}) ORDER BY al.id",
+            state.value,
+            f":{step}",
+        ):
+            violations.append(
+                f"allocation {row['id']} is {state.value} but has no ledger transaction "
+                f"allocation:{row['id']}:{step}"
+            )
+
+    # Each pool's accounts hold exactly its lines in the matching states.
+    expected = {
+        AccountKind.COMMITTED: COMMITTED_STATES,
+        AccountKind.IN_TRANSIT: frozenset({AllocationState.IN_TRANSIT}),
+        AccountKind.PAID: frozenset({AllocationState.PAID}),
+    }
+    for kind, states in expected.items():
+        for row in await _rows(
+            # Only placeholders are concatenated; the values go in as parameters.
+            "SELECT pool, currency, SUM(ledger) AS ledger, SUM(lines) AS lines FROM ("  # noqa: S608
+            " SELECT a.pool AS pool, a.currency AS currency, 0 AS lines,"
+            " (SELECT COALESCE(SUM(p.amount), 0) FROM ledger_posting p WHERE p.account = a.id)"
+            " AS ledger"
+            " FROM ledger_account a WHERE a.kind = {}"
+            " UNION ALL"
+            " SELECT r.pool AS pool, r.currency AS currency, al.amount AS lines, 0 AS ledger"
+            " FROM allocation al JOIN funding_round r ON r.id = al.round"
+            " WHERE al.state IN " + _in(states) + ") AS both_sides "
+            "GROUP BY pool, currency HAVING SUM(ledger) <> SUM(lines) ORDER BY pool",
+            kind.value,
+            *sorted(s.value for s in states),
+        ):
+            violations.append(
+                f"pool {row['pool']}'s {kind.value} account holds "
+                f"{_money(row['ledger'], row['currency'])} but its allocations in "
+                f"{', '.join(sorted(s.value for s in states))} add up to "
+                f"{_money(row['lines'], row['currency'])}"
+            )
+
+    for row in await _rows(
+        "SELECT d.id AS id, d.amount AS amount, d.currency AS currency, "
+        "(SELECT COALESCE(SUM(p.amount), 0) FROM ledger_transaction t "
+        " JOIN ledger_posting p ON p.txn = t.id JOIN ledger_account a ON a.id = p.account "
+        " WHERE t.reference = 'deposit:' || d.id AND a.kind = {}"
+        ") AS credited FROM deposit d ORDER BY d.id",
+        AccountKind.AVAILABLE.value,
+    ):
+        if row["credited"] != row["amount"]:
+            violations.append(
+                f"deposit {row['id']} of {_money(row['amount'], row['currency'])} credited "
+                f"{_money(row['credited'], row['currency'])} to its pool"
+            )
+
+    for row in await _rows(
+        "SELECT r.id AS id, r.status AS status FROM funding_round r "
+        "WHERE r.status IN ({}, {}, {}) AND EXISTS (SELECT 1 FROM allocation al "
+        "WHERE al.round = r.id AND al.state = {})",
+        RoundStatus.APPROVED.value,
+        RoundStatus.PAYING.value,
+        RoundStatus.PAID.value,
+        AllocationState.PROPOSED.value,
+    ):
+        violations.append(f"round {row['id']} is {row['status']} but still has proposed lines")
+
+    counts = (
+        await _rows(
+            "SELECT (SELECT COUNT(*) FROM ledger_transaction) AS transactions, "
+            "(SELECT COUNT(*) FROM ledger_posting) AS postings, "
+            "(SELECT COUNT(*) FROM ledger_account) AS accounts"
+        )
+    )[0]
+    return LedgerReport(
+        violations=violations,
+        transactions=int(counts["transactions"]),
+        postings=int(counts["postings"]),
+        accounts=int(counts["accounts"]),
+    )

@@ -1,0 +1,50 @@
+"""Double-entry ledger: accounts, transactions and their postings.
+
+Postings and transactions are append-only (database triggers refuse UPDATE and DELETE, see
+the "ledger and rounds constraints" migration); a mistake is corrected by a new transaction.
+"""
+
+from piccolo.columns import BigInt, ForeignKey, OnDelete, Serial, Text, Timestamptz, Varchar
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+from groundswell.funders.tables import Funder, Pool
+from groundswell.ledger.states import AccountKind, TransactionKind
+
+
+class LedgerAccount(Table, tablename="ledger_account"):
+    id: Serial
+    # "pool:3:available", "funder:2:deposits:GBP", "platform:stripe:GBP": one row per account,
+    # however many processes ask for it at once.
+    key = Varchar(length=80, unique=True)
+    kind = Varchar(length=20, choices=AccountKind)
+    pool = ForeignKey(Pool, null=True, default=None, on_delete=OnDelete.restrict, index=True)
+    funder = ForeignKey(Funder, null=True, default=None, on_delete=OnDelete.restrict)
+    currency = Varchar(length=3)
+    # Running total of this account's postings, written in the same transaction as each
+    # posting: it is the row writers lock to keep a balance from going negative, and
+    # `groundswell ledger check` proves it equals the sum of the postings.
+    balance = BigInt(default=0)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class LedgerTransaction(Table, tablename="ledger_transaction"):
+    id: Serial
+    kind = Varchar(length=24, choices=TransactionKind)
+    # What caused it, e.g. "deposit:12" or "round:7:commit": posting the same reference
+    # twice is a no-op, so a retried job or webhook cannot move money twice.
+    reference = Varchar(length=160, unique=True)
+    memo = Text(default="")
+    pool = ForeignKey(Pool, null=True, default=None, on_delete=OnDelete.restrict, index=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class LedgerPosting(Table, tablename="ledger_posting"):
+    id: Serial
+    txn = ForeignKey(LedgerTransaction, null=False, on_delete=OnDelete.restrict, index=True)
+    account = ForeignKey(LedgerAccount, null=False, on_delete=OnDelete.restrict, index=True)
+    amount = BigInt()  # minor units, added to the account's balance; never zero
+    currency = Varchar(length=3)
+
+
+TABLES = [LedgerAccount, LedgerTransaction, LedgerPosting]

@@ -1,0 +1,41 @@
+"""The demo fills every page of rounds and the ledger with something real, once."""
+
+import re
+import time
+
+from groundswell.allocation.tables import Allocation, Round
+from groundswell.demo import load_demo
+from groundswell.ledger import services as ledger
+from groundswell.ledger.checks import check_ledger
+from groundswell.ledger.tables import LedgerTransaction
+from groundswell.vouching.tables import Endorsement, Resident
+
+
+async def test_demo_has_voices_money_and_rounds_in_every_state_and_loads_once() -> None:
+    started = time.monotonic()
+    first = await load_demo()
+    assert time.monotonic() - started < 15
+    assert first.created
+    statuses = sorted(row["status"] for row in await Round.select(Round.status))
+    assert statuses == ["approved", "computed", "paid", "paused"]
+    report = await check_ledger()
+    assert report.ok, report.violations
+    simulated = await LedgerTransaction.select().where(
+        LedgerTransaction.kind == "simulated_payment"
+    )
+    assert simulated and all("SIMULATED" in t["memo"] for t in simulated)
+    paid = await Allocation.count().where(Allocation.state == "paid")
+    assert paid == len(simulated)
+    assert any(b["paid"] > 0 for b in (await ledger.all_pool_balances()).values())
+
+    residents = await Resident.select(Resident.voice_hash)
+    assert len(residents) > 100
+    assert all(re.fullmatch(r"[0-9a-f]{64}", r["voice_hash"]) for r in residents)
+    testimonies = [row["testimony"] for row in await Endorsement.select(Endorsement.testimony)]
+    assert len(set(testimonies)) > 30
+    assert not any(re.search(r"\+?\d{10,}", t) for t in testimonies)  # no phone numbers
+    states = {row["state"] for row in await Endorsement.select(Endorsement.state)}
+    assert states == {"active", "withdrawn", "hidden"}
+
+    again = await load_demo()
+    assert not again.created and again.counts == first.counts
