@@ -12,6 +12,7 @@ from groundswell.core.clock import now
 from groundswell.core.errors import Conflict
 from groundswell.core.pages import render
 from groundswell.core.web import RowId, requires_role, signed_in
+from groundswell.vouching.loop import hear_back_share, loop_stats
 
 ROUND_PAGE = "allocation/round.html"
 
@@ -27,6 +28,8 @@ async def _round_page(round_id: int, status_code: int = 200, **extra: Any) -> Te
         report=report,
         lines=[(line, explain(line.explanation, report.currency)) for line in lines],
         now=now(),
+        loop=await loop_stats(round_id),
+        hear_back=await hear_back_share(round_id),
         **extra,
     )
 

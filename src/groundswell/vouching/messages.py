@@ -163,6 +163,21 @@ _CATALOGUE: dict[str, dict[str, str]] = {
             "e.e. AMINA-7K trwsiodd y goleuadau"
         ),
     },
+    # After a round is approved, to residents who asked to hear back: what their voices did.
+    "round_result_funded": {
+        "en": (
+            "Groundswell: {count} neighbours spoke up for {organiser}. Their work continues: "
+            "{amount} for the next {period}. Thank you. Reply STOP to stop these texts."
+        ),
+        "cy": "{count} cymydog dros {organiser}. Mae'r gwaith yn parhau: {amount} am {period}. Diolch. STOP i stopio.",
+    },
+    "round_result_unfunded": {
+        "en": (
+            "Groundswell: {count} neighbours spoke up for {organiser}, short of the {needed} "
+            "needed, so no funding this round. Your words still count next time. Reply STOP to stop."
+        ),
+        "cy": "{count} cymydog dros {organiser}; angen {needed}, felly dim arian tro hwn. STOP i stopio.",
+    },
 }
 
 MESSAGES: Final[Mapping[str, Mapping[str, str]]] = MappingProxyType(

@@ -1,0 +1,155 @@
+"""Closing the loop: residents who asked to hear back learn what their voices did.
+
+After a round is approved, each opted-in resident who vouched for one of its organisers gets
+one SMS, exactly once per resident per round (the outbox's dedupe key says so, across
+restarts and repeated runs): how many neighbours spoke up and what happened, honestly,
+including when the organiser did not reach the threshold.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from groundswell.allocation.states import RoundStatus
+from groundswell.allocation.tables import Allocation, Round
+from groundswell.core.clock import now
+from groundswell.core.money import format_money
+from groundswell.core.phones import PhoneCipher, PhoneDecryptionError
+from groundswell.funders.tables import Pool
+from groundswell.outbox.services import enqueue_sms
+from groundswell.outbox.states import OutboxStatus
+from groundswell.outbox.tables import OutboxMessage
+from groundswell.settings import Settings
+from groundswell.vouching.messages import render
+from groundswell.vouching.queries import VERIFIED
+from groundswell.vouching.states import EndorsementState
+from groundswell.vouching.tables import Endorsement
+
+LOOK_BACK = timedelta(days=30)
+PURPOSE = "round_result"
+PERIOD_WORDS = {"monthly": "month", "quarterly": "3 months"}
+PERIOD_WORDS_CY = {"monthly": "mis", "quarterly": "3 mis"}
+
+
+def dedupe_key(round_id: int, resident_id: int) -> str:
+    return f"round:{round_id}:resident:{resident_id}"
+
+
+async def _listeners(organiser_id: int, as_of: Any) -> list[dict[str, Any]]:
+    """Residents who asked to hear back and whose voice for this organiser the round read."""
+    return await Endorsement.select(
+        Endorsement.resident.id.as_alias("resident_id"),
+        Endorsement.resident.lang.as_alias("lang"),
+        Endorsement.resident.phone_encrypted.as_alias("phone_encrypted"),
+    ).where(
+        (Endorsement.organiser == organiser_id)
+        & (Endorsement.state == EndorsementState.ACTIVE.value)
+        & Endorsement.verification.is_in(VERIFIED)
+        & (Endorsement.updated_at <= as_of)
+        & (Endorsement.resident.hear_back == True)  # noqa: E712
+        & (Endorsement.resident.messages_stopped == False)  # noqa: E712
+        & Endorsement.resident.phone_encrypted.is_not_null()
+    )
+
+
+async def close_the_loop(settings: Settings) -> str:
+    rounds = (
+        await Round.select(Round.id, Round.pool, Round.currency, Round.as_of, Round.policy)
+        .where(
+            Round.status.is_in(
+                [RoundStatus.APPROVED.value, RoundStatus.PAYING.value, RoundStatus.PAID.value]
+            )
+            & (Round.approved_at >= now() - LOOK_BACK)
+        )
+        .output(load_json=True)
+    )
+    cipher = PhoneCipher(settings.phone_key)
+    queued = 0
+    for round_row in rounds:
+        pool = (
+            await Pool.select(Pool.cadence, Pool.min_endorsers)
+            .where(Pool.id == round_row["pool"])
+            .first()
+        )
+        cadence = pool["cadence"] if pool else "quarterly"
+        needed = int(
+            (round_row["policy"] or {}).get("min_endorsers")
+            or (pool["min_endorsers"] if pool else 5)
+        )
+        lines = (
+            await Allocation.select(
+                Allocation.organiser,
+                Allocation.amount,
+                Allocation.endorsers,
+                Allocation.organiser.name.as_alias("name"),
+            )
+            .where(Allocation.round == round_row["id"])
+            .order_by(Allocation.organiser)
+        )
+        told: set[int] = set()
+        for line in lines:
+            for listener in await _listeners(line["organiser"], round_row["as_of"]):
+                resident_id = listener["resident_id"]
+                if resident_id in told:
+                    continue  # one message per resident per round
+                told.add(resident_id)
+                lang = listener["lang"] or "en"
+                params = {
+                    "count": f"{line['endorsers']:,}",
+                    "organiser": line["name"],
+                    "needed": f"{needed:,}",
+                    "amount": format_money(line["amount"], round_row["currency"]),
+                    "period": (PERIOD_WORDS_CY if lang.startswith("cy") else PERIOD_WORDS).get(
+                        cadence, "3 months"
+                    ),
+                }
+                message = "round_result_funded" if line["amount"] > 0 else "round_result_unfunded"
+                try:
+                    number = cipher.decrypt(listener["phone_encrypted"])
+                except PhoneDecryptionError:
+                    continue  # a number kept under an older key: nothing we can send to
+                if await enqueue_sms(
+                    settings,
+                    to_e164=number,
+                    body=render(message, lang, **params),
+                    purpose=PURPOSE,
+                    dedupe_key=dedupe_key(round_row["id"], resident_id),
+                    ttl=timedelta(days=3),
+                ):
+                    queued += 1
+    return f"queued {queued} round results"
+
+
+async def loop_stats(round_id: int) -> dict[str, int]:
+    """Loops owed and closed for a round: messages queued, and those delivered."""
+    rows = await OutboxMessage.select(OutboxMessage.status).where(
+        (OutboxMessage.purpose == PURPOSE)
+        & OutboxMessage.dedupe_key.like(f"round:{round_id}:resident:%")
+    )
+    owed = len(rows)
+    closed = sum(1 for row in rows if row["status"] == OutboxStatus.SENT.value)
+    return {"owed": owed, "closed": closed}
+
+
+async def hear_back_share(round_id: int) -> dict[str, int]:
+    """Of the residents whose voices this round read, how many asked to hear back."""
+    round_row = await Round.select(Round.as_of).where(Round.id == round_id).first()
+    if round_row is None:
+        return {"voices": 0, "opted_in": 0}
+    organisers = [
+        row["organiser"]
+        for row in await Allocation.select(Allocation.organiser).where(Allocation.round == round_id)
+    ]
+    if not organisers:
+        return {"voices": 0, "opted_in": 0}
+    rows = await Endorsement.select(
+        Endorsement.resident, Endorsement.resident.hear_back.as_alias("hear_back")
+    ).where(
+        Endorsement.organiser.is_in(organisers)
+        & (Endorsement.state == EndorsementState.ACTIVE.value)
+        & Endorsement.verification.is_in(VERIFIED)
+        & (Endorsement.updated_at <= round_row["as_of"])
+    )
+    residents = {row["resident"]: bool(row["hear_back"]) for row in rows}
+    return {"voices": len(residents), "opted_in": sum(residents.values())}

@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+from groundswell.allocation.services import approve_round, compute_round
+from groundswell.allocation.tables import Round
+from groundswell.core.clock import frozen_at, now
+from groundswell.outbox.services import drain
+from groundswell.outbox.tables import OutboxMessage
+from groundswell.settings import Settings
+from groundswell.vouching.loop import close_the_loop, hear_back_share, loop_stats
+from groundswell.vouching.services import handle_sms
+from groundswell.vouching.tables import Resident
+from tests.helpers import deposit, make_funder, make_host, make_locality, make_organiser, make_pool
+from tests.integration.outbox.test_outbox import RecordingSender
+
+NUMBERS = [f"+4479{n:08d}" for n in range(22345670, 22345690)]
+
+
+async def approved_round(settings: Settings, *, voices: int, min_endorsers: int = 5) -> int:
+    locality = await make_locality()
+    pool = await make_pool(
+        await make_funder(), locality_ids=(locality,), min_endorsers=min_endorsers
+    )
+    await make_organiser(await make_host(), locality, name="Amina Hussein", code="AMINA-7K")
+    for i in range(voices):
+        await handle_sms(
+            settings,
+            message_sid=f"SMv{i}",
+            from_number=NUMBERS[i],
+            body=f"AMINA-7K story {i} about the lights",
+        )
+        if i % 2 == 0:
+            await handle_sms(settings, message_sid=f"SMy{i}", from_number=NUMBERS[i], body="YES")
+    await deposit(pool, "1000.00")
+    round_id = (await compute_round(pool)).report.round_id
+    assert round_id is not None
+    await Round.update({Round.review_until: now()}).where(Round.id == round_id)
+    with frozen_at(now()):
+        assert await approve_round(round_id)
+    return round_id
+
+
+async def test_opted_in_residents_hear_what_happened_exactly_once(settings: Settings) -> None:
+    round_id = await approved_round(settings, voices=6)
+    assert (await close_the_loop(settings)) == "queued 3 round results"
+    assert (
+        await close_the_loop(settings)
+    ) == "queued 0 round results"  # a repeated job, or a restart
+    messages = await OutboxMessage.select().where(OutboxMessage.purpose == "round_result")
+    assert len(messages) == 3
+    assert all(
+        "6 neighbours spoke up for Amina Hussein" in m["body"]
+        and "Their work continues" in m["body"]
+        for m in messages
+    )
+    assert await loop_stats(round_id) == {"owed": 3, "closed": 0}
+    sender = RecordingSender()
+    await drain(settings, sms=sender, email=sender)
+    assert await loop_stats(round_id) == {"owed": 3, "closed": 3}
+    assert await hear_back_share(round_id) == {"voices": 6, "opted_in": 3}
+
+
+async def test_honest_when_the_threshold_was_not_reached(settings: Settings) -> None:
+    await approved_round(settings, voices=2, min_endorsers=5)
+    await close_the_loop(settings)
+    [message] = await OutboxMessage.select().where(OutboxMessage.purpose == "round_result")
+    assert (
+        "2 neighbours spoke up for Amina Hussein, short of the 5 needed, so no funding this round"
+        in message["body"]
+    )
+
+
+async def test_stop_means_no_result_message(settings: Settings) -> None:
+    await approved_round(settings, voices=6)
+    await handle_sms(settings, message_sid="SMstop", from_number=NUMBERS[0], body="STOP")
+    assert (await close_the_loop(settings)) == "queued 2 round results"
+    stopped = await Resident.select().where(Resident.messages_stopped == True).first()  # noqa: E712
+    assert stopped is not None and stopped["phone_encrypted"] is None
