@@ -9,6 +9,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from groundswell.core.clock import now
 from groundswell.settings import Settings
+from groundswell.vouching.loop import close_the_loop
 from groundswell.vouching.tables import InboundMessage, PendingPrompt, WebVerification
 
 if TYPE_CHECKING:
@@ -49,4 +50,10 @@ def register(registry: JobRegistry) -> None:
         forget_expired,
         IntervalTrigger(minutes=5),
         "Forget expired prompts and codes",
+    )
+    registry.add(
+        "close_the_loop",
+        close_the_loop,
+        IntervalTrigger(minutes=10),
+        "Tell residents who asked to hear back what their voices did",
     )
