@@ -1,0 +1,14 @@
+from groundswell.scheduler import default_registry
+
+
+def test_every_module_registers_its_jobs() -> None:
+    ids = {job.job_id for job in default_registry().jobs}
+    assert {
+        "housekeeping",
+        "outbox",
+        "vouching_forget",
+        "close_the_loop",
+        "programme_reminders",
+        "rounds.compute",
+        "rounds.approve",
+    } <= ids
