@@ -32,6 +32,7 @@ from groundswell.core.headers import SecurityHeadersMiddleware
 from groundswell.core.web import PrincipalMiddleware, handle_exception
 from groundswell.funders.api import PoolApi
 from groundswell.funders.controllers import FunderController, PoolController
+from groundswell.listening.controllers import ListenController
 from groundswell.scheduler import SchedulerRunner
 from groundswell.settings import Settings, load_settings
 from groundswell.vouching.controllers import (
@@ -61,6 +62,7 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     LocalityController,
     HostController,
     OrganiserController,
+    ListenController,
     OrganiserApi,
     LocalityApi,
     PoolApi,
