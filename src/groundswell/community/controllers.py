@@ -11,6 +11,7 @@ from groundswell.community import services
 from groundswell.core.errors import DomainError, Forbidden
 from groundswell.core.pages import read_form, render, render_form_error
 from groundswell.core.web import requires_role, signed_in
+from groundswell.listening import services as listening
 from groundswell.vouching import queries
 
 
@@ -41,7 +42,11 @@ class LocalityController(Controller):
     async def detail(self, locality_id: FromPath[int]) -> Template:
         locality = await services.get_locality(locality_id)
         organisers = await services.list_organisers(locality_id=locality_id)
-        return render("community/locality.html", locality=locality, organisers=organisers)
+        return render(
+            "community/locality.html",
+            locality=locality,
+            place=await listening.place_voices(organisers),
+        )
 
 
 class HostController(Controller):
@@ -128,4 +133,5 @@ class OrganiserController(Controller):
             organiser=organiser,
             testimony=testimony,
             endorsers=await queries.endorser_count(organiser["id"]),
+            voices=await listening.organiser_voices(organiser["id"]),
         )

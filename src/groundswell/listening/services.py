@@ -16,14 +16,21 @@ from urllib.parse import urlencode
 from groundswell.accounts.principal import Principal
 from groundswell.community.codes import normalise_code
 from groundswell.community.tables import HostOrganisation, Locality, Organiser
+from groundswell.core.clock import now
 from groundswell.core.cursor import decode_keyset, encode_keyset
 from groundswell.core.errors import ValidationFailed
 from groundswell.funders.tables import Pool, PoolLocality
+from groundswell.listening.chart import BarChart, monthly_bar_chart
+from groundswell.listening.trends import WINDOW, quiet
 from groundswell.vouching.queries import (
     FEED_KEY_SHAPES,
     FeedFilters,
     FeedSort,
+    VoiceTrend,
+    monthly_voices,
     published_feed,
+    theme_counts,
+    voice_trends,
 )
 from groundswell.vouching.states import Theme
 
@@ -267,3 +274,78 @@ async def filter_options(principal: Principal | None) -> dict[str, Any]:
         "themes": list(THEME_LABELS.items()),
         "sorts": list(SORT_LABELS.items()),
     }
+
+
+# ---------------------------------------------------------------- organiser and place pages
+
+CHART_MONTHS = 12
+
+
+def theme_rows(counts: dict[str, int]) -> list[dict[str, Any]]:
+    """Every theme in a fixed order with its count and share of the voices (whole percent)."""
+    total = sum(counts.values())
+    return [
+        {
+            "theme": theme,
+            "label": label,
+            "count": counts.get(theme, 0),
+            "share": round(100 * counts.get(theme, 0) / total) if total else 0,
+        }
+        for theme, label in THEME_LABELS.items()
+    ]
+
+
+@dataclass
+class Voices:
+    chart: BarChart
+    themes: list[dict[str, Any]]
+    months: int = CHART_MONTHS
+
+
+async def organiser_voices(organiser_id: int, *, as_of: datetime | None = None) -> Voices:
+    """Voices over the last twelve months and what they are mostly about."""
+    moment = as_of or now()
+    points = await monthly_voices([organiser_id], as_of=moment, months=CHART_MONTHS)
+    return Voices(
+        chart=monthly_bar_chart(points), themes=theme_rows(await theme_counts([organiser_id]))
+    )
+
+
+@dataclass
+class PlaceVoices(Voices):
+    organisers: list[dict[str, Any]] = field(default_factory=list)
+    quiet: list[dict[str, Any]] = field(default_factory=list)
+    recent: int = 0
+    previous: int = 0
+
+
+async def place_voices(
+    organisers: list[dict[str, Any]], *, as_of: datetime | None = None
+) -> PlaceVoices:
+    """A place's organisers with their voices in the last 90 days and the 90 before, the
+    quiet ones among the active, and the place's voices over time."""
+    moment = as_of or now()
+    ids = [row["id"] for row in organisers]
+    trends = await voice_trends(ids, as_of=moment, window=WINDOW)
+    rows = []
+    for row in organisers:
+        trend = trends.get(row["id"], VoiceTrend(0, 0, 0))
+        rows.append(
+            {
+                **row,
+                "trend": trend,
+                "quiet": quiet(trend) if row["status"] == "active" else None,
+            }
+        )
+    points = await monthly_voices(ids, as_of=moment, months=CHART_MONTHS)
+    return PlaceVoices(
+        chart=monthly_bar_chart(points),
+        themes=theme_rows(await theme_counts(ids)),
+        organisers=rows,
+        quiet=sorted(
+            (row for row in rows if row["quiet"]),
+            key=lambda row: (row["trend"].recent, row["name"]),
+        ),
+        recent=sum(row["trend"].recent for row in rows),
+        previous=sum(row["trend"].previous for row in rows),
+    )

@@ -291,14 +291,17 @@ def months_ending(last: date, count: int) -> list[date]:
 
 
 async def monthly_voices(
-    organiser_id: int, *, as_of: datetime, months: int = 12
+    organiser_ids: list[int], *, as_of: datetime, months: int = 12
 ) -> list[tuple[date, int]]:
-    """Counting voices per calendar month (UTC) of when their words were last given."""
+    """Counting voices per calendar month (UTC) of when their words were last given, for
+    one organiser or a place's organisers, oldest month first."""
     buckets = dict.fromkeys(months_ending(as_of.date(), months), 0)
+    if not organiser_ids:
+        return list(buckets.items())
     first = min(buckets)
     rows = await Endorsement.select(Endorsement.updated_at).where(
         counting_condition()
-        & (Endorsement.organiser == organiser_id)
+        & Endorsement.organiser.is_in(organiser_ids)
         & (Endorsement.updated_at >= datetime(first.year, first.month, 1, tzinfo=UTC))
         & (Endorsement.updated_at <= as_of)
     )
