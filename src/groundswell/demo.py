@@ -13,7 +13,17 @@ from groundswell.community.codes import generate_code
 from groundswell.community.tables import HostOrganisation, Locality, Organiser
 from groundswell.core.clock import today
 from groundswell.db import write_transaction
+from groundswell.demo_voices import (
+    LargeScale,
+    Progress,
+    add_voices,
+    load_large,
+    organiser_seeds,
+    writer_for,
+)
 from groundswell.funders.tables import Funder, Pool, PoolLocality
+from groundswell.settings import load_settings
+from groundswell.vouching.tables import Endorsement, Resident
 
 DEMO_PASSWORD = "groundswell-demo"  # noqa: S105 - printed to the newcomer on purpose
 
@@ -174,15 +184,30 @@ class DemoReport:
         return "\n".join(lines)
 
 
-async def load_demo(scale: str = "small", seed: int = 7) -> DemoReport:
-    if scale != "small":
-        raise ValueError(
-            "Only the small demo exists so far; --scale large comes with the listening pages."
-        )
+SMALL_RESIDENTS, SMALL_VOICES = 1_400, 1_800
+
+
+async def load_demo(
+    scale: str = "small",
+    seed: int = 7,
+    *,
+    large: LargeScale | None = None,
+    progress: Progress | None = None,
+) -> DemoReport:
+    """The small demo (always), and with scale="large" the bulk data set on top of it."""
+    if scale not in {"small", "large"}:
+        raise ValueError("The demo scale is small or large.")
+    url = load_settings().database_url
+    progress = progress or Progress()
     created = not await Funder.exists().where(Funder.org_id == FUNDERS[0][1])
     if created:
         await _load(random.Random(seed))
         await _users()
+    if not await Endorsement.exists():
+        # Residents' voices for the demo organisers (also for databases demoed before them).
+        created = await _voices(url, seed, progress) or created
+    if scale == "large":
+        created = await load_large(url, large or LargeScale(), progress=progress) or created
     counts = {
         "funders": await Funder.count(),
         "pools": await Pool.count(),
@@ -190,6 +215,8 @@ async def load_demo(scale: str = "small", seed: int = 7) -> DemoReport:
         "host organisations": await HostOrganisation.count(),
         "organisers": await Organiser.count(),
         "users": await User.count(),
+        "residents": await Resident.count(),
+        "testimonies": await Endorsement.count(),
     }
     return DemoReport(created=created, counts=counts)
 
@@ -267,6 +294,30 @@ async def _load(rng: random.Random) -> None:
                     bio=BIOS[index % len(BIOS)],
                 )
             )
+
+
+async def _voices(url: str, seed: int, progress: Progress) -> bool:
+    rows = await Organiser.select(Organiser.id, Organiser.name, Organiser.bursary_start).order_by(
+        Organiser.id
+    )
+    if not rows:
+        return False
+    rng = random.Random(seed)
+    writer = writer_for(url)
+    await writer.open()
+    try:
+        await add_voices(
+            writer,
+            organiser_seeds(rng, [(r["id"], r["name"], r["bursary_start"]) for r in rows]),
+            residents=SMALL_RESIDENTS,
+            voices=SMALL_VOICES,
+            seed=seed,
+            progress=progress,
+        )
+        await writer.finish(["resident", "endorsement"])
+    finally:
+        await writer.close()
+    return True
 
 
 async def _users() -> None:
