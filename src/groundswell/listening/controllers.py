@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, get
+from litestar.enums import MediaType
 from litestar.response import Template
 
 from groundswell.core.web import principal_of, requires_login
@@ -109,7 +110,17 @@ class ListenController(Controller):
             # Show the canonical URL (no empty fields); keep the address as it was on errors.
             headers["hx-push-url"] = "false" if page.errors else page.query.url()
             return Template(
-                "listening/_results.html", context=context, status_code=status, headers=headers
+                "listening/_results.html",
+                context=context,
+                status_code=status,
+                headers=headers,
+                media_type=MediaType.HTML,
             )
         context["options"] = await services.filter_options(principal_of(request))
-        return Template("listening/page.html", context=context, status_code=status, headers=headers)
+        return Template(
+            "listening/page.html",
+            context=context,
+            status_code=status,
+            headers=headers,
+            media_type=MediaType.HTML,
+        )
