@@ -88,6 +88,11 @@ class ListenQuery:
         return "/listen" + ("?" + urlencode(pairs) if pairs else "")
 
     @property
+    def filters_in_use(self) -> int:
+        """How many filters (not the search words, not the page) narrow the list."""
+        return len(replace(self, q="", cursor="").params())
+
+    @property
     def is_filtered(self) -> bool:
         return bool(replace(self, sort=FeedSort.NEWEST, cursor="").params())
 
