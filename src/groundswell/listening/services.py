@@ -27,10 +27,8 @@ from groundswell.vouching.queries import (
     FeedFilters,
     FeedSort,
     VoiceTrend,
-    monthly_voices,
     published_feed,
-    theme_counts,
-    voice_trends,
+    voice_tally,
 )
 from groundswell.vouching.states import Theme
 
@@ -309,11 +307,10 @@ class Voices:
 
 async def organiser_voices(organiser_id: int, *, as_of: datetime | None = None) -> Voices:
     """Voices over the last twelve months and what they are mostly about."""
-    moment = as_of or now()
-    points = await monthly_voices([organiser_id], as_of=moment, months=CHART_MONTHS)
-    return Voices(
-        chart=monthly_bar_chart(points), themes=theme_rows(await theme_counts([organiser_id]))
+    tally = await voice_tally(
+        [organiser_id], as_of=as_of or now(), window=WINDOW, months=CHART_MONTHS
     )
+    return Voices(chart=monthly_bar_chart(tally.months), themes=theme_rows(tally.themes))
 
 
 @dataclass
@@ -331,7 +328,8 @@ async def place_voices(
     quiet ones among the active, and the place's voices over time."""
     moment = as_of or now()
     ids = [row["id"] for row in organisers]
-    trends = await voice_trends(ids, as_of=moment, window=WINDOW)
+    tally = await voice_tally(ids, as_of=moment, window=WINDOW, months=CHART_MONTHS)
+    trends = tally.trends
     rows = []
     for row in organisers:
         trend = trends.get(row["id"], VoiceTrend(0, 0, 0))
@@ -342,10 +340,9 @@ async def place_voices(
                 "quiet": quiet(trend) if row["status"] == "active" else None,
             }
         )
-    points = await monthly_voices(ids, as_of=moment, months=CHART_MONTHS)
     return PlaceVoices(
-        chart=monthly_bar_chart(points),
-        themes=theme_rows(await theme_counts(ids)),
+        chart=monthly_bar_chart(tally.months),
+        themes=theme_rows(tally.themes),
         organisers=rows,
         quiet=sorted(
             (row for row in rows if row["quiet"]),

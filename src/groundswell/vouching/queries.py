@@ -8,7 +8,6 @@ from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from piccolo.query.functions.aggregate import Count
 from piccolo.querystring import QueryString
 
 from groundswell.db import is_sqlite
@@ -447,40 +446,6 @@ def months_ending(last: date, count: int) -> list[date]:
     return months[::-1]
 
 
-async def monthly_voices(
-    organiser_ids: list[int], *, as_of: datetime, months: int = 12
-) -> list[tuple[date, int]]:
-    """Counting voices per calendar month (UTC) of when their words were last given, for
-    one organiser or a place's organisers, oldest month first."""
-    buckets = dict.fromkeys(months_ending(as_of.date(), months), 0)
-    if not organiser_ids:
-        return list(buckets.items())
-    first = min(buckets)
-    rows = await Endorsement.select(Endorsement.updated_at).where(
-        counting_condition()
-        & Endorsement.organiser.is_in(organiser_ids)
-        & (Endorsement.updated_at >= datetime(first.year, first.month, 1, tzinfo=UTC))
-        & (Endorsement.updated_at <= as_of)
-    )
-    for row in rows:
-        key = month_start(row["updated_at"].astimezone(UTC).date())
-        if key in buckets:
-            buckets[key] += 1
-    return list(buckets.items())
-
-
-async def theme_counts(organiser_ids: list[int]) -> dict[str, int]:
-    """Counting voices per theme, for one organiser or a place's organisers."""
-    if not organiser_ids:
-        return {}
-    rows = (
-        await Endorsement.select(Endorsement.theme, Count(Endorsement.id, alias="voices"))
-        .where(counting_condition() & Endorsement.organiser.is_in(organiser_ids))
-        .group_by(Endorsement.theme)
-    )
-    return {row["theme"]: int(row["voices"]) for row in rows}
-
-
 @dataclass(frozen=True)
 class VoiceTrend:
     recent: int  # counting voices in the last `window`
@@ -488,35 +453,80 @@ class VoiceTrend:
     total: int  # counting voices now, at any date
 
 
-async def voice_trends(
-    organiser_ids: list[int], *, as_of: datetime, window: timedelta
-) -> dict[int, VoiceTrend]:
-    """Per organiser: counting voices in the last window, the window before, and in all."""
+@dataclass(frozen=True)
+class VoiceTally:
+    trends: dict[int, VoiceTrend]  # per organiser
+    months: list[tuple[date, int]]  # oldest month first
+    themes: dict[str, int]
+
+
+def _month_key() -> str:
+    """The UTC calendar month of updated_at as 'YYYY-MM' (SQLite stores UTC text)."""
+    if is_sqlite():
+        return "substr(endorsement.updated_at, 1, 7)"
+    return "to_char(endorsement.updated_at AT TIME ZONE 'UTC', 'YYYY-MM')"
+
+
+async def voice_tally(
+    organiser_ids: list[int], *, as_of: datetime, window: timedelta, months: int = 12
+) -> VoiceTally:
+    """Counting voices for one organiser or a place's: per organiser in the last window, the
+    window before and in all; per calendar month (UTC) of when the words were last given;
+    and per theme. Counted in the database (index-only on PostgreSQL: see the "listening
+    counts" migration), so a busy place costs a few small rows, not every voice."""
+    buckets = dict.fromkeys(months_ending(as_of.date(), months), 0)
     if not organiser_ids:
-        return {}
+        return VoiceTally(trends={}, months=list(buckets.items()), themes={})
     middle, start = as_of - window, as_of - 2 * window
-    # Only "{}" placeholders are formatted into the text; every value is a bound parameter.
-    rows = await Endorsement.raw(
-        "SELECT endorsement.organiser AS organiser, "  # noqa: S608
+    first = min(buckets)
+    counting = counting_condition().querystring
+    among = QueryString(
+        f"endorsement.organiser IN ({_placeholders(len(organiser_ids))})", *organiser_ids
+    )
+    # Only constant SQL is formatted in; every value is a bound parameter.
+    per_organiser = await Endorsement.raw(
+        "SELECT endorsement.organiser AS organiser, "
         "SUM(CASE WHEN endorsement.updated_at >= {} AND endorsement.updated_at <= {} "
         "THEN 1 ELSE 0 END) AS recent, "
         "SUM(CASE WHEN endorsement.updated_at >= {} AND endorsement.updated_at < {} "
-        "THEN 1 ELSE 0 END) AS previous, "
-        "COUNT(*) AS total "
-        f"FROM endorsement WHERE {{}} AND endorsement.organiser IN "
-        f"({_placeholders(len(organiser_ids))}) GROUP BY endorsement.organiser",
+        "THEN 1 ELSE 0 END) AS previous, COUNT(*) AS total "
+        "FROM endorsement WHERE {} AND {} GROUP BY endorsement.organiser",
         middle,
         as_of,
         start,
         middle,
-        counting_condition().querystring,
-        *organiser_ids,
+        counting,
+        among,
     )
-    trends = {oid: VoiceTrend(0, 0, 0) for oid in organiser_ids}
-    for row in rows:
+    per_month = await Endorsement.raw(
+        f"SELECT {_month_key()} AS month, COUNT(*) AS voices FROM endorsement "  # noqa: S608
+        "WHERE {} AND {} AND endorsement.updated_at >= {} AND endorsement.updated_at <= {} "
+        "GROUP BY 1",
+        counting,
+        among,
+        datetime(first.year, first.month, 1, tzinfo=UTC),
+        as_of,
+    )
+    per_theme = await Endorsement.raw(
+        "SELECT endorsement.theme AS theme, COUNT(*) AS voices FROM endorsement "
+        "WHERE {} AND {} GROUP BY endorsement.theme",
+        counting,
+        among,
+    )
+    trends = {organiser: VoiceTrend(0, 0, 0) for organiser in organiser_ids}
+    for row in per_organiser:
         trends[row["organiser"]] = VoiceTrend(
             recent=int(row["recent"] or 0),
             previous=int(row["previous"] or 0),
             total=int(row["total"] or 0),
         )
-    return trends
+    for row in per_month:
+        year, month = (int(part) for part in str(row["month"]).split("-"))
+        key = date(year, month, 1)
+        if key in buckets:
+            buckets[key] += int(row["voices"])
+    return VoiceTally(
+        trends=trends,
+        months=list(buckets.items()),
+        themes={row["theme"]: int(row["voices"]) for row in per_theme},
+    )
