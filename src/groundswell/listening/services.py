@@ -96,8 +96,8 @@ class ListenQuery:
 
 
 def _clean(value: str) -> str:
-    """Text from a URL without control characters (a NUL cannot go to PostgreSQL)."""
-    return "".join(ch for ch in value if unicodedata.category(ch)[0] != "C" or ch in " ").strip()
+    """Text from a URL with control characters as spaces (a NUL cannot go to PostgreSQL)."""
+    return "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in value).strip()
 
 
 def _identifier(raw: str, name: str, errors: dict[str, str]) -> int | None:
