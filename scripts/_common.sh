@@ -8,6 +8,11 @@ HTMX_VERSION="2.0.4"
 # The integrity the npm registry publishes for htmx.org@2.0.4 (`npm view htmx.org@2.0.4 dist.integrity`).
 HTMX_INTEGRITY="sha512-HLxMCdfXDOJirs3vBZl/ZLoY+c7PfM4Ahr2Ad4YXh6d22T5ltbTXFFkpx9Tgb2vvmWFMbIc3LqN2ToNkZJvyYQ=="
 HTMX_TARGET="$ROOT/src/groundswell/static/vendor/htmx.min.js"
+# axe-core (MPL-2.0) for the browser tests' accessibility checks; never served by the app.
+AXE_VERSION="4.10.3"
+# `npm view axe-core@4.10.3 dist.integrity`
+AXE_INTEGRITY="sha512-Xm7bpRXnDSX2YE2YFfBk2FnF0ep6tmG7xPh8iHee8MIcrgq762Nkce856dYtJYLkuIoYZvGfTs/PbZhideTcEg=="
+AXE_TARGET="$ROOT/tests/e2e/vendor/axe.min.js"
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 warn() { printf '\033[1;33m!!! %s\033[0m\n' "$*" >&2; }
@@ -68,5 +73,34 @@ fetch_htmx() {
   tar -xzf "$work"/htmx.org-"$HTMX_VERSION".tgz -C "$work" package/dist/htmx.min.js
   mkdir -p "$(dirname "$HTMX_TARGET")"
   cp "$work/package/dist/htmx.min.js" "$HTMX_TARGET"
+  rm -rf "$work"
+}
+
+# fetch_axe: axe-core for tests/e2e, from the npm registry, checked against its published
+# integrity; kept in a git-ignored folder. Without it the accessibility checks cannot run
+# (they skip loudly, or fail under CI=true).
+fetch_axe() {
+  [ -f "$AXE_TARGET" ] && return 0
+  if ! command -v npm >/dev/null 2>&1; then
+    warn "npm not found: axe-core not fetched; browser accessibility checks cannot run."
+    return 0
+  fi
+  local work actual
+  work="$(mktemp -d)"
+  say "Fetching axe-core@$AXE_VERSION from the npm registry"
+  if ! (cd "$work" && npm pack "axe-core@$AXE_VERSION" --silent >/dev/null 2>&1); then
+    warn "Could not fetch axe-core; browser accessibility checks cannot run."
+    rm -rf "$work"
+    return 0
+  fi
+  actual="sha512-$(openssl dgst -sha512 -binary "$work"/axe-core-"$AXE_VERSION".tgz | base64 -w0)"
+  if [ "$actual" != "$AXE_INTEGRITY" ]; then
+    rm -rf "$work"
+    echo "axe-core@$AXE_VERSION does not match its published integrity hash; refusing to use it." >&2
+    return 1
+  fi
+  tar -xzf "$work"/axe-core-"$AXE_VERSION".tgz -C "$work" package/axe.min.js
+  mkdir -p "$(dirname "$AXE_TARGET")"
+  cp "$work/package/axe.min.js" "$AXE_TARGET"
   rm -rf "$work"
 }

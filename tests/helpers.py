@@ -7,7 +7,7 @@ import html
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -20,6 +20,7 @@ from groundswell.core.clock import now, today
 from groundswell.funders import services as funders
 from groundswell.funders.tables import Funder, Pool, PoolLocality
 from groundswell.ledger.tables import LedgerAccount
+from groundswell.vouching.redact import search_text
 from groundswell.vouching.tables import Endorsement, Resident
 
 PASSWORD = "correct horse battery"
@@ -271,3 +272,48 @@ async def ledger_unlocked() -> AsyncIterator[None]:
         yield
     finally:
         await LedgerAccount.raw("DELETE FROM ledger_maintenance")
+
+
+_resident_counter = iter(range(1_000_000))
+
+
+async def make_voice(
+    organiser_code: str,
+    testimony: str = "She got the lights fixed on the underpass after years of asking.",
+    *,
+    at: datetime | None = None,
+    theme: str = "value",
+    display_name: str = "",
+    neighbourhood: str = "",
+    consent: bool = True,
+    verification: str = "sms_code",
+    state: str = "active",
+    moderation: str = "clear",
+) -> int:
+    """One resident's endorsement, stored as record_endorsement stores it (published by default)."""
+    organiser = await Organiser.select(Organiser.id).where(Organiser.code == organiser_code).first()
+    assert organiser is not None, organiser_code
+    number = next(_resident_counter)
+    rows = await Resident.insert(Resident(voice_hash=f"test-voice-{number:08d}")).returning(
+        Resident.id
+    )
+    moment = at or now()
+    rows = await Endorsement.insert(
+        Endorsement(
+            resident=rows[0]["id"],
+            organiser=organiser["id"],
+            testimony=testimony,
+            search_text=search_text(testimony, neighbourhood),
+            theme=theme,
+            display_name=display_name,
+            neighbourhood=neighbourhood,
+            consent_to_publish=consent,
+            channel="web",
+            verification=verification,
+            state=state,
+            moderation=moderation,
+            created_at=moment,
+            updated_at=moment,
+        )
+    ).returning(Endorsement.id)
+    return int(rows[0]["id"])

@@ -35,6 +35,7 @@ from groundswell.exports.controllers import OpenDataController
 from groundswell.funders.api import PoolApi
 from groundswell.funders.controllers import FunderController, PoolController
 from groundswell.ledger.controllers import ledger_index, pool_ledger
+from groundswell.listening.controllers import ListenController
 from groundswell.payments.controllers import (
     OnboardingController,
     SimulatedStripeController,
@@ -71,6 +72,7 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     LocalityController,
     HostController,
     OrganiserController,
+    ListenController,
     OrganiserApi,
     LocalityApi,
     PoolApi,

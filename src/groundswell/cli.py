@@ -148,11 +148,23 @@ def cmd_token(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     settings = _settings()
     from groundswell.demo import load_demo
+    from groundswell.demo_voices import LargeScale
     from groundswell.migrate import apply_migrations
+
+    if args.organisers < 1 or args.testimonies < 1:
+        raise CommandError("--organisers and --testimonies must be at least 1.")
+    large = LargeScale(organisers=args.organisers, testimonies=args.testimonies)
+    if args.scale == "large" and settings.is_sqlite:
+        print(
+            f"Warning: building {large.testimonies:,} testimonies on SQLite is slow (several "
+            "minutes) and makes a large file; PostgreSQL is the engine for this scale. "
+            "Use --testimonies for a smaller set.",
+            file=sys.stderr,
+        )
 
     async def work() -> Any:
         await apply_migrations()
-        return await load_demo(scale=args.scale, settings=settings)
+        return await load_demo(scale=args.scale, settings=settings, large=large)
 
     report = asyncio.run(_with_database(work))
     print(report)
@@ -406,7 +418,16 @@ def build_parser() -> argparse.ArgumentParser:
     ).set_defaults(func=cmd_scheduler)
 
     demo = commands.add_parser("demo", help="load realistic demo data (again without duplicates)")
-    demo.add_argument("--scale", choices=["small", "large"], default="small")
+    demo.add_argument(
+        "--scale",
+        choices=["small", "large"],
+        default="small",
+        help="large adds 10,000 organisers and 1,000,000 testimonies in bulk (use PostgreSQL)",
+    )
+    demo.add_argument("--organisers", type=int, default=10_000, help="organisers in the large demo")
+    demo.add_argument(
+        "--testimonies", type=int, default=1_000_000, help="testimonies in the large demo"
+    )
     demo.set_defaults(func=cmd_demo)
 
     createuser = commands.add_parser("createuser", help="create a user")

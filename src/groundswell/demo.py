@@ -25,6 +25,14 @@ from groundswell.community.codes import generate_code
 from groundswell.community.tables import HostOrganisation, Locality, Organiser
 from groundswell.core.clock import frozen_at, now, today
 from groundswell.db import write_transaction
+from groundswell.demo_voices import (
+    LargeScale,
+    Progress,
+    add_voices,
+    load_large,
+    organiser_seeds,
+    writer_for,
+)
 from groundswell.funders import services as funders
 from groundswell.funders.tables import Deposit, Funder, Pool, PoolLocality
 from groundswell.ledger import services as ledger
@@ -193,13 +201,22 @@ class DemoReport:
         return "\n".join(lines)
 
 
+SMALL_RESIDENTS, SMALL_VOICES = 1_400, 1_800
+
+
 async def load_demo(
-    scale: str = "small", seed: int = 7, settings: Settings | None = None
+    scale: str = "small",
+    seed: int = 7,
+    *,
+    settings: Settings | None = None,
+    large: LargeScale | None = None,
+    progress: Progress | None = None,
 ) -> DemoReport:
-    if scale != "small":
-        raise ValueError(
-            "Only the small demo exists so far; --scale large comes with the listening pages."
-        )
+    """The small demo (always), and with scale="large" the bulk data set on top of it."""
+    if scale not in {"small", "large"}:
+        raise ValueError("The demo scale is small or large.")
+    url = load_settings().database_url
+    progress = progress or Progress()
     created = not await Funder.exists().where(Funder.org_id == FUNDERS[0][1])
     if created:
         await _load(random.Random(seed))
@@ -208,12 +225,18 @@ async def load_demo(
     programme_created = await load_programme_demo(settings or load_settings())
     created = created or programme_created
     # Each part below checks for itself, so a database loaded by an older demo gains them.
+    if not await Endorsement.exists():
+        # Residents' testimony for the listening pages.
+        created = await _voices(url, seed, progress) or created
     voices = not await Resident.exists().where(Resident.voice_hash == _voice(0))
     if voices:
-        await _voices(random.Random(seed + 1))
+        # Voices spread over the past months, so past rounds had organisers to fund.
+        await _round_voices(random.Random(seed + 1))
     money = not await Deposit.exists().where(Deposit.external_reference.like("DEMO-%"))
     if money:
         await _money_and_rounds()
+    if scale == "large":
+        created = await load_large(url, large or LargeScale(), progress=progress) or created
     counts = {
         "funders": await Funder.count(),
         "pools": await Pool.count(),
@@ -226,7 +249,7 @@ async def load_demo(
         "programme grants": await ProgrammeGrant.count(),
         "programme reminders sent": await ProgrammeReminder.count(),
         "residents": await Resident.count(),
-        "endorsements": await Endorsement.count(),
+        "testimonies": await Endorsement.count(),
         "deposits": await Deposit.count(),
         "rounds": await Round.count(),
     }
@@ -306,6 +329,30 @@ async def _load(rng: random.Random) -> None:
                     bio=BIOS[index % len(BIOS)],
                 )
             )
+
+
+async def _voices(url: str, seed: int, progress: Progress) -> bool:
+    rows = await Organiser.select(Organiser.id, Organiser.name, Organiser.bursary_start).order_by(
+        Organiser.id
+    )
+    if not rows:
+        return False
+    rng = random.Random(seed)
+    writer = writer_for(url)
+    await writer.open()
+    try:
+        await add_voices(
+            writer,
+            organiser_seeds(rng, [(r["id"], r["name"], r["bursary_start"]) for r in rows]),
+            residents=SMALL_RESIDENTS,
+            voices=SMALL_VOICES,
+            seed=seed,
+            progress=progress,
+        )
+        await writer.finish(["resident", "endorsement"])
+    finally:
+        await writer.close()
+    return True
 
 
 async def _users() -> None:
@@ -407,7 +454,7 @@ def _voice(n: int) -> str:
     return hashlib.sha256(f"groundswell-demo-resident-{n}".encode()).hexdigest()
 
 
-async def _voices(rng: random.Random) -> None:
+async def _round_voices(rng: random.Random) -> None:
     organisers = await Organiser.select(
         Organiser.id, Organiser.name, Organiser.locality, Organiser.status
     ).order_by(Organiser.id)

@@ -11,6 +11,7 @@ from groundswell.community import services
 from groundswell.core.errors import DomainError, Forbidden
 from groundswell.core.pages import read_form, render, render_form_error
 from groundswell.core.web import RowId, requires_role, signed_in
+from groundswell.listening import services as listening
 from groundswell.vouching import queries
 
 
@@ -42,7 +43,11 @@ class LocalityController(Controller):
     async def detail(self, locality_id: RowId) -> Template:
         locality = await services.get_locality(locality_id)
         organisers = await services.list_organisers(locality_id=locality_id)
-        return render("community/locality.html", locality=locality, organisers=organisers)
+        return render(
+            "community/locality.html",
+            locality=locality,
+            place=await listening.place_voices(organisers),
+        )
 
 
 class HostController(Controller):
@@ -127,4 +132,5 @@ class OrganiserController(Controller):
             organiser=organiser,
             testimony=testimony,
             endorsers=await queries.endorser_count(organiser["id"]),
+            voices=await listening.organiser_voices(organiser["id"]),
         )

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import base64
+import json
 from datetime import datetime
+from typing import Any
 
 from groundswell.core.errors import ValidationFailed
 
@@ -30,3 +32,62 @@ def decode_cursor(cursor: str | None) -> tuple[datetime, int] | None:
             "The cursor is not valid; start from the first page.",
             field_errors={"cursor": "not a cursor we issued"},
         ) from None
+
+
+KeyPart = str | int | datetime
+MAX_KEY_INT = 2_147_483_647  # ids are 32-bit: a larger one cannot exist, and PostgreSQL refuses it
+
+
+def encode_keyset(kind: str, key: tuple[KeyPart, ...] | None) -> str | None:
+    """An opaque cursor for a keyset of several parts (text, integers, aware datetimes).
+
+    `kind` names the ordering the key belongs to, so a cursor from one sort order is refused
+    by another instead of silently starting somewhere odd."""
+    if key is None:
+        return None
+    parts: list[Any] = [kind]
+    for part in key:
+        parts.append({"t": part.isoformat()} if isinstance(part, datetime) else part)
+    raw = json.dumps(parts, separators=(",", ":"), ensure_ascii=False).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_keyset(
+    cursor: str | None, kind: str, shape: tuple[type, ...]
+) -> tuple[KeyPart, ...] | None:
+    """The key inside a cursor from `encode_keyset`, checked against the expected shape."""
+    if not cursor:
+        return None
+    invalid = ValidationFailed(
+        "The page link is not valid (it may be from another sort order); start from the first page.",
+        field_errors={"cursor": "not a cursor for this list"},
+    )
+    if len(cursor) > 1000:
+        raise invalid
+    try:
+        parts = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (ValueError, UnicodeDecodeError):
+        raise invalid from None
+    if not isinstance(parts, list) or len(parts) != len(shape) + 1 or parts[0] != kind:
+        raise invalid
+    key: list[KeyPart] = []
+    for expected, part in zip(shape, parts[1:], strict=True):
+        if expected is datetime:
+            try:
+                moment = datetime.fromisoformat(part["t"])
+            except (TypeError, KeyError, ValueError):
+                raise invalid from None
+            if moment.tzinfo is None:
+                raise invalid
+            key.append(moment)
+        elif _plain_part_ok(expected, part):
+            key.append(part)
+        else:
+            raise invalid
+    return tuple(key)
+
+
+def _plain_part_ok(expected: type, part: Any) -> bool:
+    if expected is int:
+        return isinstance(part, int) and not isinstance(part, bool) and 0 <= part <= MAX_KEY_INT
+    return expected is str and isinstance(part, str) and "\x00" not in part

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request
+from litestar.enums import MediaType
 from litestar.response import Template
 
 from groundswell.core.errors import DomainError
@@ -21,7 +22,9 @@ async def read_form(request: Request[Any, Any, Any], *multi: str) -> dict[str, A
 
 
 def render(template: str, status_code: int = 200, **context: Any) -> Template:
-    return Template(template, context=context, status_code=status_code)
+    # Always HTML: a handler annotated `-> Any` (redirect or page) would otherwise send the
+    # page as application/json, which a browser shows as text.
+    return Template(template, context=context, status_code=status_code, media_type=MediaType.HTML)
 
 
 def render_form_error(

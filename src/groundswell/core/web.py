@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 from litestar import Request, Response
 from litestar.connection import ASGIConnection
-from litestar.enums import ScopeType
+from litestar.enums import MediaType, ScopeType
 from litestar.exceptions import (
     HTTPException,
     NotAuthorizedException,
@@ -113,6 +113,7 @@ def error_page(
         "errors/page.html",
         context={"status": status, "title": title, "detail": detail, "request": request},
         status_code=status,
+        media_type=MediaType.HTML,
     )
 
 

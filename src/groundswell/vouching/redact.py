@@ -17,6 +17,12 @@ def redact(text: str) -> str:
     return _PHONE.sub("[number removed]", text)
 
 
+def search_text(testimony: str, neighbourhood: str = "") -> str:
+    """What full-text search sees: the redacted words and neighbourhood, so a search can
+    never find testimony by a phone number or e-mail address that is not shown."""
+    return f"{redact(testimony)}\n{redact(neighbourhood)}".strip()
+
+
 def has_link(text: str) -> bool:
     # An e-mail address is redacted when shown, not a link to flag.
     return bool(_LINK.search(_EMAIL.sub(" ", text)))

@@ -29,6 +29,7 @@ from groundswell.settings import Settings
 from groundswell.vouching import moderation
 from groundswell.vouching.grammar import Command, CommandKind, clean_text, parse_sms
 from groundswell.vouching.messages import render
+from groundswell.vouching.redact import search_text
 from groundswell.vouching.states import Channel, EndorsementState, Theme, Verification
 from groundswell.vouching.tables import (
     Endorsement,
@@ -121,6 +122,7 @@ async def record_endorsement(
     )
     values: dict[str, Any] = {
         "testimony": testimony,
+        "search_text": search_text(testimony, neighbourhood),
         "text_digest": moderation.text_digest(testimony),
         "theme": theme.value,
         "display_name": display_name,

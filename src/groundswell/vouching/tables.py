@@ -44,6 +44,10 @@ class Endorsement(Table, tablename="endorsement"):
     resident = ForeignKey(Resident, null=False, on_delete=OnDelete.cascade)
     organiser = ForeignKey(Organiser, null=False, on_delete=OnDelete.restrict)
     testimony = Text()
+    # The redacted words and neighbourhood (redact.search_text): the full-text index is built
+    # on this, never on the raw words. PostgreSQL derives a tsvector column and GIN index from
+    # it; SQLite keeps an FTS5 table in step by triggers (migration "listening search").
+    search_text = Text(default="")
     # Digest of the normalised words: the same text from many numbers is a signal.
     text_digest = Varchar(length=64, default="", index=True)
     theme = Varchar(length=16, choices=Theme, default=Theme.VALUE)

@@ -68,6 +68,9 @@ ACCESS: dict[tuple[str, str], Any] = {
     ("POST", "/hosts/{host_id:int}/organisers"): HOST,
     ("GET", "/organisers"): PUBLIC,
     ("GET", "/organisers/{code:str}"): PUBLIC,
+    # Testimony was consented for funders to read: the searchable feed is for signed-in
+    # people (funders, hosts, admins), not the open web. See README "Listening".
+    ("GET", "/listen"): LOGIN,
     ("GET", "/api/v1/organisers"): PUBLIC,
     ("GET", "/api/v1/organisers/{code:str}"): PUBLIC,
     ("GET", "/api/v1/organisers/{code:str}/endorsements"): PUBLIC,

@@ -1,0 +1,126 @@
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, get
+from litestar.enums import MediaType
+from litestar.response import Template
+
+from groundswell.core.web import principal_of, requires_login
+from groundswell.listening import services
+from groundswell.listening.services import THEME_LABELS, ListenPage
+from groundswell.vouching.queries import FeedSort
+
+FIELD_LABELS = {
+    "q": "Search",
+    "pool": "Pool",
+    "locality": "Place",
+    "organiser": "Organiser's code",
+    "host": "Host organisation",
+    "theme": "Mostly about",
+    "from": "Said on or after",
+    "to": "Said on or before",
+    "sort": "Order",
+}
+
+
+def is_htmx_partial(request: Request[Any, Any, Any]) -> bool:
+    """An htmx request wants only the results; a history restore wants the whole page."""
+    headers = request.headers
+    return (
+        headers.get("hx-request") == "true" and headers.get("hx-history-restore-request") != "true"
+    )
+
+
+def _groups(page: ListenPage) -> list[dict[str, Any]]:
+    """Newest first is one list; by organiser, one list under each organiser's name."""
+    if page.query.sort is FeedSort.NEWEST:
+        return [{"organiser": None, "items": page.items}] if page.items else []
+    groups: list[dict[str, Any]] = []
+    for item in page.items:
+        if not groups or groups[-1]["organiser"]["id"] != item["organiser_id"]:
+            organiser = {
+                "id": item["organiser_id"],
+                "code": item["organiser_code"],
+                "name": item["organiser_name"],
+                "locality_name": item["locality_name"],
+            }
+            groups.append({"organiser": organiser, "items": []})
+        groups[-1]["items"].append(item)
+    return groups
+
+
+def _summary(page: ListenPage) -> str:
+    query = page.query
+    parts = ["Newest first" if query.sort is FeedSort.NEWEST else "By organiser, newest first"]
+    if page.pool_name:
+        where = ", ".join(page.pool_places) if page.pool_places else "any place"
+        parts.append(f"pool {page.pool_name} (listens in {where})")
+    if page.organiser_name:
+        parts.append(f"organiser {page.organiser_name}")
+    if query.theme:
+        parts.append(f"mostly about: {THEME_LABELS[query.theme].lower()}")
+    if query.date_from or query.date_to:
+        start = query.date_from.strftime("%-d %b %Y") if query.date_from else "the start"
+        end = query.date_to.strftime("%-d %b %Y") if query.date_to else "today"
+        parts.append(f"said from {start} to {end}")
+    if query.q:
+        parts.append(f"words: “{query.q}”")
+    text = "; ".join(parts) + "."
+    if query.cursor:
+        text += " Continued from the previous page."
+    return text
+
+
+def _status(page: ListenPage) -> str:
+    if page.errors:
+        return "Please check the search and filters."
+    if not page.items:
+        return "No published testimony matches."
+    count = len(page.items)
+    more = " More follow." if page.next_url else ""
+    return f"{count} {'testimony' if count == 1 else 'testimonies'} shown.{more}"
+
+
+class ListenController(Controller):
+    path = "/listen"
+    guards = (requires_login,)
+
+    @get("/", name="listen")
+    async def index(self, request: Request[Any, Any, Any]) -> Template:
+        """Published testimony for funders, hosts and admins: filter, search, page through."""
+        raw = {key: request.query_params.get(key) for key in request.query_params}
+        page = await services.listen(raw)
+        partial = is_htmx_partial(request)
+        context: dict[str, Any] = {
+            "page": page,
+            "groups": _groups(page),
+            "heading": "What residents said",
+            "summary": _summary(page),
+            "status_text": _status(page),
+            "theme_labels": THEME_LABELS,
+            "field_labels": FIELD_LABELS,
+            "partial": partial,
+        }
+        # The same URL answers a whole page or the results alone: caches must keep them
+        # apart, and testimony is not kept in shared or disk caches at all.
+        headers = {"vary": "HX-Request, HX-History-Restore-Request", "cache-control": "no-store"}
+        status = 422 if page.errors else 200
+        if partial:
+            # Show the canonical URL (no empty fields); keep the address as it was on errors.
+            headers["hx-push-url"] = "false" if page.errors else page.query.url()
+            return Template(
+                "listening/_results.html",
+                context=context,
+                status_code=status,
+                headers=headers,
+                media_type=MediaType.HTML,
+            )
+        context["options"] = await services.filter_options(principal_of(request))
+        return Template(
+            "listening/page.html",
+            context=context,
+            status_code=status,
+            headers=headers,
+            media_type=MediaType.HTML,
+        )

@@ -1,0 +1,353 @@
+"""The listening page: what the URL asks for, checked; the page of testimony; the filter choices.
+
+Every filter lives in the query string, so a view of what communities say can be shared,
+bookmarked and reached again with the back button, with or without JavaScript."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, time, timedelta
+from itertools import groupby
+from typing import Any
+from urllib.parse import urlencode
+
+from groundswell.accounts.principal import Principal
+from groundswell.community.codes import normalise_code
+from groundswell.community.tables import HostOrganisation, Locality, Organiser
+from groundswell.core.clock import now
+from groundswell.core.cursor import decode_keyset, encode_keyset
+from groundswell.core.errors import ValidationFailed
+from groundswell.funders.tables import Pool, PoolLocality
+from groundswell.listening.chart import BarChart, monthly_bar_chart
+from groundswell.listening.trends import WINDOW, quiet
+from groundswell.vouching.queries import (
+    FEED_KEY_SHAPES,
+    FeedFilters,
+    FeedSort,
+    VoiceTrend,
+    published_feed,
+    voice_tally,
+)
+from groundswell.vouching.states import Theme
+
+PAGE_SIZE = 20
+SEARCH_MAX = 200
+MAX_ID = 2_147_483_647  # ids are 32-bit integers; anything larger cannot exist
+EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
+
+THEME_LABELS = {
+    Theme.VALUE.value: "What they value",
+    Theme.CONCERN.value: "A concern",
+    Theme.HOPE.value: "A hope",
+    Theme.IDEA.value: "An idea",
+}
+SORT_LABELS = {FeedSort.NEWEST.value: "Newest first", FeedSort.ORGANISER.value: "By organiser"}
+
+
+@dataclass(frozen=True)
+class ListenQuery:
+    """The query string of /listen, as typed values. Parameters are named for people:
+    q, pool, locality, organiser (a vouching code), host, theme, from, to, sort, cursor."""
+
+    q: str = ""
+    pool: int | None = None
+    locality: int | None = None
+    organiser: str = ""  # canonical vouching code
+    host: int | None = None
+    theme: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+    sort: FeedSort = FeedSort.NEWEST
+    cursor: str = ""
+
+    def params(self, *, cursor: str | None = None) -> list[tuple[str, str]]:
+        """The canonical query string: only what differs from the defaults, in one order."""
+        pairs: list[tuple[str, str]] = []
+        for name, value in (
+            ("q", self.q),
+            ("pool", self.pool),
+            ("locality", self.locality),
+            ("organiser", self.organiser),
+            ("host", self.host),
+            ("theme", self.theme),
+            ("from", self.date_from.isoformat() if self.date_from else ""),
+            ("to", self.date_to.isoformat() if self.date_to else ""),
+            ("sort", "" if self.sort is FeedSort.NEWEST else self.sort.value),
+            ("cursor", self.cursor if cursor is None else cursor),
+        ):
+            if value not in (None, ""):
+                pairs.append((name, str(value)))
+        return pairs
+
+    def url(self, *, cursor: str | None = None) -> str:
+        pairs = self.params(cursor=cursor)
+        return "/listen" + ("?" + urlencode(pairs) if pairs else "")
+
+    @property
+    def filters_in_use(self) -> int:
+        """How many filters (not the search words, not the page) narrow the list."""
+        return len(replace(self, q="", cursor="").params())
+
+    @property
+    def is_filtered(self) -> bool:
+        return bool(replace(self, sort=FeedSort.NEWEST, cursor="").params())
+
+
+def _clean(value: str) -> str:
+    """Text from a URL with control characters as spaces (a NUL cannot go to PostgreSQL)."""
+    return "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in value).strip()
+
+
+def _identifier(raw: str, name: str, errors: dict[str, str]) -> int | None:
+    if not raw:
+        return None
+    if raw.isascii() and raw.isdigit() and 0 < int(raw) <= MAX_ID:
+        return int(raw)
+    errors[name] = "Choose from the list."
+    return None
+
+
+def _day(raw: str, name: str, errors: dict[str, str]) -> date | None:
+    if not raw:
+        return None
+    try:
+        day = date.fromisoformat(raw)
+    except ValueError:
+        errors[name] = "Enter a date as YYYY-MM-DD, for example 2026-03-31."
+        return None
+    if not EARLIEST <= day <= LATEST:
+        errors[name] = "Enter a date between 2000 and 2100."
+        return None
+    return day
+
+
+def parse_query(raw: Mapping[str, str | None]) -> tuple[ListenQuery, dict[str, str]]:
+    """Typed values from the query string and a message per bad field (not raised, so the
+    page can show the form with what was typed)."""
+    errors: dict[str, str] = {}
+
+    def text(name: str) -> str:
+        return _clean(str(raw.get(name) or ""))
+
+    q = " ".join(text("q").split())
+    if len(q) > SEARCH_MAX:
+        errors["q"] = f"Keep your search to {SEARCH_MAX} characters or fewer."
+        q = q[:SEARCH_MAX]
+    organiser_raw = text("organiser")
+    organiser = ""
+    if organiser_raw:
+        organiser = normalise_code(organiser_raw) or ""
+        if not organiser:
+            errors["organiser"] = "Enter an organiser's vouching code, like AMINA-7K."
+    theme = text("theme").lower()
+    if theme and theme not in THEME_LABELS:
+        errors["theme"] = "Choose a theme from the list."
+        theme = ""
+    sort_raw = text("sort").lower() or FeedSort.NEWEST.value
+    try:
+        sort = FeedSort(sort_raw)
+    except ValueError:
+        errors["sort"] = "Choose newest first or by organiser."
+        sort = FeedSort.NEWEST
+    date_from, date_to = _day(text("from"), "from", errors), _day(text("to"), "to", errors)
+    if date_from and date_to and date_to < date_from:
+        errors["to"] = "The end date is on or after the start date."
+    query = ListenQuery(
+        q=q,
+        pool=_identifier(text("pool"), "pool", errors),
+        locality=_identifier(text("locality"), "locality", errors),
+        organiser=organiser,
+        host=_identifier(text("host"), "host", errors),
+        theme=theme,
+        date_from=date_from,
+        date_to=date_to,
+        sort=sort,
+        cursor=text("cursor")[:1000],
+    )
+    return query, errors
+
+
+@dataclass
+class ListenPage:
+    query: ListenQuery
+    errors: dict[str, str] = field(default_factory=dict)
+    items: list[dict[str, Any]] = field(default_factory=list)
+    next_url: str | None = None
+    first_url: str | None = None  # set when this is not the first page
+    organiser_name: str = ""
+    pool_name: str = ""
+    pool_places: list[str] = field(default_factory=list)
+
+
+async def listen(raw: Mapping[str, str | None]) -> ListenPage:
+    """One page of published testimony for what the query string asks."""
+    query, errors = parse_query(raw)
+    page = ListenPage(query=query, errors=errors)
+    filters = FeedFilters(
+        locality_id=query.locality,
+        host_id=query.host,
+        theme=query.theme or None,
+        since=datetime.combine(query.date_from, time.min, UTC) if query.date_from else None,
+        until=(
+            datetime.combine(query.date_to + timedelta(days=1), time.min, UTC)
+            if query.date_to
+            else None
+        ),
+        search=query.q or None,
+    )
+    if query.pool is not None:
+        pool = await Pool.select(Pool.id, Pool.name).where(Pool.id == query.pool).first()
+        if pool is None:
+            errors["pool"] = "There is no such pool; choose one from the list."
+        else:
+            places = await PoolLocality.select(
+                PoolLocality.locality, PoolLocality.locality.name.as_alias("name")
+            ).where(PoolLocality.pool == query.pool)
+            page.pool_name = pool["name"]
+            page.pool_places = sorted(p["name"] for p in places)
+            # A pool that names no places listens everywhere.
+            if places:
+                filters = replace(filters, locality_in=tuple(p["locality"] for p in places))
+    if query.organiser:
+        organiser = (
+            await Organiser.select(Organiser.id, Organiser.name)
+            .where(Organiser.code == query.organiser)
+            .first()
+        )
+        if organiser is None:
+            errors["organiser"] = f"No organiser has the code {query.organiser}."
+        else:
+            filters = replace(filters, organiser_id=organiser["id"])
+            page.organiser_name = organiser["name"]
+    if query.locality is not None and not await Locality.exists().where(
+        Locality.id == query.locality
+    ):
+        errors["locality"] = "There is no such place; choose one from the list."
+    if query.host is not None and not await HostOrganisation.exists().where(
+        HostOrganisation.id == query.host
+    ):
+        errors["host"] = "There is no such host organisation; choose one from the list."
+    if errors:
+        return page
+    try:
+        after = decode_keyset(query.cursor, query.sort.value, FEED_KEY_SHAPES[query.sort])
+    except ValidationFailed as exc:
+        errors.update(exc.field_errors)
+        return page
+    page.items, next_key = await published_feed(
+        filters, sort=query.sort, after=after, limit=PAGE_SIZE
+    )
+    if next_key is not None:
+        page.next_url = query.url(cursor=encode_keyset(query.sort.value, next_key) or "")
+    if query.cursor:
+        page.first_url = query.url(cursor="")
+    return page
+
+
+async def filter_options(principal: Principal | None) -> dict[str, Any]:
+    """Choices for the filter form: pools (the funder's own first), places by local
+    authority, host organisations, themes and sorts."""
+    pools = (
+        await Pool.select(Pool.id, Pool.name, Pool.funder, Pool.funder.name.as_alias("funder_name"))
+        .where(Pool.is_active == True)  # noqa: E712
+        .order_by(Pool.funder.name)
+        .order_by(Pool.name)
+    )
+    own = principal.funder_ids if principal is not None else frozenset()
+    pool_groups = [
+        ("Your pools", [p for p in pools if p["funder"] in own]),
+        ("Other pools" if own else "Pools", [p for p in pools if p["funder"] not in own]),
+    ]
+    localities = await Locality.select(
+        Locality.id, Locality.name, Locality.local_authority
+    ).order_by(Locality.local_authority, Locality.name)
+    places = [
+        (authority or "Other places", list(group))
+        for authority, group in groupby(localities, key=lambda row: row["local_authority"])
+    ]
+    hosts = await HostOrganisation.select(HostOrganisation.id, HostOrganisation.name).order_by(
+        HostOrganisation.name
+    )
+    return {
+        "pool_groups": [(label, group) for label, group in pool_groups if group],
+        "place_groups": places,
+        "hosts": hosts,
+        "themes": list(THEME_LABELS.items()),
+        "sorts": list(SORT_LABELS.items()),
+    }
+
+
+# ---------------------------------------------------------------- organiser and place pages
+
+CHART_MONTHS = 12
+
+
+def theme_rows(counts: dict[str, int]) -> list[dict[str, Any]]:
+    """Every theme in a fixed order with its count and share of the voices (whole percent)."""
+    total = sum(counts.values())
+    return [
+        {
+            "theme": theme,
+            "label": label,
+            "count": counts.get(theme, 0),
+            "share": round(100 * counts.get(theme, 0) / total) if total else 0,
+        }
+        for theme, label in THEME_LABELS.items()
+    ]
+
+
+@dataclass
+class Voices:
+    chart: BarChart
+    themes: list[dict[str, Any]]
+    months: int = CHART_MONTHS
+
+
+async def organiser_voices(organiser_id: int, *, as_of: datetime | None = None) -> Voices:
+    """Voices over the last twelve months and what they are mostly about."""
+    tally = await voice_tally(
+        [organiser_id], as_of=as_of or now(), window=WINDOW, months=CHART_MONTHS
+    )
+    return Voices(chart=monthly_bar_chart(tally.months), themes=theme_rows(tally.themes))
+
+
+@dataclass
+class PlaceVoices(Voices):
+    organisers: list[dict[str, Any]] = field(default_factory=list)
+    quiet: list[dict[str, Any]] = field(default_factory=list)
+    recent: int = 0
+    previous: int = 0
+
+
+async def place_voices(
+    organisers: list[dict[str, Any]], *, as_of: datetime | None = None
+) -> PlaceVoices:
+    """A place's organisers with their voices in the last 90 days and the 90 before, the
+    quiet ones among the active, and the place's voices over time."""
+    moment = as_of or now()
+    ids = [row["id"] for row in organisers]
+    tally = await voice_tally(ids, as_of=moment, window=WINDOW, months=CHART_MONTHS)
+    trends = tally.trends
+    rows = []
+    for row in organisers:
+        trend = trends.get(row["id"], VoiceTrend(0, 0, 0))
+        rows.append(
+            {
+                **row,
+                "trend": trend,
+                "quiet": quiet(trend) if row["status"] == "active" else None,
+            }
+        )
+    return PlaceVoices(
+        chart=monthly_bar_chart(tally.months),
+        themes=theme_rows(tally.themes),
+        organisers=rows,
+        quiet=sorted(
+            (row for row in rows if row["quiet"]),
+            key=lambda row: (row["trend"].recent, row["name"]),
+        ),
+        recent=sum(row["trend"].recent for row in rows),
+        previous=sum(row["trend"].previous for row in rows),
+    )
