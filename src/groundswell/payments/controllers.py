@@ -13,7 +13,7 @@ from groundswell.community.tables import HostOrganisation
 from groundswell.core.errors import Forbidden, NotFound
 from groundswell.core.pages import render
 from groundswell.core.web import RowId, requires_role, settings_of, signed_in
-from groundswell.payments import services
+from groundswell.payments import payouts, services  # noqa: F401 - payouts registers handlers
 from groundswell.payments.gateway import GatewayError, WebhookRejected
 from groundswell.payments.offline import OfflineGateway
 from groundswell.payments.provider import gateway_for
