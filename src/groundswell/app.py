@@ -38,6 +38,7 @@ from groundswell.ledger.controllers import ledger_index, pool_ledger
 from groundswell.payments.controllers import (
     OnboardingController,
     SimulatedStripeController,
+    TopUpController,
     stripe_webhook,
 )
 from groundswell.programme.api import AssetBidApi, ServiceBidApi
@@ -81,6 +82,7 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     twilio_sms,
     OnboardingController,
     SimulatedStripeController,
+    TopUpController,
     stripe_webhook,
     ProgrammeController,
     AssetBidApi,
