@@ -36,6 +36,7 @@ from groundswell.funders.api import PoolApi
 from groundswell.funders.controllers import FunderController, PoolController
 from groundswell.ledger.controllers import ledger_index, pool_ledger
 from groundswell.payments.controllers import (
+    HostStatementController,
     OnboardingController,
     SimulatedStripeController,
     TopUpController,
@@ -83,6 +84,7 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     OnboardingController,
     SimulatedStripeController,
     TopUpController,
+    HostStatementController,
     stripe_webhook,
     ProgrammeController,
     AssetBidApi,

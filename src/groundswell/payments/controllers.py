@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import contextlib
+import csv
+import io
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
@@ -14,10 +16,11 @@ from groundswell.core.errors import Forbidden, NotFound, ValidationFailed
 from groundswell.core.pages import read_form, render
 from groundswell.core.web import RowId, requires_role, settings_of, signed_in
 from groundswell.funders.services import get_pool
-from groundswell.payments import checkout, payouts, services  # noqa: F401 - registers handlers
+from groundswell.payments import checkout, payouts, services, statements  # noqa: F401 - handlers
 from groundswell.payments.gateway import GatewayError, WebhookRejected
 from groundswell.payments.offline import OfflineGateway
 from groundswell.payments.provider import gateway_for
+from groundswell.programme.controllers import spreadsheet_safe
 
 
 class OnboardingController(Controller):
@@ -60,6 +63,40 @@ class OnboardingController(Controller):
                     settings, gateway_for(settings), host["stripe_account_id"]
                 )
         return Redirect(f"/hosts/{host_id}")
+
+
+class HostStatementController(Controller):
+    include_in_schema = False
+    path = "/hosts/{host_id:int}/statement.csv"
+    guards = (requires_role(Role.ADMIN, Role.HOST),)
+
+    @get("/", name="host_statement")
+    async def statement(
+        self,
+        request: Request[Any, Any, Any],
+        host_id: RowId,
+    ) -> Response[bytes]:
+        """Payments received between two dates (inclusive), for the host's accounts."""
+        if not signed_in(request).can_manage_host(host_id):
+            raise Forbidden("You can only see your own host organisation's statement.")
+        await get_host(host_id)
+        first, last = statements.read_statement_range(
+            request.query_params.get("from"), request.query_params.get("to")
+        )
+        rows = await statements.statement(host_id, first, last)
+        buffer = io.StringIO()
+        writer = csv.DictWriter(
+            buffer, fieldnames=list(statements.STATEMENT_COLUMNS), lineterminator="\r\n"
+        )
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({key: spreadsheet_safe(value) for key, value in row.items()})
+        filename = f"groundswell-host-{host_id}-{first.isoformat()}-{last.isoformat()}.csv"
+        return Response(
+            buffer.getvalue().encode("utf-8-sig"),
+            media_type="text/csv; charset=utf-8",
+            headers={"content-disposition": f'attachment; filename="{filename}"'},
+        )
 
 
 class SimulatedStripeController(Controller):

@@ -93,6 +93,7 @@ ACCESS: dict[tuple[str, str], Any] = {
     ("GET", "/payments/simulated/onboarding/{account_id:str}"): HOST,
     ("POST", "/payments/simulated/onboarding/{account_id:str}"): HOST,
     ("POST", "/pools/{pool_id:int}/top-up"): FUNDER,
+    ("GET", "/hosts/{host_id:int}/statement.csv"): HOST,
     ("GET", "/payments/simulated/checkout/{session_id:str}"): FUNDER,
     ("POST", "/payments/simulated/checkout/{session_id:str}"): FUNDER,
     # The grant programme: staff (admins) change it, funders may read it.
