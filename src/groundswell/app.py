@@ -37,8 +37,10 @@ from groundswell.funders.controllers import FunderController, PoolController
 from groundswell.ledger.controllers import ledger_index, pool_ledger
 from groundswell.listening.controllers import ListenController
 from groundswell.payments.controllers import (
+    HostStatementController,
     OnboardingController,
     SimulatedStripeController,
+    TopUpController,
     stripe_webhook,
 )
 from groundswell.programme.api import AssetBidApi, ServiceBidApi
@@ -83,6 +85,8 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     twilio_sms,
     OnboardingController,
     SimulatedStripeController,
+    TopUpController,
+    HostStatementController,
     stripe_webhook,
     ProgrammeController,
     AssetBidApi,

@@ -395,6 +395,23 @@ def cmd_ledger_check(args: argparse.Namespace) -> int:
     return 1
 
 
+def cmd_payments_reconcile(args: argparse.Namespace) -> int:
+    settings = _settings()
+    from groundswell.payments.reconcile import reconcile
+
+    async def work() -> list[str]:
+        return await reconcile(settings)
+
+    differences = asyncio.run(_with_database(work))
+    if not differences:
+        print("Payments reconcile: the provider's transfers match the ledger.")
+        return 0
+    for difference in differences:
+        print(f"DIFFERENCE: {difference}")
+    print(f"{len(differences)} difference(s) found.", file=sys.stderr)
+    return 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="groundswell", description="Listening grants without strings."
@@ -506,6 +523,14 @@ def build_parser() -> argparse.ArgumentParser:
     ledger_commands.add_parser(
         "check", help="verify every ledger invariant; exit 1 naming each violation"
     ).set_defaults(func=cmd_ledger_check)
+    payments = commands.add_parser("payments", help="payments to hosts")
+    payments_commands = payments.add_subparsers(
+        dest="payments_command", required=True, metavar="ACTION"
+    )
+    payments_commands.add_parser(
+        "reconcile",
+        help="compare the provider's transfers with the ledger; exit 1 naming each difference",
+    ).set_defaults(func=cmd_payments_reconcile)
     return parser
 
 

@@ -19,7 +19,7 @@ from groundswell.accounts.services import create_user
 from groundswell.accounts.tables import User
 from groundswell.allocation import services as rounds
 from groundswell.allocation.periods import period_containing, previous_period
-from groundswell.allocation.states import AllocationState, RoundStatus
+from groundswell.allocation.states import AllocationState
 from groundswell.allocation.tables import Allocation, Round
 from groundswell.community.codes import generate_code
 from groundswell.community.tables import HostOrganisation, Locality, Organiser
@@ -35,8 +35,9 @@ from groundswell.demo_voices import (
 )
 from groundswell.funders import services as funders
 from groundswell.funders.tables import Deposit, Funder, Pool, PoolLocality
-from groundswell.ledger import services as ledger
-from groundswell.ledger.states import AccountKind, TransactionKind
+from groundswell.payments import checkout, payouts
+from groundswell.payments import services as payments
+from groundswell.payments.offline import OfflineGateway
 from groundswell.programme.demo import load_programme_demo
 from groundswell.programme.tables import AssetBid, ProgrammeGrant, ProgrammeReminder, ServiceBid
 from groundswell.settings import Settings, load_settings
@@ -197,6 +198,8 @@ class DemoReport:
             "  admin@groundswell.example     administrator",
             "  funder@groundswell.example    member of Northern Roots Foundation",
             "  host@groundswell.example      member of Pallister Park Community Association",
+            "                                and of Hulme Community Garden Centre (payments held",
+            "                                until it sets up payments)",
         ]
         return "\n".join(lines)
 
@@ -234,7 +237,7 @@ async def load_demo(
         await _round_voices(random.Random(seed + 1))
     money = not await Deposit.exists().where(Deposit.external_reference.like("DEMO-%"))
     if money:
-        await _money_and_rounds()
+        await _money_and_rounds(settings or load_settings())
     if scale == "large":
         created = await load_large(url, large or LargeScale(), progress=progress) or created
     counts = {
@@ -362,7 +365,13 @@ async def _users() -> None:
         .where(HostOrganisation.org_id == HOSTS[0][1])
         .first()
     )
-    assert northern_roots is not None and pallister is not None
+    # Hulme has not set up payments (NOT_ONBOARDED_HOST): Hana can see its money held.
+    hulme = (
+        await HostOrganisation.select(HostOrganisation.id)
+        .where(HostOrganisation.name == NOT_ONBOARDED_HOST)
+        .first()
+    )
+    assert northern_roots is not None and pallister is not None and hulme is not None
     await create_user(
         email="admin@groundswell.example",
         name="Programme Admin",
@@ -381,7 +390,7 @@ async def _users() -> None:
         name="Hana Host",
         password=DEMO_PASSWORD,
         role=Role.HOST,
-        host_ids=(pallister["id"],),
+        host_ids=(pallister["id"], hulme["id"]),
     )
 
 
@@ -548,16 +557,53 @@ async def _round_voices(rng: random.Random) -> None:
 # Money and rounds
 # --------------------------------------------------------------------------------------------
 
-SIMULATED_MEMO = (
-    "SIMULATED payment for the demo: no money moved (Stripe payments are not built yet)"
-)
+# One host the demo's host user belongs to has not set up payments: its money is held
+# until they do (on their host page), then paid at once. Every other host is onboarded.
+NOT_ONBOARDED_HOST = HOSTS[2][0]
+
+
+async def _onboard_hosts(gateway: OfflineGateway, settings: Settings) -> None:
+    hosts = await HostOrganisation.select(HostOrganisation.id, HostOrganisation.name).where(
+        HostOrganisation.stripe_account_id.is_null() & (HostOrganisation.name != NOT_ONBOARDED_HOST)
+    )
+    for host in hosts:
+        account = await gateway.create_connected_account(
+            email="",
+            metadata={"host_id": str(host["id"])},
+            idempotency_key=f"groundswell-host-{host['id']}-account",
+        )
+        await HostOrganisation.update({HostOrganisation.stripe_account_id: account.id}).where(
+            HostOrganisation.id == host["id"]
+        )
+        await gateway.complete_onboarding(account.id)
+        await payments.refresh_account(settings, gateway, account.id)
+
+
+async def _pay_through_the_offline_adapter(settings: Settings, round_id: int) -> None:
+    """What the payments job does, with the offline adapter: simulated, no money moves."""
+    gateway = OfflineGateway(settings)
+    await _onboard_hosts(gateway, settings)
+    lines = await Allocation.select(Allocation.id).where(
+        (Allocation.round == round_id) & (Allocation.state == AllocationState.APPROVED.value)
+    )
+    for line in lines:
+        await payouts.pay_allocation(gateway, line["id"])
+
+
+async def _top_up_by_card(settings: Settings, pool_id: int, funder: Principal) -> None:
+    """A funder tops up by (simulated) Checkout, as on the pool page."""
+    gateway = OfflineGateway(settings)
+    url = await checkout.start_top_up(settings, gateway, funder, pool_id, 500_00)
+    session_id = url.rsplit("/", 1)[1]
+    await gateway.complete_checkout_session(session_id)
+    await checkout.apply_checkout_session(gateway, session_id)
 
 
 def _at(day: Any, hour: int = 9) -> datetime:
     return datetime.combine(day, time(hour), tzinfo=UTC)
 
 
-async def _money_and_rounds() -> None:
+async def _money_and_rounds(settings: Settings) -> None:
     # Pools with a round budget share money in rounds; the programme's pool funds grants.
     pools = await Pool.select().where(Pool.round_budget > 0).order_by(Pool.id)
     if not pools:
@@ -605,33 +651,20 @@ async def _money_and_rounds() -> None:
             await rounds.approve_round(round_id)
         if period == paid_period:
             with frozen_at(review_until + timedelta(days=2)):
-                await _simulate_payment(northern["id"], round_id)
+                await _pay_through_the_offline_adapter(settings, round_id)
+    if fran is not None:
+        await _top_up_by_card(
+            settings,
+            northern["id"],
+            Principal(
+                user_id=fran["id"],
+                email="funder@groundswell.example",
+                name="Fran Funder",
+                role=Role.FUNDER,
+                funder_ids=frozenset({northern["funder"]}),
+            ),
+        )
     # And one round in review now, in the other Northern Roots pool.
     teesside = next((p for p in pools if p["name"] == POOLS[0][1]), None)
     if teesside is not None:
         await rounds.compute_round(teesside["id"])
-
-
-async def _simulate_payment(pool_id: int, round_id: int) -> None:
-    """What payments will do, minus Stripe: committed → paid per line, marked as simulated."""
-    async with write_transaction():
-        await ledger.lock_pool(pool_id)
-        lines = await Allocation.select(Allocation.id, Allocation.amount).where(
-            (Allocation.round == round_id) & (Allocation.state == AllocationState.APPROVED.value)
-        )
-        for line in lines:
-            await ledger.move(
-                pool_id,
-                TransactionKind.SIMULATED_PAYMENT,
-                ledger.allocation_reference(line["id"], "paid"),
-                AccountKind.COMMITTED,
-                AccountKind.PAID,
-                line["amount"],
-                memo=SIMULATED_MEMO,
-            )
-        await Allocation.update(
-            {Allocation.state: AllocationState.PAID.value, Allocation.updated_at: now()}
-        ).where(
-            (Allocation.round == round_id) & (Allocation.state == AllocationState.APPROVED.value)
-        )
-        await Round.update({Round.status: RoundStatus.PAID.value}).where(Round.id == round_id)

@@ -33,9 +33,9 @@ TABLES = [
     SchedulerStatus,
     *VOUCHING_TABLES,
     *OUTBOX_TABLES,
-    *PAYMENTS_TABLES,
     *PROGRAMME_TABLES,
     Deposit,
+    *PAYMENTS_TABLES,  # a checkout intent refers to its deposit
     *LEDGER_TABLES,
     *ALLOCATION_TABLES,
 ]

@@ -67,10 +67,18 @@ def _job_modules() -> list[_RegistersJobs]:
     from groundswell.allocation import jobs as allocation_jobs
     from groundswell.core import jobs as core_jobs
     from groundswell.outbox import jobs as outbox_jobs
+    from groundswell.payments import jobs as payments_jobs
     from groundswell.programme import jobs as programme_jobs
     from groundswell.vouching import jobs as vouching_jobs
 
-    return [core_jobs, outbox_jobs, vouching_jobs, programme_jobs, allocation_jobs]
+    return [
+        core_jobs,
+        outbox_jobs,
+        vouching_jobs,
+        programme_jobs,
+        allocation_jobs,
+        payments_jobs,
+    ]
 
 
 class Leadership:

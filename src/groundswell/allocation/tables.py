@@ -58,6 +58,12 @@ class Allocation(Table, tablename="allocation"):
     explanation = JSONB()  # the policy's explanation: every number behind the amount
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
+    # Payments: the transfer to the host (its idempotency key is built from our id).
+    stripe_transfer_id = Varchar(length=80, null=True, default=None, index=True)
+    attempts = Integer(default=0)  # transfers refused by the provider so far
+    next_attempt_at = Timestamptz(null=True, default=None)  # a failed line's next retry
+    transfer_started_at = Timestamptz(null=True, default=None)  # moved to in_transit
+    paid_at = Timestamptz(null=True, default=None)
 
 
 TABLES = [Round, Allocation]

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from litestar import Controller, Request, get, post
@@ -8,6 +9,7 @@ from litestar.response import Redirect, Template
 
 from groundswell.accounts.roles import Role
 from groundswell.community import services
+from groundswell.core.clock import today
 from groundswell.core.errors import DomainError, Forbidden
 from groundswell.core.pages import read_form, render, render_form_error
 from groundswell.core.web import RowId, requires_role, signed_in
@@ -78,7 +80,19 @@ class HostController(Controller):
             raise Forbidden("You can only see your own host organisation.")
         host = await services.get_host(host_id)
         organisers = await services.list_organisers(host_ids=frozenset({host_id}))
-        return render("community/host.html", host=host, organisers=organisers)
+        from groundswell.payments import statements
+
+        received = await statements.payments_received(host_id)
+        waiting = await statements.money_waiting(host_id, bool(host["stripe_payouts_enabled"]))
+        return render(
+            "community/host.html",
+            host=host,
+            organisers=organisers,
+            received=received,
+            waiting=waiting,
+            statement_from=date(today().year, 1, 1).isoformat(),
+            statement_to=today().isoformat(),
+        )
 
     @get("/{host_id:int}/organisers/new", guards=[requires_role(Role.ADMIN, Role.HOST)])
     async def new_organiser(self, request: Request[Any, Any, Any], host_id: RowId) -> Template:

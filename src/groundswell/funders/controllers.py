@@ -69,6 +69,8 @@ async def _pool_page(
             "simulation": None,
             "deposit_values": {"received_on": today().isoformat()},
             "deposit_errors": {},
+            "top_up_values": {},
+            "top_up_errors": {},
         }
     context |= extra
     return render(POOL_PAGE, status_code=status_code, **context)
@@ -189,8 +191,11 @@ class PoolController(Controller):
         request: Request[Any, Any, Any],
         pool_id: RowId,
         deposited: FromQuery[int | None] = None,
+        topped_up: FromQuery[int | None] = None,
     ) -> Template:
-        return await _pool_page(request, await services.get_pool(pool_id), deposited=deposited)
+        return await _pool_page(
+            request, await services.get_pool(pool_id), deposited=deposited, topped_up=topped_up
+        )
 
     @get("/{pool_id:int}/simulate", guards=[requires_role(Role.ADMIN, Role.FUNDER)])
     async def simulate(self, request: Request[Any, Any, Any], pool_id: RowId) -> Template:

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import contextlib
+import csv
+import io
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
@@ -10,13 +12,15 @@ from litestar.response import Redirect, Template
 from groundswell.accounts.roles import Role
 from groundswell.community.services import get_host
 from groundswell.community.tables import HostOrganisation
-from groundswell.core.errors import Forbidden, NotFound
-from groundswell.core.pages import render
+from groundswell.core.errors import Forbidden, NotFound, ValidationFailed
+from groundswell.core.pages import read_form, render
 from groundswell.core.web import RowId, requires_role, settings_of, signed_in
-from groundswell.payments import services
+from groundswell.funders.services import get_pool
+from groundswell.payments import checkout, payouts, services, statements  # noqa: F401 - handlers
 from groundswell.payments.gateway import GatewayError, WebhookRejected
 from groundswell.payments.offline import OfflineGateway
 from groundswell.payments.provider import gateway_for
+from groundswell.programme.controllers import spreadsheet_safe
 
 
 class OnboardingController(Controller):
@@ -61,6 +65,40 @@ class OnboardingController(Controller):
         return Redirect(f"/hosts/{host_id}")
 
 
+class HostStatementController(Controller):
+    include_in_schema = False
+    path = "/hosts/{host_id:int}/statement.csv"
+    guards = (requires_role(Role.ADMIN, Role.HOST),)
+
+    @get("/", name="host_statement")
+    async def statement(
+        self,
+        request: Request[Any, Any, Any],
+        host_id: RowId,
+    ) -> Response[bytes]:
+        """Payments received between two dates (inclusive), for the host's accounts."""
+        if not signed_in(request).can_manage_host(host_id):
+            raise Forbidden("You can only see your own host organisation's statement.")
+        await get_host(host_id)
+        first, last = statements.read_statement_range(
+            request.query_params.get("from"), request.query_params.get("to")
+        )
+        rows = await statements.statement(host_id, first, last)
+        buffer = io.StringIO()
+        writer = csv.DictWriter(
+            buffer, fieldnames=list(statements.STATEMENT_COLUMNS), lineterminator="\r\n"
+        )
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({key: spreadsheet_safe(value) for key, value in row.items()})
+        filename = f"groundswell-host-{host_id}-{first.isoformat()}-{last.isoformat()}.csv"
+        return Response(
+            buffer.getvalue().encode("utf-8-sig"),
+            media_type="text/csv; charset=utf-8",
+            headers={"content-disposition": f'attachment; filename="{filename}"'},
+        )
+
+
 class SimulatedStripeController(Controller):
     """Stand-ins for Stripe's hosted pages when payments are simulated (no STRIPE_API_KEY)."""
 
@@ -87,6 +125,40 @@ class SimulatedStripeController(Controller):
             raise NotFound("There is no such simulated account.") from None
         return render("payments/simulated_onboarding.html", account=account)
 
+    async def _session_for_funder(
+        self, request: Request[Any, Any, Any], session_id: str
+    ) -> tuple[OfflineGateway, Any, dict[str, Any]]:
+        gateway = self._offline(request)
+        intent = await checkout.intent_for_session(session_id)
+        if intent is None:
+            raise NotFound("There is no such simulated checkout.")
+        pool = await get_pool(intent["pool"])
+        if not signed_in(request).can_manage_funder(pool["funder"]):
+            raise NotFound("There is no such checkout for your pools.")
+        return gateway, await gateway.retrieve_checkout_session(session_id), pool
+
+    @get(
+        "/checkout/{session_id:str}",
+        name="simulated_checkout",
+        guards=[requires_role(Role.ADMIN, Role.FUNDER)],
+    )
+    async def checkout_page(
+        self, request: Request[Any, Any, Any], session_id: FromPath[str]
+    ) -> Template:
+        _, session, pool = await self._session_for_funder(request, session_id)
+        return render("payments/simulated_checkout.html", session=session, pool=pool)
+
+    @post("/checkout/{session_id:str}", guards=[requires_role(Role.ADMIN, Role.FUNDER)])
+    async def complete_checkout(
+        self, request: Request[Any, Any, Any], session_id: FromPath[str]
+    ) -> Redirect:
+        gateway, session, pool = await self._session_for_funder(request, session_id)
+        await gateway.complete_checkout_session(session_id)
+        # What Stripe's checkout.session.completed webhook does, done directly.
+        await checkout.apply_checkout_session(gateway, session_id)
+        intent_id = session.metadata.get("intent_id", "")
+        return Redirect(f"/pools/{pool['id']}?topped_up={intent_id}", status_code=303)
+
     @post("/onboarding/{account_id:str}", guards=[requires_role(Role.ADMIN, Role.HOST)])
     async def complete_onboarding(
         self, request: Request[Any, Any, Any], account_id: FromPath[str]
@@ -103,6 +175,41 @@ class SimulatedStripeController(Controller):
         # What Stripe's account.updated webhook does, done directly: there is no webhook here.
         await services.refresh_account(settings_of(request), gateway, account_id)
         return Redirect(f"/hosts/{host['id']}")
+
+
+class TopUpController(Controller):
+    """A funder tops up its pool by card (Stripe Checkout)."""
+
+    include_in_schema = False
+    path = "/pools/{pool_id:int}/top-up"
+    guards = (requires_role(Role.ADMIN, Role.FUNDER),)
+
+    @post("/", name="pool_top_up")
+    async def top_up(self, request: Request[Any, Any, Any], pool_id: RowId) -> Any:
+        from groundswell.funders.controllers import _pool_page
+
+        settings = settings_of(request)
+        data = await read_form(request)
+        pool = await get_pool(pool_id)
+        try:
+            amount = checkout.read_top_up(data)
+            url = await checkout.start_top_up(
+                settings, gateway_for(settings), signed_in(request), pool_id, amount
+            )
+        except ValidationFailed as exc:
+            return await _pool_page(
+                request,
+                pool,
+                status_code=422,
+                top_up_values=data,
+                top_up_errors=exc.field_errors,
+                top_up_error=exc.detail,
+            )
+        except GatewayError as exc:
+            return render(
+                "payments/problem.html", status_code=502, pool_id=pool_id, detail=str(exc)
+            )
+        return Redirect(url, status_code=303)
 
 
 @post(

@@ -22,7 +22,9 @@ WEBHOOK_TOLERANCE_SECONDS = 300
 
 def _metadata(obj: Any) -> dict[str, str]:
     raw = obj["metadata"] if "metadata" in obj and obj["metadata"] is not None else {}
-    return {str(k): str(v) for k, v in dict(raw).items()}
+    # stripe 16 objects are not dicts: `.to_dict()` gives a plain one.
+    plain = raw.to_dict() if hasattr(raw, "to_dict") else dict(raw)
+    return {str(k): str(v) for k, v in plain.items()}
 
 
 def _transfer(obj: Any) -> Transfer:

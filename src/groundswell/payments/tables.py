@@ -1,6 +1,11 @@
-from piccolo.columns import JSONB, Serial, Timestamptz, Varchar
+from typing import Any
+
+from piccolo.columns import JSONB, BigInt, ForeignKey, OnDelete, Serial, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.columns.reference import LazyTableReference
 from piccolo.table import Table
+
+from groundswell.funders.tables import Deposit, Pool
 
 
 class StripeEvent(Table, tablename="stripe_event"):
@@ -27,4 +32,25 @@ class SimulatedStripeObject(Table, tablename="simulated_stripe_object"):
     created_at = Timestamptz(default=TimestamptzNow())
 
 
-TABLES = [StripeEvent, SimulatedStripeObject]
+class CheckoutIntent(Table, tablename="checkout_intent"):
+    """A funder's wish to top up a pool by card: one Checkout Session, at most one deposit.
+
+    Its id is the session's idempotency key, so a double click or a retry cannot open two.
+    """
+
+    id: Serial
+    pool = ForeignKey(Pool, null=False, on_delete=OnDelete.restrict, index=True)
+    amount = BigInt()  # minor units, in the pool's currency
+    currency = Varchar(length=3)
+    requested_by: ForeignKey[Any] = ForeignKey(
+        LazyTableReference("User", module_path="groundswell.accounts.tables"),
+        null=True,
+        default=None,
+        on_delete=OnDelete.set_null,
+    )
+    session_id = Varchar(length=200, null=True, default=None, unique=True)
+    deposit = ForeignKey(Deposit, null=True, default=None, on_delete=OnDelete.restrict)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+TABLES = [StripeEvent, SimulatedStripeObject, CheckoutIntent]

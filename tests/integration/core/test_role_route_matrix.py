@@ -95,6 +95,10 @@ ACCESS: dict[tuple[str, str], Any] = {
     ("GET", "/hosts/{host_id:int}/payments/return"): HOST,
     ("GET", "/payments/simulated/onboarding/{account_id:str}"): HOST,
     ("POST", "/payments/simulated/onboarding/{account_id:str}"): HOST,
+    ("POST", "/pools/{pool_id:int}/top-up"): FUNDER,
+    ("GET", "/hosts/{host_id:int}/statement.csv"): HOST,
+    ("GET", "/payments/simulated/checkout/{session_id:str}"): FUNDER,
+    ("POST", "/payments/simulated/checkout/{session_id:str}"): FUNDER,
     # The grant programme: staff (admins) change it, funders may read it.
     ("GET", "/programme"): FUNDER,
     ("GET", "/programme/bids.csv"): FUNDER,
@@ -180,6 +184,7 @@ async def world() -> World:
     params = {
         "endorsement_id": "1",
         "account_id": "acct_sim_none",
+        "session_id": "cs_sim_none",
         "funder_id": str(funder),
         "pool_id": str(pool),
         "locality_id": str(locality),

@@ -1,0 +1,40 @@
+"""Scheduled payment jobs; each is safe to run twice, or in two processes at once."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from groundswell.payments import payouts, reconcile
+from groundswell.settings import Settings
+
+if TYPE_CHECKING:
+    from groundswell.scheduler import JobRegistry
+
+log = logging.getLogger("groundswell.payments")
+
+
+async def reconcile_daily(settings: Settings) -> str:
+    """Log each difference between the provider's transfers and the ledger."""
+    differences = await reconcile.reconcile(settings)
+    for difference in differences:
+        log.error("payments reconcile: %s", difference)
+    return f"{len(differences)} difference(s)" if differences else "clean"
+
+
+def register(registry: JobRegistry) -> None:
+    registry.add(
+        "payments.pay",
+        payouts.pay_approved,
+        IntervalTrigger(minutes=5),
+        "Transfer approved allocations to their hosts (and retry interrupted ones)",
+    )
+    registry.add(
+        "payments.reconcile",
+        reconcile_daily,
+        CronTrigger(hour=4, minute=15),
+        "Compare the provider's transfers with the ledger",
+    )

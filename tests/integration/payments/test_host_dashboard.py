@@ -1,0 +1,66 @@
+"""The host's page: payments received, money held and why, a CSV statement for any dates."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from groundswell.accounts.roles import Role
+from groundswell.core.clock import today
+from groundswell.payments import payouts
+from tests.helpers import asgi_client, make_user
+from tests.integration.payments.test_payouts import (  # noqa: F401 - fixture
+    World,
+    lines,
+    world,
+)
+
+
+async def test_host_sees_payments_held_money_and_statement(world: World) -> None:  # noqa: F811
+    from groundswell.app import create_app
+
+    await payouts.pay_approved(world.settings, world.gateway)
+    ready_lines = [
+        line
+        for line in await lines(world.round_id)
+        if line["host"] == world.ready_host and line["state"] == "paid"
+    ]
+    app = create_app(world.settings, run_scheduler=False)
+    async with asgi_client(app) as client:
+        await client.login(
+            await make_user(
+                Role.HOST, "both@example.org", host_ids=(world.ready_host, world.waiting_host)
+            )
+        )
+        page = (await client.get(f"/hosts/{world.ready_host}")).text
+        assert "Payments received" in page
+        for line in ready_lines:
+            assert line["stripe_transfer_id"] in page
+        simulated = "Simulated — no money moves" in page
+        assert simulated == (world.server is None)
+        waiting = (await client.get(f"/hosts/{world.waiting_host}")).text
+        assert "Held until you finish setting up payments" in waiting
+
+        day = today().isoformat()
+        response = await client.get(
+            f"/hosts/{world.ready_host}/statement.csv", params={"from": day, "to": day}
+        )
+        assert response.status_code == 200 and response.headers["content-type"].startswith(
+            "text/csv"
+        )
+        rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+        assert sorted(r["stripe_transfer_id"] for r in rows) == sorted(
+            line["stripe_transfer_id"] for line in ready_lines
+        )
+        empty = await client.get(
+            f"/hosts/{world.ready_host}/statement.csv",
+            params={"from": "2001-01-01", "to": "2001-12-31"},
+        )
+        assert empty.status_code == 200 and len(empty.content.decode("utf-8-sig").splitlines()) == 1
+        for bad in (
+            {"from": "yesterday"},
+            {"from": "2026-02-30"},
+            {"from": day, "to": "2001-01-01"},
+        ):
+            refused = await client.get(f"/hosts/{world.ready_host}/statement.csv", params=bad)
+            assert refused.status_code == 422, bad

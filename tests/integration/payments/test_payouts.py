@@ -1,0 +1,224 @@
+"""Payouts: approved lines paid exactly once, held for hosts not onboarded, crash-safe."""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from groundswell.allocation import services as rounds
+from groundswell.allocation.tables import Allocation, Round
+from groundswell.community.tables import HostOrganisation
+from groundswell.core.clock import frozen_at, now
+from groundswell.ledger import services as ledger
+from groundswell.ledger.checks import check_ledger
+from groundswell.outbox.tables import OutboxMessage
+from groundswell.payments import payouts, services
+from groundswell.payments.gateway import PaymentGateway
+from groundswell.payments.offline import OfflineGateway
+from groundswell.payments.provider import gateway_for
+from groundswell.settings import Settings
+from tests.helpers import (
+    deposit,
+    make_funder,
+    make_host,
+    make_locality,
+    make_organiser,
+    make_pool,
+    make_voices,
+)
+from tests.stripe_server import config_request
+
+
+@dataclass
+class World:
+    settings: Settings
+    gateway: PaymentGateway
+    pool: int
+    ready_host: int
+    waiting_host: int
+    round_id: int
+    server: str | None
+
+    async def transfers(self) -> int:
+        """How many transfers the provider holds."""
+        if self.server is None:
+            return len([t async for t in self.gateway.list_transfers()])
+        found = config_request(self.server, "GET", "/_config/transfers/count")
+        assert found is not None
+        return int(found["count"])
+
+    async def onboard(self, host_id: int) -> str:
+        """Create the host's connected account and complete its onboarding at the provider."""
+        account = await self.gateway.create_connected_account(
+            email="", metadata={"host_id": str(host_id)}, idempotency_key=f"t-host-{host_id}"
+        )
+        await HostOrganisation.update({HostOrganisation.stripe_account_id: account.id}).where(
+            HostOrganisation.id == host_id
+        )
+        if isinstance(self.gateway, OfflineGateway):
+            await self.gateway.complete_onboarding(account.id)
+        else:
+            assert self.server is not None
+            config_request(
+                self.server, "POST", f"/_config/accounts/{account.id}/complete_onboarding"
+            )
+        await services.refresh_account(self.settings, self.gateway, account.id)
+        return account.id
+
+
+@pytest.fixture(params=["offline", "stripe"])
+async def world(request: pytest.FixtureRequest, settings: Settings) -> World:
+    server: str | None = None
+    if request.param == "stripe":
+        settings = request.getfixturevalue("stripe_settings")
+        server = settings.stripe_api_base
+    gateway = gateway_for(settings)
+    here = await make_locality("Pallister")
+    funder = await make_funder()
+    pool = await make_pool(funder, locality_ids=(here,), round_budget=900_00, min_endorsers=2)
+    ready = await make_host("Ready CA", contact_email="ready@example.org")
+    waiting = await make_host("Waiting CA", contact_email="waiting@example.org")
+    for index, host in enumerate((ready, ready, ready, waiting)):
+        code = await make_organiser(host, here, f"Organiser{index} Smith")
+        await make_voices(code, 3 + index, prefix=f"o{index}")
+    await deposit(pool, "2000.00")
+    report = (await rounds.compute_round(pool)).report
+    assert report.round_id is not None and report.review_until is not None
+    with frozen_at(report.review_until + timedelta(minutes=1)):
+        assert await rounds.approve_round(report.round_id)
+    w = World(settings, gateway, pool, ready, waiting, report.round_id, server)
+    await w.onboard(ready)
+    return w
+
+
+async def lines(round_id: int) -> list[dict[str, Any]]:
+    return await Allocation.select().where(Allocation.round == round_id).order_by(Allocation.id)
+
+
+async def round_status(round_id: int) -> str:
+    row = await Round.select(Round.status).where(Round.id == round_id).first()
+    assert row is not None
+    return str(row["status"])
+
+
+async def assert_ledger_ok() -> None:
+    report = await check_ledger()
+    assert report.ok, report.violations
+
+
+async def test_paid_exactly_once_and_held_until_onboarding(world: World) -> None:
+    funded = [line for line in await lines(world.round_id) if line["amount"] > 0]
+    ready = [line for line in funded if line["host"] == world.ready_host]
+    waiting = [line for line in funded if line["host"] == world.waiting_host]
+    assert ready and waiting
+    await payouts.pay_approved(world.settings, world.gateway)
+    await payouts.pay_approved(world.settings, world.gateway)  # safe to run twice
+    assert await world.transfers() == len(ready)
+    states = {line["id"]: line["state"] for line in await lines(world.round_id)}
+    assert {states[line["id"]] for line in ready} == {"paid"}
+    assert {states[line["id"]] for line in waiting} == {"held"}
+    assert await round_status(world.round_id) == "paying"
+    balances = await ledger.pool_balances(world.pool)
+    assert balances["paid"] == sum(line["amount"] for line in ready)
+    assert balances["committed"] == sum(line["amount"] for line in waiting)
+    # The waiting host is told once, however often the job runs.
+    told = await OutboxMessage.count().where(OutboxMessage.recipient_email == "waiting@example.org")
+    assert told == len(waiting)
+    await assert_ledger_ok()
+
+    # Onboarding completes: the held money goes at once.
+    await world.onboard(world.waiting_host)
+    assert await world.transfers() == len(funded)
+    assert {line["state"] for line in await lines(world.round_id) if line["amount"] > 0} == {"paid"}
+    assert await round_status(world.round_id) == "paid"
+    assert await payouts.pay_approved(world.settings, world.gateway) == "nothing to pay"
+    assert await world.transfers() == len(funded)
+    for line in await lines(world.round_id):
+        if line["amount"] > 0:
+            assert line["stripe_transfer_id"] and line["paid_at"] is not None
+    await assert_ledger_ok()
+
+
+class Crash(Exception):
+    pass
+
+
+class CrashingGateway:
+    """The provider, with a power cut before the call or after it (before our commit)."""
+
+    def __init__(self, real: PaymentGateway, when: str) -> None:
+        self.real, self.when = real, when
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real, name)
+
+    async def create_transfer(self, **kwargs: Any) -> Any:
+        if self.when == "before":
+            raise Crash("before the call")
+        await self.real.create_transfer(**kwargs)
+        raise Crash("after the call, before our commit")
+
+
+async def test_crashes_before_and_after_the_call_pay_exactly_once(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await world.onboard(world.waiting_host)
+    funded = [line for line in await lines(world.round_id) if line["amount"] > 0]
+    rng = random.Random(5)
+    moment = now()
+    for _ in range(6):
+        crashing = CrashingGateway(world.gateway, rng.choice(["before", "after"]))
+        with frozen_at(moment):
+            await payouts.pay_approved(world.settings, crashing)  # type: ignore[arg-type]
+        await assert_ledger_ok()
+        moment += timedelta(minutes=2)  # interrupted transfers are resumed after a minute
+    with frozen_at(moment):
+        await payouts.pay_approved(world.settings, world.gateway)
+    assert await world.transfers() == len(funded)
+    assert {line["state"] for line in await lines(world.round_id) if line["amount"] > 0} == {"paid"}
+    assert await round_status(world.round_id) == "paid"
+    await assert_ledger_ok()
+
+
+async def test_a_refused_transfer_fails_backs_off_and_retries(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from groundswell.payments.gateway import GatewayError
+
+    class Refusing(CrashingGateway):
+        async def create_transfer(self, **kwargs: Any) -> Any:
+            raise GatewayError("card declined", retryable=False)
+
+    await payouts.pay_approved(world.settings, Refusing(world.gateway, ""))  # type: ignore[arg-type]
+    ready = [
+        line
+        for line in await lines(world.round_id)
+        if line["amount"] > 0 and line["host"] == world.ready_host
+    ]
+    assert {line["state"] for line in ready} == {"failed"}
+    assert {line["attempts"] for line in ready} == {1}
+    await assert_ledger_ok()
+    # Not due yet: nothing happens.
+    await payouts.pay_approved(world.settings, world.gateway)
+    assert await world.transfers() == 0
+    with frozen_at(now() + timedelta(hours=1)):
+        await payouts.pay_approved(world.settings, world.gateway)
+    assert await world.transfers() == len(ready)
+    await assert_ledger_ok()
+
+
+async def test_the_job_is_registered() -> None:
+    from groundswell.scheduler import default_registry
+
+    assert "payments.pay" in {job.job_id for job in default_registry().jobs}
+
+
+def test_idempotency_keys() -> None:
+    assert payouts.transfer_idempotency_key(7) == "groundswell-allocation-7-transfer"
+    assert payouts.transfer_idempotency_key(7, 2) == "groundswell-allocation-7-transfer-2"
+    assert dataclasses.is_dataclass(World)
