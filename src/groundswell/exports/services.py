@@ -1,8 +1,8 @@
 """The 360Giving open-data package, gathered from every source of grants.
 
 A source is an async function from settings to `GrantRecord`s, owned by the module whose
-grants they are (it alone knows its tables). Programme grants are the first source; paid
-allocations join as one more entry in `grant_sources()` once the rounds are merged.
+grants they are (it alone knows its tables). Programme grants and paid allocations are the
+sources today.
 """
 
 from __future__ import annotations
@@ -25,9 +25,10 @@ class NothingToPublish(NotFound):
 
 
 def grant_sources() -> list[GrantSource]:
+    from groundswell.allocation.open_data import open_data_allocations
     from groundswell.programme.services import open_data_grants
 
-    return [open_data_grants]
+    return [open_data_grants, open_data_allocations]
 
 
 async def gather(

@@ -78,6 +78,18 @@ class Place:
         return data
 
 
+def locality_places(
+    ward_code: str, ward_name: str, la_code: str, la_name: str
+) -> tuple[Place, ...]:
+    """A locality's ward and local authority as beneficiary locations (known code types only)."""
+    places = []
+    if ward_code:
+        places.append(Place(ward_code, ward_name or ward_code))
+    if la_code:
+        places.append(Place(la_code, la_name or la_code))
+    return tuple(place for place in places if geo_code_type(place.geo_code))
+
+
 @dataclass(frozen=True, slots=True)
 class Programme:
     code: str

@@ -29,7 +29,7 @@ from groundswell.exports.threesixty import (
     Organisation,
     Place,
     Programme,
-    geo_code_type,
+    locality_places,
 )
 from groundswell.funders.tables import Pool
 from groundswell.outbox.services import enqueue_email
@@ -1300,14 +1300,12 @@ def _recipient(bid: Mapping[str, Any], bid_type: str, prefix: str) -> Organisati
 
 
 def _places(bid: Mapping[str, Any]) -> tuple[Place, ...]:
-    places = []
-    if bid.get("locality_ward"):
-        places.append(Place(bid["locality_ward"], bid["locality_name"] or bid["locality_ward"]))
-    if bid.get("locality_la"):
-        places.append(
-            Place(bid["locality_la"], bid["locality_authority"] or bid["local_authority"])
-        )
-    return tuple(place for place in places if geo_code_type(place.geo_code))
+    return locality_places(
+        bid.get("locality_ward") or "",
+        bid.get("locality_name") or "",
+        bid.get("locality_la") or "",
+        bid.get("locality_authority") or bid.get("local_authority") or "",
+    )
 
 
 async def open_data_grants(settings: Settings) -> list[GrantRecord]:

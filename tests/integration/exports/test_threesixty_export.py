@@ -252,3 +252,23 @@ async def test_cli_export(tmp_path: Path) -> None:
     nowhere = export("--out", str(tmp_path / "missing" / "g.json"), cwd=tmp_path)
     assert nowhere.returncode == 2 and "There is no folder" in nowhere.stderr
     assert "Traceback" not in nowhere.stderr
+
+
+async def test_paid_allocations_are_published_with_the_host_as_recipient(
+    settings: Settings,
+) -> None:
+    from groundswell.allocation.tables import Allocation
+    from groundswell.demo import load_demo
+    from groundswell.exports import services
+
+    await load_demo(settings=settings)
+    paid = await Allocation.count().where((Allocation.state == "paid") & (Allocation.amount > 0))
+    assert paid > 0
+    package = await services.build_package(settings)
+    assert_valid(package)
+    grants = [g for g in package["grants"] if "-allocation-" in g["id"]]  # type: ignore[union-attr]
+    assert len(grants) == paid
+    grant = grants[0]
+    assert grant["grantProgramme"][0]["code"] == "continuation-funding"
+    assert grant["recipientOrganization"][0]["id"].startswith(("GB-", settings.grant_id_prefix))
+    assert grant["beneficiaryLocation"] and "residents vouched" in grant["description"]

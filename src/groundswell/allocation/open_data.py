@@ -1,0 +1,66 @@
+"""Paid allocations as 360Giving grants: continuation funding, published once it is paid."""
+
+from __future__ import annotations
+
+from groundswell.allocation.states import AllocationState
+from groundswell.allocation.tables import Allocation
+from groundswell.exports.threesixty import GrantRecord, Organisation, Programme, locality_places
+from groundswell.settings import Settings
+
+PROGRAMME = Programme("continuation-funding", "Continuation funding for community organisers")
+
+
+async def open_data_allocations(settings: Settings) -> list[GrantRecord]:
+    prefix = settings.grant_id_prefix
+    rows = await Allocation.select(
+        Allocation.id,
+        Allocation.amount,
+        Allocation.endorsers,
+        Allocation.updated_at,
+        Allocation.round.currency.as_alias("currency"),
+        Allocation.round.period_start.as_alias("period_start"),
+        Allocation.round.period_end.as_alias("period_end"),
+        Allocation.round.approved_at.as_alias("approved_at"),
+        Allocation.round.pool.name.as_alias("pool_name"),  # type: ignore[union-attr]
+        Allocation.round.pool.funder.id.as_alias("funder_id"),  # type: ignore[union-attr]
+        Allocation.round.pool.funder.name.as_alias("funder_name"),  # type: ignore[union-attr]
+        Allocation.round.pool.funder.org_id.as_alias("funder_org_id"),  # type: ignore[union-attr]
+        Allocation.host.id.as_alias("host_id"),
+        Allocation.host.name.as_alias("host_name"),
+        Allocation.host.org_id.as_alias("host_org_id"),
+        Allocation.organiser.locality.name.as_alias("locality_name"),  # type: ignore[union-attr]
+        Allocation.organiser.locality.ons_ward_code.as_alias("ward"),  # type: ignore[union-attr]
+        Allocation.organiser.locality.ons_la_code.as_alias("la"),  # type: ignore[union-attr]
+        Allocation.organiser.locality.local_authority.as_alias("authority"),  # type: ignore[union-attr]
+    ).where((Allocation.state == AllocationState.PAID.value) & (Allocation.amount > 0))
+    records = []
+    for row in rows:
+        # The recipient is the host organisation; the organiser is a person and stays unnamed.
+        recipient = Organisation(
+            row["host_org_id"] or f"{prefix}-host-{row['host_id']}", row["host_name"]
+        )
+        place = row["locality_name"]
+        records.append(
+            GrantRecord(
+                local_id=f"allocation-{row['id']}",
+                title=f"Continuation funding for community organising in {place}",
+                description=(
+                    f"Continuation funding from {row['pool_name']} for {row['period_start']:%B %Y} to "
+                    f"{row['period_end']:%B %Y}, for the community organiser {recipient.name} hosts in "
+                    f"{place}, after {row['endorsers']} residents vouched for their work. "
+                    "No application and no conditions."
+                ),
+                currency=row["currency"],
+                amount_minor=row["amount"],
+                award_date=row["approved_at"].date(),
+                funder=Organisation(
+                    row["funder_org_id"] or f"{prefix}-funder-{row['funder_id']}",
+                    row["funder_name"],
+                ),
+                recipient=recipient,
+                programme=PROGRAMME,
+                places=locality_places(row["ward"], place, row["la"], row["authority"]),
+                modified=row["updated_at"],
+            )
+        )
+    return records
