@@ -24,6 +24,7 @@ from groundswell.allocation.tables import Allocation, Round
 from groundswell.community.codes import generate_code
 from groundswell.community.tables import HostOrganisation, Locality, Organiser
 from groundswell.core.clock import frozen_at, now, today
+from groundswell.core.phones import PhoneCipher
 from groundswell.db import write_transaction
 from groundswell.demo_voices import (
     LargeScale,
@@ -41,6 +42,7 @@ from groundswell.payments.offline import OfflineGateway
 from groundswell.programme.demo import load_programme_demo
 from groundswell.programme.tables import AssetBid, ProgrammeGrant, ProgrammeReminder, ServiceBid
 from groundswell.settings import Settings, load_settings
+from groundswell.vouching.loop import close_the_loop_for
 from groundswell.vouching.tables import Endorsement, Resident
 
 DEMO_PASSWORD = "groundswell-demo"  # noqa: S105 - printed to the newcomer on purpose
@@ -603,6 +605,35 @@ def _at(day: Any, hour: int = 9) -> datetime:
     return datetime.combine(day, time(hour), tzinfo=UTC)
 
 
+async def _close_the_loop(settings: Settings, round_id: int) -> None:
+    """A few residents of the paid round asked to hear back: their result SMS goes through the
+    development outbox (visible on /admin/outbox) once the scheduler drains it."""
+    organisers = [
+        row["organiser"]
+        for row in await Allocation.select(Allocation.organiser).where(Allocation.round == round_id)
+    ]
+    rows = (
+        await Endorsement.select(Endorsement.resident)
+        .where(
+            Endorsement.organiser.is_in(organisers or [-1])
+            & (Endorsement.state == "active")
+            & Endorsement.verification.is_in(["sms_inbound", "sms_code"])
+        )
+        .order_by(Endorsement.resident)
+        .limit(40)
+    )
+    cipher = PhoneCipher(settings.phone_key)
+    for n, resident_id in enumerate(sorted({row["resident"] for row in rows})[:4]):
+        # Made-up mobile numbers, held encrypted like a real opt-in.
+        await Resident.update(
+            {
+                Resident.hear_back: True,
+                Resident.phone_encrypted: cipher.encrypt(f"+4474000000{n:02d}"),
+            }
+        ).where(Resident.id == resident_id)
+    await close_the_loop_for(settings, round_id)
+
+
 async def _money_and_rounds(settings: Settings) -> None:
     # Pools with a round budget share money in rounds; the programme's pool funds grants.
     pools = await Pool.select().where(Pool.round_budget > 0).order_by(Pool.id)
@@ -652,6 +683,7 @@ async def _money_and_rounds(settings: Settings) -> None:
         if period == paid_period:
             with frozen_at(review_until + timedelta(days=2)):
                 await _pay_through_the_offline_adapter(settings, round_id)
+            await _close_the_loop(settings, round_id)
     if fran is not None:
         await _top_up_by_card(
             settings,

@@ -54,71 +54,82 @@ async def _listeners(organiser_id: int, as_of: Any) -> list[dict[str, Any]]:
 
 
 async def close_the_loop(settings: Settings) -> str:
-    rounds = (
-        await Round.select(Round.id, Round.pool, Round.currency, Round.as_of, Round.policy)
-        .where(
-            Round.status.is_in(
-                [RoundStatus.APPROVED.value, RoundStatus.PAYING.value, RoundStatus.PAID.value]
-            )
-            & (Round.approved_at >= now() - LOOK_BACK)
+    """The scheduled job: every round approved in the last month."""
+    rounds = await Round.select(Round.id).where(
+        Round.status.is_in(
+            [RoundStatus.APPROVED.value, RoundStatus.PAYING.value, RoundStatus.PAID.value]
         )
-        .output(load_json=True)
+        & (Round.approved_at >= now() - LOOK_BACK)
     )
-    cipher = PhoneCipher(settings.phone_key)
     queued = 0
     for round_row in rounds:
-        pool = (
-            await Pool.select(Pool.cadence, Pool.min_endorsers)
-            .where(Pool.id == round_row["pool"])
-            .first()
-        )
-        cadence = pool["cadence"] if pool else "quarterly"
-        needed = int(
-            (round_row["policy"] or {}).get("min_endorsers")
-            or (pool["min_endorsers"] if pool else 5)
-        )
-        lines = (
-            await Allocation.select(
-                Allocation.organiser,
-                Allocation.amount,
-                Allocation.endorsers,
-                Allocation.organiser.name.as_alias("name"),
-            )
-            .where(Allocation.round == round_row["id"])
-            .order_by(Allocation.organiser)
-        )
-        told: set[int] = set()
-        for line in lines:
-            for listener in await _listeners(line["organiser"], round_row["as_of"]):
-                resident_id = listener["resident_id"]
-                if resident_id in told:
-                    continue  # one message per resident per round
-                told.add(resident_id)
-                lang = listener["lang"] or "en"
-                params = {
-                    "count": f"{line['endorsers']:,}",
-                    "organiser": line["name"],
-                    "needed": f"{needed:,}",
-                    "amount": format_money(line["amount"], round_row["currency"]),
-                    "period": (PERIOD_WORDS_CY if lang.startswith("cy") else PERIOD_WORDS).get(
-                        cadence, "3 months"
-                    ),
-                }
-                message = "round_result_funded" if line["amount"] > 0 else "round_result_unfunded"
-                try:
-                    number = cipher.decrypt(listener["phone_encrypted"])
-                except PhoneDecryptionError:
-                    continue  # a number kept under an older key: nothing we can send to
-                if await enqueue_sms(
-                    settings,
-                    to_e164=number,
-                    body=render(message, lang, **params),
-                    purpose=PURPOSE,
-                    dedupe_key=dedupe_key(round_row["id"], resident_id),
-                    ttl=timedelta(days=3),
-                ):
-                    queued += 1
+        queued += await close_the_loop_for(settings, round_row["id"])
     return f"queued {queued} round results"
+
+
+async def close_the_loop_for(settings: Settings, round_id: int) -> int:
+    """Queue one result SMS per opted-in resident of this round; how many were new."""
+    round_row = (
+        await Round.select(Round.id, Round.pool, Round.currency, Round.as_of, Round.policy)
+        .where(Round.id == round_id)
+        .output(load_json=True)
+        .first()
+    )
+    if round_row is None:
+        return 0
+    cipher = PhoneCipher(settings.phone_key)
+    queued = 0
+    pool = (
+        await Pool.select(Pool.cadence, Pool.min_endorsers)
+        .where(Pool.id == round_row["pool"])
+        .first()
+    )
+    cadence = pool["cadence"] if pool else "quarterly"
+    needed = int(
+        (round_row["policy"] or {}).get("min_endorsers") or (pool["min_endorsers"] if pool else 5)
+    )
+    lines = (
+        await Allocation.select(
+            Allocation.organiser,
+            Allocation.amount,
+            Allocation.endorsers,
+            Allocation.organiser.name.as_alias("name"),
+        )
+        .where(Allocation.round == round_row["id"])
+        .order_by(Allocation.organiser)
+    )
+    told: set[int] = set()
+    for line in lines:
+        for listener in await _listeners(line["organiser"], round_row["as_of"]):
+            resident_id = listener["resident_id"]
+            if resident_id in told:
+                continue  # one message per resident per round
+            told.add(resident_id)
+            lang = listener["lang"] or "en"
+            params = {
+                "count": f"{line['endorsers']:,}",
+                "organiser": line["name"],
+                "needed": f"{needed:,}",
+                "amount": format_money(line["amount"], round_row["currency"]),
+                "period": (PERIOD_WORDS_CY if lang.startswith("cy") else PERIOD_WORDS).get(
+                    cadence, "3 months"
+                ),
+            }
+            message = "round_result_funded" if line["amount"] > 0 else "round_result_unfunded"
+            try:
+                number = cipher.decrypt(listener["phone_encrypted"])
+            except PhoneDecryptionError:
+                continue  # a number kept under an older key: nothing we can send to
+            if await enqueue_sms(
+                settings,
+                to_e164=number,
+                body=render(message, lang, **params),
+                purpose=PURPOSE,
+                dedupe_key=dedupe_key(round_row["id"], resident_id),
+                ttl=timedelta(days=3),
+            ):
+                queued += 1
+    return queued
 
 
 async def loop_stats(round_id: int) -> dict[str, int]:
