@@ -60,6 +60,8 @@ class PrincipalMiddleware(ASGIMiddleware):
     """Puts the signed-in user (session cookie or Bearer API token) in scope["user"], or None."""
 
     scopes = (ScopeType.HTTP,)
+    # Stylesheets and scripts need no user: no session lookup on every asset request.
+    exclude_path_pattern = ("^/static/",)
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         connection: ASGIConnection[Any, Any, Any, Any] = ASGIConnection(scope)
