@@ -13,7 +13,6 @@ import contextlib
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import tempfile
@@ -26,6 +25,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import pytest
+
+from tests.live_server import free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -50,12 +51,6 @@ def _missing(what: str) -> None:
     message = f"!!! BROWSER TESTS SKIPPED: {what} !!!"
     print(f"\n{message}", file=sys.stderr)
     pytest.skip(message)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
@@ -108,7 +103,7 @@ def live_server(chromium: Path) -> Iterator[LiveServer]:
         postgres = _postgres_admin_and_name(test_url)
         asyncio.run(_postgres("create", *postgres))
         database_url = urlunsplit(urlsplit(test_url)._replace(path=f"/{postgres[1]}"))
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "STRIPE_"))}
     env.update(
         GROUNDSWELL_DATABASE_URL=database_url,

@@ -35,6 +35,21 @@ def _backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(30 * 2**attempts, 3600))
 
 
+async def _enqueue(*, dedupe_key: str, ttl: timedelta, **values: Any) -> bool:
+    """Insert once per dedupe_key, in the caller's transaction; False when queued before."""
+    moment = now()
+    rows = (
+        await OutboxMessage.insert(
+            OutboxMessage(
+                dedupe_key=dedupe_key, next_attempt_at=moment, expires_at=moment + ttl, **values
+            )
+        )
+        .on_conflict(action="DO NOTHING")
+        .returning(OutboxMessage.id)
+    )
+    return bool(rows)
+
+
 async def enqueue_sms(
     settings: Settings,
     *,
@@ -45,24 +60,15 @@ async def enqueue_sms(
     ttl: timedelta = timedelta(hours=24),
 ) -> bool:
     """Queue an SMS once per dedupe_key; False when it was queued before."""
-    moment = now()
-    rows = (
-        await OutboxMessage.insert(
-            OutboxMessage(
-                dedupe_key=dedupe_key,
-                medium=Medium.SMS.value,
-                recipient_encrypted=PhoneCipher(settings.phone_key).encrypt(to_e164),
-                recipient_hash=phone_hash(to_e164, settings.phone_key),
-                body=body,
-                purpose=purpose,
-                next_attempt_at=moment,
-                expires_at=moment + ttl,
-            )
-        )
-        .on_conflict(action="DO NOTHING")
-        .returning(OutboxMessage.id)
+    return await _enqueue(
+        dedupe_key=dedupe_key,
+        ttl=ttl,
+        medium=Medium.SMS.value,
+        recipient_encrypted=PhoneCipher(settings.phone_key).encrypt(to_e164),
+        recipient_hash=phone_hash(to_e164, settings.phone_key),
+        body=body,
+        purpose=purpose,
     )
-    return bool(rows)
 
 
 async def enqueue_email(
@@ -74,24 +80,16 @@ async def enqueue_email(
     dedupe_key: str,
     ttl: timedelta = timedelta(days=3),
 ) -> bool:
-    moment = now()
-    rows = (
-        await OutboxMessage.insert(
-            OutboxMessage(
-                dedupe_key=dedupe_key,
-                medium=Medium.EMAIL.value,
-                recipient_email=to,
-                subject=subject,
-                body=body,
-                purpose=purpose,
-                next_attempt_at=moment,
-                expires_at=moment + ttl,
-            )
-        )
-        .on_conflict(action="DO NOTHING")
-        .returning(OutboxMessage.id)
+    """Queue an e-mail once per dedupe_key; False when it was queued before."""
+    return await _enqueue(
+        dedupe_key=dedupe_key,
+        ttl=ttl,
+        medium=Medium.EMAIL.value,
+        recipient_email=to,
+        subject=subject,
+        body=body,
+        purpose=purpose,
     )
-    return bool(rows)
 
 
 async def _stopped_voice_hashes(hashes: set[str]) -> set[str]:
