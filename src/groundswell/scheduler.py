@@ -20,6 +20,7 @@ from typing import Any, Protocol
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 
 from groundswell.core.clock import now
 from groundswell.core.tables import SchedulerStatus
@@ -191,9 +192,13 @@ class SchedulerRunner:
     def _start_jobs(self) -> None:
         scheduler = AsyncIOScheduler(timezone="UTC")
         for spec in self.registry.jobs:
+            trigger = spec.trigger
+            if self.settings.job_interval_seconds and isinstance(trigger, IntervalTrigger):
+                # Fault drills and load tests: every interval job runs this often instead.
+                trigger = IntervalTrigger(seconds=self.settings.job_interval_seconds)
             scheduler.add_job(
                 self._run_job,
-                trigger=spec.trigger,
+                trigger=trigger,
                 args=[spec],
                 id=spec.job_id,
                 name=spec.description,

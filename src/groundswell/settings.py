@@ -65,6 +65,9 @@ class Settings:
     """GROUNDSWELL_LOGIN_ATTEMPTS: failed logins allowed per e-mail and per IP in 15 minutes."""
     scheduler_enabled: bool = True
     """GROUNDSWELL_SCHEDULER: run the scheduler inside `serve` (false: run `groundswell scheduler`)."""
+    job_interval_seconds: int | None = None
+    """GROUNDSWELL_JOB_INTERVAL_SECONDS: run every interval job this often instead of its own
+    interval (fault drills and load tests only; daily jobs keep their time)."""
     grant_id_prefix: str = "360G-groundswell"
     """GROUNDSWELL_360G_PREFIX: the 360Giving identifier prefix for grants we publish."""
     log_level: str = "INFO"
@@ -114,6 +117,7 @@ ENV_NAMES: Mapping[str, str] = {
     "session_absolute_hours": "GROUNDSWELL_SESSION_ABSOLUTE_HOURS",
     "login_attempts_per_15_minutes": "GROUNDSWELL_LOGIN_ATTEMPTS",
     "scheduler_enabled": "GROUNDSWELL_SCHEDULER",
+    "job_interval_seconds": "GROUNDSWELL_JOB_INTERVAL_SECONDS",
     "grant_id_prefix": "GROUNDSWELL_360G_PREFIX",
     "log_level": "GROUNDSWELL_LOG_LEVEL",
     "nomination_decision_weeks": "GROUNDSWELL_NOMINATION_DECISION_WEEKS",
@@ -169,7 +173,7 @@ def _development_keys(directory: Path) -> tuple[str, str]:
 def load_settings(environ: Mapping[str, str] | None = None, *, cwd: Path | None = None) -> Settings:
     environ = os.environ if environ is None else environ
     types = {f.name: f.type for f in fields(Settings)}
-    kinds = {"bool": bool, "int": int, "Environment": Environment}
+    kinds = {"bool": bool, "int": int, "int | None": int, "Environment": Environment}
     values: dict[str, object] = {}
     for name, env_name in ENV_NAMES.items():
         raw = environ.get(env_name)
