@@ -217,7 +217,13 @@ class Load:
 
 
 async def run_load(
-    url: str, public_url: str, codes: list[str], rate: float, seconds: float, replay_share: float
+    url: str,
+    public_url: str,
+    codes: list[str],
+    rate: float,
+    seconds: float,
+    replay_share: float,
+    client_timeout: float,
 ) -> Load:
     import aiohttp
     from twilio.request_validator import RequestValidator
@@ -230,7 +236,7 @@ async def run_load(
     originals: list[tuple[str, bytes, str]] = []
     tasks = []
     connector = aiohttp.TCPConnector(limit=256)
-    timeout = aiohttp.ClientTimeout(total=60)
+    timeout = aiohttp.ClientTimeout(total=client_timeout)
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as http:
 
         async def send(record: Sent, body: bytes, signature: str, due: float) -> None:
@@ -356,6 +362,9 @@ async def main() -> int:
     parser.add_argument(
         "--job-interval", type=int, default=0, help="seconds between job runs (default: window/6)"
     )
+    parser.add_argument(
+        "--client-timeout", type=float, default=60, help="seconds before the generator gives up"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the database and logs")
     parser.add_argument("--port", type=int, default=0)
     args = parser.parse_args()
@@ -457,7 +466,13 @@ async def main() -> int:
         print(f"load: {args.rate:.0f} req/s for {args.seconds:.0f} s", flush=True)
         killer = asyncio.create_task(kill_leader_midway())
         load = await run_load(
-            public_url, public_url, plan["codes"], args.rate, args.seconds, args.replays
+            public_url,
+            public_url,
+            plan["codes"],
+            args.rate,
+            args.seconds,
+            args.replays,
+            args.client_timeout,
         )
         await killer
 
@@ -481,6 +496,14 @@ async def main() -> int:
             await wait_for("every allocation to be paid", round_paid, max(10, remaining), 1)
         except TimeoutError:
             paid_in_time = False
+        # A request the generator gave up on may still be worked on: wait until the server is
+        # quiet (nothing new stored for 3 s) so the counts below are final.
+        quiet, last = 0, -1
+        while quiet < 3 and time.monotonic() - run_started < bound:
+            count = await conn.fetchval("SELECT count(*) FROM inbound_message")
+            quiet = quiet + 1 if count == last else 0
+            last = count
+            await asyncio.sleep(1)
         elapsed_total = time.monotonic() - run_started
 
         # ------------------------------------------------------------------ checks
