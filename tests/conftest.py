@@ -7,6 +7,7 @@ import os
 import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 # Settings come from the environment, and Piccolo binds tables to an engine on import:
 # both must be fixed before anything from groundswell is imported.
@@ -27,6 +28,7 @@ from groundswell.app import create_app
 from groundswell.migrate import apply_migrations
 from groundswell.piccolo_app import TABLES
 from groundswell.settings import Settings, load_settings
+from tests import phone_check
 from tests.helpers import WebClient, asgi_client, ledger_unlocked
 
 ENGINE = "sqlite" if os.environ["GROUNDSWELL_DATABASE_URL"].startswith("sqlite") else "postgresql"
@@ -34,6 +36,37 @@ ENGINE = "sqlite" if os.environ["GROUNDSWELL_DATABASE_URL"].startswith("sqlite")
 
 def pytest_report_header() -> str:
     return f"groundswell database engine: {ENGINE}"
+
+
+# The whole-suite phone check (tests/phone_check.py): every log record of this process is
+# searched as it is emitted, every test's rows before they are deleted, and the logs of the
+# servers tests start at the end; any phone number found fails the run.
+phone_check.install_record_factory()
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    phone_check.CHECK.current_test = item.nodeid
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    phone_check.CHECK.scan_log_files()
+    if phone_check.CHECK.findings and session.exitstatus == 0:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    check = phone_check.CHECK
+    terminalreporter.write_line(
+        f"phone check: {check.tables_scanned} non-empty tables scanned after tests in "
+        f"{check.seconds_scanning:.2f} s, {check.records_scanned} log records, "
+        f"{len(check.log_files)} server log(s)"
+    )
+    if check.findings:
+        terminalreporter.write_line(
+            f"PHONE CHECK FAILED: {len(check.findings)} phone number(s) found", red=True, bold=True
+        )
+        for finding in check.findings[:50]:
+            terminalreporter.write_line(f"  {finding}", red=True)
 
 
 @pytest.fixture(scope="session")
@@ -50,8 +83,13 @@ async def migrated_database() -> AsyncIterator[None]:
 
 
 @pytest.fixture(autouse=True)
-async def empty_tables(migrated_database: None) -> AsyncIterator[None]:
+async def empty_tables(
+    migrated_database: None, request: pytest.FixtureRequest
+) -> AsyncIterator[None]:
     yield
+    if request.node.get_closest_marker("stores_phone_number") is None:
+        # Before the rows go: no phone number in any text or JSON column (tests/phone_check.py).
+        await phone_check.CHECK.scan_tables(TABLES)
     async with ledger_unlocked():
         for table in reversed(TABLES):
             await table.delete(force=True)

@@ -6,10 +6,14 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
+
+from tests.phone_check import register_log_file
 
 
 def free_port() -> int:
@@ -23,11 +27,16 @@ def live_server(env: dict[str, str] | None = None, timeout: float = 30.0) -> Ite
     port = free_port()
     environment = {**os.environ, "GROUNDSWELL_SCHEDULER": "false", **(env or {})}
     environment["GROUNDSWELL_PUBLIC_URL"] = f"http://127.0.0.1:{port}"
+    # Its log goes to a file (a pipe nobody reads could fill and stall the server), which the
+    # phone check searches at the end of the session.
+    log = Path(tempfile.mkdtemp(prefix="groundswell-live-")) / "server.log"
+    register_log_file(log)
+    out = log.open("w")
     process = subprocess.Popen(
         [sys.executable, "-m", "groundswell", "serve", "--port", str(port), "--no-scheduler"],
         env=environment,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stdout=out,
+        stderr=subprocess.STDOUT,
         text=True,
     )
     base = f"http://127.0.0.1:{port}"
@@ -35,9 +44,7 @@ def live_server(env: dict[str, str] | None = None, timeout: float = 30.0) -> Ite
     try:
         while True:
             if process.poll() is not None:
-                raise RuntimeError(
-                    f"groundswell serve exited: {process.stderr.read() if process.stderr else ''}"
-                )
+                raise RuntimeError(f"groundswell serve exited: {log.read_text()[-4000:]}")
             try:
                 with urllib.request.urlopen(f"{base}/api/v1/pools", timeout=1):
                     break
@@ -52,3 +59,4 @@ def live_server(env: dict[str, str] | None = None, timeout: float = 30.0) -> Ite
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+        out.close()

@@ -27,6 +27,7 @@ import httpx
 import pytest
 
 from tests.live_server import free_port
+from tests.phone_check import register_log_file
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -109,7 +110,7 @@ def live_server(chromium: Path) -> Iterator[LiveServer]:
         GROUNDSWELL_DATABASE_URL=database_url,
         GROUNDSWELL_PUBLIC_URL=f"http://127.0.0.1:{port}",
         GROUNDSWELL_SCHEDULER="false",
-        GROUNDSWELL_LOG_LEVEL="WARNING",
+        GROUNDSWELL_LOG_LEVEL="INFO",
     )
     demo = subprocess.run(
         [sys.executable, "-m", "groundswell", "demo"],
@@ -121,6 +122,7 @@ def live_server(chromium: Path) -> Iterator[LiveServer]:
     )
     assert demo.returncode == 0, demo.stderr
     log = workdir / "server.log"
+    register_log_file(log)  # searched for phone numbers at the end of the session
     with log.open("w") as out:
         server = subprocess.Popen(
             [

@@ -1,0 +1,146 @@
+"""The whole suite leaves no phone number in the database or the logs.
+
+Tables are emptied after every test, so a dump at the end of a run would prove nothing.
+Instead, while the suite runs:
+
+- after each test, before its rows are deleted, every text and JSON column of every table
+  that has rows is searched for a UK mobile number in any of the forms tests use (E.164
+  ``+447911123456``, ``447911123456``, national ``07911123456``, and spaced or punctuated
+  variants such as ``+44 (0)7911 123 456`` or ``07911-123-456``);
+- every log record of the test process is searched as it is made: Groundswell's own
+  loggers at every level (DEBUG included), other libraries' at the level they run at;
+- the logs of the servers that tests start in subprocesses (``tests/live_server.py``,
+  ``tests/e2e``) are registered here and searched at the end of the session.
+
+Any finding fails the run (``pytest_sessionfinish`` sets a non-zero exit status) and is
+listed with the test, table and column or log it was found in. The numbers themselves are
+shown masked. A test that has to store a number on purpose (none does today) can say so
+with ``@pytest.mark.stores_phone_number``.
+
+Encrypted numbers and HMAC digests are long runs of letters and digits: the pattern requires
+the number to stand alone (no letter, digit or underscore directly before or after it), so
+they never match.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from piccolo.columns import JSON, JSONB, Text, Varchar
+
+SEP = r"[ \-.]?"
+PHONE_RE = re.compile(
+    r"(?<![\w+])"
+    r"(?:\+?44" + SEP + r"(?:\(0\)" + SEP + r")?|\(?0)"
+    r"7\d{3}\)?" + SEP + r"\d{3}" + SEP + r"\d{3}"
+    r"(?!\w)"
+)
+
+
+def find_numbers(text: str) -> list[str]:
+    return [match.group(0) for match in PHONE_RE.finditer(text)]
+
+
+def mask(number: str) -> str:
+    return number[:-4] + "****" if len(number) > 4 else "****"
+
+
+@dataclass
+class Finding:
+    where: str
+    test: str
+    number: str
+
+    def __str__(self) -> str:
+        return f"{self.where} (during {self.test}): {mask(self.number)}"
+
+
+@dataclass
+class PhoneCheck:
+    findings: list[Finding] = field(default_factory=list)
+    log_files: list[Path] = field(default_factory=list)
+    current_test: str = "(collection or session set-up)"
+    seconds_scanning: float = 0.0
+    tables_scanned: int = 0
+    records_scanned: int = 0
+
+    def found(self, where: str, text: str) -> None:
+        for number in find_numbers(text):
+            self.findings.append(Finding(where, self.current_test, number))
+
+    async def scan_tables(self, tables: list[Any]) -> None:
+        started = time.perf_counter()
+        # One query finds the tables that have rows; only those are read.
+        sql = " UNION ALL ".join(
+            f"SELECT '{t._meta.tablename}' AS name WHERE EXISTS (SELECT 1 FROM \"{t._meta.tablename}\")"
+            for t in tables
+        )
+        filled = {row["name"] for row in await tables[0].raw(sql)}
+        for table in tables:
+            if table._meta.tablename not in filled:
+                continue
+            columns = [
+                column
+                for column in table._meta.columns
+                if isinstance(column, (Varchar, Text, JSON, JSONB))
+            ]
+            if not columns:
+                continue
+            rows = await table.select(*columns)
+            if not rows:
+                continue
+            self.tables_scanned += 1
+            for row in rows:
+                for name, value in row.items():
+                    if isinstance(value, str) and len(value) >= 10:
+                        self.found(f"table {table._meta.tablename}.{name}", value)
+        self.seconds_scanning += time.perf_counter() - started
+
+    def scan_log_files(self) -> None:
+        for path in self.log_files:
+            if path.exists():
+                for n, line in enumerate(path.read_text(errors="replace").splitlines(), 1):
+                    self.found(f"log {path}:{n}", line)
+
+
+CHECK = PhoneCheck()
+
+
+def register_log_file(path: Path) -> None:
+    """A subprocess's log, searched at the end of the session."""
+    CHECK.log_files.append(path)
+
+
+def install_record_factory() -> None:
+    """Search every log record the test process makes, as it is made.
+
+    A record factory rather than a handler: the app's logging configuration replaces the
+    root logger's handlers, and a factory sees each record that any logger lets through at
+    its level, wherever it is handled afterwards.
+    """
+    previous = logging.getLogRecordFactory()
+    if getattr(previous, "phone_check", False):
+        return
+
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = previous(*args, **kwargs)
+        try:
+            text = record.getMessage()
+        except Exception:
+            text = f"{record.msg!r} {record.args!r}"
+        if record.exc_info and record.exc_info[1] is not None:
+            text += f"\n{record.exc_info[1]!r}"
+        CHECK.records_scanned += 1
+        CHECK.found(f"log record {record.name}:{record.levelname}", text)
+        return record
+
+    factory.phone_check = True  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(factory)
+    # Our own loggers make every record, DEBUG included, whatever the root logger's level:
+    # a record that is never made cannot be searched.
+    logging.getLogger("groundswell").setLevel(logging.DEBUG)
