@@ -81,6 +81,7 @@ async def test_signed_in_roles_read_it_and_see_it_in_the_navigation(
     assert 'aria-current="page">Listen</a>' in page.text
 
 
+@pytest.mark.stores_phone_number  # testimony with a typed number; searches for it
 async def test_only_published_testimony_shows_and_it_is_redacted(
     funder_client: WebClient,
 ) -> None:
@@ -133,6 +134,7 @@ async def test_filters_by_pool_place_organiser_host_theme_and_dates(
     assert await shown(f"from={recent}") == ["Dele value recent", "Amina hope recent"]
 
 
+@pytest.mark.stores_phone_number  # testimony with a typed number; searches for it
 async def test_full_text_search_stems_phrases_and_exclusions(funder_client: WebClient) -> None:
     await make_voice("AMINA-7K", "She saved the allotments from the developers.")
     await make_voice("AMINA-7K", "The youth football league started on our doorstep.")
