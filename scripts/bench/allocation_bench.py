@@ -189,6 +189,7 @@ def main() -> int:
         "--server", default=os.environ.get("GROUNDSWELL_BENCH_POSTGRES_URL", DEFAULT_SERVER)
     )
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument("--summary", help="also write the results as JSON to this file")
     args = parser.parse_args()
     offsets = {k * 2503 % args.organisers for k in range(args.per_resident)}
     if not 1 <= args.per_resident <= len(offsets) == args.per_resident:
@@ -276,6 +277,30 @@ def main() -> int:
             f"\nTarget: < 30 s and < 500 MB. Organisers past the threshold agree: "
             f"{'yes' if eligible == scored else f'NO ({eligible} vs {scored})'}."
         )
+        if args.summary:
+            size = f"{args.organisers:,} organisers, {args.endorsements:,} endorsements"
+            Path(args.summary).write_text(
+                json.dumps(
+                    [
+                        {
+                            "benchmark": f"round, allocate --dry-run ({size}) wall s",
+                            "groundswell": wall,
+                            "baseline": base_wall,
+                            "unit": "s",
+                            "p50_p99": None,
+                            "note": "baseline: one SQL aggregate, no shares or explanations",
+                        },
+                        {
+                            "benchmark": f"round, allocate --dry-run ({size}) peak RSS MB",
+                            "groundswell": rss,
+                            "baseline": base_rss,
+                            "unit": "MB",
+                            "p50_p99": None,
+                            "note": "",
+                        },
+                    ]
+                )
+            )
         return 0 if wall < 30 and rss < 500 else 1
     finally:
         if args.keep:

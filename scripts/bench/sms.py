@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import platform
 import subprocess
@@ -65,6 +66,7 @@ async def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--summary", help="also write the results as JSON to this file")
     args = parser.parse_args()
 
     suffix = f"{os.getpid()}"
@@ -172,6 +174,26 @@ async def main() -> int:
     print(
         f"Groundswell / baseline throughput: {ratio:.2f} (target >= 0.50); messages stored {stored}, endorsements {vouches}"
     )
+    if args.summary:
+        Path(args.summary).write_text(
+            json.dumps(
+                [
+                    {
+                        "benchmark": f"SMS webhook ingest, concurrency {args.concurrency} (req/s)",
+                        "groundswell": groundswell.throughput,
+                        "baseline": baseline.throughput,
+                        "unit": "req/s",
+                        "p50_p99": [
+                            groundswell.percentile(0.5),
+                            groundswell.percentile(0.99),
+                            baseline.percentile(0.5),
+                            baseline.percentile(0.99),
+                        ],
+                        "note": f"{args.seconds:.0f} s each; {groundswell.server_errors} 5xx",
+                    }
+                ]
+            )
+        )
     return 0 if ratio >= 0.5 and groundswell.server_errors == 0 else 1
 
 
