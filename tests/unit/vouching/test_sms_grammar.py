@@ -176,3 +176,21 @@ def test_testimony_never_contains_control_characters(body):
     command = parse_sms("AMINA-7K " + body)
     for ch in command.testimony or "":
         assert ch == "\n" or (ch >= " " and not ("\x7f" <= ch <= "\x9f"))
+
+
+@given(
+    name=st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ", min_size=2, max_size=10),
+    digit=st.sampled_from("23456789"),
+    letter=st.sampled_from("23456789ABCDEFGHJKMNPQRSTUVWXYZ"),
+    words=st.lists(
+        st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=1, max_size=8),
+        min_size=1,
+        max_size=12,
+    ),
+    lower=st.booleans(),
+)
+def test_any_code_and_words_vouch_for_that_code(name, digit, letter, words, lower):
+    code = f"{name}-{digit}{letter}"
+    testimony = "she " + " ".join(words)
+    body = f"{code.lower() if lower else code} {testimony}"
+    assert parse_sms(body) == Command(K.VOUCH, code=code, testimony=testimony)
