@@ -42,3 +42,28 @@ async def test_two_schedulers_started_together_one_leads(
 def test_round_jobs_are_registered() -> None:
     jobs = {job.job_id for job in default_registry().jobs}
     assert {"rounds.compute", "rounds.approve"} <= jobs
+
+
+async def test_job_interval_setting_runs_interval_jobs_that_often_and_leaves_daily_ones(
+    settings: Settings,
+) -> None:
+    import dataclasses
+
+    from apscheduler.triggers.cron import CronTrigger
+    from apscheduler.triggers.interval import IntervalTrigger
+
+    runner = SchedulerRunner(dataclasses.replace(settings, job_interval_seconds=7))
+    runner._start_jobs()
+    try:
+        assert runner._scheduler is not None
+        triggers = {job.id: job.trigger for job in runner._scheduler.get_jobs()}
+        assert triggers["rounds.compute"].interval.total_seconds() == 7
+        assert triggers["payments.pay"].interval.total_seconds() == 7
+        assert isinstance(triggers["payments.reconcile"], CronTrigger)
+        assert all(
+            t.interval.total_seconds() == 7
+            for t in triggers.values()
+            if isinstance(t, IntervalTrigger)
+        )
+    finally:
+        await runner.stop()
