@@ -3,7 +3,10 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-VENV="$ROOT/.venv"
+# GROUNDSWELL_VENV: use an existing virtual environment as it is (e.g. one shared by several
+# git worktrees); nothing is installed into it. This checkout's src/ always comes first.
+VENV="${GROUNDSWELL_VENV:-$ROOT/.venv}"
+export PYTHONPATH="$ROOT/src${PYTHONPATH:+:$PYTHONPATH}"
 HTMX_VERSION="2.0.4"
 # The integrity the npm registry publishes for htmx.org@2.0.4 (`npm view htmx.org@2.0.4 dist.integrity`).
 HTMX_INTEGRITY="sha512-HLxMCdfXDOJirs3vBZl/ZLoY+c7PfM4Ahr2Ad4YXh6d22T5ltbTXFFkpx9Tgb2vvmWFMbIc3LqN2ToNkZJvyYQ=="
@@ -33,6 +36,11 @@ find_python() {
 # ensure_venv [extra]: create .venv and (re)install the project when pyproject.toml changed.
 ensure_venv() {
   local extra="${1:-}" spec="." stamp python
+  if [ -n "${GROUNDSWELL_VENV:-}" ]; then
+    [ -x "$VENV/bin/python" ] && return 0
+    echo "GROUNDSWELL_VENV=$VENV has no bin/python." >&2
+    return 1
+  fi
   [ -n "$extra" ] && spec=".[$extra]"
   if [ ! -x "$VENV/bin/python" ]; then
     python="$(find_python)"
