@@ -308,23 +308,27 @@ class Deployment:
 
     def groundswell(self, *args: str, log: str) -> subprocess.Popen[bytes]:
         out = open(self.run_dir / log, "wb")  # noqa: SIM115 - the child writes to it
+        # Each in its own process group: uvicorn's worker processes go with their parent.
         return subprocess.Popen(
             [sys.executable, "-m", "groundswell", *args],
             env=self.env,
             cwd=ROOT,
             stdout=out,
             stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
 
     def stop(self) -> None:
-        for process in [*self.schedulers, *([self.web] if self.web else [])]:
-            if process.poll() is None:
-                process.terminate()
-        for process in [*self.schedulers, *([self.web] if self.web else [])]:
-            try:
+        processes = [*self.schedulers, *([self.web] if self.web else [])]
+        for process in processes:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in processes:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
+            # Whatever is left of the group (workers still draining a backlog) goes now.
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
 
 
 async def wait_for(what: str, probe: Any, timeout: float, every: float = 0.5) -> Any:
