@@ -1072,6 +1072,38 @@ async def get_grant(grant_id: int) -> dict[str, Any]:
     return grant
 
 
+_LEDGER_STEPS = {
+    "award": "Grant awarded: set aside from available",
+    "paid": "Grant paid to the group",
+    "cancel": "Award cancelled: back to available",
+}
+
+
+async def grants_in_ledger(pool_id: int) -> dict[str, dict[str, str]]:
+    """For the pool's ledger page: each grant reference it may hold, with the grant's title,
+    what the step did and the bid's page."""
+    rows = await ProgrammeGrant.select(
+        ProgrammeGrant.id,
+        ProgrammeGrant.title,
+        ProgrammeGrant.asset_bid,
+        ProgrammeGrant.service_bid,
+        ProgrammeGrant.payment_reference,
+    ).where(ProgrammeGrant.pool == pool_id)
+    labels: dict[str, dict[str, str]] = {}
+    for row in rows:
+        bid_type = "asset" if row["asset_bid"] is not None else "service"
+        url = f"/programme/{bid_type}-bids/{row[f'{bid_type}_bid']}#grants"
+        for step, what in _LEDGER_STEPS.items():
+            if step == "paid" and row["payment_reference"]:
+                what = f"{what} (ref. {row['payment_reference']})"
+            labels[ledger.grant_reference(row["id"], step)] = {
+                "title": row["title"],
+                "step": what,
+                "url": url,
+            }
+    return labels
+
+
 async def list_pools_for_grants() -> list[dict[str, Any]]:
     return await Pool.select(
         Pool.id, Pool.name, Pool.currency, Pool.funder.name.as_alias("funder_name")
