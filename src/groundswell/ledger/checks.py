@@ -15,7 +15,7 @@ from groundswell.allocation.states import COMMITTED_STATES, AllocationState, Rou
 from groundswell.core.money import format_money
 from groundswell.ledger.states import GRANT_ACCOUNT_KINDS, NON_NEGATIVE_KINDS, AccountKind
 from groundswell.ledger.tables import LedgerAccount
-from groundswell.programme.states import GrantStatus
+from groundswell.programme.states import GrantStatus, grant_ledger_steps
 
 
 @dataclass(frozen=True)
@@ -221,17 +221,6 @@ _GRANT_STEPS: dict[str, tuple[AccountKind, AccountKind]] = {
 }
 
 
-def _grant_steps(status: str, was_awarded: bool) -> tuple[str, ...]:
-    """The ledger transactions a grant's status implies, in the order they happen."""
-    if status == GrantStatus.AWARDED.value:
-        return ("award",)
-    if status == GrantStatus.PAID.value:
-        return ("award", "paid")
-    if status == GrantStatus.CANCELLED.value and was_awarded:
-        return ("award", "cancel")
-    return ()
-
-
 async def _grant_violations() -> list[str]:
     """Each grant has exactly the transactions its status implies ("grant:<id>:award",
     ":paid", ":cancel"), each moving its amount in its currency between its own pool's
@@ -259,7 +248,12 @@ async def _grant_violations() -> list[str]:
     expected: set[str] = set()
     for grant_id, grant in grants.items():
         amount, currency = int(grant["amount"]), grant["currency"]
-        for step in _grant_steps(grant["status"], grant["awarded_on"] is not None):
+        try:
+            status = GrantStatus(grant["status"])
+        except ValueError:
+            violations.append(f"grant {grant_id} has an unknown status {grant['status']!r}")
+            continue
+        for step in grant_ledger_steps(status, was_awarded=grant["awarded_on"] is not None):
             reference = f"grant:{grant_id}:{step}"
             expected.add(reference)
             if reference not in moved:

@@ -143,3 +143,45 @@ class ServiceBidOut(Struct):
     procurement_starts_on: dt.date | None
     procurement_ends_on: dt.date | None
     notes: str
+
+
+class GrantIn(Struct, forbid_unknown_fields=True):
+    """A grant to propose: for exactly one bid, from one pool; `amount` in minor units."""
+
+    pool_id: int
+    kind: str
+    amount: int
+    asset_bid_id: int | None = None
+    service_bid_id: int | None = None
+    title: str = ""
+    description: str = ""
+    regrant_type: str = ""
+
+
+class GrantPaidIn(Struct, forbid_unknown_fields=True):
+    payment_reference: str
+    paid_on: dt.date | None = None  # today when left out
+
+
+class GrantCancelIn(Struct, forbid_unknown_fields=True):
+    reason: str
+
+
+class GrantOut(Struct):
+    id: int
+    pool_id: int
+    asset_bid_id: int | None
+    service_bid_id: int | None
+    kind: str
+    title: str
+    description: str
+    amount: int
+    currency: str
+    status: str
+    regrant_type: str
+    awarded_on: dt.date | None
+    paid_on: dt.date | None
+    payment_reference: str
+    cancelled_reason: str
+    # The ledger transactions its status implies, e.g. ["grant:7:award", "grant:7:paid"].
+    ledger_references: list[str]

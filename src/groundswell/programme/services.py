@@ -71,6 +71,7 @@ from groundswell.programme.states import (
     ServiceDecision,
     asset_stage_after,
     asset_stage_needs,
+    grant_ledger_steps,
     is_terminal_asset,
     is_terminal_service,
     service_stage_after,
@@ -1070,6 +1071,14 @@ async def get_grant(grant_id: int) -> dict[str, Any]:
     if grant is None:
         raise NotFound(f"There is no programme grant {grant_id}.")
     return grant
+
+
+def grant_ledger_references(grant: Mapping[str, Any]) -> list[str]:
+    """The ledger transactions a grant's status implies (what `ledger check` expects)."""
+    steps = grant_ledger_steps(
+        GrantStatus(grant["status"]), was_awarded=grant["awarded_on"] is not None
+    )
+    return [ledger.grant_reference(grant["id"], step) for step in steps]
 
 
 _LEDGER_STEPS = {

@@ -269,3 +269,16 @@ GRANT_TRANSITIONS: Mapping[GrantStatus, frozenset[GrantStatus]] = {
 
 # Statuses in which a grant was made (and is published as open data).
 GRANT_MADE = frozenset({GrantStatus.AWARDED, GrantStatus.PAID})
+
+
+def grant_ledger_steps(status: GrantStatus, *, was_awarded: bool) -> tuple[str, ...]:
+    """The ledger transactions ("grant:<id>:<step>") a grant in `status` has, in order.
+
+    `was_awarded`: the grant has an award date (a cancelled grant may or may not)."""
+    if status is GrantStatus.AWARDED:
+        return ("award",)
+    if status is GrantStatus.PAID:
+        return ("award", "paid")
+    if status is GrantStatus.CANCELLED and was_awarded:
+        return ("award", "cancel")
+    return ()
