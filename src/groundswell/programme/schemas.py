@@ -7,8 +7,11 @@ mistake while a field left out keeps its value.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
-from msgspec import UNSET, Struct, UnsetType
+from msgspec import UNSET, Meta, Struct, UnsetType
+
+RowIdIn = Annotated[int, Meta(ge=1, le=2_147_483_647)]
 
 
 class AssetBidIn(Struct, forbid_unknown_fields=True):
@@ -148,23 +151,23 @@ class ServiceBidOut(Struct):
 class GrantIn(Struct, forbid_unknown_fields=True):
     """A grant to propose: for exactly one bid, from one pool; `amount` in minor units."""
 
-    pool_id: int
+    pool_id: RowIdIn
     kind: str
-    amount: int
-    asset_bid_id: int | None = None
-    service_bid_id: int | None = None
-    title: str = ""
-    description: str = ""
-    regrant_type: str = ""
+    amount: Annotated[int, Meta(ge=1, le=100_000_000_00)]
+    asset_bid_id: RowIdIn | None = None
+    service_bid_id: RowIdIn | None = None
+    title: Annotated[str, Meta(max_length=200)] = ""
+    description: Annotated[str, Meta(max_length=4000)] = ""
+    regrant_type: Annotated[str, Meta(max_length=8)] = ""
 
 
 class GrantPaidIn(Struct, forbid_unknown_fields=True):
-    payment_reference: str
+    payment_reference: Annotated[str, Meta(max_length=100)]
     paid_on: dt.date | None = None  # today when left out
 
 
 class GrantCancelIn(Struct, forbid_unknown_fields=True):
-    reason: str
+    reason: Annotated[str, Meta(max_length=2000)]
 
 
 class GrantOut(Struct):
