@@ -343,6 +343,14 @@ async def test_award_pay_and_cancel_through_the_bid_page(client: WebClient) -> N
     assert "Grant paid to the group (ref. BACS 2231)" in ledger_page.text
     assert "Small grant" in ledger_page.text
     assert "Programme grants paid</dt><dd>£2,000.00" in ledger_page.text
+    index = (await client.get("/admin/ledger")).text
+    assert '<th scope="col" class="num">Grants paid</th>' in index
+    # available, committed, in transit, paid, grants awarded, grants paid
+    cells = "".join(
+        f'<td class="num">{amount}</td>'
+        for amount in ("£1,000.00", "£0.00", "£0.00", "£0.00", "£0.00", "£2,000.00")
+    )
+    assert cells in index
 
     # Cancelling the big one while proposed moves nothing; the small one is paid: refused.
     assert (
