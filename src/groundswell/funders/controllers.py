@@ -11,6 +11,7 @@ from groundswell.allocation import services as rounds
 from groundswell.community import services as community
 from groundswell.core.clock import today
 from groundswell.core.errors import DomainError, Forbidden, ValidationFailed
+from groundswell.core.money import major_amount
 from groundswell.core.pages import read_form, render, render_form_error
 from groundswell.core.web import RowId, principal_of, requires_role, signed_in
 from groundswell.funders import services
@@ -33,7 +34,7 @@ SIMULATION_FIELDS = (
 
 
 def _pounds(amount: int | None) -> str:
-    return "" if amount is None else f"{amount / 100:.2f}"
+    return "" if amount is None else major_amount(amount)
 
 
 def _simulation_defaults(pool: dict[str, Any]) -> dict[str, Any]:
@@ -88,7 +89,7 @@ def _pool_form_values(pool: dict[str, Any]) -> dict[str, Any]:
     values = dict(pool)
     for key in ("round_budget", "floor_amount", "cap_amount"):
         amount = pool.get(key)
-        values[key] = "" if amount is None else f"{amount / 100:.2f}"
+        values[key] = "" if amount is None else major_amount(amount)
     values["locality_ids"] = [str(loc["id"]) for loc in pool.get("localities", [])]
     return values
 

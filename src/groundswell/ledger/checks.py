@@ -138,22 +138,27 @@ async def check_ledger() -> LedgerReport:
                 f"allocation:{row['id']}:{step}"
             )
 
-    # Each pool's accounts hold exactly its lines in the matching states.
+    # Each pool's accounts hold exactly its lines in the matching states; what a line has
+    # had reversed (in whole or in part) has left paid for available.
     expected = {
-        AccountKind.COMMITTED: COMMITTED_STATES,
-        AccountKind.IN_TRANSIT: frozenset({AllocationState.IN_TRANSIT}),
-        AccountKind.PAID: frozenset({AllocationState.PAID}),
+        AccountKind.COMMITTED: (COMMITTED_STATES, "al.amount"),
+        AccountKind.IN_TRANSIT: (frozenset({AllocationState.IN_TRANSIT}), "al.amount"),
+        AccountKind.PAID: (
+            frozenset({AllocationState.PAID, AllocationState.REVERSED}),
+            "al.amount - al.amount_reversed",
+        ),
     }
-    for kind, states in expected.items():
+    for kind, (states, held) in expected.items():
         for row in await _rows(
-            # Only placeholders are concatenated; the values go in as parameters.
+            # Only placeholders and the fixed expressions above are concatenated; the
+            # values go in as parameters.
             "SELECT pool, currency, SUM(ledger) AS ledger, SUM(lines) AS lines FROM ("  # noqa: S608
             " SELECT a.pool AS pool, a.currency AS currency, 0 AS lines,"
             " (SELECT COALESCE(SUM(p.amount), 0) FROM ledger_posting p WHERE p.account = a.id)"
             " AS ledger"
             " FROM ledger_account a WHERE a.kind = {}"
             " UNION ALL"
-            " SELECT r.pool AS pool, r.currency AS currency, al.amount AS lines, 0 AS ledger"
+            f" SELECT r.pool AS pool, r.currency AS currency, {held} AS lines, 0 AS ledger"
             " FROM allocation al JOIN funding_round r ON r.id = al.round"
             " WHERE al.state IN " + _in(states) + ") AS both_sides "
             "GROUP BY pool, currency HAVING SUM(ledger) <> SUM(lines) ORDER BY pool",
@@ -166,6 +171,38 @@ async def check_ledger() -> LedgerReport:
                 f"{', '.join(sorted(s.value for s in states))} add up to "
                 f"{_money(row['lines'], row['currency'])}"
             )
+
+    for row in await _rows(
+        "SELECT id, amount_reversed, returned FROM ("
+        " SELECT al.id AS id, al.amount_reversed AS amount_reversed,"
+        " (SELECT COALESCE(SUM(p.amount), 0) FROM ledger_transaction t"
+        "  JOIN ledger_posting p ON p.txn = t.id JOIN ledger_account a ON a.id = p.account"
+        "  WHERE t.reference LIKE 'allocation:' || al.id || ':reversal%' AND a.kind = {}"
+        " ) AS returned FROM allocation al"
+        " WHERE al.amount_reversed <> 0 OR al.state = {}) AS reversals "
+        "WHERE returned <> amount_reversed ORDER BY id",
+        AccountKind.AVAILABLE.value,
+        AllocationState.REVERSED.value,
+    ):
+        violations.append(
+            f"allocation {row['id']} records {_money(row['amount_reversed'])} reversed but its "
+            f"reversal transactions returned {_money(row['returned'])} to its pool"
+        )
+    # And no reversal returned money for a line that records none.
+    totals = (
+        await _rows(
+            "SELECT (SELECT COALESCE(SUM(amount_reversed), 0) FROM allocation) AS recorded, "
+            "(SELECT COALESCE(SUM(p.amount), 0) FROM ledger_transaction t"
+            " JOIN ledger_posting p ON p.txn = t.id JOIN ledger_account a ON a.id = p.account"
+            " WHERE t.reference LIKE 'allocation:%:reversal%' AND a.kind = {}) AS returned",
+            AccountKind.AVAILABLE.value,
+        )
+    )[0]
+    if totals["recorded"] != totals["returned"]:
+        violations.append(
+            f"reversal transactions returned {_money(totals['returned'])} in all, but the "
+            f"allocations record {_money(totals['recorded'])} reversed"
+        )
 
     for row in await _rows(
         "SELECT d.id AS id, d.amount AS amount, d.currency AS currency, "

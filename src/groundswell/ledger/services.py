@@ -13,9 +13,10 @@ they call `lock_pool()`, which serialises every writer of that pool.
 References (unique; posting one again is a no-op): "deposit:<deposit id>",
 "round:<round id>:commit", and for payments "allocation:<allocation id>:transfer"
 (committed → in transit), "allocation:<allocation id>:paid" (→ paid) and
-"allocation:<allocation id>:reversal"; for programme grants "grant:<grant id>:award"
-(available → grant awarded), "grant:<grant id>:paid" (→ grant paid) and
-"grant:<grant id>:cancel" (grant awarded → available).
+"allocation:<allocation id>:reversal:<amount reversed so far>" (one per part of a reversal);
+for programme grants "grant:<grant id>:award" (available → grant awarded),
+"grant:<grant id>:paid" (→ grant paid) and "grant:<grant id>:cancel" (grant awarded →
+available).
 """
 
 from __future__ import annotations
@@ -62,8 +63,14 @@ def round_commit_reference(round_id: int) -> str:
 
 
 def allocation_reference(allocation_id: int, step: str) -> str:
-    """step: "transfer" (committed → in transit), "paid" (→ paid) or "reversal"."""
+    """step: "transfer" (committed → in transit) or "paid" (→ paid)."""
     return f"allocation:{allocation_id}:{step}"
+
+
+def reversal_reference(allocation_id: int, reversed_total: int) -> str:
+    """A reversal's part, named by the running total it brings the line to: a part delivered
+    twice has the same reference, so it is posted once."""
+    return f"allocation:{allocation_id}:reversal:{reversed_total}"
 
 
 GRANT_STEPS = ("award", "paid", "cancel")
