@@ -1114,9 +1114,14 @@ async def grants_in_ledger(pool_id: int) -> dict[str, dict[str, str]]:
 
 
 async def list_pools_for_grants() -> list[dict[str, Any]]:
-    return await Pool.select(
+    """Pools a grant can come from, each with what it has `available` (an award needs it)."""
+    pools = await Pool.select(
         Pool.id, Pool.name, Pool.currency, Pool.funder.name.as_alias("funder_name")
     ).order_by(Pool.name)
+    balances = await ledger.all_pool_balances()
+    for pool in pools:
+        pool["available"] = balances.get(pool["id"], {}).get("available", 0)
+    return pools
 
 
 # ---------------------------------------------------------------------------------------

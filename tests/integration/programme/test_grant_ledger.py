@@ -310,6 +310,8 @@ async def test_award_pay_and_cancel_through_the_bid_page(client: WebClient) -> N
     small = await make_programme_grant(pool, asset_bid=bid, amount=2_000_00, title="Small grant")
     await client.login(await make_user(Role.ADMIN))
 
+    form = await client.get(f"/programme/grants/new?bid=asset-{bid}")
+    assert "Community Rights Programme (Northern Roots, £3,000.00 available)" in form.text
     refused = await client.submit(f"/programme/grants/{big}/award", {})
     assert refused.status_code == 409
     assert refused.headers["content-type"].startswith("text/html")
