@@ -161,9 +161,9 @@ async def pools_covering(locality_id: int) -> list[dict[str, Any]]:
     """Active pools that fund organisers in this locality: they name it, or name no place."""
     pools = (
         await Pool.select(Pool.id, Pool.name, Pool.cadence, Pool.window_days)
-        .where(Pool.is_active == True)
+        .where(Pool.is_active == True)  # noqa: E712
         .order_by(Pool.id)
-    )  # noqa: E712
+    )
     named = await PoolLocality.select(PoolLocality.pool, PoolLocality.locality)
     places: dict[int, set[int]] = {}
     for row in named:
