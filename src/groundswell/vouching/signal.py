@@ -200,3 +200,13 @@ async def round_signal(round_id: int) -> RoundSignal | None:
             counts[flag] = counts.get(flag, 0) + 1
     result.organisers = sorted(organisers.values(), key=lambda o: o.name)
     return result
+
+
+async def voices_by_round(round_ids: list[int]) -> dict[int, RoundSignal]:
+    """A pool's rounds side by side (the pool page): each round's new and returning voices."""
+    result = {}
+    for round_id in round_ids:
+        signal = await round_signal(round_id)
+        if signal is not None:
+            result[round_id] = signal
+    return result

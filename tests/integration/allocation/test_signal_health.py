@@ -134,3 +134,7 @@ async def test_a_clean_round_says_so(client: WebClient) -> None:
     await client.login("admin@example.org")
     page = (await client.get(f"/rounds/{round_id}")).text
     assert 'id="signal-clear"' in page and "2 new, 0 returning" in page
+    # Per pool: each round's new and returning voices beside its other figures.
+    pool_page = (await client.get(f"/pools/{pool}")).text
+    assert "Voices: new / returning" in pool_page
+    assert re.search(r'<td class="num">2 / 0</td>', pool_page)
