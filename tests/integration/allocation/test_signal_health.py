@@ -109,7 +109,8 @@ async def test_signal_health_on_the_round_page(client: WebClient) -> None:
     await make_user(Role.FUNDER, funder_ids=(funder,))
     await client.login("funder@example.org")
     page = (await client.get(f"/rounds/{round_id}")).text
-    assert "5 new, 0 returning (0% returning); 5 held back by moderation" in page
+    assert "5 new, 0 returning (0% returning) of the residents" in page
+    assert "5 held back by moderation" in page
     table = re.search(r'id="signal-flags".*?</table>', page, re.S)
     assert table is not None
     assert "Dele Okafor" in table.group(0) and "Amina Hussein" not in table.group(0)
