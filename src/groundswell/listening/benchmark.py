@@ -8,8 +8,11 @@ period (allocation.inputs.candidates: active, bursary year ended or ending, in i
 - voices: verified residents whose voice counts now (vouching.queries.counting_condition:
   verified, not withdrawn, hidden or waiting for a moderator), their words given in the window;
   one resident is one voice per organiser (one row per resident and organiser, the latest);
-- net score: from those voices' optional 0-10 answers (listening.netscore), shown only from
-  `Settings.listening_min_answers` answers; the median is over the organisers that reach it;
+- net score: from the optional 0-10 answers (listening.netscore) of voices that count, always
+  over the last DEFAULT_WINDOW_DAYS whatever the pool's window, so that no two figures on a
+  page are made of answers that differ by one resident (whose answer the difference would
+  show); shown only from `Settings.listening_min_answers` answers; the median is over the
+  organisers that reach it;
 - share of voices per theme (whole percent); the median is over organisers with any voice.
 
 Nothing here reads or returns who a resident is: only counts per organiser leave the database.
@@ -34,7 +37,7 @@ from groundswell.listening.services import THEME_LABELS
 from groundswell.vouching.queries import counting_condition
 from groundswell.vouching.tables import Endorsement
 
-DEFAULT_WINDOW_DAYS = 180  # the pools' default window: an organiser in no pool uses it
+DEFAULT_WINDOW_DAYS = 180  # the pools' default window; every net score is read over it
 
 
 @dataclass(frozen=True)
@@ -93,19 +96,29 @@ def median_of(figures: Iterable[Figures]) -> Median:
 
 
 async def figures_for(
-    organiser_ids: Sequence[int], *, as_of: datetime, window: timedelta, threshold: int
+    organiser_ids: Sequence[int],
+    *,
+    as_of: datetime,
+    window: timedelta,
+    threshold: int,
+    answers_window: timedelta = timedelta(days=DEFAULT_WINDOW_DAYS),
 ) -> dict[int, Figures]:
     """Each organiser's figures, counted in the database (GROUP BY organiser): voices per theme
-    and answers per 0-10 value, for voices that count and were given in (as_of − window, as_of]."""
+    for voices that count and were given in (as_of − window, as_of], and answers per 0-10
+    value for those given in (as_of − answers_window, as_of]."""
     ids = list(dict.fromkeys(organiser_ids))
     if not ids:
         return {}
-    condition = (
-        counting_condition()
-        & Endorsement.organiser.is_in(ids)
-        & (Endorsement.updated_at > as_of - window)
-        & (Endorsement.updated_at <= as_of)
-    )
+
+    def given_within(span: timedelta) -> Any:
+        return (
+            counting_condition()
+            & Endorsement.organiser.is_in(ids)
+            & (Endorsement.updated_at > as_of - span)
+            & (Endorsement.updated_at <= as_of)
+        )
+
+    condition = given_within(window)
     themes: dict[int, dict[str, int]] = {i: {} for i in ids}
     for row in (
         await Endorsement.select(Endorsement.organiser, Endorsement.theme, Count(alias="voices"))
@@ -116,7 +129,7 @@ async def figures_for(
     answers: dict[int, list[int]] = {i: [] for i in ids}
     for row in (
         await Endorsement.select(Endorsement.organiser, Endorsement.score, Count(alias="answers"))
-        .where(condition & Endorsement.score.is_not_null())
+        .where(given_within(answers_window) & Endorsement.score.is_not_null())
         .group_by(Endorsement.organiser, Endorsement.score)
     ):
         answers[row["organiser"]].extend([int(row["score"])] * int(row["answers"]))

@@ -117,6 +117,26 @@ async def test_locality_page_lists_organisers_beside_the_median(client: WebClien
     assert "+100" in table.group(0) and "Median organiser" in table.group(0)
 
 
+async def test_every_net_score_on_a_page_comes_from_the_same_answers(client: WebClient) -> None:
+    """A pool with a 90-day window must not show a net score made of fewer answers than the
+    180-day one beside it: the difference would be one resident's answer."""
+    _, place = await _place()
+    pool = await make_pool(await make_funder(), locality_ids=(place,), window_days=90)
+    for score in (10, 10, 10, 10, 10):
+        await make_voice("AMINA-7K", score=score)
+    await make_voice("AMINA-7K", score=0, at=now() - timedelta(days=120))
+    page = (await client.get("/organisers/AMINA-7K")).text
+    assert "Net score +67</strong> from 6 residents" in page
+    table = re.search(rf'id="benchmark-pool-{pool}".*?</table>', page, re.S)
+    assert table is not None
+    cells = [
+        re.sub(r"<[^>]+>", "", c).strip()
+        for c in re.findall(r'<td class="num">(.*?)</td>', table.group(0), re.S)
+    ]
+    assert cells[0] == "5"  # voices in the pool's 90 days
+    assert cells[1] == "+67 (6)"  # the same answers as above, not +100 from 5
+
+
 def _leaves(value: object, path: str = "") -> list[tuple[str, object]]:
     """Every (field path, value) in a result made of dataclasses, dicts, lists and scalars."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
