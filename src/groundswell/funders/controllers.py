@@ -17,6 +17,7 @@ from groundswell.core.web import RowId, principal_of, requires_role, signed_in
 from groundswell.funders import services
 from groundswell.funders.states import Cadence, ScoreMethod
 from groundswell.ledger import services as ledger
+from groundswell.vouching.signal import voices_by_round
 
 POOL_FORM = "funders/pool_form.html"
 POOL_PAGE = "funders/pool.html"
@@ -59,10 +60,12 @@ async def _pool_page(
     context: dict[str, Any] = {"pool": pool, "can_manage": can_manage}
     if can_manage:
         assert principal is not None
+        pool_rounds = await rounds.list_rounds(pool_id=pool["id"], limit=12)
         context |= {
             "is_admin": principal.is_admin,
             "balances": await ledger.pool_balances(pool["id"]),
-            "rounds": await rounds.list_rounds(pool_id=pool["id"], limit=12),
+            "rounds": pool_rounds,
+            "round_voices": await voices_by_round([r["id"] for r in pool_rounds]),
             "current_period": rounds.current_period(pool),
             "score_methods": list(ScoreMethod),
             "sim_values": _simulation_defaults(pool),
