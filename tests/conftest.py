@@ -60,7 +60,8 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     terminalreporter.write_line(
         f"phone check: {check.tables_scanned} non-empty tables scanned after tests in "
         f"{check.seconds_scanning:.2f} s, {check.records_scanned} log records, "
-        f"{len(check.log_files)} server log(s)"
+        f"{len(check.log_files)} server log(s), {check.database_values} values in test "
+        "servers' databases"
     )
     if check.findings:
         terminalreporter.write_line(

@@ -10,7 +10,9 @@ Instead, while the suite runs:
 - every log record of the test process is searched as it is made: Groundswell's own
   loggers at every level (DEBUG included), other libraries' at the level they run at;
 - the logs of the servers that tests start in subprocesses (``tests/live_server.py``,
-  ``tests/e2e``) are registered here and searched at the end of the session.
+  ``tests/e2e``) are registered here and searched at the end of the session, and the
+  browser tests' server's database (one for the whole session) is dumped and searched
+  before it is dropped.
 
 Any finding fails the run (``pytest_sessionfinish`` sets a non-zero exit status) and is
 listed with the test, table and column or log it was found in. The numbers themselves are
@@ -25,8 +27,11 @@ they never match.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import re
+import sqlite3
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -70,6 +75,7 @@ class PhoneCheck:
     tables_scanned: int = 0
     records_scanned: int = 0
     exempt: bool = False  # the running test handles a number on purpose
+    database_values: int = 0  # values searched in test servers' databases
 
     def found(self, where: str, text: str) -> None:
         if self.exempt:
@@ -114,6 +120,51 @@ class PhoneCheck:
 
 
 CHECK = PhoneCheck()
+
+
+def scan_database(url: str, label: str) -> None:
+    """Every text and JSON value of a database a test server used, at the end of its life
+    (the browser tests' server keeps one database for the whole session)."""
+    before, CHECK.current_test, CHECK.exempt = CHECK.current_test, f"{label} at its end", False
+    try:
+        if url.startswith("sqlite"):
+            with contextlib.closing(sqlite3.connect(url.removeprefix("sqlite:///"))) as con:
+                names = [
+                    row[0]
+                    for row in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+                ]
+                for name in names:
+                    for row in con.execute(f'SELECT * FROM "{name}"'):
+                        for value in row:
+                            if isinstance(value, str) and len(value) >= 10:
+                                CHECK.database_values += 1
+                                CHECK.found(f"{label}: table {name}", value)
+        else:
+            asyncio.run(_scan_postgres(url, label))
+    finally:
+        CHECK.current_test = before
+
+
+async def _scan_postgres(url: str, label: str) -> None:
+    import asyncpg
+
+    connection = await asyncpg.connect(url)
+    try:
+        columns = await connection.fetch(
+            "SELECT table_name, column_name FROM information_schema.columns "
+            "WHERE table_schema = 'public' "
+            "AND data_type IN ('text', 'character varying', 'json', 'jsonb')"
+        )
+        for column in columns:
+            table, name = column["table_name"], column["column_name"]
+            for row in await connection.fetch(
+                f'SELECT "{name}"::text AS value FROM "{table}" WHERE "{name}" IS NOT NULL'
+            ):
+                if len(row["value"]) >= 10:
+                    CHECK.database_values += 1
+                    CHECK.found(f"{label}: table {table}.{name}", row["value"])
+    finally:
+        await connection.close()
 
 
 def register_log_file(path: Path) -> None:

@@ -27,7 +27,7 @@ import httpx
 import pytest
 
 from tests.live_server import free_port
-from tests.phone_check import register_log_file
+from tests.phone_check import register_log_file, scan_database
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -156,6 +156,8 @@ def live_server(chromium: Path) -> Iterator[LiveServer]:
             server.wait(timeout=10)
         except subprocess.TimeoutExpired:
             server.kill()
+        # Everything the browser tests left behind: no phone number in it.
+        scan_database(database_url, "the browser tests' server database")
         if postgres is not None:
             asyncio.run(_postgres("drop", *postgres))
 
