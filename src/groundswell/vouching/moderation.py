@@ -17,7 +17,7 @@ from groundswell.core.errors import Forbidden, NotFound
 from groundswell.core.tables import AuditEntry
 from groundswell.db import write_transaction
 from groundswell.settings import Settings
-from groundswell.vouching.redact import has_link
+from groundswell.vouching.redact import has_link, remove_phone_numbers
 from groundswell.vouching.states import EndorsementState, ModerationStatus
 from groundswell.vouching.tables import Endorsement, ModerationReport
 
@@ -89,7 +89,7 @@ async def report(endorsement_id: int, reason: str) -> None:
         if not await Endorsement.exists().where(Endorsement.id == endorsement_id):
             raise NotFound("That testimony does not exist.")
         await ModerationReport.insert(
-            ModerationReport(endorsement=endorsement_id, reason=reason[:500])
+            ModerationReport(endorsement=endorsement_id, reason=remove_phone_numbers(reason)[:500])
         )
         await Endorsement.update({Endorsement.moderation: ModerationStatus.FLAGGED.value}).where(
             (Endorsement.id == endorsement_id)

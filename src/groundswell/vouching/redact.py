@@ -1,4 +1,5 @@
-"""Testimony shown to anyone has phone numbers and e-mail addresses taken out."""
+"""Phone numbers never reach the database in residents' words, and testimony shown to anyone
+has e-mail addresses taken out too."""
 
 from __future__ import annotations
 
@@ -14,6 +15,13 @@ _LINK = re.compile(
 
 def redact(text: str) -> str:
     text = _EMAIL.sub("[e-mail removed]", text)
+    return remove_phone_numbers(text)
+
+
+def remove_phone_numbers(text: str) -> str:
+    """Applied to what residents type before it is stored: a number typed into testimony (the
+    resident's own or a neighbour's) is personal data we have no reason to keep. E-mail
+    addresses are kept for moderators and taken out when shown."""
     return _PHONE.sub("[number removed]", text)
 
 

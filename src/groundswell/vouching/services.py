@@ -29,7 +29,7 @@ from groundswell.settings import Settings
 from groundswell.vouching import moderation
 from groundswell.vouching.grammar import Command, CommandKind, clean_text, parse_sms
 from groundswell.vouching.messages import render
-from groundswell.vouching.redact import search_text
+from groundswell.vouching.redact import remove_phone_numbers, search_text
 from groundswell.vouching.states import Channel, EndorsementState, Theme, Verification
 from groundswell.vouching.tables import (
     Endorsement,
@@ -113,6 +113,9 @@ async def record_endorsement(
     replaces the earlier one, None when left out; a channel that does not ask it (SMS) keeps
     the earlier answer. Runs inside the caller's write transaction."""
     moment = now()
+    testimony = remove_phone_numbers(testimony)
+    display_name = remove_phone_numbers(display_name)
+    neighbourhood = remove_phone_numbers(neighbourhood)
     existing = (
         await Endorsement.select(Endorsement.id, Endorsement.state)
         .where((Endorsement.resident == resident_id) & (Endorsement.organiser == organiser_id))
@@ -417,10 +420,10 @@ def read_web_vouch(raw: dict[str, Any]) -> tuple[dict[str, Any], str]:
             fields.errors["phone"] = str(exc)
     fields.check("Please check your vouch.")
     values = {
-        "testimony": testimony,
+        "testimony": remove_phone_numbers(testimony),
         "theme": theme,
-        "display_name": display_name,
-        "neighbourhood": neighbourhood,
+        "display_name": remove_phone_numbers(display_name),
+        "neighbourhood": remove_phone_numbers(neighbourhood),
         "consent_to_publish": bool(raw.get("consent_to_publish")),
         "hear_back": bool(raw.get("hear_back")),
         "score": score,

@@ -158,3 +158,22 @@ async def test_hear_back_opt_in_moves_the_encrypted_number_to_the_resident(
     resident = await Resident.select().first()
     assert resident is not None and resident["hear_back"] and resident["phone_encrypted"]
     assert (await WebVerification.select().first())["phone_encrypted"] is None  # type: ignore[index]
+
+
+async def test_a_number_typed_into_the_words_is_never_stored(client: WebClient, amina: str) -> None:
+    typed = {
+        **FORM,
+        "testimony": "Ring her on 07700 900123 or +44 7700 900456: she sorted the bins.",
+        "neighbourhood": "Flat by 07700900789",
+    }
+    token = await start(client, typed)
+    [pending] = await WebVerification.select(
+        WebVerification.testimony, WebVerification.neighbourhood
+    )
+    assert await confirm(client, token, await code_sent())
+    [stored] = await Endorsement.select(Endorsement.testimony, Endorsement.neighbourhood)
+    for row in (pending, stored):
+        assert row["testimony"] == (
+            "Ring her on [number removed] or [number removed]: she sorted the bins."
+        )
+        assert row["neighbourhood"] == "Flat by [number removed]"
