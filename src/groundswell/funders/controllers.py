@@ -62,6 +62,7 @@ async def _pool_page(
         context |= {
             "is_admin": principal.is_admin,
             "balances": await ledger.pool_balances(pool["id"]),
+            "grant_balances": await ledger.pool_grant_balances(pool["id"]),
             "rounds": await rounds.list_rounds(pool_id=pool["id"], limit=12),
             "current_period": rounds.current_period(pool),
             "score_methods": list(ScoreMethod),
