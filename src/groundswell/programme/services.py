@@ -777,24 +777,17 @@ async def propose_grant(principal: Principal, raw: Mapping[str, Any], *, minor_u
             "The grant could not be saved.",
             field_errors={"pool_id": "Choose a pool from the list."},
         )
-    bid_name = ""
-    if asset_bid_id is not None:
-        bid = await AssetBid.select(AssetBid.asset_name).where(AssetBid.id == asset_bid_id).first()
-        bid_name = bid["asset_name"] if bid else ""
-    else:
-        bid = (
-            await ServiceBid.select(ServiceBid.service_name)
-            .where(ServiceBid.id == service_bid_id)
-            .first()
-        )
-        bid_name = bid["service_name"] if bid else ""
+    bid_kind, bid_id = (
+        (ASSET_BID, asset_bid_id) if asset_bid_id is not None else (SERVICE_BID, service_bid_id)
+    )
+    table = bid_kind.table
+    bid = await table.select(getattr(table, bid_kind.name_field)).where(table.id == bid_id).first()
     if bid is None:
         raise ValidationFailed(
             "The grant could not be saved.",
-            field_errors={
-                "asset_bid_id" if asset_bid_id else "service_bid_id": "There is no such bid."
-            },
+            field_errors={f"{bid_kind.key}_bid_id": "There is no such bid."},
         )
+    bid_name = bid[bid_kind.name_field]
     async with db.write_transaction():
         rows = await ProgrammeGrant.insert(
             ProgrammeGrant(
@@ -1467,10 +1460,8 @@ async def open_data_grants(settings: Settings) -> list[GrantRecord]:
         ProgrammeGrant.pool.funder.org_id.as_alias("funder_org_id"),  # type: ignore[union-attr]
     ).where(ProgrammeGrant.status.is_in([s.value for s in GRANT_MADE]))
     bids: dict[tuple[str, int], dict[str, Any]] = {}
-    for bid_type, table, name_column in (
-        ("asset", AssetBid, "asset_name"),
-        ("service", ServiceBid, "service_name"),
-    ):
+    for bid_kind in BID_KINDS:
+        bid_type, table, name_column = bid_kind.key, bid_kind.table, bid_kind.name_field
         ids = [g[f"{bid_type}_bid"] for g in grants if g[f"{bid_type}_bid"] is not None]
         if not ids:
             continue
