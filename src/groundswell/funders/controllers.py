@@ -64,6 +64,7 @@ async def _pool_page(
         context |= {
             "is_admin": principal.is_admin,
             "balances": await ledger.pool_balances(pool["id"]),
+            "grant_balances": await ledger.pool_grant_balances(pool["id"]),
             "rounds": pool_rounds,
             "round_voices": await voices_by_round([r["id"] for r in pool_rounds]),
             "current_period": rounds.current_period(pool),

@@ -41,6 +41,41 @@ def _sent(data: msgspec.Struct) -> dict[str, Any]:
     }
 
 
+async def _create(
+    request: Request[Any, Any, Any], kind: services.BidKind, data: msgspec.Struct
+) -> dict[str, Any]:
+    durations = services.durations_from(settings_of(request))
+    bid_id = await services.create_bid(
+        kind, signed_in(request), _sent(data), durations=durations, minor_units=True
+    )
+    return await services.get_bid(kind, bid_id, durations=durations)
+
+
+async def _get(
+    request: Request[Any, Any, Any], kind: services.BidKind, bid_id: int
+) -> dict[str, Any]:
+    return await services.get_bid(
+        kind, bid_id, durations=services.durations_from(settings_of(request))
+    )
+
+
+async def _update(
+    request: Request[Any, Any, Any], kind: services.BidKind, bid_id: int, data: msgspec.Struct
+) -> dict[str, Any]:
+    """A partial update (PATCH): only the fields sent change."""
+    durations = services.durations_from(settings_of(request))
+    await services.update_bid(
+        kind,
+        signed_in(request),
+        bid_id,
+        _sent(data),
+        durations=durations,
+        minor_units=True,
+        partial=True,
+    )
+    return await services.get_bid(kind, bid_id, durations=durations)
+
+
 def asset_bid_out(bid: dict[str, Any], *, show_contacts: bool) -> AssetBidOut:
     deadlines = bid["deadlines"]
     return AssetBidOut(
@@ -107,11 +142,7 @@ class AssetBidApi(Controller):
         self, request: Request[Any, Any, Any], data: JSONBody[AssetBidIn]
     ) -> AssetBidOut:
         """Record a Right to Bid case; dates are optional until known."""
-        durations = services.durations_from(settings_of(request))
-        bid_id = await services.create_asset_bid(
-            signed_in(request), _sent(data), durations=durations, minor_units=True
-        )
-        bid = await services.get_asset_bid(bid_id, durations=durations)
+        bid = await _create(request, services.ASSET_BID, data)
         return asset_bid_out(bid, show_contacts=True)
 
     @get("/{asset_bid_id:int}", guards=READERS)
@@ -119,8 +150,7 @@ class AssetBidApi(Controller):
         self, request: Request[Any, Any, Any], asset_bid_id: RowId
     ) -> AssetBidOut:
         """The bid with every deadline its dates imply (null until the dates are known)."""
-        durations = services.durations_from(settings_of(request))
-        bid = await services.get_asset_bid(asset_bid_id, durations=durations)
+        bid = await _get(request, services.ASSET_BID, asset_bid_id)
         return asset_bid_out(bid, show_contacts=signed_in(request).is_admin)
 
     @patch("/{asset_bid_id:int}", guards=WRITERS)
@@ -131,16 +161,7 @@ class AssetBidApi(Controller):
         data: JSONBody[AssetBidPatch],
     ) -> AssetBidOut:
         """Change the fields sent; `null` clears a date. The stage follows the dates."""
-        durations = services.durations_from(settings_of(request))
-        await services.update_asset_bid(
-            signed_in(request),
-            asset_bid_id,
-            _sent(data),
-            durations=durations,
-            minor_units=True,
-            partial=True,
-        )
-        bid = await services.get_asset_bid(asset_bid_id, durations=durations)
+        bid = await _update(request, services.ASSET_BID, asset_bid_id, data)
         return asset_bid_out(bid, show_contacts=True)
 
 
@@ -153,15 +174,15 @@ class ServiceBidApi(Controller):
         self, request: Request[Any, Any, Any], data: JSONBody[ServiceBidIn]
     ) -> ServiceBidOut:
         """Record a Right to Challenge case."""
-        bid_id = await services.create_service_bid(signed_in(request), _sent(data))
-        return service_bid_out(await services.get_service_bid(bid_id), show_contacts=True)
+        bid = await _create(request, services.SERVICE_BID, data)
+        return service_bid_out(bid, show_contacts=True)
 
     @get("/{service_bid_id:int}", guards=READERS)
     async def get_service_bid(
         self, request: Request[Any, Any, Any], service_bid_id: RowId
     ) -> ServiceBidOut:
         """The bid with `decision_due` (null until the interest date and period are known)."""
-        bid = await services.get_service_bid(service_bid_id)
+        bid = await _get(request, services.SERVICE_BID, service_bid_id)
         return service_bid_out(bid, show_contacts=signed_in(request).is_admin)
 
     @patch("/{service_bid_id:int}", guards=WRITERS)
@@ -172,10 +193,8 @@ class ServiceBidApi(Controller):
         data: JSONBody[ServiceBidPatch],
     ) -> ServiceBidOut:
         """Change the fields sent; recording the decision moves the stage."""
-        await services.update_service_bid(
-            signed_in(request), service_bid_id, _sent(data), partial=True
-        )
-        return service_bid_out(await services.get_service_bid(service_bid_id), show_contacts=True)
+        bid = await _update(request, services.SERVICE_BID, service_bid_id, data)
+        return service_bid_out(bid, show_contacts=True)
 
 
 def grant_out(grant: dict[str, Any]) -> GrantOut:

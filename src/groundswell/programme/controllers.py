@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -25,12 +27,10 @@ from groundswell.programme import services
 from groundswell.programme.clocks import ClockDurations
 from groundswell.programme.services import major_units
 from groundswell.programme.states import GrantKind
-from groundswell.programme.timeline import asset_timeline, service_timeline
+from groundswell.programme.timeline import Timeline, asset_timeline, service_timeline
 
 READERS = [requires_role(Role.ADMIN, Role.FUNDER)]
 WRITERS = [requires_role(Role.ADMIN)]
-ASSET_FORM = "programme/asset_bid_form.html"
-SERVICE_FORM = "programme/service_bid_form.html"
 GRANT_FORM = "programme/grant_form.html"
 
 
@@ -69,7 +69,7 @@ def _asset_values(bid: dict[str, Any]) -> dict[str, Any]:
         "address": bid["address"],
         "postcode": bid["postcode"],
         "owner": bid["owner"],
-        **{name: _iso(bid[name]) for name in services.ASSET_DATE_FIELDS},
+        **{name: _iso(bid[name]) for name in services.ASSET_BID.date_fields},
         "fundraising_target": ""
         if bid["fundraising_target"] is None
         else major_units(bid["fundraising_target"]),
@@ -81,12 +81,150 @@ def _service_values(bid: dict[str, Any]) -> dict[str, Any]:
     return {
         **_group_values(bid),
         "service_name": bid["service_name"],
-        **{name: _iso(bid[name]) for name in services.SERVICE_DATE_FIELDS},
+        **{name: _iso(bid[name]) for name in services.SERVICE_BID.date_fields},
         "decision_period_amount": bid["decision_period_amount"] or "",
         "decision_period_unit": bid["decision_period_unit"],
         "decision": bid["decision"] or "",
         "rejection_grounds": bid["rejection_grounds"],
     }
+
+
+@dataclass(frozen=True)
+class BidPages:
+    """A kind of bid's pages: its templates, its clocks and its form's values."""
+
+    kind: services.BidKind
+    page: str
+    form: str
+    timeline: Callable[[dict[str, Any], date], Timeline | None]
+    values: Callable[[dict[str, Any]], dict[str, Any]]
+
+    def url(self, bid_id: int | None = None, action: str = "") -> str:
+        url = f"/programme/{self.kind.key}-bids"
+        return url if bid_id is None else f"{url}/{bid_id}{action}"
+
+
+ASSET_PAGES = BidPages(
+    services.ASSET_BID,
+    "programme/asset_bid.html",
+    "programme/asset_bid_form.html",
+    asset_timeline,
+    _asset_values,
+)
+SERVICE_PAGES = BidPages(
+    services.SERVICE_BID,
+    "programme/service_bid.html",
+    "programme/service_bid_form.html",
+    service_timeline,
+    _service_values,
+)
+
+
+async def _new_bid_form(request: Request[Any, Any, Any], pages: BidPages) -> Template:
+    return render(
+        pages.form, values={}, errors={}, action=pages.url(), **await _bid_form_context(request)
+    )
+
+
+async def _create_bid(request: Request[Any, Any, Any], pages: BidPages) -> Any:
+    data = await read_form(request)
+    try:
+        bid_id = await services.create_bid(
+            pages.kind, signed_in(request), data, durations=_durations(request), minor_units=False
+        )
+    except DomainError as exc:
+        if isinstance(exc, Forbidden):
+            raise
+        return render_form_error(
+            pages.form, exc, data, action=pages.url(), **await _bid_form_context(request)
+        )
+    return Redirect(pages.url(bid_id))
+
+
+async def _bid_page(
+    request: Request[Any, Any, Any], pages: BidPages, bid_id: int, **extra: Any
+) -> Template:
+    """The bid's page; `extra` carries why a change made from it was refused."""
+    on = today()
+    bid = await services.get_bid(pages.kind, bid_id, durations=_durations(request))
+    return render(
+        pages.page,
+        status_code=extra.pop("status_code", 200),
+        bid=bid,
+        timeline=pages.timeline(bid, on),
+        grants=await services.list_grants(**{f"{pages.kind.key}_bid_id": bid_id}),
+        reminders=await services.reminders_for(pages.kind.key, bid_id),
+        today=on,
+        can_edit=signed_in(request).is_admin,
+        stage_errors=extra.pop("stage_errors", {}),
+        stage_error=extra.pop("stage_error", ""),
+        **extra,
+    )
+
+
+async def _edit_bid_form(request: Request[Any, Any, Any], pages: BidPages, bid_id: int) -> Template:
+    bid = await services.get_bid(pages.kind, bid_id, durations=_durations(request))
+    return render(
+        pages.form,
+        bid=bid,
+        values=pages.values(bid),
+        errors={},
+        action=pages.url(bid_id, "/edit"),
+        **await _bid_form_context(request),
+    )
+
+
+async def _update_bid(request: Request[Any, Any, Any], pages: BidPages, bid_id: int) -> Any:
+    durations = _durations(request)
+    bid = await services.get_bid(pages.kind, bid_id, durations=durations)
+    data = await read_form(request)
+    try:
+        await services.update_bid(
+            pages.kind,
+            signed_in(request),
+            bid_id,
+            data,
+            durations=durations,
+            minor_units=False,
+            partial=False,
+        )
+    except DomainError as exc:
+        if isinstance(exc, Forbidden):
+            raise
+        return render_form_error(
+            pages.form,
+            exc,
+            data,
+            bid=bid,
+            action=pages.url(bid_id, "/edit"),
+            **await _bid_form_context(request),
+        )
+    return Redirect(pages.url(bid_id))
+
+
+async def _move_bid(request: Request[Any, Any, Any], pages: BidPages, bid_id: int) -> Any:
+    data = await read_form(request)
+    try:
+        await services.transition_bid(
+            pages.kind,
+            signed_in(request),
+            bid_id,
+            str(data.get("to") or ""),
+            note=str(data.get("note") or ""),
+        )
+    except DomainError as exc:
+        if isinstance(exc, Forbidden):
+            raise
+        return await _bid_page(
+            request,
+            pages,
+            bid_id,
+            status_code=exc.status_code if exc.status_code != 400 else 422,
+            stage_error=exc.detail,
+            stage_errors=exc.field_errors,
+            stage_values=data,
+        )
+    return Redirect(pages.url(bid_id))
 
 
 def _csv_response(
@@ -135,235 +273,61 @@ class ProgrammeController(Controller):
             rows, services.BID_CSV_COLUMNS, f"programme-bids-{today().isoformat()}.csv"
         )
 
-    # Asset bids -------------------------------------------------------------------------
+    # Asset and service bids: the routes of each kind; what they do is written once below.
 
     @get("/asset-bids/new", guards=WRITERS)
     async def new_asset_bid(self, request: Request[Any, Any, Any]) -> Template:
-        return render(
-            ASSET_FORM,
-            values={},
-            errors={},
-            action="/programme/asset-bids",
-            **await _bid_form_context(request),
-        )
+        return await _new_bid_form(request, ASSET_PAGES)
 
     @post("/asset-bids", guards=WRITERS)
     async def create_asset_bid(self, request: Request[Any, Any, Any]) -> Any:
-        data = await read_form(request)
-        try:
-            bid_id = await services.create_asset_bid(
-                signed_in(request), data, durations=_durations(request), minor_units=False
-            )
-        except DomainError as exc:
-            if isinstance(exc, Forbidden):
-                raise
-            return render_form_error(
-                ASSET_FORM,
-                exc,
-                data,
-                action="/programme/asset-bids",
-                **await _bid_form_context(request),
-            )
-        return Redirect(f"/programme/asset-bids/{bid_id}")
+        return await _create_bid(request, ASSET_PAGES)
 
     @get("/asset-bids/{asset_bid_id:int}", guards=READERS)
     async def asset_bid(self, request: Request[Any, Any, Any], asset_bid_id: RowId) -> Template:
-        return await self._asset_page(request, asset_bid_id)
-
-    async def _asset_page(
-        self, request: Request[Any, Any, Any], bid_id: int, **extra: Any
-    ) -> Template:
-        on = today()
-        bid = await services.get_asset_bid(bid_id, durations=_durations(request))
-        return render(
-            "programme/asset_bid.html",
-            status_code=extra.pop("status_code", 200),
-            bid=bid,
-            timeline=asset_timeline(bid, on),
-            grants=await services.list_grants(asset_bid_id=bid_id),
-            reminders=await services.reminders_for("asset", bid_id),
-            today=on,
-            can_edit=signed_in(request).is_admin,
-            stage_errors=extra.pop("stage_errors", {}),
-            stage_error=extra.pop("stage_error", ""),
-            **extra,
-        )
+        return await _bid_page(request, ASSET_PAGES, asset_bid_id)
 
     @get("/asset-bids/{asset_bid_id:int}/edit", guards=WRITERS)
     async def edit_asset_bid(
         self, request: Request[Any, Any, Any], asset_bid_id: RowId
     ) -> Template:
-        bid = await services.get_asset_bid(asset_bid_id, durations=_durations(request))
-        return render(
-            ASSET_FORM,
-            bid=bid,
-            values=_asset_values(bid),
-            errors={},
-            action=f"/programme/asset-bids/{asset_bid_id}/edit",
-            **await _bid_form_context(request),
-        )
+        return await _edit_bid_form(request, ASSET_PAGES, asset_bid_id)
 
     @post("/asset-bids/{asset_bid_id:int}/edit", guards=WRITERS)
     async def update_asset_bid(self, request: Request[Any, Any, Any], asset_bid_id: RowId) -> Any:
-        durations = _durations(request)
-        bid = await services.get_asset_bid(asset_bid_id, durations=durations)
-        data = await read_form(request)
-        try:
-            await services.update_asset_bid(
-                signed_in(request),
-                asset_bid_id,
-                data,
-                durations=durations,
-                minor_units=False,
-                partial=False,
-            )
-        except DomainError as exc:
-            if isinstance(exc, Forbidden):
-                raise
-            return render_form_error(
-                ASSET_FORM,
-                exc,
-                data,
-                bid=bid,
-                action=f"/programme/asset-bids/{asset_bid_id}/edit",
-                **await _bid_form_context(request),
-            )
-        return Redirect(f"/programme/asset-bids/{asset_bid_id}")
+        return await _update_bid(request, ASSET_PAGES, asset_bid_id)
 
     @post("/asset-bids/{asset_bid_id:int}/stage", guards=WRITERS)
     async def move_asset_bid(self, request: Request[Any, Any, Any], asset_bid_id: RowId) -> Any:
-        data = await read_form(request)
-        try:
-            await services.transition_asset_bid(
-                signed_in(request),
-                asset_bid_id,
-                str(data.get("to") or ""),
-                note=str(data.get("note") or ""),
-            )
-        except DomainError as exc:
-            if isinstance(exc, Forbidden):
-                raise
-            return await self._asset_page(
-                request,
-                asset_bid_id,
-                status_code=exc.status_code if exc.status_code != 400 else 422,
-                stage_error=exc.detail,
-                stage_errors=exc.field_errors,
-                stage_values=data,
-            )
-        return Redirect(f"/programme/asset-bids/{asset_bid_id}")
-
-    # Service bids -----------------------------------------------------------------------
+        return await _move_bid(request, ASSET_PAGES, asset_bid_id)
 
     @get("/service-bids/new", guards=WRITERS)
     async def new_service_bid(self, request: Request[Any, Any, Any]) -> Template:
-        return render(
-            SERVICE_FORM,
-            values={},
-            errors={},
-            action="/programme/service-bids",
-            **await _bid_form_context(request),
-        )
+        return await _new_bid_form(request, SERVICE_PAGES)
 
     @post("/service-bids", guards=WRITERS)
     async def create_service_bid(self, request: Request[Any, Any, Any]) -> Any:
-        data = await read_form(request)
-        try:
-            bid_id = await services.create_service_bid(signed_in(request), data)
-        except DomainError as exc:
-            if isinstance(exc, Forbidden):
-                raise
-            return render_form_error(
-                SERVICE_FORM,
-                exc,
-                data,
-                action="/programme/service-bids",
-                **await _bid_form_context(request),
-            )
-        return Redirect(f"/programme/service-bids/{bid_id}")
+        return await _create_bid(request, SERVICE_PAGES)
 
     @get("/service-bids/{service_bid_id:int}", guards=READERS)
     async def service_bid(self, request: Request[Any, Any, Any], service_bid_id: RowId) -> Template:
-        return await self._service_page(request, service_bid_id)
-
-    async def _service_page(
-        self, request: Request[Any, Any, Any], bid_id: int, **extra: Any
-    ) -> Template:
-        on = today()
-        bid = await services.get_service_bid(bid_id)
-        return render(
-            "programme/service_bid.html",
-            status_code=extra.pop("status_code", 200),
-            bid=bid,
-            timeline=service_timeline(bid, on),
-            grants=await services.list_grants(service_bid_id=bid_id),
-            reminders=await services.reminders_for("service", bid_id),
-            today=on,
-            can_edit=signed_in(request).is_admin,
-            stage_errors=extra.pop("stage_errors", {}),
-            stage_error=extra.pop("stage_error", ""),
-            **extra,
-        )
+        return await _bid_page(request, SERVICE_PAGES, service_bid_id)
 
     @get("/service-bids/{service_bid_id:int}/edit", guards=WRITERS)
     async def edit_service_bid(
         self, request: Request[Any, Any, Any], service_bid_id: RowId
     ) -> Template:
-        bid = await services.get_service_bid(service_bid_id)
-        return render(
-            SERVICE_FORM,
-            bid=bid,
-            values=_service_values(bid),
-            errors={},
-            action=f"/programme/service-bids/{service_bid_id}/edit",
-            **await _bid_form_context(request),
-        )
+        return await _edit_bid_form(request, SERVICE_PAGES, service_bid_id)
 
     @post("/service-bids/{service_bid_id:int}/edit", guards=WRITERS)
     async def update_service_bid(
         self, request: Request[Any, Any, Any], service_bid_id: RowId
     ) -> Any:
-        bid = await services.get_service_bid(service_bid_id)
-        data = await read_form(request)
-        try:
-            await services.update_service_bid(
-                signed_in(request), service_bid_id, data, partial=False
-            )
-        except DomainError as exc:
-            if isinstance(exc, Forbidden):
-                raise
-            return render_form_error(
-                SERVICE_FORM,
-                exc,
-                data,
-                bid=bid,
-                action=f"/programme/service-bids/{service_bid_id}/edit",
-                **await _bid_form_context(request),
-            )
-        return Redirect(f"/programme/service-bids/{service_bid_id}")
+        return await _update_bid(request, SERVICE_PAGES, service_bid_id)
 
     @post("/service-bids/{service_bid_id:int}/stage", guards=WRITERS)
     async def move_service_bid(self, request: Request[Any, Any, Any], service_bid_id: RowId) -> Any:
-        data = await read_form(request)
-        try:
-            await services.transition_service_bid(
-                signed_in(request),
-                service_bid_id,
-                str(data.get("to") or ""),
-                note=str(data.get("note") or ""),
-            )
-        except DomainError as exc:
-            if isinstance(exc, Forbidden):
-                raise
-            return await self._service_page(
-                request,
-                service_bid_id,
-                status_code=exc.status_code if exc.status_code != 400 else 422,
-                stage_error=exc.detail,
-                stage_errors=exc.field_errors,
-                stage_values=data,
-            )
-        return Redirect(f"/programme/service-bids/{service_bid_id}")
+        return await _move_bid(request, SERVICE_PAGES, service_bid_id)
 
     # Grants -----------------------------------------------------------------------------
 
@@ -372,11 +336,11 @@ class ProgrammeController(Controller):
         bids = [("", "Choose a bid")]
         bids += [
             (f"asset-{b['id']}", f"{b['asset_name']} (Right to Bid, {b['group_name']})")
-            for b in await services.list_asset_bids(durations=durations)
+            for b in await services.list_bids(services.ASSET_BID, durations=durations)
         ]
         bids += [
             (f"service-{b['id']}", f"{b['service_name']} (Right to Challenge, {b['group_name']})")
-            for b in await services.list_service_bids()
+            for b in await services.list_bids(services.SERVICE_BID, durations=durations)
         ]
         return {
             "bids": bids,
@@ -430,9 +394,9 @@ class ProgrammeController(Controller):
         if isinstance(exc, Forbidden):
             raise exc
         bid_type, bid_id = await _grant_bid(grant_id)
-        page = self._asset_page if bid_type == "asset" else self._service_page
-        return await page(
+        return await _bid_page(
             request,
+            ASSET_PAGES if bid_type == "asset" else SERVICE_PAGES,
             bid_id,
             status_code=exc.status_code if exc.status_code != 400 else 422,
             grant_error=exc.detail,

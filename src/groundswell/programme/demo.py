@@ -51,7 +51,9 @@ async def load_programme_demo(settings: Settings) -> bool:
     pool = await _programme_pool()
 
     async def asset(raw: Mapping[str, Any]) -> int:
-        return await services.create_asset_bid(admin, raw, durations=durations, minor_units=True)
+        return await services.create_bid(
+            services.ASSET_BID, admin, raw, durations=durations, minor_units=True
+        )
 
     # A pub whose owner gave notice 31 days ago: the group has 10 days left to ask to be
     # treated as a bidder, and the 14-day reminder has gone out.
@@ -146,11 +148,14 @@ async def load_programme_demo(settings: Settings) -> bool:
             "amount_raised": 410_000_00,
         }
     )
-    await services.transition_asset_bid(admin, bell, "bid_submitted", note="Offer of £400,000")
-    await services.transition_asset_bid(admin, bell, "purchased", note="Completed")
+    await services.transition_bid(
+        services.ASSET_BID, admin, bell, "bid_submitted", note="Offer of £400,000"
+    )
+    await services.transition_bid(services.ASSET_BID, admin, bell, "purchased", note="Completed")
 
     # Right to Challenge: a youth service whose decision is due in about ten days.
-    youth = await services.create_service_bid(
+    youth = await services.create_bid(
+        services.SERVICE_BID,
         admin,
         {
             "service_name": "North Ormesby youth service",
@@ -166,8 +171,11 @@ async def load_programme_demo(settings: Settings) -> bool:
             "decision_period_unit": "days",
             "notes": "Two evening sessions and a summer programme, run by young people.",
         },
+        durations=durations,
+        minor_units=True,
     )
-    await services.create_service_bid(
+    await services.create_bid(
+        services.SERVICE_BID,
         admin,
         {
             "service_name": "Splott library and advice service",
@@ -179,8 +187,11 @@ async def load_programme_demo(settings: Settings) -> bool:
             "window_opens_on": t - timedelta(days=30),
             "window_closes_on": t + timedelta(days=13),
         },
+        durations=durations,
+        minor_units=True,
     )
-    await services.create_service_bid(
+    await services.create_bid(
+        services.SERVICE_BID,
         admin,
         {
             "service_name": "Moss Side community transport",
@@ -196,6 +207,8 @@ async def load_programme_demo(settings: Settings) -> bool:
             "procurement_starts_on": t - timedelta(days=120),
             "procurement_ends_on": t + timedelta(days=60),
         },
+        durations=durations,
+        minor_units=True,
     )
 
     if pool is not None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -72,8 +72,6 @@ from groundswell.programme.states import (
     asset_stage_after,
     asset_stage_needs,
     grant_ledger_steps,
-    is_terminal_asset,
-    is_terminal_service,
     service_stage_after,
     service_stage_needs,
 )
@@ -133,6 +131,40 @@ REGRANT_TYPES = {
 }
 _EMAIL_RE = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$")
 _DATE_HELP = "Enter a date as YYYY-MM-DD, for example 2024-08-31."
+
+_Reader = Callable[[FieldReader, set[str], dict[str, Any], bool], None]
+
+
+@dataclass(frozen=True)
+class BidKind:
+    """What differs between a Right to Bid case (an asset) and a Right to Challenge case (a
+    service). Reading, checking, storing, moving and showing a bid are written once, over this;
+    the two kinds are ASSET_BID and SERVICE_BID below."""
+
+    key: str  # "asset" or "service": in URLs, reminders and a grant's link to its bid
+    noun: str  # in messages: "There is no asset bid 7."
+    table: type[AssetBid] | type[ServiceBid]
+    name_field: str
+    fields: tuple[str, ...]  # every input field
+    date_fields: tuple[str, ...]
+    read_details: _Reader  # the fields between the name and the authority
+    read_facts: _Reader  # the fields after the dates (`minor_units`: amounts in pence)
+    check_facts: Callable[[Mapping[str, Any], ClockDurations, dict[str, str]], None]
+    horizon_days: int  # a date further ahead than this is refused as a typo
+    horizon_message: str
+    stages: Any  # the stage enum
+    transitions: Mapping[Any, frozenset[Any]]
+    manual_stages: tuple[Any, ...]  # reached only by an explicit transition
+    stage_after: Callable[[Any, Mapping[str, Any]], Any]  # the stage the recorded facts imply
+    stage_needs: Callable[[Any], tuple[str, ...]]  # facts a stage needs kept recorded
+    needs: str  # what such a fact is called in the message
+    transition_needs: Callable[[Any], tuple[str, ...]]  # dates checked before a transition
+    moved_by: str  # the audit's word for a stage an edit moved
+    add_deadlines: Callable[[dict[str, Any], Any, ClockDurations], None]  # and live_deadlines
+
+    @property
+    def subject(self) -> str:
+        return f"{self.key}_bid"
 
 
 def durations_from(settings: Settings) -> ClockDurations:
@@ -273,14 +305,9 @@ def _present(raw: Mapping[str, Any], allowed: Iterable[str], *, partial: bool) -
     return set(raw)
 
 
-def _read_asset_values(
-    raw: Mapping[str, Any], *, partial: bool, minor_units: bool
-) -> tuple[dict[str, Any], FieldReader]:
-    fields = FieldReader(raw)
-    present = _present(raw, ASSET_FIELDS, partial=partial)
-    values: dict[str, Any] = {}
-    if "asset_name" in present:
-        values["asset_name"] = fields.text("asset_name", max_length=200)
+def _read_asset_details(
+    fields: FieldReader, present: set[str], values: dict[str, Any], minor_units: bool
+) -> None:
     if "address" in present:
         values["address"] = fields.text("address", required=False, max_length=500)
     if "postcode" in present:
@@ -293,14 +320,11 @@ def _read_asset_values(
                 fields.errors["postcode"] = str(exc)
     if "owner" in present:
         values["owner"] = fields.text("owner", required=False, max_length=200)
-    if "local_authority" in present:
-        values["local_authority"] = fields.text("local_authority", max_length=120)
-    if "locality_id" in present:
-        values["locality"] = _read_optional_id(fields, "locality_id")
-    _read_group(fields, present, values)
-    for name in ASSET_DATE_FIELDS:
-        if name in present:
-            values[name] = _read_date(fields, name)
+
+
+def _read_asset_money(
+    fields: FieldReader, present: set[str], values: dict[str, Any], minor_units: bool
+) -> None:
     if "fundraising_target" in present:
         values["fundraising_target"] = fields.money(
             "fundraising_target", required=False, minor_units=minor_units
@@ -309,220 +333,17 @@ def _read_asset_values(
         values["amount_raised"] = (
             fields.money("amount_raised", required=False, minor_units=minor_units) or 0
         )
-    if "notes" in present:
-        values["notes"] = fields.text("notes", required=False, max_length=4000)
-    return values, fields
 
 
-def _asset_dates(row: Mapping[str, Any]) -> AssetBidDates:
-    return AssetBidDates(**{name: row.get(name) for name in ASSET_DATE_FIELDS})
-
-
-def _check_asset_row(
-    row: Mapping[str, Any], durations: ClockDurations, errors: dict[str, str]
+def _read_no_details(
+    fields: FieldReader, present: set[str], values: dict[str, Any], minor_units: bool
 ) -> None:
-    """Cross-field checks on the bid as it would be stored (after a partial update too)."""
-    for problem in asset_bid_date_problems(_asset_dates(row), durations):
-        errors.setdefault(problem.field, problem.message)
-    for name in ASSET_DATE_FIELDS:
-        if row.get(name) is not None and row[name] > today() + timedelta(days=366):
-            errors.setdefault(name, "That date is more than a year away: check the year.")
-    if not row.get("group_name"):
-        errors.setdefault("nominating_group", "Name the group, or choose a host organisation.")
+    """A service bid has nothing between its name and the authority."""
 
 
-# ---------------------------------------------------------------------------------------
-# Asset bids
-
-
-async def create_asset_bid(
-    principal: Principal,
-    raw: Mapping[str, Any],
-    *,
-    durations: ClockDurations,
-    minor_units: bool,
-) -> int:
-    _require_admin(principal)
-    values, fields = _read_asset_values(raw, partial=False, minor_units=minor_units)
-    await _check_links(values, fields.errors)
-    _check_asset_row(values, durations, fields.errors)
-    fields.check("The asset bid could not be saved.")
-    values["stage"] = asset_stage_after(AssetBidStage.PREPARING, values).value
-    async with db.write_transaction():
-        rows = await AssetBid.insert(AssetBid(**values)).returning(AssetBid.id)
-        bid_id = int(rows[0]["id"])
-        await _audit(
-            principal, "programme.asset_bid.created", "asset_bid", bid_id, stage=values["stage"]
-        )
-    return bid_id
-
-
-async def update_asset_bid(
-    principal: Principal,
-    bid_id: int,
-    raw: Mapping[str, Any],
-    *,
-    durations: ClockDurations,
-    minor_units: bool,
-    partial: bool,
-) -> bool:
-    """Change what is recorded about a bid; dates move its stage. False if nothing changed."""
-    _require_admin(principal)
-    values, fields = _read_asset_values(raw, partial=partial, minor_units=minor_units)
-    fields.check("The asset bid could not be saved.")
-    async with db.write_transaction():
-        current = await _locked(AssetBid, bid_id)
-        if current is None:
-            raise NotFound(f"There is no asset bid {bid_id}.")
-        errors: dict[str, str] = {}
-        await _check_links(values, errors)  # may fill in the group's name from its host
-        merged = {**current, **values}
-        _check_asset_row(merged, durations, errors)
-        stage = AssetBidStage(current["stage"])
-        for name in asset_stage_needs(stage):
-            if merged.get(name) is None:
-                errors.setdefault(
-                    name, f"This bid is at the stage “{stage.label}”, which needs this date."
-                )
-        if errors:
-            raise ValidationFailed("The asset bid could not be saved.", field_errors=errors)
-        new_stage = asset_stage_after(stage, merged)
-        changes = {key: value for key, value in values.items() if current.get(key) != value}
-        if new_stage is not stage:
-            changes["stage"] = new_stage.value
-        if not changes:
-            return False
-        changes["updated_at"] = now()
-        await AssetBid.update({getattr(AssetBid, k): v for k, v in changes.items()}).where(
-            AssetBid.id == bid_id
-        )
-        if new_stage is not stage:
-            await _audit(
-                principal,
-                "programme.asset_bid.stage",
-                "asset_bid",
-                bid_id,
-                **{"from": stage.value, "to": new_stage.value, "by": "dates"},
-            )
-    return True
-
-
-async def transition_asset_bid(
-    principal: Principal, bid_id: int, to: str, *, note: str = ""
-) -> bool:
-    """Move a bid to a stage reached by decision (bid submitted, purchased, lost, withdrawn).
-
-    Returns False when the bid is already there (a repeated click changes nothing).
-    """
-    _require_admin(principal)
-    target = _parse_stage(to, AssetBidStage, ASSET_MANUAL_STAGES)
-    note = note.strip()[:2000]
-    async with db.write_transaction():
-        current = await _locked(AssetBid, bid_id)
-        if current is None:
-            raise NotFound(f"There is no asset bid {bid_id}.")
-        stage = AssetBidStage(current["stage"])
-        if stage is target:
-            return False
-        if target not in ASSET_TRANSITIONS[stage]:
-            raise Conflict(
-                f"A bid at the stage “{stage.label}” cannot move to “{target.label}”."
-                + (" It has ended." if is_terminal_asset(stage) else "")
-            )
-        missing = [name for name in asset_stage_needs(target) if current.get(name) is None]
-        if missing:
-            raise ValidationFailed(
-                "Record the dates first.",
-                field_errors={name: "Record this date first." for name in missing},
-            )
-        await AssetBid.update({AssetBid.stage: target.value, AssetBid.updated_at: now()}).where(
-            AssetBid.id == bid_id
-        )
-        await _audit(
-            principal,
-            "programme.asset_bid.stage",
-            "asset_bid",
-            bid_id,
-            **{"from": stage.value, "to": target.value, "note": note},
-        )
-    return True
-
-
-def _parse_stage(value: str, kind: Any, allowed: Iterable[Any]) -> Any:
-    allowed = tuple(allowed)
-    try:
-        target = kind(str(value or "").strip())
-    except ValueError:
-        target = None
-    if target not in allowed:
-        choices = ", ".join(stage.value for stage in allowed)
-        raise ValidationFailed(
-            "Choose where the bid goes next.",
-            field_errors={"to": f"Choose one of: {choices}."},
-        )
-    return target
-
-
-def asset_deadlines(row: Mapping[str, Any], durations: ClockDurations) -> AssetBidDeadlines:
-    return asset_bid_deadlines(_asset_dates(row), durations)
-
-
-async def get_asset_bid(bid_id: int, *, durations: ClockDurations) -> dict[str, Any]:
-    row = (
-        await AssetBid.select(
-            *AssetBid.all_columns(),
-            AssetBid.group_host.name.as_alias("group_host_name"),
-            AssetBid.group_host.org_id.as_alias("group_host_org_id"),
-            AssetBid.group_host.contact_email.as_alias("group_host_email"),
-            AssetBid.locality.name.as_alias("locality_name"),
-        )
-        .where(AssetBid.id == bid_id)
-        .first()
-    )
-    if row is None:
-        raise NotFound(f"There is no asset bid {bid_id}.")
-    return _with_asset_extras(row, durations)
-
-
-def _with_asset_extras(row: dict[str, Any], durations: ClockDurations) -> dict[str, Any]:
-    stage = AssetBidStage(row["stage"])
-    deadlines = asset_deadlines(row, durations)
-    row["stage_label"] = stage.label
-    row["deadlines"] = deadlines
-    row["live_deadlines"] = asset_bid_live_deadlines(stage, deadlines)
-    row["is_terminal"] = is_terminal_asset(stage)
-    row["next_stages"] = [s for s in ASSET_MANUAL_STAGES if s in ASSET_TRANSITIONS[stage]]
-    row["emails"] = [e for e in (row.get("contact_emails") or "").split("\n") if e]
-    return row
-
-
-async def list_asset_bids(*, durations: ClockDurations) -> list[dict[str, Any]]:
-    rows = await AssetBid.select(
-        *AssetBid.all_columns(), AssetBid.group_host.name.as_alias("group_host_name")
-    ).order_by(AssetBid.asset_name)
-    return [_with_asset_extras(row, durations) for row in rows]
-
-
-# ---------------------------------------------------------------------------------------
-# Service bids
-
-
-def _read_service_values(
-    raw: Mapping[str, Any], *, partial: bool
-) -> tuple[dict[str, Any], FieldReader]:
-    fields = FieldReader(raw)
-    present = _present(raw, SERVICE_FIELDS, partial=partial)
-    values: dict[str, Any] = {}
-    if "service_name" in present:
-        values["service_name"] = fields.text("service_name", max_length=200)
-    if "local_authority" in present:
-        values["local_authority"] = fields.text("local_authority", max_length=120)
-    if "locality_id" in present:
-        values["locality"] = _read_optional_id(fields, "locality_id")
-    _read_group(fields, present, values)
-    for name in SERVICE_DATE_FIELDS:
-        if name in present:
-            values[name] = _read_date(fields, name)
+def _read_service_decision(
+    fields: FieldReader, present: set[str], values: dict[str, Any], minor_units: bool
+) -> None:
     if "decision_period_amount" in present:
         values["decision_period_amount"] = _read_optional_id(fields, "decision_period_amount")
         if values["decision_period_amount"] is not None and values["decision_period_amount"] > 366:
@@ -544,9 +365,243 @@ def _read_service_values(
         values["rejection_grounds"] = fields.text(
             "rejection_grounds", required=False, max_length=4000
         )
+
+
+def _read_bid_values(
+    kind: BidKind, raw: Mapping[str, Any], *, partial: bool, minor_units: bool
+) -> tuple[dict[str, Any], FieldReader]:
+    """The input, field by field in the form's order (the order errors are listed in)."""
+    fields = FieldReader(raw)
+    present = _present(raw, kind.fields, partial=partial)
+    values: dict[str, Any] = {}
+    if kind.name_field in present:
+        values[kind.name_field] = fields.text(kind.name_field, max_length=200)
+    kind.read_details(fields, present, values, minor_units)
+    if "local_authority" in present:
+        values["local_authority"] = fields.text("local_authority", max_length=120)
+    if "locality_id" in present:
+        values["locality"] = _read_optional_id(fields, "locality_id")
+    _read_group(fields, present, values)
+    for name in kind.date_fields:
+        if name in present:
+            values[name] = _read_date(fields, name)
+    kind.read_facts(fields, present, values, minor_units)
     if "notes" in present:
         values["notes"] = fields.text("notes", required=False, max_length=4000)
     return values, fields
+
+
+def _asset_dates(row: Mapping[str, Any]) -> AssetBidDates:
+    return AssetBidDates(**{name: row.get(name) for name in ASSET_DATE_FIELDS})
+
+
+def _check_asset_facts(
+    row: Mapping[str, Any], durations: ClockDurations, errors: dict[str, str]
+) -> None:
+    for problem in asset_bid_date_problems(_asset_dates(row), durations):
+        errors.setdefault(problem.field, problem.message)
+
+
+def _check_bid_row(
+    kind: BidKind, row: Mapping[str, Any], durations: ClockDurations, errors: dict[str, str]
+) -> None:
+    """Cross-field checks on the bid as it would be stored (after a partial update too)."""
+    kind.check_facts(row, durations, errors)
+    for name in kind.date_fields:
+        if row.get(name) is not None and row[name] > today() + timedelta(days=kind.horizon_days):
+            errors.setdefault(name, kind.horizon_message)
+    if not row.get("group_name"):
+        errors.setdefault("nominating_group", "Name the group, or choose a host organisation.")
+
+
+# ---------------------------------------------------------------------------------------
+# Bids of either kind
+
+
+async def create_bid(
+    kind: BidKind,
+    principal: Principal,
+    raw: Mapping[str, Any],
+    *,
+    durations: ClockDurations,
+    minor_units: bool,
+) -> int:
+    """Record a bid; its stage follows from the facts given. `minor_units`: amounts in pence."""
+    _require_admin(principal)
+    values, fields = _read_bid_values(kind, raw, partial=False, minor_units=minor_units)
+    await _check_links(values, fields.errors)
+    _check_bid_row(kind, values, durations, fields.errors)
+    fields.check(f"The {kind.noun} could not be saved.")
+    values["stage"] = kind.stage_after(kind.stages.PREPARING, values).value
+    async with db.write_transaction():
+        table: Any = kind.table  # mypy cannot pair a union's insert() with its own row type
+        rows = await table.insert(table(**values)).returning(table.id)
+        bid_id = int(rows[0]["id"])
+        await _audit(
+            principal,
+            f"programme.{kind.subject}.created",
+            kind.subject,
+            bid_id,
+            stage=values["stage"],
+        )
+    return bid_id
+
+
+async def update_bid(
+    kind: BidKind,
+    principal: Principal,
+    bid_id: int,
+    raw: Mapping[str, Any],
+    *,
+    durations: ClockDurations,
+    minor_units: bool,
+    partial: bool,
+) -> bool:
+    """Change what is recorded about a bid; facts move its stage. False if nothing changed."""
+    _require_admin(principal)
+    values, fields = _read_bid_values(kind, raw, partial=partial, minor_units=minor_units)
+    fields.check(f"The {kind.noun} could not be saved.")
+    async with db.write_transaction():
+        current = await _locked(kind.table, bid_id)
+        if current is None:
+            raise NotFound(f"There is no {kind.noun} {bid_id}.")
+        errors: dict[str, str] = {}
+        await _check_links(values, errors)  # may fill in the group's name from its host
+        merged = {**current, **values}
+        _check_bid_row(kind, merged, durations, errors)
+        stage = kind.stages(current["stage"])
+        for name in kind.stage_needs(stage):
+            if not merged.get(name):
+                errors.setdefault(
+                    name, f"This bid is at the stage “{stage.label}”, which needs {kind.needs}."
+                )
+        if errors:
+            raise ValidationFailed(f"The {kind.noun} could not be saved.", field_errors=errors)
+        new_stage = kind.stage_after(stage, merged)
+        changes = {key: value for key, value in values.items() if current.get(key) != value}
+        if new_stage is not stage:
+            changes["stage"] = new_stage.value
+        if not changes:
+            return False
+        changes["updated_at"] = now()
+        await kind.table.update({getattr(kind.table, k): v for k, v in changes.items()}).where(
+            kind.table.id == bid_id
+        )
+        if new_stage is not stage:
+            await _audit(
+                principal,
+                f"programme.{kind.subject}.stage",
+                kind.subject,
+                bid_id,
+                **{"from": stage.value, "to": new_stage.value, "by": kind.moved_by},
+            )
+    return True
+
+
+async def transition_bid(
+    kind: BidKind, principal: Principal, bid_id: int, to: str, *, note: str = ""
+) -> bool:
+    """Move a bid to a stage reached by decision (a bid submitted, purchased, won, withdrawn).
+
+    Returns False when the bid is already there (a repeated click changes nothing).
+    """
+    _require_admin(principal)
+    target = _parse_stage(to, kind.stages, kind.manual_stages)
+    note = note.strip()[:2000]
+    async with db.write_transaction():
+        current = await _locked(kind.table, bid_id)
+        if current is None:
+            raise NotFound(f"There is no {kind.noun} {bid_id}.")
+        stage = kind.stages(current["stage"])
+        if stage is target:
+            return False
+        if target not in kind.transitions[stage]:
+            raise Conflict(
+                f"A bid at the stage “{stage.label}” cannot move to “{target.label}”."
+                + (" It has ended." if not kind.transitions[stage] else "")
+            )
+        missing = [name for name in kind.transition_needs(target) if current.get(name) is None]
+        if missing:
+            raise ValidationFailed(
+                "Record the dates first.",
+                field_errors={name: "Record this date first." for name in missing},
+            )
+        await kind.table.update(
+            {kind.table.stage: target.value, kind.table.updated_at: now()}
+        ).where(kind.table.id == bid_id)
+        await _audit(
+            principal,
+            f"programme.{kind.subject}.stage",
+            kind.subject,
+            bid_id,
+            **{"from": stage.value, "to": target.value, "note": note},
+        )
+    return True
+
+
+def _parse_stage(value: str, kind: Any, allowed: Iterable[Any]) -> Any:
+    allowed = tuple(allowed)
+    try:
+        target = kind(str(value or "").strip())
+    except ValueError:
+        target = None
+    if target not in allowed:
+        choices = ", ".join(stage.value for stage in allowed)
+        raise ValidationFailed(
+            "Choose where the bid goes next.",
+            field_errors={"to": f"Choose one of: {choices}."},
+        )
+    return target
+
+
+async def get_bid(kind: BidKind, bid_id: int, *, durations: ClockDurations) -> dict[str, Any]:
+    table = kind.table
+    row = (
+        await table.select(
+            *table.all_columns(),
+            table.group_host.name.as_alias("group_host_name"),
+            table.group_host.org_id.as_alias("group_host_org_id"),
+            table.group_host.contact_email.as_alias("group_host_email"),
+            table.locality.name.as_alias("locality_name"),
+        )
+        .where(table.id == bid_id)
+        .first()
+    )
+    if row is None:
+        raise NotFound(f"There is no {kind.noun} {bid_id}.")
+    return _with_extras(kind, row, durations)
+
+
+def _with_extras(kind: BidKind, row: dict[str, Any], durations: ClockDurations) -> dict[str, Any]:
+    stage = kind.stages(row["stage"])
+    row["stage_label"] = stage.label
+    kind.add_deadlines(row, stage, durations)
+    row["is_terminal"] = not kind.transitions[stage]
+    row["next_stages"] = [s for s in kind.manual_stages if s in kind.transitions[stage]]
+    row["emails"] = [e for e in (row.get("contact_emails") or "").split("\n") if e]
+    return row
+
+
+async def list_bids(kind: BidKind, *, durations: ClockDurations) -> list[dict[str, Any]]:
+    table = kind.table
+    rows = await table.select(
+        *table.all_columns(), table.group_host.name.as_alias("group_host_name")
+    ).order_by(getattr(table, kind.name_field))
+    return [_with_extras(kind, row, durations) for row in rows]
+
+
+# ---------------------------------------------------------------------------------------
+# What is particular to each kind
+
+
+def asset_deadlines(row: Mapping[str, Any], durations: ClockDurations) -> AssetBidDeadlines:
+    return asset_bid_deadlines(_asset_dates(row), durations)
+
+
+def _add_asset_deadlines(row: dict[str, Any], stage: Any, durations: ClockDurations) -> None:
+    deadlines = asset_deadlines(row, durations)
+    row["deadlines"] = deadlines
+    row["live_deadlines"] = asset_bid_live_deadlines(stage, deadlines)
 
 
 def decision_period(row: Mapping[str, Any]) -> Duration | None:
@@ -563,7 +618,19 @@ def service_decision_due(row: Mapping[str, Any]) -> date | None:
     return deadline(row["eoi_on"], period)
 
 
-def _check_service_row(row: Mapping[str, Any], errors: dict[str, str]) -> None:
+def _add_service_deadlines(row: dict[str, Any], stage: Any, durations: ClockDurations) -> None:
+    row["decision_due"] = service_decision_due(row)
+    row["decision_label"] = ServiceDecision(row["decision"]).label if row.get("decision") else ""
+    period = decision_period(row)
+    row["decision_period"] = str(period) if period else ""
+    row["live_deadlines"] = service_bid_live_deadlines(
+        stage, window_closes_on=row.get("window_closes_on"), decision_due=row["decision_due"]
+    )
+
+
+def _check_service_facts(
+    row: Mapping[str, Any], durations: ClockDurations, errors: dict[str, str]
+) -> None:
     for problem in service_bid_date_problems(
         row.get("eoi_on"), row.get("window_opens_on"), row.get("window_closes_on")
     ):
@@ -614,11 +681,6 @@ def _check_service_row(row: Mapping[str, Any], errors: dict[str, str]) -> None:
             f"Procurement starts ({human_date(starts)}) before the decision "
             f"({human_date(decided)}).",
         )
-    for name in SERVICE_DATE_FIELDS:
-        if row.get(name) is not None and row[name] > today() + timedelta(days=3 * 366):
-            errors.setdefault(name, "That date is more than three years away: check the year.")
-    if not row.get("group_name"):
-        errors.setdefault("nominating_group", "Name the group, or choose a host organisation.")
 
 
 def _service_stage_for(current: ServiceBidStage, row: Mapping[str, Any]) -> ServiceBidStage:
@@ -630,134 +692,57 @@ def _service_stage_for(current: ServiceBidStage, row: Mapping[str, Any]) -> Serv
     )
 
 
-async def create_service_bid(principal: Principal, raw: Mapping[str, Any]) -> int:
-    _require_admin(principal)
-    values, fields = _read_service_values(raw, partial=False)
-    await _check_links(values, fields.errors)
-    _check_service_row(values, fields.errors)
-    fields.check("The service bid could not be saved.")
-    values["stage"] = _service_stage_for(ServiceBidStage.PREPARING, values).value
-    async with db.write_transaction():
-        rows = await ServiceBid.insert(ServiceBid(**values)).returning(ServiceBid.id)
-        bid_id = int(rows[0]["id"])
-        await _audit(
-            principal, "programme.service_bid.created", "service_bid", bid_id, stage=values["stage"]
-        )
-    return bid_id
+def _no_needs(stage: Any) -> tuple[str, ...]:
+    return ()
 
 
-async def update_service_bid(
-    principal: Principal, bid_id: int, raw: Mapping[str, Any], *, partial: bool
-) -> bool:
-    _require_admin(principal)
-    values, fields = _read_service_values(raw, partial=partial)
-    fields.check("The service bid could not be saved.")
-    async with db.write_transaction():
-        current = await _locked(ServiceBid, bid_id)
-        if current is None:
-            raise NotFound(f"There is no service bid {bid_id}.")
-        errors: dict[str, str] = {}
-        await _check_links(values, errors)  # may fill in the group's name from its host
-        merged = {**current, **values}
-        _check_service_row(merged, errors)
-        stage = ServiceBidStage(current["stage"])
-        for name in service_stage_needs(stage):
-            if not merged.get(name):
-                errors.setdefault(
-                    name, f"This bid is at the stage “{stage.label}”, which needs this."
-                )
-        if errors:
-            raise ValidationFailed("The service bid could not be saved.", field_errors=errors)
-        new_stage = _service_stage_for(stage, merged)
-        changes = {key: value for key, value in values.items() if current.get(key) != value}
-        if new_stage is not stage:
-            changes["stage"] = new_stage.value
-        if not changes:
-            return False
-        changes["updated_at"] = now()
-        await ServiceBid.update({getattr(ServiceBid, k): v for k, v in changes.items()}).where(
-            ServiceBid.id == bid_id
-        )
-        if new_stage is not stage:
-            await _audit(
-                principal,
-                "programme.service_bid.stage",
-                "service_bid",
-                bid_id,
-                **{"from": stage.value, "to": new_stage.value, "by": "facts"},
-            )
-    return True
-
-
-async def transition_service_bid(
-    principal: Principal, bid_id: int, to: str, *, note: str = ""
-) -> bool:
-    _require_admin(principal)
-    target = _parse_stage(to, ServiceBidStage, SERVICE_MANUAL_STAGES)
-    note = note.strip()[:2000]
-    async with db.write_transaction():
-        current = await _locked(ServiceBid, bid_id)
-        if current is None:
-            raise NotFound(f"There is no service bid {bid_id}.")
-        stage = ServiceBidStage(current["stage"])
-        if stage is target:
-            return False
-        if target not in SERVICE_TRANSITIONS[stage]:
-            raise Conflict(
-                f"A bid at the stage “{stage.label}” cannot move to “{target.label}”."
-                + (" It has ended." if is_terminal_service(stage) else "")
-            )
-        await ServiceBid.update(
-            {ServiceBid.stage: target.value, ServiceBid.updated_at: now()}
-        ).where(ServiceBid.id == bid_id)
-        await _audit(
-            principal,
-            "programme.service_bid.stage",
-            "service_bid",
-            bid_id,
-            **{"from": stage.value, "to": target.value, "note": note},
-        )
-    return True
-
-
-def _with_service_extras(row: dict[str, Any]) -> dict[str, Any]:
-    stage = ServiceBidStage(row["stage"])
-    row["stage_label"] = stage.label
-    row["decision_due"] = service_decision_due(row)
-    row["decision_label"] = ServiceDecision(row["decision"]).label if row.get("decision") else ""
-    period = decision_period(row)
-    row["decision_period"] = str(period) if period else ""
-    row["live_deadlines"] = service_bid_live_deadlines(
-        stage, window_closes_on=row.get("window_closes_on"), decision_due=row["decision_due"]
-    )
-    row["is_terminal"] = is_terminal_service(stage)
-    row["next_stages"] = [s for s in SERVICE_MANUAL_STAGES if s in SERVICE_TRANSITIONS[stage]]
-    row["emails"] = [e for e in (row.get("contact_emails") or "").split("\n") if e]
-    return row
-
-
-async def get_service_bid(bid_id: int) -> dict[str, Any]:
-    row = (
-        await ServiceBid.select(
-            *ServiceBid.all_columns(),
-            ServiceBid.group_host.name.as_alias("group_host_name"),
-            ServiceBid.group_host.org_id.as_alias("group_host_org_id"),
-            ServiceBid.group_host.contact_email.as_alias("group_host_email"),
-            ServiceBid.locality.name.as_alias("locality_name"),
-        )
-        .where(ServiceBid.id == bid_id)
-        .first()
-    )
-    if row is None:
-        raise NotFound(f"There is no service bid {bid_id}.")
-    return _with_service_extras(row)
-
-
-async def list_service_bids() -> list[dict[str, Any]]:
-    rows = await ServiceBid.select(
-        *ServiceBid.all_columns(), ServiceBid.group_host.name.as_alias("group_host_name")
-    ).order_by(ServiceBid.service_name)
-    return [_with_service_extras(row) for row in rows]
+ASSET_BID = BidKind(
+    key="asset",
+    noun="asset bid",
+    table=AssetBid,
+    name_field="asset_name",
+    fields=ASSET_FIELDS,
+    date_fields=ASSET_DATE_FIELDS,
+    read_details=_read_asset_details,
+    read_facts=_read_asset_money,
+    check_facts=_check_asset_facts,
+    horizon_days=366,
+    horizon_message="That date is more than a year away: check the year.",
+    stages=AssetBidStage,
+    transitions=ASSET_TRANSITIONS,
+    manual_stages=ASSET_MANUAL_STAGES,
+    stage_after=asset_stage_after,
+    stage_needs=asset_stage_needs,
+    needs="this date",
+    # Buying or bidding needs the owner's notice: checked before the move too.
+    transition_needs=asset_stage_needs,
+    moved_by="dates",
+    add_deadlines=_add_asset_deadlines,
+)
+SERVICE_BID = BidKind(
+    key="service",
+    noun="service bid",
+    table=ServiceBid,
+    name_field="service_name",
+    fields=SERVICE_FIELDS,
+    date_fields=SERVICE_DATE_FIELDS,
+    read_details=_read_no_details,
+    read_facts=_read_service_decision,
+    check_facts=_check_service_facts,
+    horizon_days=3 * 366,
+    horizon_message="That date is more than three years away: check the year.",
+    stages=ServiceBidStage,
+    transitions=SERVICE_TRANSITIONS,
+    manual_stages=SERVICE_MANUAL_STAGES,
+    stage_after=_service_stage_for,
+    stage_needs=service_stage_needs,
+    needs="this",
+    # Won and lost follow procurement, whose facts are recorded to get there.
+    transition_needs=_no_needs,
+    moved_by="facts",
+    add_deadlines=_add_service_deadlines,
+)
+BID_KINDS = (ASSET_BID, SERVICE_BID)
 
 
 # ---------------------------------------------------------------------------------------
@@ -792,24 +777,17 @@ async def propose_grant(principal: Principal, raw: Mapping[str, Any], *, minor_u
             "The grant could not be saved.",
             field_errors={"pool_id": "Choose a pool from the list."},
         )
-    bid_name = ""
-    if asset_bid_id is not None:
-        bid = await AssetBid.select(AssetBid.asset_name).where(AssetBid.id == asset_bid_id).first()
-        bid_name = bid["asset_name"] if bid else ""
-    else:
-        bid = (
-            await ServiceBid.select(ServiceBid.service_name)
-            .where(ServiceBid.id == service_bid_id)
-            .first()
-        )
-        bid_name = bid["service_name"] if bid else ""
+    bid_kind, bid_id = (
+        (ASSET_BID, asset_bid_id) if asset_bid_id is not None else (SERVICE_BID, service_bid_id)
+    )
+    table = bid_kind.table
+    bid = await table.select(getattr(table, bid_kind.name_field)).where(table.id == bid_id).first()
     if bid is None:
         raise ValidationFailed(
             "The grant could not be saved.",
-            field_errors={
-                "asset_bid_id" if asset_bid_id else "service_bid_id": "There is no such bid."
-            },
+            field_errors={f"{bid_kind.key}_bid_id": "There is no such bid."},
         )
+    bid_name = bid[bid_kind.name_field]
     async with db.write_transaction():
         rows = await ProgrammeGrant.insert(
             ProgrammeGrant(
@@ -1155,40 +1133,23 @@ def _recipients(row: Mapping[str, Any]) -> tuple[str, ...]:
 async def live_deadlines(durations: ClockDurations) -> list[LiveDeadline]:
     """Every deadline a group still needs to act on, earliest first."""
     found: list[LiveDeadline] = []
-    asset_rows = await AssetBid.select(
-        *AssetBid.all_columns(),
-        AssetBid.group_host.contact_email.as_alias("group_host_email"),
-    ).where(AssetBid.stage.not_in([s.value for s in AssetBidStage if is_terminal_asset(s)]))
-    for row in asset_rows:
-        live = asset_bid_live_deadlines(
-            AssetBidStage(row["stage"]), asset_deadlines(row, durations)
-        )
-        for item in live:
-            found.append(
+    for kind in BID_KINDS:
+        table = kind.table
+        rows = await table.select(
+            *table.all_columns(), table.group_host.contact_email.as_alias("group_host_email")
+        ).where(table.stage.not_in([s.value for s in kind.stages if not kind.transitions[s]]))
+        for row in rows:
+            kind.add_deadlines(row, kind.stages(row["stage"]), durations)
+            found.extend(
                 LiveDeadline(
-                    "asset", row["id"], row["asset_name"], row["group_name"], item, _recipients(row)
-                )
-            )
-    service_rows = await ServiceBid.select(
-        *ServiceBid.all_columns(),
-        ServiceBid.group_host.contact_email.as_alias("group_host_email"),
-    ).where(ServiceBid.stage.not_in([s.value for s in ServiceBidStage if is_terminal_service(s)]))
-    for row in service_rows:
-        items = service_bid_live_deadlines(
-            ServiceBidStage(row["stage"]),
-            window_closes_on=row["window_closes_on"],
-            decision_due=service_decision_due(row),
-        )
-        for item in items:
-            found.append(
-                LiveDeadline(
-                    "service",
+                    kind.key,
                     row["id"],
-                    row["service_name"],
+                    row[kind.name_field],
                     row["group_name"],
                     item,
                     _recipients(row),
                 )
+                for item in row["live_deadlines"]
             )
     return sorted(found, key=lambda d: (d.deadline.on, d.bid_type, d.bid_id, d.deadline.kind))
 
@@ -1278,19 +1239,15 @@ async def recent_reminders(limit: int = 50) -> list[dict[str, Any]]:
         .order_by(ProgrammeReminder.id, ascending=False)
         .limit(limit)
     )
-    asset_ids = {r["bid_id"] for r in rows if r["bid_type"] == "asset"}
-    service_ids = {r["bid_id"] for r in rows if r["bid_type"] == "service"}
     names: dict[tuple[str, int], str] = {}
-    if asset_ids:
-        for bid in await AssetBid.select(AssetBid.id, AssetBid.asset_name).where(
-            AssetBid.id.is_in(list(asset_ids))
-        ):
-            names[("asset", bid["id"])] = bid["asset_name"]
-    if service_ids:
-        for bid in await ServiceBid.select(ServiceBid.id, ServiceBid.service_name).where(
-            ServiceBid.id.is_in(list(service_ids))
-        ):
-            names[("service", bid["id"])] = bid["service_name"]
+    for kind in BID_KINDS:
+        ids = {r["bid_id"] for r in rows if r["bid_type"] == kind.key}
+        if ids:
+            table = kind.table
+            for bid in await table.select(table.id, getattr(table, kind.name_field)).where(
+                table.id.is_in(list(ids))
+            ):
+                names[(kind.key, bid["id"])] = bid[kind.name_field]
     labels = {"asset": ASSET_DEADLINE_LABELS, "service": SERVICE_DEADLINE_LABELS}
     for row in rows:
         row["bid_name"] = names.get((row["bid_type"], row["bid_id"]), f"#{row['bid_id']}")
@@ -1315,8 +1272,8 @@ async def reminders_for(bid_type: str, bid_id: int) -> list[dict[str, Any]]:
 
 async def dashboard(durations: ClockDurations, *, on: date | None = None) -> dict[str, Any]:
     on = on or today()
-    asset_bids = await list_asset_bids(durations=durations)
-    service_bids = await list_service_bids()
+    asset_bids = await list_bids(ASSET_BID, durations=durations)
+    service_bids = await list_bids(SERVICE_BID, durations=durations)
     sent = {
         (r["bid_type"], r["bid_id"], r["deadline_kind"], r["deadline_on"], r["days_before"]): r
         for r in await ProgrammeReminder.select()
@@ -1416,7 +1373,7 @@ def major_units(minor: int | None) -> str:
 
 async def bid_csv_rows(durations: ClockDurations) -> list[dict[str, str]]:
     rows: list[dict[str, str]] = []
-    for bid in await list_asset_bids(durations=durations):
+    for bid in await list_bids(ASSET_BID, durations=durations):
         deadlines: AssetBidDeadlines = bid["deadlines"]
         nxt = bid["live_deadlines"][0] if bid["live_deadlines"] else None
         rows.append(
@@ -1443,7 +1400,7 @@ async def bid_csv_rows(durations: ClockDurations) -> list[dict[str, str]]:
                 "next_deadline_on": _iso(nxt.on) if nxt else "",
             }
         )
-    for bid in await list_service_bids():
+    for bid in await list_bids(SERVICE_BID, durations=durations):
         nxt = bid["live_deadlines"][0] if bid["live_deadlines"] else None
         rows.append(
             {
@@ -1503,10 +1460,8 @@ async def open_data_grants(settings: Settings) -> list[GrantRecord]:
         ProgrammeGrant.pool.funder.org_id.as_alias("funder_org_id"),  # type: ignore[union-attr]
     ).where(ProgrammeGrant.status.is_in([s.value for s in GRANT_MADE]))
     bids: dict[tuple[str, int], dict[str, Any]] = {}
-    for bid_type, table, name_column in (
-        ("asset", AssetBid, "asset_name"),
-        ("service", ServiceBid, "service_name"),
-    ):
+    for bid_kind in BID_KINDS:
+        bid_type, table, name_column = bid_kind.key, bid_kind.table, bid_kind.name_field
         ids = [g[f"{bid_type}_bid"] for g in grants if g[f"{bid_type}_bid"] is not None]
         if not ids:
             continue

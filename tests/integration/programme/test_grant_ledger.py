@@ -5,6 +5,7 @@ grant to exactly its postings."""
 from __future__ import annotations
 
 import asyncio
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -438,3 +439,49 @@ async def test_open_data_publishes_awarded_and_paid_grants_not_cancelled_awards(
     prefix = settings.grant_id_prefix
     assert f"{prefix}-programme-{awarded}" in ids and f"{prefix}-programme-{paid}" in ids
     assert f"{prefix}-programme-{undone}" not in ids
+
+
+def grant_cells(html: str) -> list[str] | None:
+    """The amounts in the pool page's programme-grants table, or None when it has none."""
+    found = re.search(
+        r"<caption>Community Rights programme grants from this pool</caption>(.*?)</table>",
+        html,
+        re.S,
+    )
+    return re.findall(r'<td class="num">([^<]*)</td>', found.group(1)) if found else None
+
+
+async def test_the_funders_pool_page_shows_its_programme_grants(client: WebClient) -> None:
+    funder = await make_funder()
+    pool = await make_pool(funder, name="Community Rights Programme")
+    await deposit(pool, "10000.00")
+    listening = await make_pool(funder, name="Listening Fund")
+    await deposit(listening, "500.00", reference="BANK-2")
+    await client.login(await make_user(Role.FUNDER, funder_ids=(funder,)))
+    before = await client.get(f"/pools/{pool}")
+    assert before.status_code == 200 and "£10,000.00" in before.text
+    assert grant_cells(before.text) is None  # no grant yet: nothing to show
+
+    admin = await admin_principal()
+    paid = await make_programme_grant(pool, asset_bid=await make_asset_bid(), amount=4_000_00)
+    awarded = await make_programme_grant(
+        pool, service_bid=await make_service_bid(), amount=1_500_00
+    )
+    proposed = await make_programme_grant(pool, asset_bid=await make_asset_bid(), amount=9_00)
+    for grant in (paid, awarded):
+        await services.award_grant(admin, grant)
+    await services.mark_grant_paid(admin, paid, {"payment_reference": "BACS 1"})
+
+    page = (await client.get(f"/pools/{pool}")).text
+    assert grant_cells(page) == ["£1,500.00", "£4,000.00"]  # awarded not yet paid; paid
+    assert "£4,500.00" in page  # what is left available, in the round balances as before
+    assert grant_cells((await client.get(f"/pools/{listening}")).text) is None
+
+    # A cancelled award gives its money back: with nothing awarded or paid, nothing shows.
+    await services.cancel_grant(admin, proposed, "Not needed")
+    other = await make_pool(funder, name="Small Grants")
+    await deposit(other, "100.00", reference="BANK-3")
+    cancelled = await make_programme_grant(other, asset_bid=await make_asset_bid(), amount=50_00)
+    await services.award_grant(admin, cancelled)
+    await services.cancel_grant(admin, cancelled, "The group withdrew")
+    assert grant_cells((await client.get(f"/pools/{other}")).text) is None
