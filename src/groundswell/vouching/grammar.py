@@ -16,6 +16,8 @@ Forms recognised (any case, extra spaces and punctuation tolerated):
 - ``STOP`` ``STOPALL`` ``UNSUBSCRIBE`` ``CANCEL`` ``END`` ``QUIT``: OPT_OUT.
 - ``START`` ``UNSTOP`` ``YES``: RESUME (``keyword`` says which word).
 - ``HELP`` ``INFO``: HELP.
+- ``CYMRAEG`` ``WELSH`` / ``ENGLISH`` ``SAESNEG``: LANGUAGE, the language of our replies
+  (``keyword`` says which word; ``LANGUAGE_KEYWORDS`` maps it to a language).
 - nothing: EMPTY, or MEDIA_ONLY when a picture came with it.
 - anything else: UNKNOWN.
 
@@ -42,6 +44,7 @@ from groundswell.community.codes import normalise_code
 
 __all__ = [
     "HELP_KEYWORDS",
+    "LANGUAGE_KEYWORDS",
     "OPT_OUT_KEYWORDS",
     "RESUME_KEYWORDS",
     "Command",
@@ -59,6 +62,7 @@ class CommandKind(StrEnum):
     OPT_OUT = "opt_out"
     RESUME = "resume"
     HELP = "help"
+    LANGUAGE = "language"
     UNKNOWN = "unknown"
     EMPTY = "empty"
     MEDIA_ONLY = "media_only"
@@ -84,6 +88,7 @@ class Command:
 OPT_OUT_KEYWORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"})
 RESUME_KEYWORDS = frozenset({"START", "UNSTOP", "YES"})
 HELP_KEYWORDS = frozenset({"HELP", "INFO"})
+LANGUAGE_KEYWORDS = {"CYMRAEG": "cy", "WELSH": "cy", "ENGLISH": "en", "SAESNEG": "en"}
 _VOUCH = "VOUCH"
 _WITHDRAW = "WITHDRAW"
 _WITHDRAW_ALL_WORDS = frozenset({"ALL", "EVERYTHING"})
@@ -175,6 +180,8 @@ def _single_keyword(word: str) -> Command | None:
         return Command(CommandKind.RESUME, keyword=word)
     if word in HELP_KEYWORDS:
         return Command(CommandKind.HELP, keyword=word)
+    if word in LANGUAGE_KEYWORDS:
+        return Command(CommandKind.LANGUAGE, keyword=word)
     if word == _WITHDRAW:
         return Command(CommandKind.WITHDRAW_ALL, keyword=_WITHDRAW)
     return None

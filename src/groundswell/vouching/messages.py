@@ -83,12 +83,17 @@ _CATALOGUE: dict[str, dict[str, str]] = {
         "en": (
             "Groundswell: text an organiser's code and a few words about their work, "
             "e.g. AMINA-7K she got the lights fixed. Reply WITHDRAW to take your words back, "
-            "STOP to stop texts."
+            "STOP to stop texts, CYMRAEG for Welsh."
         ),
         "cy": (
             "Groundswell: tecstiwch god trefnydd a gair am eu gwaith, e.e. AMINA-7K trwsiodd "
             "y goleuadau. WITHDRAW i dynnu'n ôl, STOP i stopio."
         ),
+    },
+    # The resident chose the language of our replies (CYMRAEG / ENGLISH).
+    "language_set": {
+        "en": "OK, we will text you in English. Text CYMRAEG for Welsh.",
+        "cy": "Iawn, byddwn yn tecstio yn Gymraeg. Tecstiwch ENGLISH am Saesneg.",
     },
     "unknown": {
         "en": (

@@ -27,7 +27,13 @@ from groundswell.db import write_transaction
 from groundswell.outbox.services import enqueue_sms
 from groundswell.settings import Settings
 from groundswell.vouching import moderation
-from groundswell.vouching.grammar import Command, CommandKind, clean_text, parse_sms
+from groundswell.vouching.grammar import (
+    LANGUAGE_KEYWORDS,
+    Command,
+    CommandKind,
+    clean_text,
+    parse_sms,
+)
 from groundswell.vouching.messages import render
 from groundswell.vouching.redact import remove_phone_numbers, search_text
 from groundswell.vouching.states import Channel, EndorsementState, Theme, Verification
@@ -336,6 +342,12 @@ async def _apply(settings: Settings, voice: str, e164: str, command: Command, bo
                 opted_in = True
         await Resident.update(values).where(Resident.id == resident_id)
         return render("hear_back_confirmed" if opted_in else "resumed", lang)
+
+    if kind is CommandKind.LANGUAGE:
+        chosen = LANGUAGE_KEYWORDS.get(command.keyword or "", lang)
+        resident_id = resident["id"] if resident else await _resident_id(voice)
+        await Resident.update({Resident.lang: chosen}).where(Resident.id == resident_id)
+        return render("language_set", chosen)
 
     return render("unknown", lang)
 

@@ -260,3 +260,15 @@ async def test_invalid_sender_is_answered_and_nothing_stored(
 ) -> None:
     assert "did not understand" in await sms(settings, "AMINA-7K she listens", sender="GROUNDSWELL")
     assert await Resident.count() == 0 and await InboundMessage.count() == 0
+
+
+async def test_a_resident_chooses_welsh_replies_and_back(settings: Settings, amina: str) -> None:
+    assert "tecstio yn Gymraeg" in await sms(settings, "Cymraeg")
+    resident = await Resident.select(Resident.lang).first()
+    assert resident is not None and resident["lang"] == "cy"
+    # Later replies come in Welsh, vouches work as before.
+    assert (await sms(settings, "AMINA-7K she got the lights fixed")).startswith("Diolch")
+    assert await Endorsement.count() == 1
+    assert "text you in English" in await sms(settings, "ENGLISH")
+    assert (await sms(settings, "HELP")).startswith("Groundswell: text an organiser's code")
+    assert await Resident.count() == 1

@@ -96,6 +96,10 @@ def test_withdraw_with_something_unreadable_is_not_withdraw_all():
         ("HELP", K.HELP, "HELP"),
         ("help!", K.HELP, "HELP"),
         ("Info?", K.HELP, "INFO"),
+        ("Cymraeg", K.LANGUAGE, "CYMRAEG"),
+        ("welsh.", K.LANGUAGE, "WELSH"),
+        ("ENGLISH", K.LANGUAGE, "ENGLISH"),
+        ("saesneg!", K.LANGUAGE, "SAESNEG"),
     ],
 )
 def test_keywords(body, kind, keyword):
@@ -110,6 +114,8 @@ def test_keywords(body, kind, keyword):
         "yes she is great",
         "hello",
         "THANKS",
+        "Welsh speakers need her",
+        "English lessons at the library",
         "Thank you Amina",
         "VOUCH",
         "VOUCH for amina",
