@@ -8,11 +8,12 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from groundswell.accounts.roles import Role
+from groundswell.allocation.history import organiser_funding
 from groundswell.community import services
 from groundswell.core.clock import today
 from groundswell.core.errors import DomainError, Forbidden
 from groundswell.core.pages import read_form, render, render_form_error
-from groundswell.core.web import RowId, requires_role, signed_in
+from groundswell.core.web import RowId, principal_of, requires_role, signed_in
 from groundswell.listening import services as listening
 from groundswell.vouching import queries
 
@@ -138,7 +139,7 @@ class OrganiserController(Controller):
         return render("community/organisers.html", organisers=await services.list_organisers())
 
     @get("/{code:str}", name="organiser")
-    async def detail(self, code: FromPath[str]) -> Template:
+    async def detail(self, request: Request[Any, Any, Any], code: FromPath[str]) -> Template:
         organiser = await services.get_organiser(code)
         testimony, _ = await queries.published_for_organiser(organiser["id"], limit=10)
         return render(
@@ -147,4 +148,5 @@ class OrganiserController(Controller):
             testimony=testimony,
             endorsers=await queries.endorser_count(organiser["id"]),
             voices=await listening.organiser_voices(organiser["id"]),
+            funding=await organiser_funding(organiser["id"], principal_of(request)),
         )
