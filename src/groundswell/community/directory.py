@@ -20,7 +20,7 @@ from groundswell.community.tables import Locality, Organiser
 from groundswell.core.cursor import decode_keyset, encode_keyset
 from groundswell.core.errors import ValidationFailed
 
-PAGE_SIZE = 50
+PAGE_SIZE = 25  # a phone screen or two; search and the place filter find the rest
 SEARCH_MAX = 100
 MAX_ID = 2_147_483_647
 CURSOR_KIND = "organisers"

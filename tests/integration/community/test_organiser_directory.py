@@ -131,7 +131,7 @@ async def test_search_by_name_or_code_and_filter_by_place(client: WebClient) -> 
     assert "70 organisers match" in many
     next_url = link(many, "next")
     assert next_url is not None and "q=org-" in next_url
-    assert len(codes((await client.get(next_url)).text)) == 70 - PAGE_SIZE
+    assert len(codes((await client.get(next_url)).text)) == min(PAGE_SIZE, 70 - PAGE_SIZE)
 
 
 async def test_bad_input_gets_the_page_with_a_message(client: WebClient) -> None:
