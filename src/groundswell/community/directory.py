@@ -139,11 +139,10 @@ async def organiser_page(raw: Mapping[str, str | None]) -> OrganiserPage:
     if before is not None:
         rows = (
             await _where(select, conditions)
-            .where(WhereRaw("(organiser.name, organiser.id) < ({}, {})", *before))
+            .where(_before(before))
             .order_by(Organiser.name, Organiser.id, ascending=False)
             .limit(PAGE_SIZE + 1)
         )
-        more_before = len(rows) > PAGE_SIZE
         items = list(reversed(rows[:PAGE_SIZE]))
         more_after = True  # we came back from there
     else:
@@ -156,13 +155,29 @@ async def organiser_page(raw: Mapping[str, str | None]) -> OrganiserPage:
         )
         items = rows[:PAGE_SIZE]
         more_after = len(rows) > PAGE_SIZE
-        more_before = after is not None
     page.items = items
     page.total = await _where(Organiser.count(), conditions)
-    if items and more_before:
-        page.previous_url = query.url(before=_key(items[0]))
+    first_page = replace(query, after="", before="").url()
+    if items and (after is not None or before is not None):
+        # How many come before this page (up to a page and one): none, a first page (then
+        # "previous" is the plain first page), or more (then also a way back to the start).
+        earlier = (
+            await _where(Organiser.select(Organiser.id), conditions)
+            .where(_before((items[0]["name"], items[0]["id"])))
+            .order_by(Organiser.name, Organiser.id, ascending=False)
+            .limit(PAGE_SIZE + 1)
+        )
+        if len(earlier) > PAGE_SIZE:
+            page.previous_url = query.url(before=_key(items[0]))
+            page.first_url = first_page
+        elif earlier:
+            page.previous_url = first_page
+    elif not items and (after is not None or before is not None):
+        page.first_url = first_page  # a page link gone stale: nothing here any more
     if items and more_after:
         page.next_url = query.url(after=_key(items[-1]))
-    if more_before:
-        page.first_url = replace(query, after="", before="").url()
     return page
+
+
+def _before(key: tuple[Any, ...]) -> WhereRaw:
+    return WhereRaw("(organiser.name, organiser.id) < ({}, {})", *key)

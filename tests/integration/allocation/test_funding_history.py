@@ -96,7 +96,7 @@ def text(page: str) -> str:
 
 def funding_section(page: str) -> str:
     start = page.index('aria-labelledby="funding"')
-    return text(page[start : page.index("</section>\n", page.index('class="funding-table"'))])
+    return text(page[start : page.index("</section>\n", page.index('class="funding-table'))])
 
 
 async def amount(code: str) -> int:

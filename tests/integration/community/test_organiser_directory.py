@@ -85,6 +85,14 @@ async def test_paging_forward_and_back_shows_each_organiser_once(client: WebClie
         found = link((await client.get(last_url)).text, "next")
         assert found is not None
         last_url = found
+    # The third page links back to the second and to the start; the second's "previous" is
+    # the plain first page.
+    third = (await client.get(last_url)).text
+    assert "Back to the start" in third and "before=" in (link(third, "prev") or "")
+    second_url = link(third, "prev")
+    assert second_url is not None
+    second = (await client.get(second_url)).text
+    assert link(second, "prev") == "/organisers" and "Back to the start" not in second
     backward = await walk(client, last_url, rel="prev")
     assert backward == list(reversed(forward))
     assert link((await client.get(last_url)).text, "next") is None
