@@ -17,6 +17,8 @@ from groundswell.ledger import services as ledger
 from groundswell.vouching.queries import FeedFilters, FeedSort, published_feed
 
 RECENT_VOICES = 5
+RECENT_ROUNDS = 20
+REVIEW_SCAN = 200
 REVIEWABLE = (RoundStatus.COMPUTED.value, RoundStatus.PAUSED.value)
 
 
@@ -88,9 +90,12 @@ async def funder_dashboard(principal: Principal) -> FunderDashboard:
                 next_round=await _next_round(pool, balances["available"]),
             )
         )
-    recent = await rounds.list_rounds(funder_ids=funder_ids, limit=20)
+    # Rounds in review are the newest of each pool; reading more than are shown finds them
+    # however many pools there are.
+    latest = await rounds.list_rounds(funder_ids=funder_ids, limit=REVIEW_SCAN)
+    recent = latest[:RECENT_ROUNDS]
     to_review = sorted(
-        (r for r in recent if r["status"] in REVIEWABLE), key=lambda r: (r["review_until"], r["id"])
+        (r for r in latest if r["status"] in REVIEWABLE), key=lambda r: (r["review_until"], r["id"])
     )
     dashboard = FunderDashboard(
         funders=[f for f in await funders.list_funders() if f["id"] in funder_ids],

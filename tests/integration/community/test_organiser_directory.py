@@ -160,7 +160,7 @@ async def test_htmx_gets_only_the_results_with_the_address_to_show(client: WebCl
         "/organisers", params={"q": "smith", "locality": ""}, headers={"hx-request": "true"}
     )
     assert partial.status_code == 200
-    assert partial.text.lstrip().startswith("{#-") is False and "<html" not in partial.text
+    assert "<html" not in partial.text
     assert 'id="results"' in partial.text and codes(partial.text) == codes(whole.text)
     assert partial.headers["hx-push-url"] == "/organisers?q=smith"
     assert "HX-Request" in partial.headers["vary"]
