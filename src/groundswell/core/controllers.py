@@ -15,6 +15,7 @@ from groundswell.funders import services as funders
 from groundswell.funders.dashboard import funder_dashboard
 from groundswell.listening.services import THEME_LABELS
 from groundswell.migrate import pending_migrations
+from groundswell.payments import statements
 from groundswell.scheduler import scheduler_state
 
 
@@ -37,6 +38,10 @@ async def dashboard(request: Request[Any, Any, Any]) -> Any:
         hosts = await community.list_hosts(host_ids=principal.host_ids)
         if len(hosts) == 1:
             return Redirect(f"/hosts/{hosts[0]['id']}")
+        for host in hosts:
+            waiting = await statements.money_waiting(host["id"], host["stripe_payouts_enabled"])
+            host["waiting"] = sum(line["amount"] for line in waiting)
+            host["held"] = sum(1 for line in waiting if line["why"].startswith("Held"))
         return render("core/dashboard_host.html", hosts=hosts)
     return render(
         "core/dashboard_admin.html",

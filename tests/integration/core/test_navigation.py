@@ -51,6 +51,12 @@ async def test_a_host_of_several_organisations_gets_the_list(client: WebClient) 
     await client.login(await make_user(Role.HOST, host_ids=hosts))
     links = nav((await client.get("/organisers")).text)
     assert links["Your organisations"] == "/dashboard"
+    listed = (await client.get("/dashboard")).text
+    assert (
+        f'href="/hosts/{hosts[0]}">One</a>' in listed
+        and f'href="/hosts/{hosts[1]}">Two</a>' in listed
+    )
+    assert listed.count("Set up payments") == 2
 
 
 async def test_an_administrator_reaches_every_admin_page(client: WebClient) -> None:
