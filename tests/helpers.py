@@ -289,6 +289,7 @@ async def make_voice(
     verification: str = "sms_code",
     state: str = "active",
     moderation: str = "clear",
+    score: int | None = None,
 ) -> int:
     """One resident's endorsement, stored as record_endorsement stores it (published by default)."""
     organiser = await Organiser.select(Organiser.id).where(Organiser.code == organiser_code).first()
@@ -312,6 +313,7 @@ async def make_voice(
             verification=verification,
             state=state,
             moderation=moderation,
+            score=score,
             created_at=moment,
             updated_at=moment,
         )

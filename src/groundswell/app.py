@@ -43,7 +43,7 @@ from groundswell.payments.controllers import (
     TopUpController,
     stripe_webhook,
 )
-from groundswell.programme.api import AssetBidApi, ServiceBidApi
+from groundswell.programme.api import AssetBidApi, GrantApi, ServiceBidApi
 from groundswell.programme.controllers import ProgrammeController
 from groundswell.scheduler import SchedulerRunner
 from groundswell.settings import Settings, load_settings
@@ -91,6 +91,7 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     ProgrammeController,
     AssetBidApi,
     ServiceBidApi,
+    GrantApi,
     OpenDataController,
     RoundController,
     admin_rounds,

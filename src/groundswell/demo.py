@@ -237,6 +237,10 @@ async def load_demo(
     if voices:
         # Voices spread over the past months, so past rounds had organisers to fund.
         await _round_voices(random.Random(seed + 1))
+    signal = not await Resident.exists().where(Resident.voice_hash == _voice(BURST_FIRST))
+    if signal:
+        # Some web voices answered the 0-10 question; one organiser had a burst of voices.
+        await _listening_signal(random.Random(seed + 2))
     money = not await Deposit.exists().where(Deposit.external_reference.like("DEMO-%"))
     if money:
         await _money_and_rounds(settings or load_settings())
@@ -258,7 +262,7 @@ async def load_demo(
         "deposits": await Deposit.count(),
         "rounds": await Round.count(),
     }
-    return DemoReport(created=created or voices or money, counts=counts)
+    return DemoReport(created=created or voices or signal or money, counts=counts)
 
 
 async def _load(rng: random.Random) -> None:
@@ -552,6 +556,85 @@ async def _round_voices(rng: random.Random) -> None:
                 created_at=moment - timedelta(days=5),
                 updated_at=moment - timedelta(days=5),
             )
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# The optional 0-10 answers and a burst of voices
+# --------------------------------------------------------------------------------------------
+
+BURST_FIRST, BURST_SIZE = 20_000, 18  # the burst's residents are _voice(20_000) onwards
+# How organisers' residents tend to answer "how likely are you to tell a neighbour?": weights
+# for 0..10. Most lean high (courtesy bias is real), some are mixed, a few are lukewarm.
+LEANINGS = [
+    [0, 0, 0, 0, 1, 1, 2, 4, 8, 10, 14],
+    [1, 0, 1, 1, 2, 3, 3, 6, 6, 5, 4],
+    [2, 1, 2, 3, 4, 5, 4, 4, 3, 2, 1],
+]
+
+
+async def _listening_signal(rng: random.Random) -> None:
+    """About seven in ten verified web voices answered the optional question (SMS does not ask
+    it); and in the Teesside pool an organiser got 18 new web voices within an hour two days
+    ago: the first 15 count, the rest wait for a moderator, flagged as a burst."""
+    web = (
+        await Endorsement.select(Endorsement.id, Endorsement.organiser)
+        .where((Endorsement.channel == "web") & (Endorsement.verification == "sms_code"))
+        .order_by(Endorsement.id)
+    )
+    leaning: dict[int, list[int]] = {}
+    by_score: dict[int, list[int]] = {}
+    for row in web:
+        if rng.random() >= 0.7:
+            continue
+        weights = leaning.setdefault(row["organiser"], rng.choices(LEANINGS, weights=[6, 3, 1])[0])
+        by_score.setdefault(rng.choices(range(11), weights=weights)[0], []).append(row["id"])
+    teesside = await PoolLocality.select(PoolLocality.locality).where(
+        PoolLocality.pool.name == POOLS[0][1]
+    )
+    target = (
+        await Organiser.select(Organiser.id, Organiser.name)
+        .where(
+            Organiser.locality.is_in([row["locality"] for row in teesside] or [-1])
+            & (Organiser.status == "active")
+            & (Organiser.bursary_end <= today())
+        )
+        .order_by(Organiser.id)
+        .first()
+    )
+    moment = now() - timedelta(days=2)
+    async with write_transaction():
+        for score, ids in sorted(by_score.items()):
+            for batch in range(0, len(ids), 200):
+                await Endorsement.update({Endorsement.score: score}).where(
+                    Endorsement.id.is_in(ids[batch : batch + 200])
+                )
+        residents = await Resident.insert(
+            *[
+                Resident(voice_hash=_voice(BURST_FIRST + n), created_at=moment)
+                for n in range(BURST_SIZE)
+            ]
+        ).returning(Resident.id)
+        if target is None:
+            return
+        first_name = target["name"].split()[0]
+        await Endorsement.insert(
+            *[
+                Endorsement(
+                    resident=row["id"],
+                    organiser=target["id"],
+                    testimony=rng.choice(TESTIMONIES).format(name=first_name),
+                    theme="value",
+                    channel="web",
+                    verification="sms_code",
+                    score=10,
+                    moderation="flagged" if n >= 15 else "clear",
+                    flags=["burst"] if n >= 15 else [],
+                    created_at=moment + timedelta(minutes=3 * n),
+                    updated_at=moment + timedelta(minutes=3 * n),
+                )
+                for n, row in enumerate(residents)
+            ]
         )
 
 

@@ -69,6 +69,10 @@ class Settings:
     """GROUNDSWELL_360G_PREFIX: the 360Giving identifier prefix for grants we publish."""
     log_level: str = "INFO"
     """GROUNDSWELL_LOG_LEVEL: DEBUG, INFO, WARNING or ERROR."""
+    listening_min_answers: int = 5
+    """GROUNDSWELL_LISTENING_MIN_ANSWERS: an organiser's 0-10 "tell a neighbour" answers are
+    shown (spread and net score) only once at least this many residents have answered, so no
+    one resident's answer can be read off the figures; below it nothing is shown."""
     # Statutory periods for the programme's clocks: the law as written, configurable because
     # the law changes (Localism Act 2011; Assets of Community Value (England) Regs 2012).
     nomination_decision_weeks: int = 8
@@ -116,6 +120,7 @@ ENV_NAMES: Mapping[str, str] = {
     "scheduler_enabled": "GROUNDSWELL_SCHEDULER",
     "grant_id_prefix": "GROUNDSWELL_360G_PREFIX",
     "log_level": "GROUNDSWELL_LOG_LEVEL",
+    "listening_min_answers": "GROUNDSWELL_LISTENING_MIN_ANSWERS",
     "nomination_decision_weeks": "GROUNDSWELL_NOMINATION_DECISION_WEEKS",
     "listing_years": "GROUNDSWELL_LISTING_YEARS",
     "interim_moratorium_weeks": "GROUNDSWELL_INTERIM_MORATORIUM_WEEKS",

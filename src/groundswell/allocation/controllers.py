@@ -13,6 +13,7 @@ from groundswell.core.errors import Conflict
 from groundswell.core.pages import render
 from groundswell.core.web import RowId, requires_role, signed_in
 from groundswell.vouching.loop import hear_back_share, loop_stats
+from groundswell.vouching.signal import round_signal
 
 ROUND_PAGE = "allocation/round.html"
 
@@ -30,6 +31,7 @@ async def _round_page(round_id: int, status_code: int = 200, **extra: Any) -> Te
         now=now(),
         loop=await loop_stats(round_id),
         hear_back=await hear_back_share(round_id),
+        signal=await round_signal(round_id),
         **extra,
     )
 

@@ -20,7 +20,11 @@ from groundswell.allocation.explain import Explained, explain
 from groundswell.allocation.periods import Period
 from groundswell.allocation.states import AllocationState, RoundStatus
 from groundswell.allocation.tables import Allocation
-from groundswell.ledger.services import allocation_reference, round_commit_reference
+from groundswell.ledger.services import (
+    allocation_reference,
+    reversal_reference,
+    round_commit_reference,
+)
 from groundswell.ledger.tables import LedgerTransaction
 
 IN_REVIEW = frozenset({RoundStatus.COMPUTED.value, RoundStatus.PAUSED.value})
@@ -50,6 +54,7 @@ class FundingLine:
     period: Period
     currency: str
     amount: int
+    amount_reversed: int  # of a paid amount, what came back (in one part or several)
     endorsers: int
     state: str  # the allocation's own state
     stage: str  # where the money is, by the ledger (Stage)
@@ -88,7 +93,9 @@ class FundingHistory:
     round_links: frozenset[int] = frozenset()  # rounds whose page this viewer may open
 
 
-def _stage(amount: int, committed: bool, steps: list[tuple[str, datetime]]) -> str:
+def _stage(
+    amount: int, amount_reversed: int, committed: bool, steps: list[tuple[str, datetime]]
+) -> str:
     if amount <= 0 or not committed:
         return Stage.NONE
     stage = Stage.COMMITTED
@@ -99,8 +106,8 @@ def _stage(amount: int, committed: bool, steps: list[tuple[str, datetime]]) -> s
             stage = Stage.COMMITTED
         elif step == "paid":
             stage = Stage.PAID
-        elif step == "reversal":
-            stage = Stage.REVERSED
+        elif step == "reversal" and amount_reversed >= amount:
+            stage = Stage.REVERSED  # all of it came back; a part leaves the rest paid
     return stage
 
 
@@ -135,6 +142,13 @@ def _references(row: dict[str, Any]) -> dict[str, tuple[int, str]]:
         allocation_reference(allocation_id, "paid"): (allocation_id, "paid"),
         allocation_reference(allocation_id, "reversal"): (allocation_id, "reversal"),
     }
+    if row["amount_reversed"]:
+        # Each part of a reversal is named by the total it brought the line to; the last
+        # part's is the line's amount_reversed (when it was last reversed).
+        refs[reversal_reference(allocation_id, int(row["amount_reversed"]))] = (
+            allocation_id,
+            "reversal",
+        )
     for attempt in range(1, attempts + 1):
         refs[f"{allocation_reference(allocation_id, 'transfer')}:{attempt}"] = (
             allocation_id,
@@ -197,6 +211,7 @@ async def organiser_funding(organiser_id: int, viewer: Principal | None = None) 
         await Allocation.select(
             Allocation.id,
             Allocation.amount,
+            Allocation.amount_reversed,
             Allocation.endorsers,
             Allocation.state,
             Allocation.attempts,
@@ -225,7 +240,7 @@ async def organiser_funding(organiser_id: int, viewer: Principal | None = None) 
     lines = []
     for row in visible:
         own = steps.get(row["id"], [])
-        stage = _stage(row["amount"], row["round_id"] in commits, own)
+        stage = _stage(row["amount"], row["amount_reversed"], row["round_id"] in commits, own)
         label, note = _words(
             stage, row["state"], row["round_status"], row["host_name"], row["review_until"]
         )
@@ -242,6 +257,7 @@ async def organiser_funding(organiser_id: int, viewer: Principal | None = None) 
                 period=Period(row["period_start"], row["period_end"]),
                 currency=row["currency"],
                 amount=row["amount"],
+                amount_reversed=int(row["amount_reversed"]),
                 endorsers=row["endorsers"],
                 state=row["state"],
                 stage=stage,
@@ -274,10 +290,9 @@ async def organiser_funding(organiser_id: int, viewer: Principal | None = None) 
 def _totals(lines: list[FundingLine]) -> list[Totals]:
     sums: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for line in lines:
-        if line.stage == Stage.PAID:
-            sums[line.currency]["paid"] += line.amount
+        if line.stage in (Stage.PAID, Stage.REVERSED):
+            sums[line.currency]["paid"] += line.amount - line.amount_reversed
+            sums[line.currency]["reversed"] += line.amount_reversed
         elif line.stage in (Stage.COMMITTED, Stage.IN_TRANSIT) and not line.in_review:
             sums[line.currency]["on_its_way"] += line.amount
-        elif line.stage == Stage.REVERSED:
-            sums[line.currency]["reversed"] += line.amount
     return [Totals(currency=c, **dict(values)) for c, values in sorted(sums.items())]

@@ -64,6 +64,9 @@ class Allocation(Table, tablename="allocation"):
     next_attempt_at = Timestamptz(null=True, default=None)  # a failed line's next retry
     transfer_started_at = Timestamptz(null=True, default=None)  # moved to in_transit
     paid_at = Timestamptz(null=True, default=None)
+    # Returned by the provider so far (Stripe reverses a transfer in one or several parts);
+    # equal to amount once the line is reversed.
+    amount_reversed = BigInt(default=0)
 
 
 TABLES = [Round, Allocation]

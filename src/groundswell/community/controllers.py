@@ -14,7 +14,8 @@ from groundswell.community import directory, services
 from groundswell.core.clock import today
 from groundswell.core.errors import DomainError, Forbidden
 from groundswell.core.pages import read_form, render, render_form_error
-from groundswell.core.web import RowId, principal_of, requires_role, signed_in
+from groundswell.core.web import RowId, principal_of, requires_role, settings_of, signed_in
+from groundswell.listening import benchmark
 from groundswell.listening import services as listening
 from groundswell.listening.controllers import is_htmx_partial
 from groundswell.vouching import queries
@@ -45,13 +46,16 @@ class LocalityController(Controller):
         return Redirect(f"/localities/{locality_id}")
 
     @get("/{locality_id:int}", name="locality")
-    async def detail(self, locality_id: RowId) -> Template:
+    async def detail(self, request: Request[Any, Any, Any], locality_id: RowId) -> Template:
         locality = await services.get_locality(locality_id)
         organisers = await services.list_organisers(locality_id=locality_id)
         return render(
             "community/locality.html",
             locality=locality,
             place=await listening.place_voices(organisers),
+            benchmark=await benchmark.locality_benchmark(
+                locality_id, organisers, threshold=settings_of(request).listening_min_answers
+            ),
         )
 
 
@@ -172,5 +176,8 @@ class OrganiserController(Controller):
             testimony=testimony,
             endorsers=await queries.endorser_count(organiser["id"]),
             voices=await listening.organiser_voices(organiser["id"]),
+            benchmark=await benchmark.organiser_benchmark(
+                organiser, threshold=settings_of(request).listening_min_answers
+            ),
             funding=await organiser_funding(organiser["id"], principal_of(request)),
         )

@@ -28,6 +28,13 @@ def format_money(minor: int, currency: str = "GBP") -> str:
     return f"{sign}{symbol}{pounds:,}.{pence:02d}"
 
 
+def major_amount(minor: int) -> str:
+    """125050 → '1250.50': exact decimal text for forms and CSV, where symbols don't belong."""
+    sign = "-" if minor < 0 else ""
+    pounds, pence = divmod(abs(minor), 100)
+    return f"{sign}{pounds}.{pence:02d}"
+
+
 def parse_major_amount(raw: str) -> int:
     """'1,250.50' or '£1250.5' → 125050 minor units; raises ValueError with a clear message."""
     cleaned = raw.strip().replace(",", "").lstrip("£€$").strip()

@@ -11,11 +11,13 @@ from groundswell.allocation import services as rounds
 from groundswell.community import services as community
 from groundswell.core.clock import today
 from groundswell.core.errors import DomainError, Forbidden, ValidationFailed
+from groundswell.core.money import major_amount
 from groundswell.core.pages import read_form, render, render_form_error
 from groundswell.core.web import RowId, principal_of, requires_role, signed_in
 from groundswell.funders import services
 from groundswell.funders.states import Cadence, ScoreMethod
 from groundswell.ledger import services as ledger
+from groundswell.vouching.signal import voices_by_round
 
 POOL_FORM = "funders/pool_form.html"
 POOL_PAGE = "funders/pool.html"
@@ -33,7 +35,7 @@ SIMULATION_FIELDS = (
 
 
 def _pounds(amount: int | None) -> str:
-    return "" if amount is None else f"{amount / 100:.2f}"
+    return "" if amount is None else major_amount(amount)
 
 
 def _simulation_defaults(pool: dict[str, Any]) -> dict[str, Any]:
@@ -58,10 +60,12 @@ async def _pool_page(
     context: dict[str, Any] = {"pool": pool, "can_manage": can_manage}
     if can_manage:
         assert principal is not None
+        pool_rounds = await rounds.list_rounds(pool_id=pool["id"], limit=12)
         context |= {
             "is_admin": principal.is_admin,
             "balances": await ledger.pool_balances(pool["id"]),
-            "rounds": await rounds.list_rounds(pool_id=pool["id"], limit=12),
+            "rounds": pool_rounds,
+            "round_voices": await voices_by_round([r["id"] for r in pool_rounds]),
             "current_period": rounds.current_period(pool),
             "score_methods": list(ScoreMethod),
             "sim_values": _simulation_defaults(pool),
@@ -88,7 +92,7 @@ def _pool_form_values(pool: dict[str, Any]) -> dict[str, Any]:
     values = dict(pool)
     for key in ("round_budget", "floor_amount", "cap_amount"):
         amount = pool.get(key)
-        values[key] = "" if amount is None else f"{amount / 100:.2f}"
+        values[key] = "" if amount is None else major_amount(amount)
     values["locality_ids"] = [str(loc["id"]) for loc in pool.get("localities", [])]
     return values
 

@@ -5,14 +5,17 @@ Each check is one aggregate query, so it runs in seconds on a large ledger and r
 
 from __future__ import annotations
 
+import re
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from groundswell.allocation.states import COMMITTED_STATES, AllocationState, RoundStatus
 from groundswell.core.money import format_money
-from groundswell.ledger.states import POOL_ACCOUNT_KINDS, AccountKind
+from groundswell.ledger.states import GRANT_ACCOUNT_KINDS, NON_NEGATIVE_KINDS, AccountKind
 from groundswell.ledger.tables import LedgerAccount
+from groundswell.programme.states import GrantStatus, grant_ledger_steps
 
 
 @dataclass(frozen=True)
@@ -90,9 +93,9 @@ async def check_ledger() -> LedgerReport:
     for row in await _rows(
         "SELECT a.key AS account, a.currency AS currency, SUM(p.amount) AS total "
         "FROM ledger_account a JOIN ledger_posting p ON p.account = a.id "
-        "WHERE a.kind IN " + _in(POOL_ACCOUNT_KINDS) + " "
+        "WHERE a.kind IN " + _in(NON_NEGATIVE_KINDS) + " "
         "GROUP BY a.id, a.key, a.currency HAVING SUM(p.amount) < 0 ORDER BY a.id",
-        *[k.value for k in POOL_ACCOUNT_KINDS],
+        *[k.value for k in NON_NEGATIVE_KINDS],
     ):
         violations.append(
             f"account {row['account']} is negative: {_money(row['total'], row['currency'])}"
@@ -135,22 +138,27 @@ async def check_ledger() -> LedgerReport:
                 f"allocation:{row['id']}:{step}"
             )
 
-    # Each pool's accounts hold exactly its lines in the matching states.
+    # Each pool's accounts hold exactly its lines in the matching states; what a line has
+    # had reversed (in whole or in part) has left paid for available.
     expected = {
-        AccountKind.COMMITTED: COMMITTED_STATES,
-        AccountKind.IN_TRANSIT: frozenset({AllocationState.IN_TRANSIT}),
-        AccountKind.PAID: frozenset({AllocationState.PAID}),
+        AccountKind.COMMITTED: (COMMITTED_STATES, "al.amount"),
+        AccountKind.IN_TRANSIT: (frozenset({AllocationState.IN_TRANSIT}), "al.amount"),
+        AccountKind.PAID: (
+            frozenset({AllocationState.PAID, AllocationState.REVERSED}),
+            "al.amount - al.amount_reversed",
+        ),
     }
-    for kind, states in expected.items():
+    for kind, (states, held) in expected.items():
         for row in await _rows(
-            # Only placeholders are concatenated; the values go in as parameters.
+            # Only placeholders and the fixed expressions above are concatenated; the
+            # values go in as parameters.
             "SELECT pool, currency, SUM(ledger) AS ledger, SUM(lines) AS lines FROM ("  # noqa: S608
             " SELECT a.pool AS pool, a.currency AS currency, 0 AS lines,"
             " (SELECT COALESCE(SUM(p.amount), 0) FROM ledger_posting p WHERE p.account = a.id)"
             " AS ledger"
             " FROM ledger_account a WHERE a.kind = {}"
             " UNION ALL"
-            " SELECT r.pool AS pool, r.currency AS currency, al.amount AS lines, 0 AS ledger"
+            f" SELECT r.pool AS pool, r.currency AS currency, {held} AS lines, 0 AS ledger"
             " FROM allocation al JOIN funding_round r ON r.id = al.round"
             " WHERE al.state IN " + _in(states) + ") AS both_sides "
             "GROUP BY pool, currency HAVING SUM(ledger) <> SUM(lines) ORDER BY pool",
@@ -163,6 +171,38 @@ async def check_ledger() -> LedgerReport:
                 f"{', '.join(sorted(s.value for s in states))} add up to "
                 f"{_money(row['lines'], row['currency'])}"
             )
+
+    for row in await _rows(
+        "SELECT id, amount_reversed, returned FROM ("
+        " SELECT al.id AS id, al.amount_reversed AS amount_reversed,"
+        " (SELECT COALESCE(SUM(p.amount), 0) FROM ledger_transaction t"
+        "  JOIN ledger_posting p ON p.txn = t.id JOIN ledger_account a ON a.id = p.account"
+        "  WHERE t.reference LIKE 'allocation:' || al.id || ':reversal%' AND a.kind = {}"
+        " ) AS returned FROM allocation al"
+        " WHERE al.amount_reversed <> 0 OR al.state = {}) AS reversals "
+        "WHERE returned <> amount_reversed ORDER BY id",
+        AccountKind.AVAILABLE.value,
+        AllocationState.REVERSED.value,
+    ):
+        violations.append(
+            f"allocation {row['id']} records {_money(row['amount_reversed'])} reversed but its "
+            f"reversal transactions returned {_money(row['returned'])} to its pool"
+        )
+    # And no reversal returned money for a line that records none.
+    totals = (
+        await _rows(
+            "SELECT (SELECT COALESCE(SUM(amount_reversed), 0) FROM allocation) AS recorded, "
+            "(SELECT COALESCE(SUM(p.amount), 0) FROM ledger_transaction t"
+            " JOIN ledger_posting p ON p.txn = t.id JOIN ledger_account a ON a.id = p.account"
+            " WHERE t.reference LIKE 'allocation:%:reversal%' AND a.kind = {}) AS returned",
+            AccountKind.AVAILABLE.value,
+        )
+    )[0]
+    if totals["recorded"] != totals["returned"]:
+        violations.append(
+            f"reversal transactions returned {_money(totals['returned'])} in all, but the "
+            f"allocations record {_money(totals['recorded'])} reversed"
+        )
 
     for row in await _rows(
         "SELECT d.id AS id, d.amount AS amount, d.currency AS currency, "
@@ -189,6 +229,8 @@ async def check_ledger() -> LedgerReport:
     ):
         violations.append(f"round {row['id']} is {row['status']} but still has proposed lines")
 
+    violations.extend(await _grant_violations())
+
     counts = (
         await _rows(
             "SELECT (SELECT COUNT(*) FROM ledger_transaction) AS transactions, "
@@ -202,3 +244,112 @@ async def check_ledger() -> LedgerReport:
         postings=int(counts["postings"]),
         accounts=int(counts["accounts"]),
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Programme grants
+# --------------------------------------------------------------------------------------------
+
+_GRANT_REFERENCE = re.compile(r"^grant:(\d+):(award|paid|cancel)$")
+_GRANT_STEPS: dict[str, tuple[AccountKind, AccountKind]] = {
+    "award": (AccountKind.AVAILABLE, AccountKind.GRANT_AWARDED),
+    "paid": (AccountKind.GRANT_AWARDED, AccountKind.GRANT_PAID),
+    "cancel": (AccountKind.GRANT_AWARDED, AccountKind.AVAILABLE),
+}
+
+
+async def _grant_violations() -> list[str]:
+    """Each grant has exactly the transactions its status implies ("grant:<id>:award",
+    ":paid", ":cancel"), each moving its amount in its currency between its own pool's
+    accounts; no grant transaction exists without such a grant; and each pool's grant
+    accounts hold exactly its grants awarded (not yet paid) and paid."""
+    violations: list[str] = []
+    grants = {
+        int(row["id"]): row
+        for row in await _rows(
+            "SELECT id, pool, amount, currency, status, awarded_on FROM programme_grant ORDER BY id"
+        )
+    }
+    moved: dict[str, dict[tuple[Any, str, str], int]] = defaultdict(lambda: defaultdict(int))
+    for row in await _rows(
+        "SELECT t.reference AS reference, a.pool AS pool, a.kind AS kind, p.currency AS currency, "
+        "SUM(p.amount) AS total FROM ledger_transaction t "
+        "LEFT JOIN ledger_posting p ON p.txn = t.id LEFT JOIN ledger_account a ON a.id = p.account "
+        "WHERE t.reference LIKE {} GROUP BY t.reference, a.pool, a.kind, p.currency",
+        "grant:%",
+    ):
+        postings = moved[row["reference"]]
+        if row["kind"] is not None and row["total"]:
+            postings[(row["pool"], row["kind"], row["currency"])] += int(row["total"])
+
+    expected: set[str] = set()
+    for grant_id, grant in grants.items():
+        amount, currency = int(grant["amount"]), grant["currency"]
+        try:
+            status = GrantStatus(grant["status"])
+        except ValueError:
+            violations.append(f"grant {grant_id} has an unknown status {grant['status']!r}")
+            continue
+        for step in grant_ledger_steps(status, was_awarded=grant["awarded_on"] is not None):
+            reference = f"grant:{grant_id}:{step}"
+            expected.add(reference)
+            if reference not in moved:
+                violations.append(
+                    f"grant {grant_id} is {grant['status']} but has no ledger transaction "
+                    f"{reference}"
+                )
+                continue
+            source, target = _GRANT_STEPS[step]
+            want = {
+                (grant["pool"], source.value, currency): -amount,
+                (grant["pool"], target.value, currency): amount,
+            }
+            got = {key: total for key, total in moved[reference].items() if total}
+            if got != want:
+                violations.append(
+                    f"ledger transaction {reference} should move {_money(amount, currency)} from "
+                    f"pool {grant['pool']}'s {source.value} account to its {target.value} "
+                    f"account, as grant {grant_id} says, but it does not"
+                )
+    for reference in sorted(set(moved) - expected):
+        match = _GRANT_REFERENCE.match(reference)
+        owner = grants.get(int(match.group(1))) if match else None
+        if owner is None:
+            violations.append(f"ledger transaction {reference} belongs to no programme grant")
+        else:
+            violations.append(
+                f"ledger transaction {reference} does not fit grant {owner['id']}, "
+                f"which is {owner['status']}"
+            )
+
+    # Each pool's grant accounts hold exactly its grants in the matching status.
+    holds: dict[tuple[Any, str, str], int] = defaultdict(int)
+    account_for = {
+        GrantStatus.AWARDED.value: AccountKind.GRANT_AWARDED.value,
+        GrantStatus.PAID.value: AccountKind.GRANT_PAID.value,
+    }
+    for grant in grants.values():
+        if grant["status"] in account_for:
+            key = (grant["pool"], account_for[grant["status"]], grant["currency"])
+            holds[key] += int(grant["amount"])
+    balances: dict[tuple[Any, str, str], int] = defaultdict(int)
+    for row in await _rows(
+        # Only placeholders are concatenated; the values go in as parameters.
+        "SELECT a.pool AS pool, a.kind AS kind, a.currency AS currency, "  # noqa: S608
+        "COALESCE(SUM(p.amount), 0) AS total FROM ledger_account a "
+        "LEFT JOIN ledger_posting p ON p.account = a.id WHERE a.kind IN "
+        + _in(GRANT_ACCOUNT_KINDS)
+        + " GROUP BY a.pool, a.kind, a.currency",
+        *[k.value for k in GRANT_ACCOUNT_KINDS],
+    ):
+        balances[(row["pool"], row["kind"], row["currency"])] += int(row["total"])
+    status_of = {AccountKind.GRANT_AWARDED.value: "awarded", AccountKind.GRANT_PAID.value: "paid"}
+    for key in sorted(set(holds) | set(balances), key=lambda k: (k[0] or 0, k[1], k[2])):
+        if holds.get(key, 0) != balances.get(key, 0):
+            pool, account_kind, currency = key
+            violations.append(
+                f"pool {pool}'s {account_kind} account holds "
+                f"{_money(balances.get(key, 0), currency)} but its grants "
+                f"{status_of[account_kind]} add up to {_money(holds.get(key, 0), currency)}"
+            )
+    return violations

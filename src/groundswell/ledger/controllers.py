@@ -8,6 +8,7 @@ from groundswell.core.pages import render
 from groundswell.core.web import RowId, requires_role
 from groundswell.funders import services as funders
 from groundswell.ledger import services
+from groundswell.programme import services as programme
 
 
 @get("/admin/ledger", name="ledger", guards=[requires_role(Role.ADMIN)])
@@ -26,6 +27,8 @@ async def pool_ledger(pool_id: RowId) -> Template:
         "ledger/pool.html",
         pool=pool,
         balances=await services.pool_balances(pool_id),
+        grant_balances=await services.pool_grant_balances(pool_id),
+        grant_labels=await programme.grants_in_ledger(pool_id),
         transactions=await services.recent_transactions(pool_id, limit=100),
         deposits=await funders.list_deposits(pool_id, limit=50),
     )

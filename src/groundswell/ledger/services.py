@@ -13,7 +13,10 @@ they call `lock_pool()`, which serialises every writer of that pool.
 References (unique; posting one again is a no-op): "deposit:<deposit id>",
 "round:<round id>:commit", and for payments "allocation:<allocation id>:transfer"
 (committed → in transit), "allocation:<allocation id>:paid" (→ paid) and
-"allocation:<allocation id>:reversal".
+"allocation:<allocation id>:reversal:<amount reversed so far>" (one per part of a reversal);
+for programme grants "grant:<grant id>:award" (available → grant awarded),
+"grant:<grant id>:paid" (→ grant paid) and "grant:<grant id>:cancel" (grant awarded →
+available).
 """
 
 from __future__ import annotations
@@ -29,7 +32,13 @@ from groundswell.core.errors import Conflict, NotFound
 from groundswell.core.money import format_money
 from groundswell.db import write_transaction
 from groundswell.funders.tables import Pool
-from groundswell.ledger.states import POOL_ACCOUNT_KINDS, AccountKind, TransactionKind
+from groundswell.ledger.states import (
+    GRANT_ACCOUNT_KINDS,
+    NON_NEGATIVE_KINDS,
+    POOL_ACCOUNT_KINDS,
+    AccountKind,
+    TransactionKind,
+)
 from groundswell.ledger.tables import LedgerAccount, LedgerPosting, LedgerTransaction
 
 MAX_REFERENCE_LENGTH = 160
@@ -54,8 +63,24 @@ def round_commit_reference(round_id: int) -> str:
 
 
 def allocation_reference(allocation_id: int, step: str) -> str:
-    """step: "transfer" (committed → in transit), "paid" (→ paid) or "reversal"."""
+    """step: "transfer" (committed → in transit) or "paid" (→ paid)."""
     return f"allocation:{allocation_id}:{step}"
+
+
+def reversal_reference(allocation_id: int, reversed_total: int) -> str:
+    """A reversal's part, named by the running total it brings the line to: a part delivered
+    twice has the same reference, so it is posted once."""
+    return f"allocation:{allocation_id}:reversal:{reversed_total}"
+
+
+GRANT_STEPS = ("award", "paid", "cancel")
+
+
+def grant_reference(grant_id: int, step: str) -> str:
+    """step: "award" (available → grant awarded), "paid" (→ grant paid) or "cancel"."""
+    if step not in GRANT_STEPS:
+        raise ValueError(f"A programme grant's ledger step is one of {GRANT_STEPS}.")
+    return f"grant:{grant_id}:{step}"
 
 
 # --------------------------------------------------------------------------------------------
@@ -110,6 +135,19 @@ async def pool_account(pool_id: int, kind: AccountKind) -> int:
     if kind not in POOL_ACCOUNT_KINDS:
         raise ValueError(f"{kind} is not a pool account")
     return (await pool_accounts(pool_id))[kind]
+
+
+async def pool_grant_accounts(pool_id: int) -> dict[AccountKind, int]:
+    """The pool's available account and its two programme-grant accounts."""
+    pool = await Pool.select(Pool.currency).where(Pool.id == pool_id).first()
+    if pool is None:
+        raise NotFound(f"There is no pool {pool_id}.")
+    found = {AccountKind.AVAILABLE: await pool_account(pool_id, AccountKind.AVAILABLE)}
+    for kind in GRANT_ACCOUNT_KINDS:
+        found[kind] = await _account(
+            f"pool:{pool_id}:{kind.value}", kind, pool["currency"], pool_id=pool_id
+        )
+    return found
 
 
 async def funder_deposits_account(funder_id: int, currency: str) -> int:
@@ -215,7 +253,7 @@ async def post(
         short = [
             accounts[i]
             for i in ids
-            if accounts[i]["kind"] in POOL_ACCOUNT_KINDS and accounts[i]["balance"] + deltas[i] < 0
+            if accounts[i]["kind"] in NON_NEGATIVE_KINDS and accounts[i]["balance"] + deltas[i] < 0
         ]
         if short:
             # A racing duplicate may have committed while we waited for the lock and
@@ -306,6 +344,18 @@ async def pool_balances(pool_id: int) -> dict[str, int]:
     )
     found = {row["kind"]: int(row["total"]) for row in rows}
     return {kind.value: found.get(kind.value, 0) for kind in POOL_ACCOUNT_KINDS}
+
+
+async def pool_grant_balances(pool_id: int) -> dict[str, int]:
+    """{"grant_awarded": …, "grant_paid": …}: the pool's programme grants, in minor units."""
+    rows = await LedgerPosting.raw(
+        "SELECT a.kind AS kind, COALESCE(SUM(p.amount), 0) AS total "
+        "FROM ledger_account a LEFT JOIN ledger_posting p ON p.account = a.id "
+        "WHERE a.pool = {} GROUP BY a.kind",
+        pool_id,
+    )
+    found = {row["kind"]: int(row["total"]) for row in rows}
+    return {kind.value: found.get(kind.value, 0) for kind in GRANT_ACCOUNT_KINDS}
 
 
 async def locked_available(pool_id: int) -> int:

@@ -9,6 +9,10 @@ class AccountKind(StrEnum):
     COMMITTED = "committed"  # allocated by a round, not yet transferred
     IN_TRANSIT = "in_transit"  # transfer to the host started, not yet confirmed
     PAID = "paid"  # confirmed as received by the host
+    # A pool's programme grants (programme/), kept apart from rounds' money so that
+    # `committed` and `paid` stay exactly the allocations in those states.
+    GRANT_AWARDED = "grant_awarded"  # awarded to a group, not yet paid
+    GRANT_PAID = "grant_paid"  # paid to the group (programme staff recorded the payment)
     # The outside world: the other side of money coming in and going out. Their balances
     # are the negative of what has flowed through them, so every transaction sums to zero.
     FUNDER_DEPOSITS = "funder_deposits"  # one per funder and currency
@@ -22,6 +26,12 @@ POOL_ACCOUNT_KINDS: tuple[AccountKind, ...] = (
     AccountKind.PAID,
 )
 
+# Created the first time a pool awards a programme grant.
+GRANT_ACCOUNT_KINDS: tuple[AccountKind, ...] = (AccountKind.GRANT_AWARDED, AccountKind.GRANT_PAID)
+
+# Every account that belongs to a pool; none of them may go below zero.
+NON_NEGATIVE_KINDS: tuple[AccountKind, ...] = POOL_ACCOUNT_KINDS + GRANT_ACCOUNT_KINDS
+
 
 class TransactionKind(StrEnum):
     DEPOSIT = "deposit"  # funder deposits → pool available
@@ -30,4 +40,7 @@ class TransactionKind(StrEnum):
     PAYOUT = "payout"  # in_transit → paid (payments)
     SIMULATED_PAYMENT = "simulated_payment"  # committed → paid without Stripe (demo only)
     REVERSAL = "reversal"  # money coming back (payments)
+    GRANT_AWARD = "grant_award"  # pool available → grant awarded (programme grants)
+    GRANT_PAYMENT = "grant_payment"  # grant awarded → grant paid (paid outside Stripe)
+    GRANT_CANCELLATION = "grant_cancellation"  # grant awarded → available (award undone)
     CORRECTION = "correction"  # an operator's correcting entry; postings are never edited

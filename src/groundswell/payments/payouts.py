@@ -351,7 +351,12 @@ async def _transfer_reversed(
 
 
 async def apply_reversal(transfer: Transfer) -> str:
-    """Paid → reversed, money back to the pool's available balance; a no-op if applied."""
+    """Return what the provider reversed to the pool's available balance; a no-op if applied.
+
+    Stripe may reverse a transfer in several parts, and `amount_reversed` is the running
+    total, so each delivery moves only what is new since the last one, under a reference
+    named by that total. The line becomes reversed once all of it has come back.
+    """
     if transfer.amount_reversed <= 0:
         return f"transfer {transfer.id} is not reversed"
     raw_id = transfer.metadata.get("allocation_id", "")
@@ -362,18 +367,51 @@ async def apply_reversal(transfer: Transfer) -> str:
         line = await _locked(allocation_id)
         if line is None or line["stripe_transfer_id"] != transfer.id:
             return f"transfer {transfer.id} matches no allocation"
-        if line["state"] != AllocationState.PAID.value:
+        if line["state"] not in (AllocationState.PAID.value, AllocationState.REVERSED.value):
             return f"allocation {allocation_id} is {line['state']}: nothing to do"
+        reversed_total = min(transfer.amount_reversed, int(line["amount"]))
+        returned_now = reversed_total - int(line["amount_reversed"])
+        if returned_now <= 0:
+            return f"allocation {allocation_id}: reversal already applied"
+        fully = reversed_total == int(line["amount"])
         await ledger.move(
             line["pool_id"],
             TransactionKind.REVERSAL,
-            ledger.allocation_reference(allocation_id, "reversal"),
+            ledger.reversal_reference(allocation_id, reversed_total),
             AccountKind.PAID,
             AccountKind.AVAILABLE,
-            line["amount"],
-            memo=f"Stripe transfer {transfer.id} reversed",
+            returned_now,
+            memo=f"Stripe transfer {transfer.id} reversed"
+            + ("" if fully else f" in part ({format_money(returned_now, line['currency'])})"),
         )
-        await Allocation.update(
-            {Allocation.state: AllocationState.REVERSED.value, Allocation.updated_at: now()}
-        ).where(Allocation.id == allocation_id)
-    return f"allocation {allocation_id} reversed"
+        changes: dict[Any, Any] = {
+            Allocation.amount_reversed: reversed_total,
+            Allocation.updated_at: now(),
+        }
+        if fully:
+            changes[Allocation.state] = AllocationState.REVERSED.value
+        await Allocation.update(changes).where(Allocation.id == allocation_id)
+        if line["host_email"]:
+            await enqueue_email(
+                to=line["host_email"],
+                subject="A Groundswell payment to you was reversed",
+                body=(
+                    f"Hello {line['host_name']},\n\n"
+                    f"{format_money(returned_now, line['currency'])} of the "
+                    f"{format_money(int(line['amount']), line['currency'])} paid for "
+                    f"{line['organiser_name']} ({line['organiser_code']}) by transfer "
+                    f"{transfer.id} was reversed and has gone back to the funding pool.\n\n"
+                    "If you did not expect this, reply to this e-mail and we will look into "
+                    "it with you.\n"
+                ),
+                purpose="payments.reversed",
+                dedupe_key=ledger.reversal_reference(allocation_id, reversed_total),
+                ttl=timedelta(days=14),
+            )
+    if fully:
+        return f"allocation {allocation_id} reversed"
+    return (
+        f"allocation {allocation_id} reversed in part: "
+        f"{format_money(reversed_total, line['currency'])} of "
+        f"{format_money(int(line['amount']), line['currency'])}"
+    )

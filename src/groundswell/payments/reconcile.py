@@ -2,14 +2,14 @@
 
 For each round that is paying or paid, list the transfers in its transfer group and compare:
 a transfer we have no record of, a payment we recorded that the provider does not have, and
-amounts (or reversals) that differ. Each difference is one sentence; none means clean.
+amounts or reversed amounts (whole or in part) that differ. Each difference is one sentence; none means clean.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from groundswell.allocation.states import AllocationState, RoundStatus
+from groundswell.allocation.states import RoundStatus
 from groundswell.allocation.tables import Allocation, Round
 from groundswell.core.money import format_money
 from groundswell.payments.gateway import PaymentGateway, Transfer
@@ -42,6 +42,7 @@ async def _reconcile_round(gateway: PaymentGateway, round_id: int, currency: str
             Allocation.amount,
             Allocation.state,
             Allocation.stripe_transfer_id,
+            Allocation.amount_reversed,
         )
         .where(Allocation.round == round_id)
         .order_by(Allocation.id)
@@ -66,17 +67,11 @@ async def _reconcile_round(gateway: PaymentGateway, round_id: int, currency: str
                 f"round {round_id}: allocation {line['id']} paid {money(line['amount'])} but "
                 f"transfer {transfer.id} is {money(transfer.amount)}"
             )
-        reversed_here = line["state"] == AllocationState.REVERSED.value
-        if transfer.amount_reversed > 0 and not reversed_here:
+        if transfer.amount_reversed != line["amount_reversed"]:
             differences.append(
-                f"round {round_id}: transfer {transfer.id} was reversed "
-                f"({money(transfer.amount_reversed)}) but allocation {line['id']} is "
-                f"{line['state']}"
-            )
-        elif reversed_here and transfer.amount_reversed == 0:
-            differences.append(
-                f"round {round_id}: allocation {line['id']} is reversed but transfer "
-                f"{transfer.id} is not"
+                f"round {round_id}: transfer {transfer.id} has "
+                f"{money(transfer.amount_reversed)} reversed but allocation {line['id']} "
+                f"({line['state']}) records {money(line['amount_reversed'])}"
             )
     for transfer_id, line in recorded.items():
         if transfer_id not in transfers:

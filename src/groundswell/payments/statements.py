@@ -10,7 +10,7 @@ from groundswell.allocation.states import AllocationState
 from groundswell.allocation.tables import Allocation
 from groundswell.core.clock import today
 from groundswell.core.errors import ValidationFailed
-from groundswell.core.money import format_money
+from groundswell.core.money import format_money, major_amount
 
 RECEIVED_STATES = (AllocationState.PAID.value, AllocationState.REVERSED.value)
 WAITING_STATES = (
@@ -22,6 +22,7 @@ WAITING_STATES = (
 STATEMENT_COLUMNS = (
     "date",
     "amount",
+    "amount_reversed",
     "currency",
     "round",
     "period_start",
@@ -36,6 +37,7 @@ def _columns() -> list[Any]:
     return [
         Allocation.id,
         Allocation.amount,
+        Allocation.amount_reversed,
         Allocation.state,
         Allocation.paid_at,
         Allocation.next_attempt_at,
@@ -128,7 +130,8 @@ async def statement(host_id: int, first: date, last: date) -> list[dict[str, str
     return [
         {
             "date": row["paid_at"].date().isoformat(),
-            "amount": f"{row['amount'] / 100:.2f}",
+            "amount": major_amount(row["amount"]),
+            "amount_reversed": major_amount(row["amount_reversed"]),
             "currency": row["currency"],
             "round": str(row["round_id"]),
             "period_start": row["period_start"].isoformat(),

@@ -232,10 +232,14 @@ class StripeGateway:
             )
         except (stripe.SignatureVerificationError, ValueError) as exc:
             raise WebhookRejected(str(exc)) from None
-        obj = event["data"]["object"]
-        return WebhookEvent(
-            id=event["id"],
-            type=event["type"],
-            object_id=str(obj["id"]),
-            object_type=str(obj["object"]),
-        )
+        try:
+            obj = event["data"]["object"]
+            return WebhookEvent(
+                id=str(event["id"]),
+                type=str(event["type"]),
+                object_id=str(obj["id"]),
+                object_type=str(obj["object"]),
+            )
+        except (KeyError, TypeError, AttributeError) as exc:
+            # Signed, yet not shaped like an event: refuse it rather than fail.
+            raise WebhookRejected(f"The event is missing {exc}.") from None

@@ -1,4 +1,5 @@
-"""/api/v1/programme: asset and service bids with their computed deadlines.
+"""/api/v1/programme: asset and service bids with their computed deadlines, and the grants
+that support them (award, mark paid, cancel: each moves the pool's money in the ledger).
 
 Bearer tokens only (like every /api route); admins write, admins and funders read.
 """
@@ -18,6 +19,10 @@ from groundswell.programme.schemas import (
     AssetBidIn,
     AssetBidOut,
     AssetBidPatch,
+    GrantCancelIn,
+    GrantIn,
+    GrantOut,
+    GrantPaidIn,
     ServiceBidIn,
     ServiceBidOut,
     ServiceBidPatch,
@@ -171,3 +176,67 @@ class ServiceBidApi(Controller):
             signed_in(request), service_bid_id, _sent(data), partial=True
         )
         return service_bid_out(await services.get_service_bid(service_bid_id), show_contacts=True)
+
+
+def grant_out(grant: dict[str, Any]) -> GrantOut:
+    return GrantOut(
+        id=grant["id"],
+        pool_id=grant["pool"],
+        asset_bid_id=grant["asset_bid"],
+        service_bid_id=grant["service_bid"],
+        kind=grant["kind"],
+        title=grant["title"],
+        description=grant["description"],
+        amount=grant["amount"],
+        currency=grant["currency"],
+        status=grant["status"],
+        regrant_type=grant["regrant_type"],
+        awarded_on=grant["awarded_on"],
+        paid_on=grant["paid_on"],
+        payment_reference=grant["payment_reference"],
+        cancelled_reason=grant["cancelled_reason"],
+        ledger_references=services.grant_ledger_references(grant),
+    )
+
+
+class GrantApi(Controller):
+    path = "/api/v1/programme/grants"
+    tags = ("programme",)
+
+    @post("/", guards=WRITERS)
+    async def propose_grant(
+        self, request: Request[Any, Any, Any], data: JSONBody[GrantIn]
+    ) -> GrantOut:
+        """Propose a grant from a pool for one bid (`amount` in pence); nothing moves yet."""
+        grant_id = await services.propose_grant(
+            signed_in(request), msgspec.structs.asdict(data), minor_units=True
+        )
+        return grant_out(await services.get_grant(grant_id))
+
+    @get("/{grant_id:int}", guards=READERS)
+    async def get_grant(self, grant_id: RowId) -> GrantOut:
+        return grant_out(await services.get_grant(grant_id))
+
+    @post("/{grant_id:int}/award", guards=WRITERS, status_code=200)
+    async def award_grant(self, request: Request[Any, Any, Any], grant_id: RowId) -> GrantOut:
+        """Award it: the amount leaves the pool's available money (409 when there is not
+        enough, and nothing changes). Awarding it again changes nothing."""
+        await services.award_grant(signed_in(request), grant_id)
+        return grant_out(await services.get_grant(grant_id))
+
+    @post("/{grant_id:int}/paid", guards=WRITERS, status_code=200)
+    async def mark_grant_paid(
+        self, request: Request[Any, Any, Any], grant_id: RowId, data: JSONBody[GrantPaidIn]
+    ) -> GrantOut:
+        """Record that the group was paid an awarded grant. Recording it again changes nothing."""
+        await services.mark_grant_paid(signed_in(request), grant_id, msgspec.structs.asdict(data))
+        return grant_out(await services.get_grant(grant_id))
+
+    @post("/{grant_id:int}/cancel", guards=WRITERS, status_code=200)
+    async def cancel_grant(
+        self, request: Request[Any, Any, Any], grant_id: RowId, data: JSONBody[GrantCancelIn]
+    ) -> GrantOut:
+        """Cancel a proposed grant, or an award not yet paid (its money goes back to the
+        pool's available balance). A paid grant cannot be cancelled (409)."""
+        await services.cancel_grant(signed_in(request), grant_id, data.reason)
+        return grant_out(await services.get_grant(grant_id))

@@ -18,7 +18,7 @@ from litestar.response import Redirect, Template
 from groundswell.accounts.roles import Role
 from groundswell.community import services as community
 from groundswell.core.clock import today
-from groundswell.core.errors import DomainError, Forbidden
+from groundswell.core.errors import Conflict, DomainError, Forbidden, ValidationFailed
 from groundswell.core.pages import read_form, render, render_form_error
 from groundswell.core.web import RowId, requires_role, settings_of, signed_in
 from groundswell.programme import services
@@ -418,20 +418,65 @@ class ProgrammeController(Controller):
             )
         return Redirect(f"/programme/{bid_type}-bids/{bid_id}#grants")
 
+    async def _grant_refused(
+        self,
+        request: Request[Any, Any, Any],
+        grant_id: int,
+        exc: DomainError,
+        action: str,
+        values: dict[str, Any] | None = None,
+    ) -> Template:
+        """The bid's page again, with why the grant's action was refused next to the grant."""
+        if isinstance(exc, Forbidden):
+            raise exc
+        bid_type, bid_id = await _grant_bid(grant_id)
+        page = self._asset_page if bid_type == "asset" else self._service_page
+        return await page(
+            request,
+            bid_id,
+            status_code=exc.status_code if exc.status_code != 400 else 422,
+            grant_error=exc.detail,
+            grant_errors=exc.field_errors,
+            grant_error_for=grant_id,
+            grant_error_action=action,
+            grant_values=values or {},
+        )
+
     @post("/grants/{grant_id:int}/award", guards=WRITERS)
     async def award_grant(self, request: Request[Any, Any, Any], grant_id: RowId) -> Any:
-        await services.award_grant(signed_in(request), grant_id)
+        try:
+            await services.award_grant(signed_in(request), grant_id)
+        except (Conflict, ValidationFailed) as exc:
+            return await self._grant_refused(request, grant_id, exc, "award")
+        return Redirect(await _grant_page(grant_id))
+
+    @post("/grants/{grant_id:int}/paid", guards=WRITERS)
+    async def mark_grant_paid(self, request: Request[Any, Any, Any], grant_id: RowId) -> Any:
+        """Record that the group was paid (by bank transfer, say): reference and date."""
+        data = await read_form(request)
+        try:
+            await services.mark_grant_paid(signed_in(request), grant_id, data)
+        except (Conflict, ValidationFailed) as exc:
+            return await self._grant_refused(request, grant_id, exc, "paid", data)
         return Redirect(await _grant_page(grant_id))
 
     @post("/grants/{grant_id:int}/cancel", guards=WRITERS)
     async def cancel_grant(self, request: Request[Any, Any, Any], grant_id: RowId) -> Any:
         data = await read_form(request)
-        await services.cancel_grant(signed_in(request), grant_id, str(data.get("reason") or ""))
+        try:
+            await services.cancel_grant(signed_in(request), grant_id, str(data.get("reason") or ""))
+        except (Conflict, ValidationFailed) as exc:
+            return await self._grant_refused(request, grant_id, exc, "cancel", data)
         return Redirect(await _grant_page(grant_id))
 
 
-async def _grant_page(grant_id: int) -> str:
+async def _grant_bid(grant_id: int) -> tuple[str, int]:
     grant = await services.get_grant(grant_id)
     if grant["asset_bid"] is not None:
-        return f"/programme/asset-bids/{grant['asset_bid']}#grants"
-    return f"/programme/service-bids/{grant['service_bid']}#grants"
+        return "asset", int(grant["asset_bid"])
+    return "service", int(grant["service_bid"])
+
+
+async def _grant_page(grant_id: int) -> str:
+    bid_type, bid_id = await _grant_bid(grant_id)
+    return f"/programme/{bid_type}-bids/{bid_id}#grants"

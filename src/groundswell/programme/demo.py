@@ -16,6 +16,7 @@ from groundswell.accounts.roles import Role
 from groundswell.accounts.tables import User
 from groundswell.community.tables import HostOrganisation, Locality
 from groundswell.core.clock import frozen_at, today
+from groundswell.funders import services as funders
 from groundswell.funders.tables import Funder, Pool
 from groundswell.programme import services
 from groundswell.programme.clocks import add_months_deadline
@@ -198,15 +199,18 @@ async def load_programme_demo(settings: Settings) -> bool:
     )
 
     if pool is not None:
+        # The funder's money arrives before the first award: an award needs it available.
+        await _fund_programme_pool(pool, t - timedelta(days=400))
         grants = [
-            (red_lion, "asset", "pre_feasibility", 2_500_00, 25),
-            (library, "asset", "feasibility", 9_500_00, 60),
-            (bell, "asset", "pre_feasibility", 3_000_00, 390),
-            (bell, "asset", "capital", 75_000_00, 200),
-            (youth, "service", "feasibility", 6_000_00, 70),
-            (library, "asset", "capital", 60_000_00, None),  # proposed, not yet awarded
+            # bid, type, kind, amount, awarded (days ago), paid (days after the award)
+            (red_lion, "asset", "pre_feasibility", 2_500_00, 25, None),
+            (library, "asset", "feasibility", 9_500_00, 60, 12),
+            (bell, "asset", "pre_feasibility", 3_000_00, 390, 9),
+            (bell, "asset", "capital", 75_000_00, 200, 21),
+            (youth, "service", "feasibility", 6_000_00, 70, None),
+            (library, "asset", "capital", 60_000_00, None, None),  # proposed, not yet awarded
         ]
-        for bid_id, bid_type, kind, amount, days_ago in grants:
+        for bid_id, bid_type, kind, amount, days_ago, paid_after in grants:
             awarded_at = t - timedelta(days=days_ago or 0)
             with frozen_at(datetime.combine(awarded_at, time(10, 0), tzinfo=UTC)):
                 grant = await services.propose_grant(
@@ -221,9 +225,32 @@ async def load_programme_demo(settings: Settings) -> bool:
                 )
                 if days_ago is not None:
                     await services.award_grant(admin, grant)
+            if paid_after is not None:
+                paid_on = awarded_at + timedelta(days=paid_after)
+                with frozen_at(datetime.combine(paid_on, time(15, 0), tzinfo=UTC)):
+                    await services.mark_grant_paid(
+                        admin,
+                        grant,
+                        {"payment_reference": f"BACS GSP-{grant:05d}", "paid_on": paid_on},
+                    )
 
     await services.send_due_reminders(settings)
     return True
+
+
+async def _fund_programme_pool(pool_id: int, on: date) -> None:
+    """The programme pool's money, by bank transfer (once: the reference is the dedupe)."""
+    with frozen_at(datetime.combine(on, time(11, 0), tzinfo=UTC)):
+        await funders.record_deposit(
+            None,
+            pool_id,
+            funders.DepositInput(
+                amount=200_000_00,
+                reference=f"PROGRAMME-BACS-{pool_id:04d}",
+                received_on=on,
+                note="Demo deposit: the programme's grant budget, by bank transfer",
+            ),
+        )
 
 
 async def _admin() -> Principal | None:

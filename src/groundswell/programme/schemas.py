@@ -7,8 +7,11 @@ mistake while a field left out keeps its value.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
-from msgspec import UNSET, Struct, UnsetType
+from msgspec import UNSET, Meta, Struct, UnsetType
+
+RowIdIn = Annotated[int, Meta(ge=1, le=2_147_483_647)]
 
 
 class AssetBidIn(Struct, forbid_unknown_fields=True):
@@ -143,3 +146,45 @@ class ServiceBidOut(Struct):
     procurement_starts_on: dt.date | None
     procurement_ends_on: dt.date | None
     notes: str
+
+
+class GrantIn(Struct, forbid_unknown_fields=True):
+    """A grant to propose: for exactly one bid, from one pool; `amount` in minor units."""
+
+    pool_id: RowIdIn
+    kind: str
+    amount: Annotated[int, Meta(ge=1, le=100_000_000_00)]
+    asset_bid_id: RowIdIn | None = None
+    service_bid_id: RowIdIn | None = None
+    title: Annotated[str, Meta(max_length=200)] = ""
+    description: Annotated[str, Meta(max_length=4000)] = ""
+    regrant_type: Annotated[str, Meta(max_length=8)] = ""
+
+
+class GrantPaidIn(Struct, forbid_unknown_fields=True):
+    payment_reference: Annotated[str, Meta(max_length=100)]
+    paid_on: dt.date | None = None  # today when left out
+
+
+class GrantCancelIn(Struct, forbid_unknown_fields=True):
+    reason: Annotated[str, Meta(max_length=2000)]
+
+
+class GrantOut(Struct):
+    id: int
+    pool_id: int
+    asset_bid_id: int | None
+    service_bid_id: int | None
+    kind: str
+    title: str
+    description: str
+    amount: int
+    currency: str
+    status: str
+    regrant_type: str
+    awarded_on: dt.date | None
+    paid_on: dt.date | None
+    payment_reference: str
+    cancelled_reason: str
+    # The ledger transactions its status implies, e.g. ["grant:7:award", "grant:7:paid"].
+    ledger_references: list[str]

@@ -23,6 +23,7 @@ from groundswell.community.tables import HostOrganisation, Locality
 from groundswell.core.clock import now, today
 from groundswell.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from groundswell.core.forms import FieldReader
+from groundswell.core.money import format_money
 from groundswell.core.tables import AuditEntry
 from groundswell.exports.threesixty import (
     GrantRecord,
@@ -32,6 +33,8 @@ from groundswell.exports.threesixty import (
     locality_places,
 )
 from groundswell.funders.tables import Pool
+from groundswell.ledger import services as ledger
+from groundswell.ledger.states import AccountKind, TransactionKind
 from groundswell.outbox.services import enqueue_email
 from groundswell.programme.clocks import (
     AssetBidDates,
@@ -58,6 +61,7 @@ from groundswell.programme.deadlines import (
 from groundswell.programme.states import (
     ASSET_MANUAL_STAGES,
     ASSET_TRANSITIONS,
+    GRANT_MADE,
     SERVICE_MANUAL_STAGES,
     SERVICE_TRANSITIONS,
     AssetBidStage,
@@ -67,6 +71,7 @@ from groundswell.programme.states import (
     ServiceDecision,
     asset_stage_after,
     asset_stage_needs,
+    grant_ledger_steps,
     is_terminal_asset,
     is_terminal_service,
     service_stage_after,
@@ -838,12 +843,43 @@ class AwardResult:
     awarded_now: bool  # False: it was awarded before, and nothing changed
 
 
-async def award_grant(principal: Principal, grant_id: int) -> AwardResult:
-    """Award a proposed grant: status, date and audit entry in one transaction.
+def _grant_memo(grant: Mapping[str, Any], what: str) -> str:
+    return f"{what}: {grant['title']} (programme grant {grant['id']})"[:500]
 
-    The ledger posting for the award (committing the amount from the pool) belongs in this
-    same transaction, next to the audit entry, once the ledger exists: an award and its
-    money must not be able to exist one without the other.
+
+async def _post_grant(
+    grant: Mapping[str, Any],
+    step: str,
+    kind: TransactionKind,
+    source: AccountKind,
+    target: AccountKind,
+    memo: str,
+) -> None:
+    """Post one step of a grant's money; the caller holds the grant's row and its pool."""
+    accounts = await ledger.pool_grant_accounts(grant["pool"])
+    reference = ledger.grant_reference(grant["id"], step)
+    posted = await ledger.post(
+        kind,
+        reference,
+        [
+            ledger.Posting(accounts[source], -int(grant["amount"])),
+            ledger.Posting(accounts[target], int(grant["amount"])),
+        ],
+        memo=memo,
+    )
+    if posted is None:
+        # The reference is taken, yet the grant's status says this step has not happened:
+        # the ledger and the grant disagree, and moving the money again would hide it.
+        raise Conflict(
+            f"The ledger already has {reference} but the grant is {grant['status']}. "
+            "Nothing was changed; run `groundswell ledger check`."
+        )
+
+
+async def award_grant(principal: Principal, grant_id: int) -> AwardResult:
+    """Award a proposed grant: the pool's money set aside for the group (ledger transaction
+    "grant:<id>:award", available → grant awarded), status, date and audit entry in one
+    transaction. Refused with nothing written when the pool has not that much available.
     """
     _require_admin(principal)
     async with db.write_transaction():
@@ -855,6 +891,24 @@ async def award_grant(principal: Principal, grant_id: int) -> AwardResult:
             return AwardResult(grant_id, awarded_now=False)
         if status is not GrantStatus.PROPOSED:
             raise Conflict(f"This grant was {status.value}; it cannot be awarded.")
+        await ledger.lock_pool(grant["pool"])
+        available = await ledger.locked_available(grant["pool"])
+        if available < grant["amount"]:
+            pool = await Pool.select(Pool.name).where(Pool.id == grant["pool"]).first()
+            raise Conflict(
+                f"{(pool or {}).get('name', 'The pool')} has "
+                f"{format_money(available, grant['currency'])} available and this grant is for "
+                f"{format_money(grant['amount'], grant['currency'])}, so it was not awarded. "
+                "Record a deposit into the pool, or propose a smaller grant."
+            )
+        await _post_grant(
+            grant,
+            "award",
+            TransactionKind.GRANT_AWARD,
+            AccountKind.AVAILABLE,
+            AccountKind.GRANT_AWARDED,
+            _grant_memo(grant, "Grant awarded"),
+        )
         awarded_on = today()
         await ProgrammeGrant.update(
             {
@@ -873,12 +927,82 @@ async def award_grant(principal: Principal, grant_id: int) -> AwardResult:
             currency=grant["currency"],
             pool=grant["pool"],
             awarded_on=awarded_on.isoformat(),
+            ledger_reference=ledger.grant_reference(grant_id, "award"),
         )
     return AwardResult(grant_id, awarded_now=True)
 
 
+async def mark_grant_paid(principal: Principal, grant_id: int, raw: Mapping[str, Any]) -> bool:
+    """Record that the group was paid an awarded grant (a bank transfer, say): ledger
+    transaction "grant:<id>:paid" (grant awarded → grant paid), status, payment details and
+    audit entry in one transaction. False when it was recorded as paid already.
+
+    `raw`: "payment_reference" (required: the bank's or finance system's reference) and
+    "paid_on" (YYYY-MM-DD; today when left out), neither before the award nor in the future.
+    """
+    _require_admin(principal)
+    fields = FieldReader(raw)
+    reference = fields.text("payment_reference", max_length=100)
+    paid_on = _read_date(fields, "paid_on") or today()
+    if paid_on > today():
+        fields.errors["paid_on"] = "A payment already made has a date today or earlier."
+    fields.check("The payment could not be recorded.")
+    async with db.write_transaction():
+        grant = await _locked(ProgrammeGrant, grant_id)
+        if grant is None:
+            raise NotFound(f"There is no programme grant {grant_id}.")
+        status = GrantStatus(grant["status"])
+        if status is GrantStatus.PAID:
+            return False
+        if status is not GrantStatus.AWARDED:
+            raise Conflict(
+                f"This grant is {status.value}; only an awarded grant can be marked paid."
+            )
+        if grant["awarded_on"] is not None and paid_on < grant["awarded_on"]:
+            raise ValidationFailed(
+                "The payment could not be recorded.",
+                field_errors={
+                    "paid_on": f"The grant was awarded on {human_date(grant['awarded_on'])}; "
+                    "it was paid on that day or later."
+                },
+            )
+        await ledger.lock_pool(grant["pool"])
+        await _post_grant(
+            grant,
+            "paid",
+            TransactionKind.GRANT_PAYMENT,
+            AccountKind.GRANT_AWARDED,
+            AccountKind.GRANT_PAID,
+            _grant_memo(grant, f"Grant paid on {paid_on.isoformat()}, ref. {reference}"),
+        )
+        await ProgrammeGrant.update(
+            {
+                ProgrammeGrant.status: GrantStatus.PAID.value,
+                ProgrammeGrant.paid_on: paid_on,
+                ProgrammeGrant.paid_by: principal.user_id,
+                ProgrammeGrant.payment_reference: reference,
+                ProgrammeGrant.updated_at: now(),
+            }
+        ).where(ProgrammeGrant.id == grant_id)
+        await _audit(
+            principal,
+            "programme.grant.paid",
+            "programme_grant",
+            grant_id,
+            amount=grant["amount"],
+            currency=grant["currency"],
+            pool=grant["pool"],
+            paid_on=paid_on.isoformat(),
+            payment_reference=reference,
+            ledger_reference=ledger.grant_reference(grant_id, "paid"),
+        )
+    return True
+
+
 async def cancel_grant(principal: Principal, grant_id: int, reason: str) -> bool:
-    """Withdraw a proposed grant. False when it was already cancelled."""
+    """Withdraw a proposed grant, or cancel an award not yet paid: then the money goes back
+    to the pool's available account (ledger transaction "grant:<id>:cancel") in the same
+    transaction as the status and audit entry. False when it was already cancelled."""
     _require_admin(principal)
     reason = (reason or "").strip()
     if not reason:
@@ -892,8 +1016,20 @@ async def cancel_grant(principal: Principal, grant_id: int, reason: str) -> bool
         status = GrantStatus(grant["status"])
         if status is GrantStatus.CANCELLED:
             return False
-        if status is not GrantStatus.PROPOSED:
-            raise Conflict("An awarded grant cannot be cancelled here.")
+        if status is GrantStatus.PAID:
+            raise Conflict(
+                "This grant has been paid, so it cannot be cancelled: the money has left the pool."
+            )
+        if status is GrantStatus.AWARDED:
+            await ledger.lock_pool(grant["pool"])
+            await _post_grant(
+                grant,
+                "cancel",
+                TransactionKind.GRANT_CANCELLATION,
+                AccountKind.GRANT_AWARDED,
+                AccountKind.AVAILABLE,
+                _grant_memo(grant, f"Award cancelled ({reason[:200]})"),
+            )
         await ProgrammeGrant.update(
             {
                 ProgrammeGrant.status: GrantStatus.CANCELLED.value,
@@ -901,9 +1037,12 @@ async def cancel_grant(principal: Principal, grant_id: int, reason: str) -> bool
                 ProgrammeGrant.updated_at: now(),
             }
         ).where(ProgrammeGrant.id == grant_id)
-        await _audit(
-            principal, "programme.grant.cancelled", "programme_grant", grant_id, reason=reason[:500]
-        )
+        detail: dict[str, Any] = {"reason": reason[:500], "was": status.value}
+        if status is GrantStatus.AWARDED:
+            detail["ledger_reference"] = ledger.grant_reference(grant_id, "cancel")
+            detail["amount"] = grant["amount"]
+            detail["currency"] = grant["currency"]
+        await _audit(principal, "programme.grant.cancelled", "programme_grant", grant_id, **detail)
     return True
 
 
@@ -934,10 +1073,55 @@ async def get_grant(grant_id: int) -> dict[str, Any]:
     return grant
 
 
+def grant_ledger_references(grant: Mapping[str, Any]) -> list[str]:
+    """The ledger transactions a grant's status implies (what `ledger check` expects)."""
+    steps = grant_ledger_steps(
+        GrantStatus(grant["status"]), was_awarded=grant["awarded_on"] is not None
+    )
+    return [ledger.grant_reference(grant["id"], step) for step in steps]
+
+
+_LEDGER_STEPS = {
+    "award": "Grant awarded: set aside from available",
+    "paid": "Grant paid to the group",
+    "cancel": "Award cancelled: back to available",
+}
+
+
+async def grants_in_ledger(pool_id: int) -> dict[str, dict[str, str]]:
+    """For the pool's ledger page: each grant reference it may hold, with the grant's title,
+    what the step did and the bid's page."""
+    rows = await ProgrammeGrant.select(
+        ProgrammeGrant.id,
+        ProgrammeGrant.title,
+        ProgrammeGrant.asset_bid,
+        ProgrammeGrant.service_bid,
+        ProgrammeGrant.payment_reference,
+    ).where(ProgrammeGrant.pool == pool_id)
+    labels: dict[str, dict[str, str]] = {}
+    for row in rows:
+        bid_type = "asset" if row["asset_bid"] is not None else "service"
+        url = f"/programme/{bid_type}-bids/{row[f'{bid_type}_bid']}#grants"
+        for step, what in _LEDGER_STEPS.items():
+            if step == "paid" and row["payment_reference"]:
+                what = f"{what} (ref. {row['payment_reference']})"
+            labels[ledger.grant_reference(row["id"], step)] = {
+                "title": row["title"],
+                "step": what,
+                "url": url,
+            }
+    return labels
+
+
 async def list_pools_for_grants() -> list[dict[str, Any]]:
-    return await Pool.select(
+    """Pools a grant can come from, each with what it has `available` (an award needs it)."""
+    pools = await Pool.select(
         Pool.id, Pool.name, Pool.currency, Pool.funder.name.as_alias("funder_name")
     ).order_by(Pool.name)
+    balances = await ledger.all_pool_balances()
+    for pool in pools:
+        pool["available"] = balances.get(pool["id"], {}).get("available", 0)
+    return pools
 
 
 # ---------------------------------------------------------------------------------------
@@ -1309,14 +1493,15 @@ def _places(bid: Mapping[str, Any]) -> tuple[Place, ...]:
 
 
 async def open_data_grants(settings: Settings) -> list[GrantRecord]:
-    """Every awarded programme grant, ready for the 360Giving package."""
+    """Every programme grant made (awarded, paid or not yet), ready for the 360Giving package;
+    a cancelled award is not published."""
     prefix = settings.grant_id_prefix
     grants = await ProgrammeGrant.select(
         *ProgrammeGrant.all_columns(),
         ProgrammeGrant.pool.funder.id.as_alias("funder_id"),  # type: ignore[union-attr]
         ProgrammeGrant.pool.funder.name.as_alias("funder_name"),  # type: ignore[union-attr]
         ProgrammeGrant.pool.funder.org_id.as_alias("funder_org_id"),  # type: ignore[union-attr]
-    ).where(ProgrammeGrant.status == GrantStatus.AWARDED.value)
+    ).where(ProgrammeGrant.status.is_in([s.value for s in GRANT_MADE]))
     bids: dict[tuple[str, int], dict[str, Any]] = {}
     for bid_type, table, name_column in (
         ("asset", AssetBid, "asset_name"),

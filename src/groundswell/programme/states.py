@@ -244,13 +244,41 @@ class GrantKind(StrEnum):
 
 class GrantStatus(StrEnum):
     PROPOSED = "proposed"
-    AWARDED = "awarded"
-    CANCELLED = "cancelled"
+    AWARDED = "awarded"  # the pool's money is set aside for the group (ledger: grant awarded)
+    PAID = "paid"  # programme staff recorded paying the group (ledger: grant paid)
+    CANCELLED = "cancelled"  # never awarded, or awarded and the money returned to the pool
+
+    @property
+    def label(self) -> str:
+        return {
+            GrantStatus.PROPOSED: "Proposed",
+            GrantStatus.AWARDED: "Awarded",
+            GrantStatus.PAID: "Paid",
+            GrantStatus.CANCELLED: "Cancelled",
+        }[self]
 
 
 GRANT_TRANSITIONS: Mapping[GrantStatus, frozenset[GrantStatus]] = {
     GrantStatus.PROPOSED: frozenset({GrantStatus.AWARDED, GrantStatus.CANCELLED}),
-    # Undoing an award needs a reversing ledger entry, which comes with the ledger.
-    GrantStatus.AWARDED: frozenset(),
+    # Cancelling an award posts the money back to the pool's available account.
+    GrantStatus.AWARDED: frozenset({GrantStatus.PAID, GrantStatus.CANCELLED}),
+    # Paid money has left: getting it back would be a new transaction, not a status.
+    GrantStatus.PAID: frozenset(),
     GrantStatus.CANCELLED: frozenset(),
 }
+
+# Statuses in which a grant was made (and is published as open data).
+GRANT_MADE = frozenset({GrantStatus.AWARDED, GrantStatus.PAID})
+
+
+def grant_ledger_steps(status: GrantStatus, *, was_awarded: bool) -> tuple[str, ...]:
+    """The ledger transactions ("grant:<id>:<step>") a grant in `status` has, in order.
+
+    `was_awarded`: the grant has an award date (a cancelled grant may or may not)."""
+    if status is GrantStatus.AWARDED:
+        return ("award",)
+    if status is GrantStatus.PAID:
+        return ("award", "paid")
+    if status is GrantStatus.CANCELLED and was_awarded:
+        return ("award", "cancel")
+    return ()

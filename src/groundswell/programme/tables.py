@@ -103,11 +103,17 @@ class ProgrammeGrant(Table, tablename="programme_grant"):
     description = Text(default="")
     amount = BigInt()  # minor units
     currency = Varchar(length=3, default="GBP")
+    # Ledger: "grant:<id>:award" when awarded, ":paid" when paid, ":cancel" when an award
+    # is cancelled (`groundswell ledger check` ties each status to exactly these).
     status = Varchar(length=12, choices=GrantStatus, default=GrantStatus.PROPOSED, index=True)
     # 360Giving regrantType code (FRG010...) where the grant is for onward granting.
     regrant_type = Varchar(length=8, default="")
     awarded_on = Date(null=True, default=None)
     awarded_by = ForeignKey(User, null=True, default=None, on_delete=OnDelete.set_null)
+    # Recorded by programme staff when the group has been paid (e.g. a bank transfer).
+    paid_on = Date(null=True, default=None)
+    paid_by = ForeignKey(User, null=True, default=None, on_delete=OnDelete.set_null)
+    payment_reference = Varchar(length=100, default="")
     cancelled_reason = Text(default="")
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())

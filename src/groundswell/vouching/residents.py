@@ -40,6 +40,7 @@ async def export(settings: Settings, raw_phone: str) -> dict[str, Any]:
             Endorsement.theme,
             Endorsement.display_name,
             Endorsement.neighbourhood,
+            Endorsement.score,
             Endorsement.consent_to_publish,
             Endorsement.channel,
             Endorsement.verification,

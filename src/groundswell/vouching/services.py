@@ -48,6 +48,7 @@ SMS_PER_PHONE_PER_HOUR = 30
 WEB_STARTS_PER_IP_PER_HOUR = 20
 WEB_CODES_PER_PHONE_PER_HOUR = 5
 TESTIMONY_MIN, TESTIMONY_MAX = 10, 1000
+SCORE_MIN, SCORE_MAX = 0, 10  # "How likely are you to tell a neighbour to go to them?"
 HOUR = timedelta(hours=1)
 
 
@@ -104,9 +105,13 @@ async def record_endorsement(
     neighbourhood: str = "",
     consent_to_publish: bool = False,
     source: str = "",
+    score: int | None = None,
+    asked_score: bool = False,
 ) -> VouchOutcome:
     """One voice per resident per organiser: a second vouch replaces the words (and revives a
-    withdrawn one). Runs inside the caller's write transaction."""
+    withdrawn one). Where the 0-10 question was asked (`asked_score`: the web form), its answer
+    replaces the earlier one, None when left out; a channel that does not ask it (SMS) keeps
+    the earlier answer. Runs inside the caller's write transaction."""
     moment = now()
     existing = (
         await Endorsement.select(Endorsement.id, Endorsement.state)
@@ -136,6 +141,8 @@ async def record_endorsement(
         "flags": flags,
         "moderation": "flagged" if flags else "clear",
     }
+    if asked_score:
+        values["score"] = score
     if existing is None:
         rows = await Endorsement.insert(
             Endorsement(
@@ -400,6 +407,7 @@ def read_web_vouch(raw: dict[str, Any]) -> tuple[dict[str, Any], str]:
     theme = fields.choice("theme", Theme, default=Theme.VALUE)
     display_name = fields.text("display_name", required=False, max_length=40)
     neighbourhood = fields.text("neighbourhood", required=False, max_length=60)
+    score = read_score(raw.get("score"), fields.errors)
     phone_raw = fields.text("phone", max_length=40)
     e164 = ""
     if phone_raw:
@@ -415,8 +423,23 @@ def read_web_vouch(raw: dict[str, Any]) -> tuple[dict[str, Any], str]:
         "neighbourhood": neighbourhood,
         "consent_to_publish": bool(raw.get("consent_to_publish")),
         "hear_back": bool(raw.get("hear_back")),
+        "score": score,
     }
     return values, e164
+
+
+def read_score(raw: Any, errors: dict[str, str]) -> int | None:
+    """The optional 0-10 answer: empty (or "rather not say") is None; anything else must be a
+    whole number from 0 to 10, or the field gets one clear message."""
+    text = "" if raw is None else str(raw).strip()
+    if not text:
+        return None
+    if text.isascii() and text.isdigit() and SCORE_MIN <= int(text) <= SCORE_MAX:
+        return int(text)
+    errors["score"] = (
+        f"Choose a whole number from {SCORE_MIN} to {SCORE_MAX}, or leave this question out."
+    )
+    return None
 
 
 async def start_web_vouch(
@@ -458,6 +481,7 @@ async def start_web_vouch(
                 neighbourhood=values["neighbourhood"],
                 consent_to_publish=values["consent_to_publish"],
                 hear_back=values["hear_back"],
+                score=values["score"],
                 phone_encrypted=PhoneCipher(settings.phone_key).encrypt(e164)
                 if values["hear_back"]
                 else None,
@@ -563,6 +587,8 @@ async def _confirm(settings: Settings, row: dict[str, Any]) -> VouchOutcome:
         neighbourhood=row["neighbourhood"],
         consent_to_publish=row["consent_to_publish"],
         source=row["source_hash"],
+        score=row["score"],
+        asked_score=True,
     )
     if row["hear_back"] and row["phone_encrypted"]:
         await Resident.update(

@@ -103,6 +103,7 @@ class WebVerification(Table, tablename="web_verification"):
     neighbourhood = Varchar(length=60, default="")
     consent_to_publish = Boolean(default=False)
     hear_back = Boolean(default=False)
+    score = Integer(null=True, default=None)  # optional 0-10 "tell a neighbour" answer
     # Only when the resident asked to hear back: moved to the resident on confirmation.
     phone_encrypted = Text(null=True, default=None, secret=True)
     source_hash = Varchar(length=64, default="")

@@ -210,3 +210,29 @@ async def test_an_organiser_without_rounds_says_so(client: WebClient) -> None:
     code = await make_organiser(await make_host(), here, "Grace Obi")
     words = text((await client.get(f"/organisers/{code}")).text)
     assert "No rounds have included Grace Obi yet." in words
+
+
+async def test_a_payment_reversed_in_part_stays_paid_for_the_rest(
+    client: WebClient, world: World
+) -> None:
+    await approve_and_pay(world)
+    gateway = OfflineGateway(world.settings)
+    line = (
+        await Allocation.select(Allocation.stripe_transfer_id, Allocation.amount)
+        .where(Allocation.organiser == await organiser_id(world.paid_code))
+        .first()
+    )
+    assert line is not None
+    part = line["amount"] // 4
+    transfer = await gateway.retrieve_transfer(line["stripe_transfer_id"])
+    await gateway.save(transfer.id, {**transfer.__dict__, "amount_reversed": part})
+    await payouts.apply_reversal(await gateway.retrieve_transfer(transfer.id))
+    words = funding_section((await client.get(f"/organisers/{world.paid_code}")).text)
+    assert "Paid Received by Ready CA." in words
+    assert f"£{part / 100:,.2f} of it was reversed" in words
+    assert f"£{(line['amount'] - part) / 100:,.2f} paid so far" in words
+    assert f"£{part / 100:,.2f} reversed." in words
+    assert re.search(r"· reversed \d+ \w+ \d{4}", words)
+    history = await organiser_funding(await organiser_id(world.paid_code))
+    balances = await ledger.pool_balances(world.pool)
+    assert history.totals[0].paid == balances["paid"]

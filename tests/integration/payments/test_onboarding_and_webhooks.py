@@ -95,6 +95,15 @@ async def test_webhook_signature_and_staleness(stripe_client: WebClient) -> None
             "/webhooks/stripe", content=body, headers={"content-type": "application/json"}
         )
     ).status_code == 400
+    # Correctly signed but not shaped like an event: refused, never a server error.
+    for shapeless in (
+        {"id": "evt_2", "type": "account.updated"},
+        {"id": "evt_3", "type": "account.updated", "data": {"object": "acct_1"}},
+        {"id": "evt_4", "type": "account.updated", "data": {"object": {"object": "account"}}},
+    ):
+        body, headers = signed(shapeless)
+        refused = await stripe_client.post("/webhooks/stripe", content=body, headers=headers)
+        assert refused.status_code == 400, (shapeless, refused.text)
     assert await StripeEvent.count() == 0
 
 

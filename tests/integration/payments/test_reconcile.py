@@ -8,12 +8,14 @@ import sys
 
 from groundswell.allocation.tables import Allocation
 from groundswell.payments import payouts
+from groundswell.payments.offline import OfflineGateway
 from groundswell.payments.reconcile import reconcile
 from tests.integration.payments.test_payouts import (  # noqa: F401 - fixture
     World,
     lines,
     world,
 )
+from tests.stripe_server import make_stripe_client
 
 
 def reconcile_command(w: World) -> subprocess.CompletedProcess[str]:
@@ -64,3 +66,39 @@ async def test_clean_then_each_kind_of_difference(world: World) -> None:  # noqa
     found = reconcile_command(world)
     assert found.returncode == 1
     assert found.stdout.count("DIFFERENCE:") == len(differences)
+
+
+async def test_amounts_and_reversed_amounts_that_differ(world: World) -> None:  # noqa: F811
+    await payouts.pay_approved(world.settings, world.gateway)
+    paid = [line for line in await lines(world.round_id) if line["state"] == "paid"]
+    assert len(paid) >= 2
+    assert await reconcile(world.settings, world.gateway) == []
+
+    # The provider's transfer says another amount than our line (our lines cannot be
+    # edited, and the Stripe test server cannot edit a transfer: the offline store can).
+    if isinstance(world.gateway, OfflineGateway):
+        transfer = await world.gateway.retrieve_transfer(paid[0]["stripe_transfer_id"])
+        await world.gateway.save(transfer.id, {**transfer.__dict__, "amount": transfer.amount + 1})
+        (differs,) = await reconcile(world.settings, world.gateway)
+        assert f"allocation {paid[0]['id']} paid" in differs
+        assert paid[0]["stripe_transfer_id"] in differs
+        await world.gateway.save(transfer.id, transfer.__dict__)
+        assert await reconcile(world.settings, world.gateway) == []
+
+    # The provider reversed part of a transfer we have not heard about.
+    line = paid[1]
+    if isinstance(world.gateway, OfflineGateway):
+        transfer = await world.gateway.retrieve_transfer(line["stripe_transfer_id"])
+        await world.gateway.save(transfer.id, {**transfer.__dict__, "amount_reversed": 5_00})
+    else:
+        assert world.server is not None
+        make_stripe_client(world.server).v1.transfers.reversals.create(
+            line["stripe_transfer_id"], params={"amount": 5_00}
+        )
+    (unheard,) = await reconcile(world.settings, world.gateway)
+    assert "£5.00 reversed" in unheard and f"allocation {line['id']}" in unheard
+    assert "records £0.00" in unheard
+
+    # Once the reversal is applied, the two agree again.
+    await payouts.apply_reversal(await world.gateway.retrieve_transfer(line["stripe_transfer_id"]))
+    assert await reconcile(world.settings, world.gateway) == []

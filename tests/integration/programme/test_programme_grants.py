@@ -1,4 +1,6 @@
-"""Programme grants: proposed, then awarded once (with an audit entry), or cancelled."""
+"""Programme grants: proposed, then awarded once (with an audit entry), or cancelled.
+
+Their money in the ledger is tested in test_grant_ledger.py."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from groundswell.programme import services
 from groundswell.programme.tables import ProgrammeGrant
 from tests.helpers import (
     WebClient,
+    deposit,
     make_asset_bid,
     make_funder,
     make_pool,
@@ -34,6 +37,7 @@ async def admin_principal() -> Principal:
 
 async def test_propose_award_and_cancel_through_the_pages(client: WebClient) -> None:
     pool = await make_pool(await make_funder(), name="Community Rights Programme")
+    await deposit(pool, "20000.00")
     bid = await make_asset_bid()
     await client.login(await make_user(Role.ADMIN))
     form = await client.get(f"/programme/grants/new?bid=asset-{bid}")
@@ -74,14 +78,21 @@ async def test_propose_award_and_cancel_through_the_pages(client: WebClient) -> 
     awards = await AuditEntry.select().where(AuditEntry.action == "programme.grant.awarded")
     assert len(awards) == 1 and awards[0]["subject_id"] == str(grant["id"])
 
+    paid = await client.submit(
+        f"/programme/grants/{grant['id']}/paid",
+        {"payment_reference": "BACS 4471", "paid_on": today().isoformat()},
+    )
+    assert paid.status_code in (302, 303), paid.text[-1000:]
     cancel = await client.submit(
         f"/programme/grants/{grant['id']}/cancel", {"reason": "changed our minds"}
     )
-    assert cancel.status_code == 409  # an award is undone with the ledger, not here
+    assert cancel.status_code == 409  # the money has left the pool
+    assert "has been paid" in cancel.text
 
 
 async def test_award_is_one_state_change_even_when_raced() -> None:
     pool = await make_pool(await make_funder())
+    await deposit(pool, "10000.00")
     grant = await make_programme_grant(pool, service_bid=await make_service_bid())
     admin = await admin_principal()
     results = await asyncio.gather(*(services.award_grant(admin, grant) for _ in range(3)))
