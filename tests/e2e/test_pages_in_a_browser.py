@@ -46,7 +46,8 @@ async def funded_organiser(browser: Any, live_server: LiveServer) -> tuple[str, 
         round_path = await rows.first.locator("a").first.get_attribute("href")
         assert round_path, await page.locator("main").inner_text()
         await page.goto(round_path)
-        first = page.locator("tbody tr").first.locator("code")
+        lines = page.get_by_role("table", name="Allocations in this round")
+        first = lines.locator("tbody tr").first.locator("code")
         return (await first.inner_text()).strip(), round_path
     finally:
         await context.close()
