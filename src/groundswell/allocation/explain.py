@@ -43,9 +43,12 @@ def _number(x: float) -> str:
     return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.3g}"
 
 
-def explain(ex: dict[str, Any], currency: str) -> Explained:
+def explain(ex: dict[str, Any], currency: str, *, individual_weights: bool = True) -> Explained:
     """Every step behind an amount: voices counted and why others were not, weights, score,
-    share, floor and cap, rounding."""
+    share, floor and cap, rounding.
+
+    `individual_weights=False` (public pages) gives the weights only as a count, a total and
+    an average: one number per resident is a row per resident, however anonymous."""
 
     def money(amount: float) -> str:
         return format_money(round(amount), currency)
@@ -75,17 +78,26 @@ def explain(ex: dict[str, Any], currency: str) -> Explained:
     )
     weights = ex.get("weights", [])
     if weights:
-        shown = ", ".join(f"{w:.2f}" for w in weights[:SHOWN_WEIGHTS])
-        more = f" and {len(weights) - SHOWN_WEIGHTS} more" if len(weights) > SHOWN_WEIGHTS else ""
         half_life = policy.get("half_life_days", 90)
-        facts.append(
-            (
-                "Weights",
-                f"Each voice weighs its verification strength × recency (half as much after "
-                f"{_number(float(half_life))} days): {shown}{more}; together "
-                f"{ex.get('weight_sum', 0):.2f}.",
-            )
+        rule = (
+            "Each voice weighs its verification strength × recency (half as much after "
+            f"{_number(float(half_life))} days)"
         )
+        total = float(ex.get("weight_sum", 0))
+        if individual_weights:
+            shown = ", ".join(f"{w:.2f}" for w in weights[:SHOWN_WEIGHTS])
+            more = (
+                f" and {len(weights) - SHOWN_WEIGHTS} more" if len(weights) > SHOWN_WEIGHTS else ""
+            )
+            facts.append(("Weights", f"{rule}: {shown}{more}; together {total:.2f}."))
+        else:
+            facts.append(
+                (
+                    "Weights",
+                    f"{rule}. The {len(weights)} voice{'' if len(weights) == 1 else 's'} "
+                    f"counted weigh {total:.2f} together, {total / len(weights):.2f} on average.",
+                )
+            )
     if not ex.get("eligible"):
         summary = (
             f"{counted} resident{'' if counted == 1 else 's'} counted, fewer than the "

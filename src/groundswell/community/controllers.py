@@ -4,17 +4,20 @@ from datetime import date
 from typing import Any
 
 from litestar import Controller, Request, get, post
+from litestar.enums import MediaType
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from groundswell.accounts.roles import Role
-from groundswell.community import services
+from groundswell.allocation.history import organiser_funding
+from groundswell.community import directory, services
 from groundswell.core.clock import today
 from groundswell.core.errors import DomainError, Forbidden
 from groundswell.core.pages import read_form, render, render_form_error
-from groundswell.core.web import RowId, requires_role, settings_of, signed_in
+from groundswell.core.web import RowId, principal_of, requires_role, settings_of, signed_in
 from groundswell.listening import benchmark
 from groundswell.listening import services as listening
+from groundswell.listening.controllers import is_htmx_partial
 from groundswell.vouching import queries
 
 
@@ -138,8 +141,30 @@ class OrganiserController(Controller):
     path = "/organisers"
 
     @get("/", name="organisers")
-    async def index(self) -> Template:
-        return render("community/organisers.html", organisers=await services.list_organisers())
+    async def index(self, request: Request[Any, Any, Any]) -> Template:
+        """Organisers by name, searchable and filtered by place; htmx asks for the results
+        alone, and the same URL without JavaScript gives the whole page."""
+        raw = {key: request.query_params.get(key) for key in request.query_params}
+        page = await directory.organiser_page(raw)
+        partial = is_htmx_partial(request)
+        headers = {"vary": "HX-Request, HX-History-Restore-Request"}
+        if partial:
+            headers["hx-push-url"] = (
+                "false"
+                if page.errors
+                else page.query.url(after=page.query.after, before=page.query.before)
+            )
+        return Template(
+            "community/_organiser_results.html" if partial else "community/organisers.html",
+            context={
+                "page": page,
+                "partial": partial,
+                "localities": [] if partial else await services.list_localities(),
+            },
+            status_code=422 if page.errors else 200,
+            headers=headers,
+            media_type=MediaType.HTML,
+        )
 
     @get("/{code:str}", name="organiser")
     async def detail(self, request: Request[Any, Any, Any], code: FromPath[str]) -> Template:
@@ -154,4 +179,5 @@ class OrganiserController(Controller):
             benchmark=await benchmark.organiser_benchmark(
                 organiser, threshold=settings_of(request).listening_min_answers
             ),
+            funding=await organiser_funding(organiser["id"], principal_of(request)),
         )

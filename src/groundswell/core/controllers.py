@@ -7,12 +7,15 @@ from litestar.response import Redirect, Template
 
 from groundswell import db
 from groundswell.accounts.roles import Role
-from groundswell.allocation import services as rounds
 from groundswell.community import services as community
+from groundswell.core.clock import now
 from groundswell.core.pages import render
 from groundswell.core.web import requires_login, settings_of, signed_in
 from groundswell.funders import services as funders
+from groundswell.funders.dashboard import funder_dashboard
+from groundswell.listening.services import THEME_LABELS
 from groundswell.migrate import pending_migrations
+from groundswell.payments import statements
 from groundswell.scheduler import scheduler_state
 
 
@@ -25,18 +28,20 @@ async def home() -> Template:
 async def dashboard(request: Request[Any, Any, Any]) -> Any:
     principal = signed_in(request)
     if principal.role is Role.FUNDER:
-        pools = await funders.list_pools(funder_ids=principal.funder_ids)
-        funder_list = [f for f in await funders.list_funders() if f["id"] in principal.funder_ids]
         return render(
             "core/dashboard_funder.html",
-            pools=pools,
-            funders=funder_list,
-            rounds=await rounds.list_rounds(funder_ids=principal.funder_ids, limit=20),
+            dashboard=await funder_dashboard(principal),
+            now=now(),
+            theme_labels=THEME_LABELS,
         )
     if principal.role is Role.HOST:
         hosts = await community.list_hosts(host_ids=principal.host_ids)
         if len(hosts) == 1:
             return Redirect(f"/hosts/{hosts[0]['id']}")
+        for host in hosts:
+            waiting = await statements.money_waiting(host["id"], host["stripe_payouts_enabled"])
+            host["waiting"] = sum(line["amount"] for line in waiting)
+            host["held"] = sum(1 for line in waiting if line["why"].startswith("Held"))
         return render("core/dashboard_host.html", hosts=hosts)
     return render(
         "core/dashboard_admin.html",

@@ -1,0 +1,183 @@
+"""The organisers list: search by name or code, filter by place, page by keyset.
+
+Pages are keyed on (name, id), the order they are shown in, so an organiser added or renamed
+while someone pages never makes another appear twice or go missing; the (name, id) index
+answers each page directly, at 10,000 organisers as at ten. Every choice is in the query
+string: a page can be shared and reached again without JavaScript."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+from urllib.parse import urlencode
+
+from piccolo.columns.combination import WhereRaw
+
+from groundswell.community.services import ORGANISER_PUBLIC_COLUMNS
+from groundswell.community.tables import Locality, Organiser
+from groundswell.core.cursor import decode_keyset, encode_keyset
+from groundswell.core.errors import ValidationFailed
+
+PAGE_SIZE = 25  # a phone screen or two; search and the place filter find the rest
+SEARCH_MAX = 100
+MAX_ID = 2_147_483_647
+CURSOR_KIND = "organisers"
+KEY_SHAPE: tuple[type, ...] = (str, int)
+
+
+@dataclass(frozen=True)
+class OrganiserQuery:
+    q: str = ""
+    locality: int | None = None
+    after: str = ""  # the page after this key
+    before: str = ""  # the page before this key
+
+    def params(self, *, after: str = "", before: str = "") -> list[tuple[str, str]]:
+        pairs = [("q", self.q), ("locality", str(self.locality or "")), ("after", after)]
+        pairs.append(("before", before))
+        return [(name, value) for name, value in pairs if value]
+
+    def url(self, *, after: str = "", before: str = "") -> str:
+        pairs = self.params(after=after, before=before)
+        return "/organisers" + ("?" + urlencode(pairs) if pairs else "")
+
+    @property
+    def is_filtered(self) -> bool:
+        return bool(self.q or self.locality)
+
+
+@dataclass
+class OrganiserPage:
+    query: OrganiserQuery
+    errors: dict[str, str] = field(default_factory=dict)
+    items: list[dict[str, Any]] = field(default_factory=list)
+    total: int = 0  # organisers matching the search and place, on every page
+    next_url: str | None = None
+    previous_url: str | None = None
+    first_url: str | None = None  # when this is not the first page
+
+
+def _clean(value: str | None) -> str:
+    text = "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in str(value or ""))
+    return " ".join(text.split())
+
+
+def parse_query(raw: Mapping[str, str | None]) -> tuple[OrganiserQuery, dict[str, str]]:
+    errors: dict[str, str] = {}
+    q = _clean(raw.get("q"))
+    if len(q) > SEARCH_MAX:
+        errors["q"] = f"Keep your search to {SEARCH_MAX} characters or fewer."
+        q = q[:SEARCH_MAX]
+    locality_raw = _clean(raw.get("locality"))
+    locality = None
+    if locality_raw:
+        if locality_raw.isascii() and locality_raw.isdigit() and 0 < int(locality_raw) <= MAX_ID:
+            locality = int(locality_raw)
+        else:
+            errors["locality"] = "Choose a place from the list."
+    query = OrganiserQuery(
+        q=q,
+        locality=locality,
+        after=_clean(raw.get("after"))[:1000],
+        before=_clean(raw.get("before"))[:1000],
+    )
+    return query, errors
+
+
+def _like(word: str) -> str:
+    escaped = word.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _conditions(query: OrganiserQuery) -> list[Any]:
+    conditions: list[Any] = []
+    if query.locality is not None:
+        conditions.append(Organiser.locality == query.locality)
+    for word in query.q.split():
+        # Every word in the name or the code, whatever its case.
+        pattern = _like(word)
+        conditions.append(
+            WhereRaw(
+                "(LOWER(organiser.name) LIKE {} ESCAPE '\\' "
+                "OR LOWER(organiser.code) LIKE {} ESCAPE '\\')",
+                pattern,
+                pattern,
+            )
+        )
+    return conditions
+
+
+def _where(query: Any, conditions: list[Any]) -> Any:
+    for condition in conditions:
+        query = query.where(condition)
+    return query
+
+
+def _key(row: Mapping[str, Any]) -> str:
+    return encode_keyset(CURSOR_KIND, (row["name"], row["id"])) or ""
+
+
+async def organiser_page(raw: Mapping[str, str | None]) -> OrganiserPage:
+    """One page of organisers in name order for what the query string asks."""
+    query, errors = parse_query(raw)
+    page = OrganiserPage(query=query, errors=errors)
+    if query.locality is not None and not await Locality.exists().where(
+        Locality.id == query.locality
+    ):
+        errors["locality"] = "There is no such place; choose one from the list."
+    try:
+        after = decode_keyset(query.after, CURSOR_KIND, KEY_SHAPE)
+        before = None if after else decode_keyset(query.before, CURSOR_KIND, KEY_SHAPE)
+    except ValidationFailed as exc:
+        errors["cursor"] = exc.detail
+    if errors:
+        return page
+    conditions = _conditions(query)
+    select = Organiser.select(*ORGANISER_PUBLIC_COLUMNS)
+    if before is not None:
+        rows = (
+            await _where(select, conditions)
+            .where(_before(before))
+            .order_by(Organiser.name, Organiser.id, ascending=False)
+            .limit(PAGE_SIZE + 1)
+        )
+        items = list(reversed(rows[:PAGE_SIZE]))
+        more_after = True  # we came back from there
+    else:
+        if after is not None:
+            select = select.where(WhereRaw("(organiser.name, organiser.id) > ({}, {})", *after))
+        rows = (
+            await _where(select, conditions)
+            .order_by(Organiser.name, Organiser.id)
+            .limit(PAGE_SIZE + 1)
+        )
+        items = rows[:PAGE_SIZE]
+        more_after = len(rows) > PAGE_SIZE
+    page.items = items
+    page.total = await _where(Organiser.count(), conditions)
+    first_page = replace(query, after="", before="").url()
+    if items and (after is not None or before is not None):
+        # How many come before this page (up to a page and one): none, a first page (then
+        # "previous" is the plain first page), or more (then also a way back to the start).
+        earlier = (
+            await _where(Organiser.select(Organiser.id), conditions)
+            .where(_before((items[0]["name"], items[0]["id"])))
+            .order_by(Organiser.name, Organiser.id, ascending=False)
+            .limit(PAGE_SIZE + 1)
+        )
+        if len(earlier) > PAGE_SIZE:
+            page.previous_url = query.url(before=_key(items[0]))
+            page.first_url = first_page
+        elif earlier:
+            page.previous_url = first_page
+    elif not items and (after is not None or before is not None):
+        page.first_url = first_page  # a page link gone stale: nothing here any more
+    if items and more_after:
+        page.next_url = query.url(after=_key(items[-1]))
+    return page
+
+
+def _before(key: tuple[Any, ...]) -> WhereRaw:
+    return WhereRaw("(organiser.name, organiser.id) < ({}, {})", *key)

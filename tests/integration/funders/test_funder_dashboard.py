@@ -1,0 +1,189 @@
+"""The funder's dashboard: balances from the ledger, rounds to review, the next round of each
+pool and the latest published words from their pools' places, through the ASGI app."""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pytest
+
+from groundswell.accounts.roles import Role
+from groundswell.allocation import services as rounds
+from groundswell.allocation.periods import next_period
+from groundswell.community.tables import HostOrganisation
+from groundswell.core.clock import frozen_at, now
+from groundswell.core.money import format_money
+from groundswell.funders.services import get_pool
+from groundswell.ledger import services as ledger
+from groundswell.payments import payouts
+from groundswell.payments import services as payment_services
+from groundswell.payments.offline import OfflineGateway
+from groundswell.settings import Settings
+from tests.helpers import (
+    WebClient,
+    deposit,
+    make_funder,
+    make_host,
+    make_locality,
+    make_organiser,
+    make_pool,
+    make_user,
+    make_voice,
+    make_voices,
+)
+
+
+@dataclass
+class World:
+    listening: int  # a pool with money and a round in review
+    waiting: int  # a pool with no money yet
+    others: int  # another funder's pool
+    round_id: int
+
+
+@pytest.fixture
+async def world() -> World:
+    here = await make_locality("Pallister")
+    quiet = await make_locality("Hulme")
+    elsewhere = await make_locality("Splott")
+    funder = await make_funder("Northern Roots")
+    other = await make_funder("Common Ground")
+    listening = await make_pool(
+        funder, "Teesside Listening Fund", locality_ids=(here,), min_endorsers=2
+    )
+    waiting = await make_pool(
+        funder, "Hulme Fund", locality_ids=(quiet,), cadence="monthly", round_budget=500_00
+    )
+    others = await make_pool(other, "Cardiff Voices", locality_ids=(elsewhere,))
+    host = await make_host("Pallister Park CA")
+    amina = await make_organiser(host, here, "Amina Hussein", code="AMINA-2A")
+    siobhan = await make_organiser(host, elsewhere, "Siobhan Lee", code="SIOBHAN-3B")
+    await make_voices(amina, 3)
+    moment = now()
+    await make_voice(amina, "She fixed the lights.", at=moment - timedelta(hours=3))
+    await make_voice(
+        amina,
+        "Ring me on 07911 123456 about the food bank, she set it up.",
+        at=moment - timedelta(hours=2),
+        display_name="Maureen",
+        neighbourhood="Grove Hill",
+    )
+    await make_voice(amina, "Private words, not for funders.", consent=False)
+    await make_voice(siobhan, "Words from another funder's place.", at=moment)
+    await deposit(listening, "20000.00")
+    await make_user(Role.FUNDER, funder_ids=(funder,))
+    await make_user(Role.FUNDER, "other@example.org", funder_ids=(other,))
+    round_id = (await rounds.compute_round(listening)).report.round_id
+    assert round_id is not None
+    return World(listening, waiting, others, round_id)
+
+
+def pool_card(page: str, pool_id: int) -> dict[str, str]:
+    start = page.index(f'id="pool-{pool_id}"')
+    card = page[start : page.index("</section>", start)]
+    return dict(re.findall(r'data-balance="(\w+)">([^<]+)<', card))
+
+
+def expected(balances: dict[str, int]) -> dict[str, str]:
+    return {kind: format_money(amount, "GBP") for kind, amount in balances.items()}
+
+
+def text(page: str) -> str:
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+
+
+async def test_balances_match_the_ledger_at_every_stage(
+    client: WebClient, world: World, settings: Settings
+) -> None:
+    await client.login("funder@example.org")
+    page = (await client.get("/dashboard")).text
+    computed = await ledger.pool_balances(world.listening)
+    assert computed["committed"] > 0 and computed["available"] > 0
+    assert pool_card(page, world.listening) == expected(computed)
+    assert pool_card(page, world.waiting) == expected(await ledger.pool_balances(world.waiting))
+    assert f'id="pool-{world.others}"' not in page and "Cardiff Voices" not in page
+
+    # Approved and paid to an onboarded host: the money moves to paid, and so does the page.
+    gateway = OfflineGateway(settings)
+    host = await HostOrganisation.select(HostOrganisation.id).first()
+    assert host is not None
+    account = await gateway.create_connected_account(
+        email="", metadata={"host_id": str(host["id"])}, idempotency_key="t-host"
+    )
+    await HostOrganisation.update({HostOrganisation.stripe_account_id: account.id}).where(
+        HostOrganisation.id == host["id"]
+    )
+    await gateway.complete_onboarding(account.id)
+    await payment_services.refresh_account(settings, gateway, account.id)
+    round_row = await rounds.get_round(world.round_id)
+    with frozen_at(round_row["review_until"] + timedelta(minutes=1)):
+        assert await rounds.approve_round(world.round_id)
+    await payouts.pay_approved(settings, gateway)
+    paid = await ledger.pool_balances(world.listening)
+    assert paid["paid"] == computed["committed"] and paid["committed"] == 0
+    page = (await client.get("/dashboard")).text
+    assert pool_card(page, world.listening) == expected(paid)
+    assert "Rounds waiting for your review" not in page
+
+
+async def test_rounds_to_review_pause_and_resume_from_the_dashboard(
+    client: WebClient, world: World
+) -> None:
+    await client.login("funder@example.org")
+    page = (await client.get("/dashboard")).text
+    review = page[page.index('id="to-review"') : page.index("</section>", page.index("to-review"))]
+    assert f'href="/rounds/{world.round_id}"' in review
+    assert f'action="/rounds/{world.round_id}/pause"' in review
+    assert "Approved automatically" in text(review)
+    assert (await client.submit(f"/rounds/{world.round_id}/pause")).status_code == 303
+    review = (await client.get("/dashboard")).text
+    assert f'action="/rounds/{world.round_id}/resume"' in review and "Paused." in text(review)
+    assert (await client.submit(f"/rounds/{world.round_id}/resume")).status_code == 303
+    assert f'action="/rounds/{world.round_id}/pause"' in (await client.get("/dashboard")).text
+    # Another funder can neither see nor pause it.
+    await client.login("other@example.org")
+    assert f"/rounds/{world.round_id}" not in (await client.get("/dashboard")).text
+    assert (await client.submit(f"/rounds/{world.round_id}/pause")).status_code == 403
+
+
+async def test_the_next_round_of_each_pool(client: WebClient, world: World) -> None:
+    await client.login("funder@example.org")
+    page = (await client.get("/dashboard")).text
+    upcoming = text(page[page.index('id="upcoming"') : page.index('id="rounds"')])
+    listening = await get_pool(world.listening)
+    after = next_period(rounds.current_period(listening), listening["cadence"])
+    budget = format_money(listening["round_budget"], "GBP")
+    assert (
+        f"Teesside Listening Fund {after.label()} Computed on {after.start:%-d %b %Y} "
+        f"{budget} the round budget" in upcoming
+    )
+    hulme = await get_pool(world.waiting)
+    current = rounds.current_period(hulme)
+    assert (
+        f"Hulme Fund {current.label()} Waiting for money: top up to start it "
+        "£0.00 of £500.00: only this is available" in upcoming
+    )
+
+
+async def test_recent_voices_are_published_redacted_and_from_their_places(
+    client: WebClient, world: World
+) -> None:
+    await client.login("funder@example.org")
+    page = (await client.get("/dashboard")).text
+    voices = page[page.index('id="recent-voices"') :]
+    quotes = re.findall(r"<blockquote>(.*?)</blockquote>", voices)
+    assert quotes[0] == "Ring me on [number removed] about the food bank, she set it up."
+    assert quotes[1] == "She fixed the lights."
+    assert len(quotes) == 2  # the other voices were not consented for funders
+    assert "07911" not in page
+    assert "Private words" not in page and "another funder" not in page
+    assert "Maureen, Grove Hill" in voices
+    assert 'href="/listen"' in voices  # two pools: the whole feed, from the pools' filters
+
+    await client.login("other@example.org")
+    other = (await client.get("/dashboard")).text
+    assert "Words from another funder" in other and "food bank" not in other
+    assert f'href="/listen?pool={world.others}"' in other
