@@ -28,6 +28,9 @@ async def _round_page(round_id: int, status_code: int = 200, **extra: Any) -> Te
         round=stored,
         report=report,
         lines=[(line, explain(line.explanation, report.currency)) for line in lines],
+        # Raw scores depend on the pool's scoring rule (hundreds under quadratic); each line's
+        # share of the round's total score is what reads across rules.
+        score_total=sum(line.score for line in lines if line.score > 0),
         now=now(),
         loop=await loop_stats(round_id),
         hear_back=await hear_back_share(round_id),

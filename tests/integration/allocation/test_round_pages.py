@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -72,6 +73,11 @@ async def test_the_round_page_explains_each_amount(client: WebClient, world: Wor
     assert "fewer than the 2 needed" in page  # Ruth: one voice
     assert "Not counted" in page and "Weights" in page and "Score" in page
     assert "Teesside Listening Fund" in page
+    # Each funded line's share of all scores, whatever the scoring rule; Ruth has none.
+    table = page.split("Allocations in this round", 1)[1]
+    shares = [float(s) for s in re.findall(r"<td class=\"num\">(\d+\.\d)% <span", table)]
+    assert len(shares) == 2 and abs(sum(shares) - 100) < 0.2, shares
+    assert shares[0] > shares[1]
 
 
 async def test_pause_and_resume_from_the_page(client: WebClient, world: World) -> None:
