@@ -296,3 +296,71 @@ def _totals(lines: list[FundingLine]) -> list[Totals]:
         elif line.stage in (Stage.COMMITTED, Stage.IN_TRANSIT) and not line.in_review:
             sums[line.currency]["on_its_way"] += line.amount
     return [Totals(currency=c, **dict(values)) for c, values in sorted(sums.items())]
+
+
+@dataclass(frozen=True)
+class PlaceFunding:
+    """One organiser's money from approved rounds, for the page of the place they work in."""
+
+    code: str
+    name: str
+    host_name: str
+    currency: str
+    rounds_funded: int
+    paid: int  # received by the host and not reversed
+    on_its_way: int  # approved, not yet received (held, in transit, retrying)
+    reversed: int
+    latest_period: Period
+
+
+ON_ITS_WAY_STATES = frozenset(
+    {
+        AllocationState.APPROVED.value,
+        AllocationState.HELD.value,
+        AllocationState.IN_TRANSIT.value,
+        AllocationState.FAILED.value,
+    }
+)
+RECEIVED_STATES = frozenset({AllocationState.PAID.value, AllocationState.REVERSED.value})
+
+
+async def locality_funding(locality_id: int) -> list[PlaceFunding]:
+    """What approved rounds gave each organiser in a place, most money first. Rounds in
+    review are left out: the page is public and they are still the funder's to pause."""
+    rows = await Allocation.select(
+        Allocation.amount,
+        Allocation.amount_reversed,
+        Allocation.state,
+        Allocation.organiser.code.as_alias("code"),
+        Allocation.organiser.name.as_alias("name"),
+        Allocation.host.name.as_alias("host_name"),
+        Allocation.round.currency.as_alias("currency"),
+        Allocation.round.period_start.as_alias("period_start"),
+        Allocation.round.period_end.as_alias("period_end"),
+    ).where(
+        (Allocation.organiser.locality == locality_id)
+        & (Allocation.amount > 0)
+        & Allocation.round.status.not_in(sorted(IN_REVIEW))
+    )
+    by_organiser: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        by_organiser[(row["code"], row["currency"])].append(row)
+    summary = [
+        PlaceFunding(
+            code=code,
+            name=lines[0]["name"],
+            host_name=lines[0]["host_name"],
+            currency=currency,
+            rounds_funded=len(lines),
+            paid=sum(
+                line["amount"] - line["amount_reversed"]
+                for line in lines
+                if line["state"] in RECEIVED_STATES
+            ),
+            on_its_way=sum(line["amount"] for line in lines if line["state"] in ON_ITS_WAY_STATES),
+            reversed=sum(line["amount_reversed"] for line in lines),
+            latest_period=max(Period(line["period_start"], line["period_end"]) for line in lines),
+        )
+        for (code, currency), lines in by_organiser.items()
+    ]
+    return sorted(summary, key=lambda f: (-(f.paid + f.on_its_way), f.name, f.code))

@@ -9,7 +9,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from groundswell.accounts.roles import Role
-from groundswell.allocation.history import organiser_funding
+from groundswell.allocation.history import locality_funding, organiser_funding
 from groundswell.community import directory, services
 from groundswell.core.clock import today
 from groundswell.core.errors import DomainError, Forbidden
@@ -56,6 +56,7 @@ class LocalityController(Controller):
             benchmark=await benchmark.locality_benchmark(
                 locality_id, organisers, threshold=settings_of(request).listening_min_answers
             ),
+            funding=await locality_funding(locality_id),
         )
 
 

@@ -236,3 +236,30 @@ async def test_a_payment_reversed_in_part_stays_paid_for_the_rest(
     history = await organiser_funding(await organiser_id(world.paid_code))
     balances = await ledger.pool_balances(world.pool)
     assert history.totals[0].paid == balances["paid"]
+
+
+async def test_the_place_page_shows_what_approved_rounds_gave_organisers_here(
+    client: WebClient, world: World
+) -> None:
+    locality = await Allocation.select(Allocation.organiser.locality.as_alias("locality")).first()
+    assert locality is not None
+    place = f"/localities/{locality['locality']}"
+
+    def place_funding(page: str) -> str:
+        start = page.index('aria-labelledby="place-funding"')
+        return text(page[start : page.index("</section>", start)])
+
+    # In review: the public page shows no amounts yet.
+    assert "No approved round has funded an organiser here yet." in place_funding(
+        (await client.get(place)).text
+    )
+
+    await approve_and_pay(world)
+    paid = await amount(world.paid_code)
+    held = await amount(world.held_code)
+    words = place_funding((await client.get(place)).text)
+    assert f"Amina Hussein Ready CA 1 £{paid / 100:,.2f} £0.00" in words
+    assert f"Dele Okafor Waiting CA 1 £0.00 £{held / 100:,.2f}" in words
+    assert "Ruth Kelly" not in words  # not funded
+    # The organiser with more money comes first.
+    assert words.index("Amina Hussein") < words.index("Dele Okafor")
