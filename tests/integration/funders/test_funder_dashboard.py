@@ -66,7 +66,7 @@ async def world() -> World:
     await make_voice(amina, "She fixed the lights.", at=moment - timedelta(hours=3))
     await make_voice(
         amina,
-        "Ring me on 07911 123456 about the food bank, she set it up.",
+        "Mail me at maureen@example.org about the food bank, she set it up.",
         at=moment - timedelta(hours=2),
         display_name="Maureen",
         neighbourhood="Grove Hill",
@@ -175,10 +175,10 @@ async def test_recent_voices_are_published_redacted_and_from_their_places(
     page = (await client.get("/dashboard")).text
     voices = page[page.index('id="recent-voices"') :]
     quotes = re.findall(r"<blockquote>(.*?)</blockquote>", voices)
-    assert quotes[0] == "Ring me on [number removed] about the food bank, she set it up."
+    assert quotes[0] == "Mail me at [e-mail removed] about the food bank, she set it up."
     assert quotes[1] == "She fixed the lights."
     assert len(quotes) == 2  # the other voices were not consented for funders
-    assert "07911" not in page
+    assert "maureen@example.org" not in page
     assert "Private words" not in page and "another funder" not in page
     assert "Maureen, Grove Hill" in voices
     assert 'href="/listen"' in voices  # two pools: the whole feed, from the pools' filters
