@@ -334,8 +334,7 @@ async def balance(account_id: int) -> int:
     return int(rows[0]["total"])
 
 
-async def pool_balances(pool_id: int) -> dict[str, int]:
-    """{"available": …, "committed": …, "in_transit": …, "paid": …} in minor units."""
+async def _pool_totals(pool_id: int, kinds: Sequence[AccountKind]) -> dict[str, int]:
     rows = await LedgerPosting.raw(
         "SELECT a.kind AS kind, COALESCE(SUM(p.amount), 0) AS total "
         "FROM ledger_account a LEFT JOIN ledger_posting p ON p.account = a.id "
@@ -343,19 +342,17 @@ async def pool_balances(pool_id: int) -> dict[str, int]:
         pool_id,
     )
     found = {row["kind"]: int(row["total"]) for row in rows}
-    return {kind.value: found.get(kind.value, 0) for kind in POOL_ACCOUNT_KINDS}
+    return {kind.value: found.get(kind.value, 0) for kind in kinds}
+
+
+async def pool_balances(pool_id: int) -> dict[str, int]:
+    """{"available": …, "committed": …, "in_transit": …, "paid": …} in minor units."""
+    return await _pool_totals(pool_id, POOL_ACCOUNT_KINDS)
 
 
 async def pool_grant_balances(pool_id: int) -> dict[str, int]:
     """{"grant_awarded": …, "grant_paid": …}: the pool's programme grants, in minor units."""
-    rows = await LedgerPosting.raw(
-        "SELECT a.kind AS kind, COALESCE(SUM(p.amount), 0) AS total "
-        "FROM ledger_account a LEFT JOIN ledger_posting p ON p.account = a.id "
-        "WHERE a.pool = {} GROUP BY a.kind",
-        pool_id,
-    )
-    found = {row["kind"]: int(row["total"]) for row in rows}
-    return {kind.value: found.get(kind.value, 0) for kind in GRANT_ACCOUNT_KINDS}
+    return await _pool_totals(pool_id, GRANT_ACCOUNT_KINDS)
 
 
 async def locked_available(pool_id: int) -> int:
