@@ -7,7 +7,7 @@ from enum import StrEnum
 from typing import Any
 
 from groundswell.core.errors import ValidationFailed
-from groundswell.core.money import parse_major_amount
+from groundswell.core.money import MAX_MINOR_UNITS, parse_major_amount
 
 
 class FieldReader:
@@ -77,6 +77,9 @@ class FieldReader:
         if minor_units:
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 self.errors[name] = "Give a whole, non-negative number of pence."
+                return None
+            if value > MAX_MINOR_UNITS:
+                self.errors[name] = f"Give at most {MAX_MINOR_UNITS} pence."
                 return None
             return value
         try:

@@ -5,6 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 CURRENCY_SYMBOLS = {"GBP": "£", "EUR": "€", "USD": "$"}
+# The largest amount any form, API body or command accepts (£1,000,000,000.00): far above any
+# pool, deposit or grant, and far below what a BIGINT column holds, so an absurd number is a
+# clear refusal rather than a database error.
+MAX_MINOR_UNITS = 100_000_000_000
 SUPPORTED_CURRENCIES = tuple(CURRENCY_SYMBOLS)
 
 
@@ -43,4 +47,9 @@ def parse_major_amount(raw: str) -> int:
     whole, _, fraction = cleaned.partition(".")
     if not whole.isdigit() or (fraction and not fraction.isdigit()) or len(fraction) > 2:
         raise ValueError("Enter an amount in pounds and pence, for example 2500 or 2500.00.")
-    return int(whole) * 100 + int(fraction.ljust(2, "0") or 0)
+    if len(whole) > 15:
+        raise ValueError(f"Enter an amount of at most {format_money(MAX_MINOR_UNITS)}.")
+    minor = int(whole) * 100 + int(fraction.ljust(2, "0") or 0)
+    if minor > MAX_MINOR_UNITS:
+        raise ValueError(f"Enter an amount of at most {format_money(MAX_MINOR_UNITS)}.")
+    return minor
