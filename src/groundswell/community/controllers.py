@@ -54,7 +54,10 @@ class LocalityController(Controller):
             locality=locality,
             place=await listening.place_voices(organisers),
             benchmark=await benchmark.locality_benchmark(
-                locality_id, organisers, threshold=settings_of(request).listening_min_answers
+                locality_id,
+                organisers,
+                threshold=settings_of(request).listening_min_answers,
+                median_seconds=benchmark.median_seconds_for(settings_of(request)),
             ),
             funding=await locality_funding(locality_id),
         )
@@ -178,7 +181,9 @@ class OrganiserController(Controller):
             endorsers=await queries.endorser_count(organiser["id"]),
             voices=await listening.organiser_voices(organiser["id"]),
             benchmark=await benchmark.organiser_benchmark(
-                organiser, threshold=settings_of(request).listening_min_answers
+                organiser,
+                threshold=settings_of(request).listening_min_answers,
+                median_seconds=benchmark.median_seconds_for(settings_of(request)),
             ),
             funding=await organiser_funding(organiser["id"], principal_of(request)),
         )

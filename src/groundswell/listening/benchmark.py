@@ -21,6 +21,7 @@ Nothing here reads or returns who a resident is: only counts per organiser leave
 from __future__ import annotations
 
 import statistics
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -34,6 +35,7 @@ from groundswell.core.clock import now
 from groundswell.funders.tables import Pool, PoolLocality
 from groundswell.listening.netscore import NetScore, half_up, net_score
 from groundswell.listening.services import THEME_LABELS
+from groundswell.settings import Environment, Settings
 from groundswell.vouching.queries import counting_condition
 from groundswell.vouching.tables import Endorsement
 
@@ -184,23 +186,58 @@ async def pools_covering(locality_id: int) -> list[dict[str, Any]]:
     return [p for p in pools if not places.get(p["id"]) or locality_id in places[p["id"]]]
 
 
+@dataclass(frozen=True)
+class _Reused:
+    median: Median
+    until: float  # time.monotonic()
+
+
+# Per process: (pool, period start, window days, threshold) → its median organiser, counted
+# at most once per `median_seconds`. Readers may see a median a few minutes old.
+_MEDIANS: dict[tuple[int, Any, int, int], _Reused] = {}
+
+
+async def pool_median(
+    pool: dict[str, Any], *, as_of: datetime, threshold: int, median_seconds: int = 0
+) -> Median:
+    """The pool's median organiser now; reused for `median_seconds` (0: always counted)."""
+    period = period_containing(as_of.date(), pool["cadence"])
+    key = (int(pool["id"]), period.start, int(pool["window_days"]), threshold)
+    clock = time.monotonic()
+    reused = _MEDIANS.get(key)
+    if median_seconds > 0 and reused is not None and reused.until > clock:
+        return reused.median
+    eligible = [c.id for c in await inputs.candidates(pool["id"], period)]
+    figures = await figures_for(
+        eligible,
+        as_of=as_of,
+        window=timedelta(days=int(pool["window_days"])),
+        threshold=threshold,
+    )
+    median = median_of(figures[i] for i in eligible)
+    if median_seconds > 0:
+        _MEDIANS[key] = _Reused(median, clock + median_seconds)
+    return median
+
+
 async def benchmark(
     locality_id: int,
     organisers: Sequence[dict[str, Any]],
     *,
     threshold: int,
     as_of: datetime | None = None,
+    median_seconds: int = 0,
 ) -> Benchmark:
     """The figures of `organisers` (all in `locality_id`) beside each covering pool's median."""
     moment = as_of or now()
     result = Benchmark(threshold=threshold)
     subject_ids = [o["id"] for o in organisers]
     for pool in await pools_covering(locality_id):
-        window = timedelta(days=int(pool["window_days"]))
-        period = period_containing(moment.date(), pool["cadence"])
-        eligible = [c.id for c in await inputs.candidates(pool["id"], period)]
         figures = await figures_for(
-            [*eligible, *subject_ids], as_of=moment, window=window, threshold=threshold
+            subject_ids,
+            as_of=moment,
+            window=timedelta(days=int(pool["window_days"])),
+            threshold=threshold,
         )
         result.pools.append(
             PoolBenchmark(
@@ -208,20 +245,30 @@ async def benchmark(
                 pool_name=pool["name"],
                 window_days=int(pool["window_days"]),
                 subjects=[Compared(o, figures[o["id"]]) for o in organisers],
-                median=median_of(figures[i] for i in eligible),
+                median=await pool_median(
+                    pool, as_of=moment, threshold=threshold, median_seconds=median_seconds
+                ),
             )
         )
     return result
 
 
 async def organiser_benchmark(
-    organiser: dict[str, Any], *, threshold: int, as_of: datetime | None = None
+    organiser: dict[str, Any],
+    *,
+    threshold: int,
+    as_of: datetime | None = None,
+    median_seconds: int = 0,
 ) -> Benchmark:
     """The organiser page: their own spread and net score over the default window, and their
     figures beside each covering pool's median organiser."""
     moment = as_of or now()
     result = await benchmark(
-        organiser["locality_id"], [organiser], threshold=threshold, as_of=moment
+        organiser["locality_id"],
+        [organiser],
+        threshold=threshold,
+        as_of=moment,
+        median_seconds=median_seconds,
     )
     own = await figures_for(
         [organiser["id"]],
@@ -239,8 +286,17 @@ async def locality_benchmark(
     *,
     threshold: int,
     as_of: datetime | None = None,
+    median_seconds: int = 0,
 ) -> Benchmark:
     """The locality page: each organiser here (those who have not left) beside each covering
     pool's median organiser."""
     here = [o for o in organisers if o.get("status") != "left"]
-    return await benchmark(locality_id, here, threshold=threshold, as_of=as_of)
+    return await benchmark(
+        locality_id, here, threshold=threshold, as_of=as_of, median_seconds=median_seconds
+    )
+
+
+def median_seconds_for(settings: Settings) -> int:
+    """How long pages reuse a pool's median: never in tests, which change voices between
+    two requests and expect to see it."""
+    return 0 if settings.env is Environment.TEST else settings.listening_median_seconds

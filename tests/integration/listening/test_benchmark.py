@@ -9,7 +9,14 @@ from datetime import date, timedelta
 
 from groundswell.community.services import get_organiser
 from groundswell.core.clock import now
-from groundswell.listening.benchmark import figures_for, organiser_benchmark
+from groundswell.listening.benchmark import (
+    figures_for,
+    median_seconds_for,
+    organiser_benchmark,
+    pool_median,
+    pools_covering,
+)
+from groundswell.settings import Environment
 from groundswell.vouching.tables import Resident
 from tests.helpers import (
     WebClient,
@@ -169,3 +176,26 @@ async def test_nothing_returned_names_a_resident(settings) -> None:  # type: ign
         public = (".pools[0].subjects[0].organiser[", ".pools[0].pool_name")
         assert path.startswith(public) or not isinstance(value, str), path
     assert sum(result.own.net.spread) == 5
+
+
+async def test_a_pools_median_is_reused_for_its_time_then_counted_again(
+    settings,  # type: ignore[no-untyped-def]
+) -> None:
+    host, place = await _place()
+    pool_id = await make_pool(await make_funder(), locality_ids=(place,))
+    await make_organiser(host, place, name="Bea Jones", code="BEA-2B")
+    await make_voice("AMINA-7K")
+    [pool] = [p for p in await pools_covering(place) if p["id"] == pool_id]
+    moment = now()
+    first = await pool_median(pool, as_of=moment, threshold=5, median_seconds=60)
+    assert first.voices == 0.5  # Amina 1, Bea 0
+    await make_voice("BEA-2B")
+    await make_voice("BEA-2B")
+    # Within its time the same median is shown; counted afresh when asked not to reuse it.
+    assert await pool_median(pool, as_of=now(), threshold=5, median_seconds=60) == first
+    fresh = await pool_median(pool, as_of=now(), threshold=5, median_seconds=0)
+    assert fresh.voices == 1.5
+    # Pages in the test environment never reuse it; elsewhere for the configured time.
+    assert median_seconds_for(settings) == 0
+    production_like = dataclasses.replace(settings, env=Environment.DEVELOPMENT)
+    assert median_seconds_for(production_like) == settings.listening_median_seconds == 300
