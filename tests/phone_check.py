@@ -40,11 +40,13 @@ from typing import Any
 from piccolo.columns import JSON, JSONB, Text, Varchar
 
 SEP = r"[ \-.]?"
+# A decimal's digits are not a number anyone dials: an allocation's explanation holds
+# floats such as 0.447111240527, whose fraction would otherwise read as 447111240527.
 PHONE_RE = re.compile(
-    r"(?<![\w+])"
+    r"(?<![\w+])(?<!\d\.)"
     r"(?:\+?44" + SEP + r"(?:\(0\)" + SEP + r")?|\(?0)"
     r"7\d{3}\)?" + SEP + r"\d{3}" + SEP + r"\d{3}"
-    r"(?!\w)"
+    r"(?!\w)(?!\.\d)"
 )
 
 
