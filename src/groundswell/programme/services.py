@@ -1020,6 +1020,7 @@ async def cancel_grant(principal: Principal, grant_id: int, reason: str) -> bool
             detail["ledger_reference"] = ledger.grant_reference(grant_id, "cancel")
             detail["amount"] = grant["amount"]
             detail["currency"] = grant["currency"]
+            detail["pool"] = grant["pool"]
         await _audit(principal, "programme.grant.cancelled", "programme_grant", grant_id, **detail)
     return True
 

@@ -5,6 +5,7 @@ grant to exactly its postings."""
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 from datetime import timedelta
 from typing import Any
@@ -213,6 +214,15 @@ async def test_cancelling_an_award_returns_the_money_once() -> None:
     assert row["status"] == "cancelled" and row["cancelled_reason"] == "The owner withdrew the sale"
     (audit,) = await AuditEntry.select().where(AuditEntry.action == "programme.grant.cancelled")
     assert audit["subject_id"] == str(grant)
+    detail = audit["detail"] if isinstance(audit["detail"], dict) else json.loads(audit["detail"])
+    assert detail == {
+        "reason": "The owner withdrew the sale",
+        "was": "awarded",
+        "ledger_reference": f"grant:{grant}:cancel",
+        "amount": 5_000_00,
+        "currency": "GBP",
+        "pool": pool,
+    }
     got = await balances(pool)
     assert got["available"] == 5_000_00 and got["grant_awarded"] == 0
     with pytest.raises(Conflict):
