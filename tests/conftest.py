@@ -21,6 +21,7 @@ os.environ["GROUNDSWELL_SCHEDULER"] = "false"
 os.environ["GROUNDSWELL_PUBLIC_URL"] = "https://groundswell.test"
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from litestar import Litestar
 
 from groundswell import db
@@ -30,6 +31,13 @@ from groundswell.piccolo_app import TABLES
 from groundswell.settings import Settings, load_settings
 from tests import phone_check
 from tests.helpers import WebClient, asgi_client, ledger_unlocked
+
+# No property test asserts a wall-clock time: Hypothesis's 200 ms deadline per example would
+# fail a correct test on a busy machine. CI explores the same examples on every run, so a red
+# CI always means a change, never a new random draw; locally each run explores new ones.
+hypothesis_settings.register_profile("dev", deadline=None)
+hypothesis_settings.register_profile("ci", deadline=None, derandomize=True, print_blob=True)
+hypothesis_settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 ENGINE = "sqlite" if os.environ["GROUNDSWELL_DATABASE_URL"].startswith("sqlite") else "postgresql"
 
