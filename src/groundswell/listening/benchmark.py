@@ -20,6 +20,9 @@ Nothing here reads or returns who a resident is: only counts per organiser leave
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
+import logging
 import statistics
 import time
 from collections.abc import Iterable, Sequence
@@ -30,7 +33,7 @@ from typing import Any
 from piccolo.query.functions.aggregate import Count
 
 from groundswell.allocation import inputs
-from groundswell.allocation.periods import period_containing
+from groundswell.allocation.periods import Period, period_containing
 from groundswell.core.clock import now
 from groundswell.funders.tables import Pool, PoolLocality
 from groundswell.listening.netscore import NetScore, half_up, net_score
@@ -186,27 +189,28 @@ async def pools_covering(locality_id: int) -> list[dict[str, Any]]:
     return [p for p in pools if not places.get(p["id"]) or locality_id in places[p["id"]]]
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Reused:
     median: Median
-    until: float  # time.monotonic()
+    until: float  # time.monotonic() after which it is counted again
+    refreshing: asyncio.Task[None] | None = None  # the recount in flight, if any
 
 
-# Per process: (pool, period start, window days, threshold) → its median organiser, counted
-# at most once per `median_seconds`. Readers may see a median a few minutes old.
+# Per process: (pool, period start, window days, threshold) → its median organiser. Counting
+# it reads every voice of the pool (about a second at a million voices), so a page never waits
+# for it while a recent one exists: a median past its time is still shown, up to
+# STALE_FACTOR times its time, while one recount runs in the background. Readers may see a
+# median a few minutes old; only the first reader of a pool in a worker, or after a quiet
+# spell, waits for the count.
 _MEDIANS: dict[tuple[int, Any, int, int], _Reused] = {}
+STALE_FACTOR = 12
+
+logger = logging.getLogger(__name__)
 
 
-async def pool_median(
-    pool: dict[str, Any], *, as_of: datetime, threshold: int, median_seconds: int = 0
+async def _count_median(
+    pool: dict[str, Any], period: Period, *, as_of: datetime, threshold: int
 ) -> Median:
-    """The pool's median organiser now; reused for `median_seconds` (0: always counted)."""
-    period = period_containing(as_of.date(), pool["cadence"])
-    key = (int(pool["id"]), period.start, int(pool["window_days"]), threshold)
-    clock = time.monotonic()
-    reused = _MEDIANS.get(key)
-    if median_seconds > 0 and reused is not None and reused.until > clock:
-        return reused.median
     eligible = [c.id for c in await inputs.candidates(pool["id"], period)]
     figures = await figures_for(
         eligible,
@@ -214,9 +218,58 @@ async def pool_median(
         window=timedelta(days=int(pool["window_days"])),
         threshold=threshold,
     )
-    median = median_of(figures[i] for i in eligible)
-    if median_seconds > 0:
-        _MEDIANS[key] = _Reused(median, clock + median_seconds)
+    return median_of(figures[i] for i in eligible)
+
+
+async def _recount(
+    key: tuple[int, Any, int, int],
+    pool: dict[str, Any],
+    period: Period,
+    *,
+    as_of: datetime,
+    threshold: int,
+    median_seconds: int,
+) -> None:
+    try:
+        median = await _count_median(pool, period, as_of=as_of, threshold=threshold)
+    except Exception:
+        # The stale median stays; the next reader tries again.
+        logger.exception("Recounting the median organiser of pool %s failed", pool["id"])
+        if (entry := _MEDIANS.get(key)) is not None:
+            entry.refreshing = None
+        return
+    _MEDIANS[key] = _Reused(median, time.monotonic() + median_seconds)
+
+
+async def pool_median(
+    pool: dict[str, Any], *, as_of: datetime, threshold: int, median_seconds: int = 0
+) -> Median:
+    """The pool's median organiser now; reused for `median_seconds` (0: always counted)."""
+    period = period_containing(as_of.date(), pool["cadence"])
+    if median_seconds <= 0:
+        return await _count_median(pool, period, as_of=as_of, threshold=threshold)
+    key = (int(pool["id"]), period.start, int(pool["window_days"]), threshold)
+    clock = time.monotonic()
+    reused = _MEDIANS.get(key)
+    if reused is not None and reused.until > clock:
+        return reused.median
+    if reused is not None and clock - reused.until < median_seconds * (STALE_FACTOR - 1):
+        if reused.refreshing is None:
+            reused.refreshing = asyncio.create_task(
+                _recount(
+                    key,
+                    pool,
+                    period,
+                    as_of=as_of,
+                    threshold=threshold,
+                    median_seconds=median_seconds,
+                ),
+                # Its own context: never the reader's transaction, which ends with the page.
+                context=contextvars.Context(),
+            )
+        return reused.median
+    median = await _count_median(pool, period, as_of=as_of, threshold=threshold)
+    _MEDIANS[key] = _Reused(median, time.monotonic() + median_seconds)
     return median
 
 

@@ -4,11 +4,16 @@ organiser and locality pages: counts only, never per resident, nothing below the
 from __future__ import annotations
 
 import dataclasses
+import logging
 import re
+import time
 from datetime import date, timedelta
+
+import pytest
 
 from groundswell.community.services import get_organiser
 from groundswell.core.clock import now
+from groundswell.listening import benchmark as benchmark_module
 from groundswell.listening.benchmark import (
     figures_for,
     median_seconds_for,
@@ -180,7 +185,9 @@ async def test_nothing_returned_names_a_resident(settings) -> None:  # type: ign
 
 async def test_a_pools_median_is_reused_for_its_time_then_counted_again(
     settings,  # type: ignore[no-untyped-def]
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setattr(benchmark_module, "_MEDIANS", {})
     host, place = await _place()
     pool_id = await make_pool(await make_funder(), locality_ids=(place,))
     await make_organiser(host, place, name="Bea Jones", code="BEA-2B")
@@ -199,3 +206,52 @@ async def test_a_pools_median_is_reused_for_its_time_then_counted_again(
     assert median_seconds_for(settings) == 0
     production_like = dataclasses.replace(settings, env=Environment.DEVELOPMENT)
     assert median_seconds_for(production_like) == settings.listening_median_seconds == 300
+
+
+async def test_a_median_past_its_time_is_shown_while_one_recount_runs(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(benchmark_module, "_MEDIANS", {})
+    host, place = await _place()
+    pool_id = await make_pool(await make_funder(), locality_ids=(place,))
+    await make_organiser(host, place, name="Bea Jones", code="BEA-2B")
+    await make_voice("AMINA-7K")
+    [pool] = [p for p in await pools_covering(place) if p["id"] == pool_id]
+
+    async def median():  # type: ignore[no-untyped-def]
+        return await pool_median(pool, as_of=now(), threshold=5, median_seconds=60)
+
+    first = await median()
+    await make_voice("BEA-2B")
+    await make_voice("BEA-2B")
+    (entry,) = benchmark_module._MEDIANS.values()
+    entry.until = time.monotonic() - 1  # its time is up
+
+    # The reader is not kept waiting: the last median now, one recount behind it.
+    assert await median() == first
+    recount = entry.refreshing
+    assert recount is not None
+    assert await median() == first and entry.refreshing is recount
+    await recount
+    assert (await median()).voices == 1.5
+
+    # A recount that fails leaves the last median in place and lets the next reader retry.
+    (entry,) = benchmark_module._MEDIANS.values()
+    entry.until = time.monotonic() - 1
+    counted = benchmark_module._count_median
+
+    async def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise ConnectionError("database went away")
+
+    monkeypatch.setattr(benchmark_module, "_count_median", broken)
+    with caplog.at_level(logging.ERROR, logger="groundswell.listening.benchmark"):
+        assert (await median()).voices == 1.5
+        assert entry.refreshing is not None
+        await entry.refreshing
+    assert entry.refreshing is None and "Recounting the median organiser" in caplog.text
+    monkeypatch.setattr(benchmark_module, "_count_median", counted)
+
+    # After a quiet spell far past its time, the reader waits for a fresh count.
+    await make_voice("AMINA-7K")
+    entry.until = time.monotonic() - 60 * benchmark_module.STALE_FACTOR
+    assert (await median()).voices == 2.0
