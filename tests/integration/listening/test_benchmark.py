@@ -8,6 +8,7 @@ import logging
 import re
 import time
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 
@@ -183,16 +184,21 @@ async def test_nothing_returned_names_a_resident(settings) -> None:  # type: ign
     assert sum(result.own.net.spread) == 5
 
 
-async def test_a_pools_median_is_reused_for_its_time_then_counted_again(
-    settings,  # type: ignore[no-untyped-def]
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr(benchmark_module, "_MEDIANS", {})
+async def _pool_of_amina_with_one_voice_and_bea_with_none() -> dict[str, Any]:
     host, place = await _place()
     pool_id = await make_pool(await make_funder(), locality_ids=(place,))
     await make_organiser(host, place, name="Bea Jones", code="BEA-2B")
     await make_voice("AMINA-7K")
     [pool] = [p for p in await pools_covering(place) if p["id"] == pool_id]
+    return pool
+
+
+async def test_a_pools_median_is_reused_for_its_time_then_counted_again(
+    settings,  # type: ignore[no-untyped-def]
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(benchmark_module, "_MEDIANS", {})
+    pool = await _pool_of_amina_with_one_voice_and_bea_with_none()
     moment = now()
     first = await pool_median(pool, as_of=moment, threshold=5, median_seconds=60)
     assert first.voices == 0.5  # Amina 1, Bea 0
@@ -212,11 +218,7 @@ async def test_a_median_past_its_time_is_shown_while_one_recount_runs(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     monkeypatch.setattr(benchmark_module, "_MEDIANS", {})
-    host, place = await _place()
-    pool_id = await make_pool(await make_funder(), locality_ids=(place,))
-    await make_organiser(host, place, name="Bea Jones", code="BEA-2B")
-    await make_voice("AMINA-7K")
-    [pool] = [p for p in await pools_covering(place) if p["id"] == pool_id]
+    pool = await _pool_of_amina_with_one_voice_and_bea_with_none()
 
     async def median():  # type: ignore[no-untyped-def]
         return await pool_median(pool, as_of=now(), threshold=5, median_seconds=60)
