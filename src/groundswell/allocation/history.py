@@ -79,7 +79,8 @@ class FundingLine:
 class Totals:
     currency: str
     paid: int = 0  # received by the host and not reversed
-    on_its_way: int = 0  # committed or in transit, in approved rounds
+    on_its_way: int = 0  # committed or in transit, in approved rounds, and not held
+    held: int = 0  # approved, kept until the host finishes setting up payments
     reversed: int = 0
 
 
@@ -293,6 +294,8 @@ def _totals(lines: list[FundingLine]) -> list[Totals]:
         if line.stage in (Stage.PAID, Stage.REVERSED):
             sums[line.currency]["paid"] += line.amount - line.amount_reversed
             sums[line.currency]["reversed"] += line.amount_reversed
+        elif line.stage == Stage.COMMITTED and line.state == AllocationState.HELD.value:
+            sums[line.currency]["held"] += line.amount
         elif line.stage in (Stage.COMMITTED, Stage.IN_TRANSIT) and not line.in_review:
             sums[line.currency]["on_its_way"] += line.amount
     return [Totals(currency=c, **dict(values)) for c, values in sorted(sums.items())]
@@ -308,7 +311,8 @@ class PlaceFunding:
     currency: str
     rounds_funded: int
     paid: int  # received by the host and not reversed
-    on_its_way: int  # approved, not yet received (held, in transit, retrying)
+    on_its_way: int  # approved, not yet received (in transit, being sent, retrying)
+    held: int  # approved, kept until the host finishes setting up payments
     reversed: int
     latest_period: Period
 
@@ -316,7 +320,6 @@ class PlaceFunding:
 ON_ITS_WAY_STATES = frozenset(
     {
         AllocationState.APPROVED.value,
-        AllocationState.HELD.value,
         AllocationState.IN_TRANSIT.value,
         AllocationState.FAILED.value,
     }
@@ -358,9 +361,10 @@ async def locality_funding(locality_id: int) -> list[PlaceFunding]:
                 if line["state"] in RECEIVED_STATES
             ),
             on_its_way=sum(line["amount"] for line in lines if line["state"] in ON_ITS_WAY_STATES),
+            held=sum(line["amount"] for line in lines if line["state"] == AllocationState.HELD),
             reversed=sum(line["amount_reversed"] for line in lines),
             latest_period=max(Period(line["period_start"], line["period_end"]) for line in lines),
         )
         for (code, currency), lines in by_organiser.items()
     ]
-    return sorted(summary, key=lambda f: (-(f.paid + f.on_its_way), f.name, f.code))
+    return sorted(summary, key=lambda f: (-(f.paid + f.on_its_way + f.held), f.name, f.code))

@@ -153,7 +153,8 @@ async def test_paid_held_and_not_funded_lines_follow_the_ledger(
 
     held_page = text((await client.get(f"/organisers/{world.held_code}")).text)
     assert "Held Kept safe until Waiting CA finishes setting up payments." in held_page
-    assert f"£{held / 100:,.2f} approved and on its way" in held_page
+    assert f"£{held / 100:,.2f} held until Waiting CA finishes setting up payments" in held_page
+    assert "on its way" not in held_page  # held money is not on its way until the host is ready
     assert "£0.00 paid so far" in held_page
 
     quiet_page = text((await client.get(f"/organisers/{world.quiet_code}")).text)
@@ -259,7 +260,10 @@ async def test_the_place_page_shows_what_approved_rounds_gave_organisers_here(
     held = await amount(world.held_code)
     words = place_funding((await client.get(place)).text)
     assert f"Amina Hussein Ready CA 1 £{paid / 100:,.2f} £0.00" in words
-    assert f"Dele Okafor Waiting CA 1 £0.00 £{held / 100:,.2f}" in words
+    assert (
+        f"Dele Okafor Waiting CA 1 £0.00 £{held / 100:,.2f} held until the host sets up payments"
+        in words
+    )
     assert "Ruth Kelly" not in words  # not funded
     # The organiser with more money comes first.
     assert words.index("Amina Hussein") < words.index("Dele Okafor")
