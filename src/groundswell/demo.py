@@ -745,7 +745,9 @@ async def _money_and_rounds(settings: Settings) -> None:
             )
     for period in (paid_period, approved_period, paused_period):
         with frozen_at(_at(period.start, 6)):
-            outcome = await rounds.compute_round(northern["id"], period=period)
+            outcome = await rounds.compute_round(
+                northern["id"], period=period, public_url=settings.public_url
+            )
         round_id = outcome.report.round_id
         assert round_id is not None
         review_until = outcome.report.review_until
@@ -782,4 +784,4 @@ async def _money_and_rounds(settings: Settings) -> None:
     # And one round in review now, in the other Northern Roots pool.
     teesside = next((p for p in pools if p["name"] == POOLS[0][1]), None)
     if teesside is not None:
-        await rounds.compute_round(teesside["id"])
+        await rounds.compute_round(teesside["id"], public_url=settings.public_url)

@@ -284,6 +284,23 @@ async def _record_paid(allocation_id: int, transfer: Transfer) -> None:
             & (Allocation.amount > 0)
             & Allocation.state.is_in([s.value for s in UNFINISHED_STATES])
         )
+        if line["host_email"]:
+            await enqueue_email(
+                to=line["host_email"],
+                subject="Groundswell has sent you continuation funding",
+                body=(
+                    f"Hello {line['host_name']},\n\n"
+                    f"{format_money(line['amount'], line['currency'])} for "
+                    f"{line['organiser_name']} ({line['organiser_code']}) has been sent to your "
+                    f"Stripe account (transfer {transfer.id}). It is continuation funding from "
+                    "what residents said about their work: no conditions and no report to "
+                    "write.\n\nYour host page on Groundswell has a statement of every "
+                    "payment.\n"
+                ),
+                purpose="payments.sent",
+                dedupe_key=ledger.allocation_reference(allocation_id, "paid"),
+                ttl=timedelta(days=14),
+            )
         if not unfinished:
             await Round.update({Round.status: RoundStatus.PAID.value}).where(
                 (Round.id == line["round"])

@@ -9,6 +9,8 @@ from groundswell.funders.tables import Deposit
 from groundswell.ledger import services as ledger
 from groundswell.ledger.checks import check_ledger
 from groundswell.ledger.tables import LedgerTransaction
+from groundswell.outbox.tables import OutboxMessage
+from groundswell.settings import load_settings
 from groundswell.vouching.tables import Endorsement, Resident
 
 
@@ -30,6 +32,13 @@ async def test_demo_has_voices_money_and_rounds_in_every_state_and_loads_once() 
     assert await Allocation.exists().where(Allocation.state == "held")
     assert await Deposit.exists().where(Deposit.method == "stripe")  # a top-up by Checkout
     assert any(b["paid"] > 0 for b in (await ledger.all_pool_balances()).values())
+
+    # Funders asked to review a round get a link they can follow from their e-mail.
+    reviews = await OutboxMessage.select(OutboxMessage.body).where(
+        OutboxMessage.purpose == "round_review"
+    )
+    link = f"{load_settings().public_url}/rounds/"
+    assert reviews and all(link in r["body"] for r in reviews), reviews[:1]
 
     residents = await Resident.select(Resident.voice_hash)
     assert len(residents) > 100

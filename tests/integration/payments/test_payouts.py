@@ -106,6 +106,19 @@ async def round_status(round_id: int) -> str:
     return str(row["status"])
 
 
+async def sent_emails() -> dict[int, str]:
+    """Allocation id → the address told its payment was sent (checked to name its amount)."""
+    told: dict[int, str] = {}
+    for message in await OutboxMessage.select().where(OutboxMessage.purpose == "payments.sent"):
+        allocation_id = int(message["dedupe_key"].split(":")[1])
+        line = await Allocation.select().where(Allocation.id == allocation_id).first()
+        assert line is not None and line["stripe_transfer_id"] in message["body"]
+        assert f"£{line['amount'] / 100:,.2f}" in message["body"]
+        assert allocation_id not in told
+        told[allocation_id] = message["recipient_email"]
+    return told
+
+
 async def assert_ledger_ok() -> None:
     report = await check_ledger()
     assert report.ok, report.violations
@@ -129,6 +142,8 @@ async def test_paid_exactly_once_and_held_until_onboarding(world: World) -> None
     # The waiting host is told once, however often the job runs.
     told = await OutboxMessage.count().where(OutboxMessage.recipient_email == "waiting@example.org")
     assert told == len(waiting)
+    # Each host is told once of each payment sent to it, with the amount and the transfer.
+    assert await sent_emails() == {line["id"]: "ready@example.org" for line in ready}
     await assert_ledger_ok()
 
     # Onboarding completes: the held money goes at once.
@@ -138,6 +153,10 @@ async def test_paid_exactly_once_and_held_until_onboarding(world: World) -> None
     assert await round_status(world.round_id) == "paid"
     assert await payouts.pay_approved(world.settings, world.gateway) == "nothing to pay"
     assert await world.transfers() == len(funded)
+    assert await sent_emails() == {
+        line["id"]: "ready@example.org" if line in ready else "waiting@example.org"
+        for line in funded
+    }
     for line in await lines(world.round_id):
         if line["amount"] > 0:
             assert line["stripe_transfer_id"] and line["paid_at"] is not None
