@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from groundswell.core.errors import ValidationFailed
@@ -24,9 +24,10 @@ def decode_cursor(cursor: str | None) -> tuple[datetime, int] | None:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         at, _, identifier = raw.partition("|")
         moment = datetime.fromisoformat(at)
-        if moment.tzinfo is None:
-            raise ValueError("naive")
-        return moment, int(identifier)
+        number = int(identifier)
+        if not _moment_ok(moment) or not 0 <= number <= MAX_KEY_INT:
+            raise ValueError("out of range")
+        return moment, number
     except (ValueError, UnicodeDecodeError):
         raise ValidationFailed(
             "The cursor is not valid; start from the first page.",
@@ -36,6 +37,14 @@ def decode_cursor(cursor: str | None) -> tuple[datetime, int] | None:
 
 KeyPart = str | int | datetime
 MAX_KEY_INT = 2_147_483_647  # ids are 32-bit: a larger one cannot exist, and PostgreSQL refuses it
+# Every key time we issue is a row's time; far outside these the databases' date conversions
+# overflow (0001-01-01 at +14:00 is before year 1 in UTC).
+EARLIEST_KEY_TIME = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST_KEY_TIME = datetime(2200, 1, 1, tzinfo=UTC)
+
+
+def _moment_ok(moment: datetime) -> bool:
+    return moment.tzinfo is not None and EARLIEST_KEY_TIME <= moment < LATEST_KEY_TIME
 
 
 def encode_keyset(kind: str, key: tuple[KeyPart, ...] | None) -> str | None:
@@ -77,7 +86,7 @@ def decode_keyset(
                 moment = datetime.fromisoformat(part["t"])
             except (TypeError, KeyError, ValueError):
                 raise invalid from None
-            if moment.tzinfo is None:
+            if not _moment_ok(moment):
                 raise invalid
             key.append(moment)
         elif _plain_part_ok(expected, part):
@@ -90,4 +99,13 @@ def decode_keyset(
 def _plain_part_ok(expected: type, part: Any) -> bool:
     if expected is int:
         return isinstance(part, int) and not isinstance(part, bool) and 0 <= part <= MAX_KEY_INT
-    return expected is str and isinstance(part, str) and "\x00" not in part
+    return expected is str and isinstance(part, str) and "\x00" not in part and _encodable(part)
+
+
+def _encodable(text: str) -> bool:
+    # JSON may carry a lone surrogate ("\ud800"), which no database can store or compare.
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

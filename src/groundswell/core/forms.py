@@ -8,6 +8,25 @@ from typing import Any
 
 from groundswell.core.errors import ValidationFailed
 from groundswell.core.money import MAX_MINOR_UNITS, parse_major_amount
+from groundswell.core.text import without_control_characters
+
+# Every integer column is 32-bit: PostgreSQL refuses a larger value with an error, not a row.
+MAX_INTEGER = 2_147_483_647
+
+
+def _whole_number(value: Any) -> int | None:
+    """An int, or text of ASCII digits with an optional sign ('１' and '1_000' are not)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    digits = text[1:] if text[:1] in "+-" else text
+    if not (digits.isascii() and digits.isdigit()) or len(digits) > 20:
+        return None
+    return int(text)
 
 
 class FieldReader:
@@ -21,7 +40,7 @@ class FieldReader:
         self, name: str, *, required: bool = True, max_length: int = 200, default: str = ""
     ) -> str:
         value = self.raw.get(name)
-        value = default if value is None else str(value).strip()
+        value = default if value is None else without_control_characters(str(value)).strip()
         if required and not value:
             self.errors[name] = "This is required."
         elif len(value) > max_length:
@@ -41,13 +60,12 @@ class FieldReader:
             if default is None:
                 self.errors[name] = "This is required."
             return default
-        try:
-            number = int(value) if not isinstance(value, bool) else None
-        except (TypeError, ValueError):
-            number = None
+        number = _whole_number(value)
         if number is None:
             self.errors[name] = "Enter a whole number."
             return default
+        if maximum is None:
+            maximum = MAX_INTEGER
         if minimum is not None and number < minimum:
             self.errors[name] = f"Enter {minimum} or more."
         elif maximum is not None and number > maximum:

@@ -9,14 +9,22 @@ from litestar.enums import MediaType
 from litestar.response import Template
 
 from groundswell.core.errors import DomainError
+from groundswell.core.text import without_control_characters
 
 
 async def read_form(request: Request[Any, Any, Any], *multi: str) -> dict[str, Any]:
     """The posted form as a dict; fields named in `multi` keep every value as a list."""
     form = await request.form()
-    data: dict[str, Any] = {key: form.get(key) for key in form}
+    # Only text: a field sent as a file upload counts as not given, and characters nobody
+    # types (NUL, which PostgreSQL refuses, among them) are dropped before anything reads it.
+    data: dict[str, Any] = {
+        key: without_control_characters(value)
+        for key in form
+        if isinstance(value := form.get(key), str)
+    }
     for key in multi:
-        data[key] = form.getall(key) if key in form else []
+        values = form.getall(key) if key in form else []
+        data[key] = [without_control_characters(v) for v in values if isinstance(v, str)]
     data.pop("_csrf_token", None)
     return data
 

@@ -98,6 +98,10 @@ async def money_waiting(host_id: int, payouts_enabled: bool) -> list[dict[str, A
     return rows
 
 
+# Groundswell paid nothing before 2000; the bound keeps a day after the last inside the calendar.
+STATEMENT_EARLIEST, STATEMENT_LATEST = date(2000, 1, 1), date(2100, 12, 31)
+
+
 def read_statement_range(raw_from: str | None, raw_to: str | None) -> tuple[date, date]:
     """The statement's first and last day (inclusive); this year to date when not given."""
     errors: dict[str, str] = {}
@@ -113,6 +117,11 @@ def read_statement_range(raw_from: str | None, raw_to: str | None) -> tuple[date
             values[name] = date.fromisoformat(text)
         except ValueError:
             errors[name] = f"Enter the {name} date as YYYY-MM-DD, e.g. 2026-03-31."
+            continue
+        if not STATEMENT_EARLIEST <= values[name] <= STATEMENT_LATEST:
+            errors[name] = (
+                f"Enter a {name} date from {STATEMENT_EARLIEST.year} to {STATEMENT_LATEST.year}."
+            )
     if not errors and values["from"] > values["to"]:
         errors["from"] = "The first day must not be after the last."
     if errors:

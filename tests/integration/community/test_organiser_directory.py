@@ -146,6 +146,10 @@ async def test_bad_input_gets_the_page_with_a_message(client: WebClient) -> None
     await make_locality("Pallister")
     bad_cursor = await client.get("/organisers?after=not-a-cursor")
     assert bad_cursor.status_code == 422
+    # ["organisers", "\ud800", 1]: a lone surrogate, which no database can compare (was a 500)
+    for edge in ("after", "before"):
+        forged = await client.get(f"/organisers?{edge}=WyJvcmdhbmlzZXJzIiwgIlx1ZDgwMCIsIDFd")
+        assert forged.status_code == 422
     assert "Go to the first page" in bad_cursor.text and 'id="f-q"' in bad_cursor.text
     bad_place = await client.get("/organisers?locality=999999")
     assert bad_place.status_code == 422 and "There is no such place" in bad_place.text

@@ -61,6 +61,7 @@ async def test_host_sees_payments_held_money_and_statement(world: World) -> None
             {"from": "yesterday"},
             {"from": "2026-02-30"},
             {"from": day, "to": "2001-01-01"},
+            {"from": "0001-01-01", "to": "9999-12-31"},  # was a 500: the day after overflowed
         ):
             refused = await client.get(f"/hosts/{world.ready_host}/statement.csv", params=bad)
             assert refused.status_code == 422, bad

@@ -33,6 +33,11 @@ def test_keyset_cursors_round_trip_and_name_their_order() -> None:
         ["organiser", "a\x00", 1, {"t": "2026-01-01T00:00:00+00:00"}, 1],
         ["organiser", "a", 1, "2026-01-01", 1],
         ["organiser", "a", 1],
+        # Found by hand against the pages, each a 500 before: a lone surrogate, and times
+        # whose conversion to UTC leaves the calendar.
+        ["organiser", "\ud800", 1, {"t": "2026-01-01T00:00:00+00:00"}, 1],
+        ["organiser", "a", 1, {"t": "0001-01-01T00:00:00+14:00"}, 1],
+        ["organiser", "a", 1, {"t": "9999-12-31T23:59:59-14:00"}, 1],
     ],
 )
 def test_forged_keysets_are_refused(parts: list[object]) -> None:

@@ -1,0 +1,25 @@
+"""Text as people type it, without the characters nobody types."""
+
+from __future__ import annotations
+
+import unicodedata
+
+# Tabs and line breaks are typed; other control characters are not. NUL makes PostgreSQL
+# refuse the whole row; the bidirectional embeddings and overrides (U+202A-U+202E) can make a
+# name read backwards to a funder. The isolates (U+2066-U+2069), which right-to-left names
+# may need, are kept.
+_KEPT_CONTROLS = frozenset("\t\n\r")
+_BIDI_OVERRIDES = frozenset("\u202a\u202b\u202c\u202d\u202e")
+
+
+def without_control_characters(text: str) -> str:
+    """`text` without control characters (except tab and line breaks), lone surrogates or
+    bidirectional overrides."""
+    if text.isprintable():
+        return text  # the common case, at C speed
+    return "".join(
+        ch
+        for ch in text
+        if ch in _KEPT_CONTROLS
+        or (ch not in _BIDI_OVERRIDES and unicodedata.category(ch) not in ("Cc", "Cs"))
+    )
