@@ -11,6 +11,7 @@ from litestar.response import Redirect, Template
 from groundswell.accounts.roles import Role
 from groundswell.allocation.history import locality_funding, organiser_funding
 from groundswell.community import directory, services
+from groundswell.community.standing import funding_standing
 from groundswell.core.clock import today
 from groundswell.core.errors import DomainError, Forbidden
 from groundswell.core.pages import read_form, render, render_form_error
@@ -177,6 +178,9 @@ class OrganiserController(Controller):
         return render(
             "community/organiser.html",
             organiser=organiser,
+            standing=funding_standing(
+                organiser["status"], organiser["bursary_end"], organiser["locality_name"], today()
+            ),
             testimony=testimony,
             endorsers=await queries.endorser_count(organiser["id"]),
             voices=await listening.organiser_voices(organiser["id"]),

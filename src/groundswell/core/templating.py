@@ -9,6 +9,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 
 from groundswell import __version__
 from groundswell.core.money import format_money
+from groundswell.funders.states import PAIRWISE_M_HINT, SCORE_HINT, SCORE_LABELS, score_label
 from groundswell.settings import Settings
 
 
@@ -20,6 +21,61 @@ def _date(value: date | datetime | None, with_time: bool = False) -> str:
     return value.strftime("%-d %b %Y")
 
 
+# What the error summary calls a field when its form does not say (the labels the forms
+# use, shortened where two forms label the same name differently).
+FIELD_LABELS = {
+    "address": "Address",
+    "amount": "Amount (£)",
+    "bursary_end": "Bursary year ends",
+    "bursary_start": "Bursary year starts",
+    "cap_amount": "Cap (£)",
+    "code": "6-digit code",
+    "consent_to_publish": "Funders may read my words",
+    "description": "Description",
+    "display_name": "Your first name",
+    "email": "E-mail address",
+    "floor_amount": "Floor (£)",
+    "half_life_days": "A voice counts half after (days)",
+    "locality_id": "Place",
+    "locality_ids": "Places this pool listens to",
+    "local_authority": "Local authority",
+    "min_endorsers": "Residents needed",
+    "name": "Name",
+    "neighbourhood": "Your neighbourhood",
+    "org_id": "Organisation identifier",
+    "pairwise_m": "Pairwise M",
+    "password": "Password",
+    "phone": "Your mobile number",
+    "postcode": "Postcode",
+    "received_on": "Received on",
+    "reference": "Bank reference",
+    "review_days": "Review window (days)",
+    "round_budget": "Budget for each round (£)",
+    "score": "How likely you are to tell a neighbour",
+    "score_method": "Scoring",
+    "testimony": "In your own words",
+    "theme": "This is mostly about",
+    "window_days": "Count voices from the last (days)",
+}
+
+
+def field_label(name: str, labels: dict[str, str] | None = None) -> str:
+    """A field's name for the error summary: the form's own label, a shared one, or the
+    name in words."""
+    if labels and name in labels:
+        return labels[name]
+    return FIELD_LABELS.get(name) or name.replace("_", " ").capitalize()
+
+
+def plain_number(value: float | int | str | None) -> str:
+    """A number as people write it: 90 not 90.0, 0.5 as 0.5; text is left as it is."""
+    if value is None or isinstance(value, str):
+        return value or ""
+    if float(value).is_integer():
+        return str(int(value))
+    return f"{value:g}"
+
+
 def configure(settings: Settings) -> Callable[[JinjaTemplateEngine], None]:
     def callback(engine: JinjaTemplateEngine) -> None:
         env = engine.engine
@@ -28,6 +84,12 @@ def configure(settings: Settings) -> Callable[[JinjaTemplateEngine], None]:
             "—" if minor is None else format_money(int(minor), currency)
         )
         env.filters["date"] = _date
+        env.filters["score_label"] = score_label
+        env.filters["number"] = plain_number
+        env.globals["field_label"] = field_label
+        env.globals["score_options"] = list(SCORE_LABELS.items())
+        env.globals["score_hint"] = SCORE_HINT
+        env.globals["pairwise_m_hint"] = PAIRWISE_M_HINT
         env.globals["version"] = __version__
         env.globals["environment"] = settings.env.value
         env.globals["htmx_available"] = _htmx_present()

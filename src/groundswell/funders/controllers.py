@@ -13,6 +13,7 @@ from groundswell.core.clock import today
 from groundswell.core.errors import DomainError, Forbidden, ValidationFailed
 from groundswell.core.money import major_amount
 from groundswell.core.pages import read_form, render, render_form_error
+from groundswell.core.templating import plain_number
 from groundswell.core.web import RowId, principal_of, requires_role, signed_in
 from groundswell.funders import services
 from groundswell.funders.states import Cadence, ScoreMethod
@@ -43,10 +44,10 @@ def _simulation_defaults(pool: dict[str, Any]) -> dict[str, Any]:
         "score_method": pool["score_method"],
         "min_endorsers": pool["min_endorsers"],
         "window_days": pool["window_days"],
-        "half_life_days": pool["half_life_days"],
+        "half_life_days": plain_number(pool["half_life_days"]),
         "floor_amount": _pounds(pool["floor_amount"]),
         "cap_amount": _pounds(pool["cap_amount"]),
-        "pairwise_m": pool["pairwise_m"],
+        "pairwise_m": plain_number(pool["pairwise_m"]),
         "budget": _pounds(pool["round_budget"]),
     }
 
@@ -94,6 +95,9 @@ def _pool_form_values(pool: dict[str, Any]) -> dict[str, Any]:
     for key in ("round_budget", "floor_amount", "cap_amount"):
         amount = pool.get(key)
         values[key] = "" if amount is None else major_amount(amount)
+    for key in ("half_life_days", "pairwise_m"):
+        if key in pool:
+            values[key] = plain_number(pool[key])
     values["locality_ids"] = [str(loc["id"]) for loc in pool.get("localities", [])]
     return values
 

@@ -19,6 +19,7 @@ from groundswell.funders.states import Cadence, DepositMethod, ScoreMethod
 from groundswell.funders.tables import Deposit, Funder, Pool, PoolLocality
 from groundswell.ledger import services as ledger
 from groundswell.ledger.states import AccountKind, TransactionKind
+from groundswell.programme.tables import ProgrammeGrant
 
 
 @dataclass(frozen=True)
@@ -161,7 +162,15 @@ async def get_pool(pool_id: int) -> dict[str, Any]:
         .where(PoolLocality.pool == pool_id)
         .order_by(PoolLocality.locality.name)
     )
+    pool["has_grants"] = pool_id in await pools_with_grants()
     return pool
+
+
+async def pools_with_grants() -> set[int]:
+    """Pools that have made Community Rights programme grants (the programme pool): an
+    inactive one runs no allocation rounds, so it has no amount "each round"."""
+    rows = await ProgrammeGrant.select(ProgrammeGrant.pool).distinct()
+    return {row["pool"] for row in rows}
 
 
 async def list_pools(*, funder_ids: frozenset[int] | None = None) -> list[dict[str, Any]]:
@@ -181,7 +190,11 @@ async def list_pools(*, funder_ids: frozenset[int] | None = None) -> list[dict[s
     )
     if funder_ids is not None:
         query = query.where(Pool.funder.is_in(list(funder_ids) or [-1]))
-    return await query
+    pools = await query
+    granting = await pools_with_grants()
+    for pool in pools:
+        pool["has_grants"] = pool["id"] in granting
+    return pools
 
 
 async def create_funder(

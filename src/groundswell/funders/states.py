@@ -13,6 +13,30 @@ class ScoreMethod(StrEnum):
     PAIRWISE = "pairwise"
 
 
+# One name per method wherever a person reads it (pool page, forms, simulator, rounds).
+SCORE_LABELS = {
+    ScoreMethod.SQRT.value: "Square root",
+    ScoreMethod.PROPORTIONAL.value: "Proportional",
+    ScoreMethod.QUADRATIC.value: "Quadratic funding",
+    ScoreMethod.PAIRWISE.value: "Pairwise-bounded quadratic",
+}
+SCORE_HINT = (
+    "Square root is the default: a large estate cannot take it all. Quadratic funding splits "
+    "each resident's voice across the organisers they vouch for; pairwise-bounded quadratic "
+    "also counts residents who always vouch for the same organisers together for less."
+)
+PAIRWISE_M_HINT = (
+    "Only for pairwise-bounded quadratic scoring. How much two residents who vouch for the same "
+    "organisers still count together: smaller counts them less, larger makes it more like "
+    "quadratic funding. 1 is the default."
+)
+
+
+def score_label(method: str) -> str:
+    """The human name of a scoring method (its stored value if unknown)."""
+    return SCORE_LABELS.get(str(method), str(method))
+
+
 class DepositMethod(StrEnum):
     BANK_TRANSFER = "bank_transfer"  # recorded by an administrator when the money arrives
     STRIPE = "stripe"  # paid through Stripe Checkout (payments)

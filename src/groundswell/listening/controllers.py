@@ -56,8 +56,12 @@ def _summary(page: ListenPage) -> str:
     if page.pool_name:
         where = ", ".join(page.pool_places) if page.pool_places else "any place"
         parts.append(f"pool {page.pool_name} (listens in {where})")
+    if page.locality_name:
+        parts.append(f"place {page.locality_name}")
     if page.organiser_name:
-        parts.append(f"organiser {page.organiser_name}")
+        parts.append(f"organiser {page.organiser_name} ({query.organiser})")
+    if page.host_name:
+        parts.append(f"host organisation {page.host_name}")
     if query.theme:
         parts.append(f"mostly about: {THEME_LABELS[query.theme].lower()}")
     if query.date_from or query.date_to:
@@ -77,9 +81,11 @@ def _status(page: ListenPage) -> str:
         return "Please check the search and filters."
     if not page.items:
         return "No published testimony matches."
+    # No total: counting every match would read past the page the keyset reads (see the
+    # README's Benchmarks); the page says how many it shows and whether more follow.
     count = len(page.items)
-    more = " More follow." if page.next_url else ""
-    return f"{count} {'testimony' if count == 1 else 'testimonies'} shown.{more}"
+    more = " More follow on the next page." if page.next_url else ""
+    return f"{count} {'testimony' if count == 1 else 'testimonies'} shown here.{more}"
 
 
 class ListenController(Controller):

@@ -179,12 +179,18 @@ class ListenPage:
     organiser_name: str = ""
     pool_name: str = ""
     pool_places: list[str] = field(default_factory=list)
+    locality_name: str = ""
+    host_name: str = ""
+    # What was typed in the organiser box when it is not a code, so the form shows it again.
+    organiser_typed: str = ""
 
 
 async def listen(raw: Mapping[str, str | None]) -> ListenPage:
     """One page of published testimony for what the query string asks."""
     query, errors = parse_query(raw)
     page = ListenPage(query=query, errors=errors)
+    if "organiser" in errors:
+        page.organiser_typed = _clean(str(raw.get("organiser") or ""))[:40]
     filters = FeedFilters(
         locality_id=query.locality,
         host_id=query.host,
@@ -221,14 +227,22 @@ async def listen(raw: Mapping[str, str | None]) -> ListenPage:
         else:
             filters = replace(filters, organiser_id=organiser["id"])
             page.organiser_name = organiser["name"]
-    if query.locality is not None and not await Locality.exists().where(
-        Locality.id == query.locality
-    ):
-        errors["locality"] = "There is no such place; choose one from the list."
-    if query.host is not None and not await HostOrganisation.exists().where(
-        HostOrganisation.id == query.host
-    ):
-        errors["host"] = "There is no such host organisation; choose one from the list."
+    if query.locality is not None:
+        place = await Locality.select(Locality.name).where(Locality.id == query.locality).first()
+        if place is None:
+            errors["locality"] = "There is no such place; choose one from the list."
+        else:
+            page.locality_name = place["name"]
+    if query.host is not None:
+        host = (
+            await HostOrganisation.select(HostOrganisation.name)
+            .where(HostOrganisation.id == query.host)
+            .first()
+        )
+        if host is None:
+            errors["host"] = "There is no such host organisation; choose one from the list."
+        else:
+            page.host_name = host["name"]
     if errors:
         return page
     try:

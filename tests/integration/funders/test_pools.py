@@ -1,7 +1,17 @@
+import re
+
 from groundswell.accounts.roles import Role
 from groundswell.accounts.services import create_api_token
 from groundswell.funders.tables import Pool, PoolLocality
-from tests.helpers import WebClient, field_error, make_funder, make_locality, make_pool, make_user
+from tests.helpers import (
+    WebClient,
+    field_error,
+    make_funder,
+    make_locality,
+    make_pool,
+    make_programme_grant,
+    make_user,
+)
 
 GOOD_FORM = {
     "name": "Teesside Listening Fund",
@@ -69,6 +79,11 @@ async def test_invalid_pool_form_keeps_what_was_typed_and_writes_nothing(client:
     assert "amount in pounds and pence" in (field_error(response.text, "round_budget") or "")
     assert field_error(response.text, "min_endorsers") == "Enter 1 or more."
     assert "Kept &lt;b&gt;as typed&lt;/b&gt;" in response.text
+    # The summary names each field and links to it.
+    summary = re.search(r'<div class="error-summary".*?</div>', response.text, re.S)
+    assert summary is not None
+    assert '<a href="#f-name">Name: This is required.</a>' in summary.group(0)
+    assert '<a href="#f-min_endorsers">Residents needed: Enter 1 or more.</a>' in summary.group(0)
     assert await Pool.count() == 0
 
 
@@ -174,3 +189,32 @@ async def test_api_without_token_is_401_and_session_cookies_do_not_count(client:
     assert response.json()["title"] == "Sign in needed"
     revoked = await client.get("/api/v1/pools", headers={"authorization": "Bearer gs_not-a-token"})
     assert revoked.status_code == 200  # public read stays public
+
+
+async def test_pool_settings_read_in_plain_words(client: WebClient) -> None:
+    funder = await make_funder()
+    pool = await make_pool(funder, score_method="pairwise", half_life_days=90.0, pairwise_m=1.0)
+    await client.login(await make_user(Role.FUNDER, funder_ids=(funder,)))
+    page = (await client.get(f"/pools/{pool}")).text
+    assert "<dt>Scoring</dt><dd>Pairwise-bounded quadratic (M = 1)</dd>" in page
+    assert "counts half as much after 90 days" in page and "90.0" not in page
+    edit = (await client.get(f"/pools/{pool}/edit")).text
+    assert 'name="half_life_days" type="number" value="90"' in edit
+    assert 'id="f-pairwise_m-hint"' in edit and "like quadratic funding" in edit
+    assert '<option value="pairwise" selected>Pairwise-bounded quadratic</option>' in " ".join(
+        edit.split()
+    )
+
+
+async def test_the_programme_pool_lists_no_amount_each_round(client: WebClient) -> None:
+    funder = await make_funder()
+    await make_pool(funder, "Teesside Fund", round_budget=60_000_00)
+    programme = await make_pool(
+        funder, "Community Rights Programme", round_budget=0, is_active=False
+    )
+    await make_programme_grant(programme)
+    listing = " ".join((await client.get("/pools")).text.split())
+    assert "£60,000.00" in listing and "£0.00" not in listing
+    assert "Programme grants (Community Right to Bid and Right to Challenge)" in listing
+    page = (await client.get(f"/pools/{programme}")).text
+    assert "Each round" not in page and "funds Community Rights programme grants" in page

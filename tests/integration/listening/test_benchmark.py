@@ -102,7 +102,7 @@ async def test_organiser_page_shows_spread_and_median_organiser(client: WebClien
     assert "Net score +17</strong> from 6 residents" in page
     spread = re.search(r'id="score-spread".*?</table>', page, re.S)
     assert spread is not None
-    assert re.findall(r"<td>(\d+)</td>", spread.group(0)) == [
+    assert re.findall(r'<td class="num">(\d+)</td>', spread.group(0)) == [
         "1", "0", "1", "0", "0", "0", "0", "0", "1", "1", "2"
     ]  # fmt: skip
     table = re.search(rf'id="benchmark-pool-{pool}".*?</table>', page, re.S)
@@ -110,10 +110,17 @@ async def test_organiser_page_shows_spread_and_median_organiser(client: WebClien
     cells = re.findall(r'<td class="num">(.*?)</td>', table.group(0), re.S)
     clean = [re.sub(r"<[^>]+>", "", c).strip() for c in cells]
     # Amina: 6 voices, +17 from 6 answers, all "A hope"; median of the 3 eligible organisers
-    # (Amina, Bea, Cal): voices 5, net +59 (of Amina +17 and Bea +100; Cal has one answer).
-    assert clean[:6] == ["6", "+17 (6)", "0%", "0%", "100%", "0%"]
-    assert clean[6:] == ["5", "+59 (of 2)", "100%", "0%", "0%", "0%"]
+    # (Amina, Bea, Cal): voices 5, net +59 (the median of Amina's +17 and Bea's +100; Cal has
+    # one answer).
+    assert clean[:6] == ["6", "+17 from 6 answers", "0%", "0%", "100%", "0%"]
+    assert clean[6:] == ["5", "+59 from 2 organisers", "100%", "0%", "0%", "0%"]
     assert "median of the 3 organisers" in page
+    # The explanation sits before the sideways-scrolling box, so it wraps on a phone; the
+    # columns say their windows.
+    scrollers = re.findall(r'<div class="table-scroll".*?</div>', page, re.S)
+    assert scrollers and not any("median of the" in box for box in scrollers)
+    assert "Voices,<br>last 180 days" in table.group(0)
+    assert "Net score,<br>last 180 days" in table.group(0)
 
 
 async def test_locality_page_lists_organisers_beside_the_median(client: WebClient) -> None:
@@ -147,7 +154,7 @@ async def test_every_net_score_on_a_page_comes_from_the_same_answers(client: Web
         for c in re.findall(r'<td class="num">(.*?)</td>', table.group(0), re.S)
     ]
     assert cells[0] == "5"  # voices in the pool's 90 days
-    assert cells[1] == "+67 (6)"  # the same answers as above, not +100 from 5
+    assert cells[1] == "+67 from 6 answers"  # the same answers as above, not +100 from 5
 
 
 def _leaves(value: object, path: str = "") -> list[tuple[str, object]]:

@@ -292,3 +292,52 @@ async def test_the_page_works_as_a_plain_get_form(funder_client: WebClient) -> N
     for name in ("q", "pool", "locality", "organiser", "host", "theme", "from", "to", "sort"):
         assert f'id="f-{name}" name="{name}"' in page
         assert f'<label for="f-{name}">' in page
+
+
+def summary_of(page: str) -> str:
+    match = re.search(r'<p class="results-summary">(.*?)</p>', page, re.S)
+    assert match is not None, page[-2000:]
+    return " ".join(unescape(match.group(1)).split())
+
+
+async def test_the_summary_names_every_filter_in_use_by_name(
+    funder_client: WebClient, places: dict[str, int]
+) -> None:
+    await make_voice("AMINA-7K", "Amina helped with the lifts", theme="hope")
+    response = await funder_client.get(
+        f"/listen?q=lifts&pool={places['teesside']}&locality={places['pallister']}"
+        f"&organiser=AMINA-7K&host={places['park']}&theme=hope&sort=organiser"
+    )
+    assert response.status_code == 200
+    assert "(6 in use)" in response.text
+    summary = summary_of(response.text)
+    for words in (
+        "By organiser, newest first",
+        "pool Teesside Fund (listens in Pallister)",
+        "place Pallister",
+        "organiser Amina Hussein (AMINA-7K)",
+        "host organisation Pallister Park CA",
+        "mostly about: a hope",
+        "words: “lifts”",
+        "1 testimony shown here.",
+    ):
+        assert words in summary, (words, summary)
+    assert f"place {places['pallister']}" not in summary
+
+
+async def test_a_mistyped_organiser_code_stays_in_the_box(funder_client: WebClient) -> None:
+    response = await funder_client.get("/listen?organiser=amina 7!")
+    assert response.status_code == 422
+    box = re.search(r'<input type="text" id="f-organiser"[^>]*>', response.text)
+    assert box is not None
+    assert 'value="amina 7!"' in box.group(0) and 'aria-invalid="true"' in box.group(0)
+
+
+async def test_a_testimony_date_stays_on_one_line(
+    funder_client: WebClient, places: dict[str, int]
+) -> None:
+    await make_voice("AMINA-7K", "Amina helped us")
+    page = (await funder_client.get("/listen")).text
+    assert re.search(
+        r'<time class="nowrap" datetime="[^"]+">\d{1,2} [A-Z][a-z]{2} \d{4}</time>', page
+    )

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
-from groundswell.core.clock import now
+from groundswell.core.clock import now, today
 from groundswell.vouching.queries import months_ending
 from tests.helpers import WebClient, make_host, make_locality, make_organiser, make_voice
 
@@ -76,3 +76,43 @@ async def test_place_page_surfaces_quiet_organisers(client: WebClient) -> None:
     assert "Voices in the last 90 days</dt><dd>14</dd>" in page
     assert "In the 90 days before</dt><dd>8</dd>" in page
     assert page.count("<svg") == 1 and "Voices each month in Hulme" in page
+
+
+async def test_every_voice_figure_says_what_it_counts_and_over_when(client: WebClient) -> None:
+    host, place = await make_host(), await make_locality("Pallister")
+    await make_organiser(host, place, name="Amina Hussein", code="AMINA-7K")
+    await make_voice("AMINA-7K", at=now() - timedelta(days=5))
+    await make_voice("AMINA-7K", at=now() - timedelta(days=500))  # older than the chart
+    page = " ".join((await client.get("/organisers/AMINA-7K")).text.split())
+    assert "<dt>Residents vouching</dt><dd>2 <span" in page
+    assert "whenever it was given" in page
+    assert "The last twelve months only: 1 of the 2 voices that count now" in page
+    assert "(the other 1 were given earlier)" in page
+    assert "All 2 voices that count now, whenever they were given." in page
+
+
+async def test_the_bursary_year_says_when_it_ended_and_what_that_means(
+    client: WebClient,
+) -> None:
+    host, place = await make_host(), await make_locality("Pallister")
+    await make_organiser(
+        host, place, name="Amina Hussein", code="AMINA-7K", bursary_end=date(2025, 8, 31)
+    )
+    await make_organiser(
+        host, place, name="Bea Jones", code="BEA-2B", bursary_end=today() + timedelta(days=60)
+    )
+    await make_organiser(
+        host, place, name="Cal Ode", code="CAL-2C", bursary_end=date(2025, 8, 31), status="paused"
+    )
+    ended = " ".join((await client.get("/organisers/AMINA-7K")).text.split())
+    assert (
+        "Bursary year ended 31 Aug 2025 — eligible for continuation funding from pools that "
+        "listen in Pallister" in ended
+    )
+    assert "<dt>Status</dt><dd>Active</dd>" in ended
+    running = " ".join((await client.get("/organisers/BEA-2B")).text.split())
+    ends = (today() + timedelta(days=60)).strftime("%-d %b %Y")
+    assert f"Bursary year ends {ends} — eligible for continuation funding from the round" in running
+    paused = " ".join((await client.get("/organisers/CAL-2C")).text.split())
+    assert "Bursary year ended 31 Aug 2025." in paused and "eligible" not in paused
+    assert "Paused: left out of funding rounds while paused" in paused

@@ -90,6 +90,9 @@ async def test_wrong_codes_count_down_then_lock(client: WebClient, amina: str) -
         assert f"{left} {'try' if left == 1 else 'tries'} left" in (
             field_error(response.text, "code") or ""
         )
+        # Said once in the summary (naming the field) and once at the field, not three times.
+        assert response.text.count("That code is not right") == 2
+        assert f'<a href="#f-code">6-digit code: That code is not right. {left}' in response.text
     locked = await confirm(client, token, wrong)
     assert "now locked" in (field_error(locked.text, "code") or "")
     refused = await confirm(client, token, right)
@@ -177,3 +180,18 @@ async def test_a_number_typed_into_the_words_is_never_stored(client: WebClient, 
             "Ring her on [number removed] or [number removed]: she sorted the bins."
         )
         assert row["neighbourhood"] == "Flat by [number removed]"
+
+
+async def test_the_form_says_truthfully_when_a_number_is_kept(
+    client: WebClient, amina: str
+) -> None:
+    page = " ".join((await client.get("/vouch/AMINA-7K")).text.split())
+    assert "never show or keep" not in page
+    assert "we erase it once the code is sent, unless you ask below to hear back" in page
+    assert "we keep your number, encrypted and only to text you, until you reply STOP" in page
+    # The 0-10 scale in two even rows, 0-5 and 6-10.
+    rows = re.findall(r'<div class="scale">(.*?)</div>', page)
+    assert [re.findall(r'value="(\d+)"', row) for row in rows] == [
+        ["0", "1", "2", "3", "4", "5"],
+        ["6", "7", "8", "9", "10"],
+    ]
