@@ -278,6 +278,7 @@ class ProgressBar:
 
 
 def _print_round(report: RoundReport, *, dry_run: bool) -> None:
+    from groundswell.core.clock import on_uk_clocks
     from groundswell.core.money import format_money
 
     def money(amount: int) -> str:
@@ -293,7 +294,7 @@ def _print_round(report: RoundReport, *, dry_run: bool) -> None:
         f"{len(report.lines)} eligible organisers, {money(report.unallocated)} unallocated."
     )
     if report.review_until is not None:
-        print(f"Review window ends {report.review_until:%-d %b %Y %H:%M} UTC.")
+        print(f"Review window ends {on_uk_clocks(report.review_until):%-d %b %Y %H:%M %Z}.")
     width = max([len(line.organiser) for line in report.lines] + [9])
     for line in sorted(report.lines, key=lambda x: (-x.amount, x.organiser)):
         print(

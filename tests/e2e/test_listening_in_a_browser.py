@@ -41,7 +41,7 @@ async def latest_code(browser: Any, live_server: LiveServer) -> str:
     try:
         await login(page, ADMIN)
         await page.goto("/admin/outbox")
-        rows = page.locator("tbody tr", has_text="verification_code")
+        rows = page.locator("tbody tr", has_text="Vouching code (web)")
         body = await rows.first.locator(".message-body").inner_text()
     finally:
         await context.close()

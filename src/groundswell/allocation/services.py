@@ -31,7 +31,7 @@ from groundswell.allocation.periods import Period, period_containing
 from groundswell.allocation.policy import PolicyResult, PolicySettings, ScoreMethod, allocate
 from groundswell.allocation.states import AllocationState, RoundStatus
 from groundswell.allocation.tables import Allocation, Round
-from groundswell.core.clock import now, today
+from groundswell.core.clock import now, on_uk_clocks, today
 from groundswell.core.errors import Conflict, Forbidden, NotFound
 from groundswell.core.forms import FieldReader
 from groundswell.core.money import format_money
@@ -382,9 +382,9 @@ async def _tell_funder(
                 f"The {period.label()} round of {pool['name']} has been computed from what "
                 f"residents said: {money} shared among the organisers they vouched for.\n\n"
                 f"It will be approved and handed to payments on "
-                f"{review_until:%-d %B %Y at %H:%M} UTC unless you pause it. You can read why "
-                f"each organiser gets what they get, and pause or resume the whole round, "
-                f"here:\n{link}\n\nGroundswell\n"
+                f"{on_uk_clocks(review_until):%-d %B %Y at %H:%M %Z} unless you pause it. You "
+                "can read why each organiser gets what they get, and pause or resume the whole "
+                f"round, here:\n{link}\n\nGroundswell\n"
             ),
             purpose="round_review",
             dedupe_key=f"round:{round_id}:review:{member['id']}",

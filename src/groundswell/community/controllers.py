@@ -102,6 +102,7 @@ class HostController(Controller):
             organisers=organisers,
             received=received,
             waiting=waiting,
+            today=today(),
             statement_from=date(today().year, 1, 1).isoformat(),
             statement_to=today().isoformat(),
         )

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from litestar.plugins.jinja import JinjaTemplateEngine
 
 from groundswell import __version__
+from groundswell.core.clock import on_uk_clocks
 from groundswell.core.money import format_money
 from groundswell.funders.states import PAIRWISE_M_HINT, SCORE_HINT, SCORE_LABELS, score_label
 from groundswell.settings import Settings
@@ -16,8 +17,10 @@ from groundswell.settings import Settings
 def _date(value: date | datetime | None, with_time: bool = False) -> str:
     if value is None:
         return "—"
-    if isinstance(value, datetime) and with_time:
-        return value.strftime("%-d %b %Y, %H:%M UTC")
+    if isinstance(value, datetime):
+        value = on_uk_clocks(value)
+        if with_time:
+            return value.strftime("%-d %b %Y, %H:%M %Z")  # 8 Sep 2026, 07:00 BST
     return value.strftime("%-d %b %Y")
 
 

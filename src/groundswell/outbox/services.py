@@ -31,6 +31,18 @@ DRAIN_BATCH = 100
 STUCK_AFTER = timedelta(minutes=10)
 
 
+# What each message is for, as the outbox page says it.
+PURPOSE_LABELS = {
+    "verification_code": "Vouching code (web)",
+    "round_result": "What happened after a round (resident asked to hear back)",
+    "round_review": "Round ready for the funder's review",
+    "payments.held": "Money held: host to set up payments",
+    "payments.sent": "Payment sent to host",
+    "payments.reversed": "Payment to host reversed",
+    "programme_reminder": "Statutory deadline reminder",
+}
+
+
 def _backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(30 * 2**attempts, 3600))
 

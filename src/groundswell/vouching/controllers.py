@@ -130,5 +130,6 @@ class OutboxController(Controller):
         return render(
             "vouching/outbox.html",
             messages=await outbox.recent(),
+            purposes=outbox.PURPOSE_LABELS,
             adapter=sms_sender(settings_of(request)).name,
         )

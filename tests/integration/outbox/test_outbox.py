@@ -1,5 +1,6 @@
 from datetime import timedelta
 
+from groundswell.accounts.roles import Role
 from groundswell.core.clock import frozen_at, now
 from groundswell.core.phones import phone_hash
 from groundswell.outbox.adapters import DeliveryError, Sent
@@ -7,6 +8,7 @@ from groundswell.outbox.services import MAX_ATTEMPTS, drain, enqueue_email, enqu
 from groundswell.outbox.tables import OutboxMessage
 from groundswell.settings import Settings
 from groundswell.vouching.tables import Resident
+from tests.helpers import WebClient, make_user
 
 NUMBER = "+447911123456"
 
@@ -129,3 +131,28 @@ async def test_email(settings: Settings) -> None:
     sender = RecordingSender()
     await drain(settings, sms=sender, email=sender)
     assert sender.sent == [("host@example.org", "Money held")]
+
+
+async def test_the_outbox_page_says_what_each_message_is_for_and_hides_numbers(
+    settings: Settings, client: WebClient
+) -> None:
+    await enqueue_sms(
+        settings,
+        to_e164=NUMBER,
+        body="Your code is 123456",
+        purpose="verification_code",
+        dedupe_key="v:1",
+    )
+    await enqueue_email(
+        to="host@example.org",
+        subject="Money held",
+        body="…",
+        purpose="payments.held",
+        dedupe_key="h:1",
+    )
+    await client.login(await make_user(Role.ADMIN))
+    page = (await client.get("/admin/outbox")).text
+    assert "Vouching code (web)" in page and "Money held: host to set up payments" in page
+    assert "verification_code" not in page and "payments.held" not in page
+    assert "host@example.org" in page  # staff and hosts' addresses are theirs to see
+    assert "7911" not in page  # a resident's number never is
