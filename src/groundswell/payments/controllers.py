@@ -88,7 +88,7 @@ class HostStatementController(Controller):
         writer = csv.DictWriter(
             buffer, fieldnames=list(statements.STATEMENT_COLUMNS), lineterminator="\r\n"
         )
-        writer.writeheader()
+        writer.writerow(statements.STATEMENT_COLUMNS)
         for row in rows:
             writer.writerow({key: spreadsheet_safe(value) for key, value in row.items()})
         filename = f"groundswell-host-{host_id}-{first.isoformat()}-{last.isoformat()}.csv"

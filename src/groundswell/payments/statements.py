@@ -19,18 +19,19 @@ WAITING_STATES = (
     AllocationState.FAILED.value,
     AllocationState.IN_TRANSIT.value,
 )
-STATEMENT_COLUMNS = (
-    "date",
-    "amount",
-    "amount_reversed",
-    "currency",
-    "round",
-    "period_start",
-    "organiser_code",
-    "organiser",
-    "stripe_transfer_id",
-    "state",
-)
+# Each column's key and the heading a host's finance person reads in their spreadsheet.
+STATEMENT_COLUMNS = {
+    "date": "Date paid",
+    "amount": "Amount",
+    "amount_reversed": "Amount reversed",
+    "currency": "Currency",
+    "round": "Round",
+    "period_start": "Round period starts",
+    "organiser_code": "Organiser code",
+    "organiser": "Organiser",
+    "stripe_transfer_id": "Stripe transfer",
+    "state": "Status",
+}
 
 
 def _columns() -> list[Any]:
@@ -147,10 +148,16 @@ async def statement(host_id: int, first: date, last: date) -> list[dict[str, str
             "organiser_code": row["organiser_code"],
             "organiser": row["organiser_name"],
             "stripe_transfer_id": row["stripe_transfer_id"] or "",
-            "state": row["state"],
+            "state": _statement_status(row),
         }
         for row in sorted(rows, key=lambda r: (r["paid_at"], r["id"]))
     ]
+
+
+def _statement_status(row: Mapping[str, Any]) -> str:
+    if row["state"] == AllocationState.REVERSED.value:
+        return "Reversed"
+    return "Paid, part reversed" if row["amount_reversed"] else "Paid"
 
 
 def total(rows: list[dict[str, Any]]) -> str:

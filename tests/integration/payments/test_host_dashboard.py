@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
+from decimal import Decimal
 
 from groundswell.accounts.roles import Role
 from groundswell.core.clock import today
 from groundswell.payments import payouts
+from groundswell.payments.statements import STATEMENT_COLUMNS
 from tests.helpers import asgi_client, make_user
 from tests.integration.payments.test_payouts import (  # noqa: F401 - fixture
     World,
@@ -49,8 +51,14 @@ async def test_host_sees_payments_held_money_and_statement(world: World) -> None
             "text/csv"
         )
         rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
-        assert sorted(r["stripe_transfer_id"] for r in rows) == sorted(
+        assert sorted(r["Stripe transfer"] for r in rows) == sorted(
             line["stripe_transfer_id"] for line in ready_lines
+        )
+        assert list(rows[0]) == list(STATEMENT_COLUMNS.values())
+        assert {r["Status"] for r in rows} == {"Paid"} and {r["Currency"] for r in rows} == {"GBP"}
+        assert (
+            sum(Decimal(r["Amount"]) for r in rows)
+            == Decimal(sum(line["amount"] for line in ready_lines)) / 100
         )
         empty = await client.get(
             f"/hosts/{world.ready_host}/statement.csv",
