@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 from groundswell.accounts.principal import Principal
 from groundswell.community.codes import normalise_code
 from groundswell.community.tables import HostOrganisation, Locality, Organiser
-from groundswell.core.clock import now
+from groundswell.core.clock import UK_TIME, now
 from groundswell.core.cursor import decode_keyset, encode_keyset
 from groundswell.core.errors import ValidationFailed
 from groundswell.funders.tables import Pool, PoolLocality
@@ -195,9 +195,14 @@ async def listen(raw: Mapping[str, str | None]) -> ListenPage:
         locality_id=query.locality,
         host_id=query.host,
         theme=query.theme or None,
-        since=datetime.combine(query.date_from, time.min, UTC) if query.date_from else None,
+        # Days as the page shows them: on UK clocks (00:30 BST on 1 June is 1 June).
+        since=(
+            datetime.combine(query.date_from, time.min, UK_TIME).astimezone(UTC)
+            if query.date_from
+            else None
+        ),
         until=(
-            datetime.combine(query.date_to + timedelta(days=1), time.min, UTC)
+            datetime.combine(query.date_to + timedelta(days=1), time.min, UK_TIME).astimezone(UTC)
             if query.date_to
             else None
         ),

@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from groundswell.accounts.roles import Role
-from groundswell.core.clock import now
+from groundswell.core.clock import now, on_uk_clocks
 from tests.helpers import (
     WebClient,
     make_funder,
@@ -128,10 +128,27 @@ async def test_filters_by_pool_place_organiser_host_theme_and_dates(
     assert await shown("organiser=amina 7k") == ["Amina hope recent", "Amina value old"]
     assert await shown(f"host={places['garden']}") == ["Dele value recent"]
     assert await shown("theme=hope") == ["Amina hope recent"]
-    day = (base - timedelta(days=40)).date().isoformat()
+    day = on_uk_clocks(base - timedelta(days=40)).date().isoformat()
     assert await shown(f"from={day}&to={day}") == ["Amina value old"]
-    recent = (base - timedelta(days=3)).date().isoformat()
+    recent = on_uk_clocks(base - timedelta(days=3)).date().isoformat()
     assert await shown(f"from={recent}") == ["Dele value recent", "Amina hope recent"]
+
+
+async def test_dates_are_days_on_uk_clocks(funder_client: WebClient) -> None:
+    # 23:30 UTC on 31 May is 00:30 BST on 1 June: shown, and filtered, as 1 June.
+    late = datetime(2026, 5, 31, 23, 30, tzinfo=UTC)
+    await make_voice("AMINA-7K", "Just after midnight", at=late)
+    await make_voice("AMINA-7K", "The evening before", at=late - timedelta(hours=1))
+
+    async def shown(query: str) -> list[str]:
+        response = await funder_client.get(f"/listen?{query}")
+        assert response.status_code == 200, response.text[-2000:]
+        return quotes(response.text)
+
+    assert await shown("from=2026-06-01&to=2026-06-01") == ["Just after midnight"]
+    assert await shown("from=2026-05-31&to=2026-05-31") == ["The evening before"]
+    page = (await funder_client.get("/listen?from=2026-06-01&to=2026-06-01")).text
+    assert "1 Jun 2026" in page and "31 May 2026" not in page
 
 
 @pytest.mark.stores_phone_number  # testimony with a typed number; searches for it
