@@ -29,6 +29,9 @@ API_TOKEN_PREFIX = "gs_"  # noqa: S105 - a public prefix, not a secret
 LOGIN_WINDOW = timedelta(minutes=15)
 
 
+NAME_MAX = 120
+
+
 def normalise_email(raw: str) -> str:
     email = raw.strip().lower()
     if not EMAIL_PATTERN.match(email) or len(email) > 254:
@@ -57,6 +60,8 @@ async def create_user(
         errors["password"] = f"Use at least {MIN_PASSWORD_LENGTH} characters."
     if not name.strip():
         errors["name"] = "Enter a name."
+    elif len(name.strip()) > NAME_MAX:  # app_user.name is Varchar(120)
+        errors["name"] = f"Keep this to {NAME_MAX} characters or fewer."
     if role is Role.FUNDER and not funder_ids:
         errors["org"] = "A funder member belongs to at least one funder."
     if role is Role.HOST and not host_ids:
@@ -71,10 +76,20 @@ async def create_user(
             )
         for funder_id in funder_ids:
             if not await Funder.exists().where(Funder.id == funder_id):
-                raise NotFound(f"There is no funder {funder_id}.")
+                raise ValidationFailed(
+                    "The user could not be created.",
+                    field_errors={
+                        "org": f"There is no funder {funder_id}: choose one from the list."
+                    },
+                )
         for host_id in host_ids:
             if not await HostOrganisation.exists().where(HostOrganisation.id == host_id):
-                raise NotFound(f"There is no host organisation {host_id}.")
+                raise ValidationFailed(
+                    "The user could not be created.",
+                    field_errors={
+                        "org": f"There is no host organisation {host_id}: choose one from the list."
+                    },
+                )
         rows = await User.insert(
             User(
                 email=email,

@@ -14,6 +14,7 @@ from groundswell.community.states import OrganiserStatus
 from groundswell.community.tables import HostOrganisation, Locality, Organiser
 from groundswell.core.errors import Forbidden, NotFound, ValidationFailed
 from groundswell.core.forms import FieldReader
+from groundswell.core.ids import read_row_id
 from groundswell.db import write_transaction
 
 ORGANISER_PUBLIC_COLUMNS = (
@@ -140,8 +141,8 @@ async def create_organiser(principal: Principal, raw: Mapping[str, Any]) -> str:
     """Register an organiser and give them a unique vouching code; returns the code."""
     fields = FieldReader(raw)
     name = fields.text("name", max_length=120)
-    host_id = fields.integer("host_id", minimum=1)
-    locality_id = fields.integer("locality_id", minimum=1)
+    host_id = read_row_id(fields, "host_id", what="a host organisation")
+    locality_id = read_row_id(fields, "locality_id", what="a locality")
     bursary_start = _read_date(fields, "bursary_start")
     bursary_end = _read_date(fields, "bursary_end")
     bio = fields.text("bio", required=False, max_length=2000)

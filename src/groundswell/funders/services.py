@@ -13,6 +13,7 @@ from groundswell.community.tables import Locality
 from groundswell.core.clock import now, today
 from groundswell.core.errors import Forbidden, NotFound, ValidationFailed
 from groundswell.core.forms import FieldReader
+from groundswell.core.ids import read_row_ids
 from groundswell.core.money import SUPPORTED_CURRENCIES, format_money
 from groundswell.db import write_transaction
 from groundswell.funders.states import Cadence, DepositMethod, ScoreMethod
@@ -57,15 +58,7 @@ def read_pool_input(raw: Mapping[str, Any], *, minor_units: bool) -> PoolInput:
     floor_amount = fields.money("floor_amount", required=False, minor_units=minor_units) or 0
     cap_amount = fields.money("cap_amount", required=False, minor_units=minor_units)
     pairwise_m = fields.number("pairwise_m", default=1.0, minimum=0.001, maximum=1000.0)
-    raw_localities = raw.get("locality_ids") or []
-    if isinstance(raw_localities, (str, int)):
-        raw_localities = [raw_localities]
-    locality_ids: list[int] = []
-    for value in raw_localities:
-        try:
-            locality_ids.append(int(value))
-        except (TypeError, ValueError):
-            fields.errors["locality_ids"] = "Choose localities from the list."
+    locality_ids = read_row_ids(fields, "locality_ids", what="localities")
     if cap_amount is not None and round_budget is not None and cap_amount == 0:
         fields.errors["cap_amount"] = (
             "Leave the cap empty for no cap, or give an amount above zero."

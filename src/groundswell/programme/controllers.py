@@ -365,6 +365,9 @@ class ProgrammeController(Controller):
         data = await read_form(request)
         raw = dict(data)
         bid_type, _, bid_id = str(data.get("bid") or "").partition("-")
+        # "asset-12": an unknown kind or a bad id is "Choose a bid from the list." at `bid`.
+        if bid_type not in ("asset", "service"):
+            bid_type, bid_id = "asset", ("x" if data.get("bid") else "")
         raw["asset_bid_id"] = bid_id if bid_type == "asset" else None
         raw["service_bid_id"] = bid_id if bid_type == "service" else None
         try:
