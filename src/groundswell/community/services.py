@@ -43,6 +43,10 @@ async def get_locality(locality_id: int) -> dict[str, Any]:
     return row
 
 
+def _ons_code_shape(code: str) -> bool:
+    return len(code) == 9 and code.isascii() and code.isalnum()
+
+
 async def create_locality(principal: Principal, raw: Mapping[str, Any]) -> int:
     if not principal.is_admin:
         raise Forbidden("Only administrators add localities.")
@@ -51,10 +55,16 @@ async def create_locality(principal: Principal, raw: Mapping[str, Any]) -> int:
     ward = fields.text("ons_ward_code", required=False, max_length=9).upper()
     authority_code = fields.text("ons_la_code", required=False, max_length=9).upper()
     authority = fields.text("local_authority", required=False, max_length=120)
-    if ward and ward[:3] not in {"E05", "W05", "S13"}:
+    # .upper() can lengthen text ('ß' → 'SS'): the codes are 9 ASCII letters and digits.
+    if ward and (ward[:3] not in {"E05", "W05", "S13"} or not _ons_code_shape(ward)):
         fields.errors["ons_ward_code"] = "A ward code starts E05, W05 or S13 and has 9 characters."
-    if authority_code and authority_code[:3] not in {"E06", "E07", "E08", "E09", "W06", "S12"}:
-        fields.errors["ons_la_code"] = "A local authority code starts E06–E09, W06 or S12."
+    if authority_code and (
+        authority_code[:3] not in {"E06", "E07", "E08", "E09", "W06", "S12"}
+        or not _ons_code_shape(authority_code)
+    ):
+        fields.errors["ons_la_code"] = (
+            "A local authority code starts E06–E09, W06 or S12 and has 9 characters."
+        )
     fields.check("The locality could not be saved.")
     async with write_transaction():
         if await Locality.exists().where(Locality.name == name):
@@ -92,6 +102,8 @@ async def create_host(principal: Principal, raw: Mapping[str, Any]) -> int:
     org_id_raw = fields.text("org_id", required=False, max_length=60)
     contact_name = fields.text("contact_name", required=False, max_length=120)
     contact_email = fields.text("contact_email", required=False, max_length=254).lower()
+    if len(contact_email) > 254:  # .lower() can lengthen text ('İ' → 'i̇')
+        fields.errors["contact_email"] = "Keep this to 254 characters or fewer."
     postcode_raw = fields.text("postcode", required=False, max_length=10)
     org_id = None
     if org_id_raw:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import date
@@ -15,6 +16,7 @@ from groundswell.core.errors import Forbidden, NotFound, ValidationFailed
 from groundswell.core.forms import FieldReader
 from groundswell.core.ids import read_row_ids
 from groundswell.core.money import SUPPORTED_CURRENCIES, format_money
+from groundswell.core.tables import varchar_length
 from groundswell.db import write_transaction
 from groundswell.funders.states import Cadence, DepositMethod, ScoreMethod
 from groundswell.funders.tables import Deposit, Funder, Pool, PoolLocality
@@ -204,6 +206,22 @@ async def create_funder(
     return int(rows[0]["id"])
 
 
+DEDUPE_KEY_MAX = varchar_length(Deposit.dedupe_key)
+
+
+def _deposit_dedupe_key(method: DepositMethod, pool_id: int, reference: str) -> str:
+    """Same method, pool and reference (any case) is the same deposit.
+
+    The reference is at most 120 characters, but casefolding can lengthen it (ß → ss, ﬃ →
+    ffi) past deposit.dedupe_key's 200: such a key is a digest of the folded reference.
+    """
+    key = f"{method.value}:{pool_id}:{reference.casefold()}"
+    if len(key) <= DEDUPE_KEY_MAX:
+        return key
+    digest = hashlib.sha256(reference.casefold().encode()).hexdigest()
+    return f"{method.value}:{pool_id}:sha256:{digest}"
+
+
 async def get_funder(funder_id: int) -> dict[str, Any]:
     funder = await Funder.select().where(Funder.id == funder_id).first()
     if funder is None:
@@ -276,7 +294,7 @@ async def record_deposit(
     if principal is not None and not principal.is_admin:
         raise Forbidden("Only administrators record deposits.")
     pool = await get_pool(pool_id)
-    dedupe_key = f"{method.value}:{pool_id}:{data.reference.casefold()}"
+    dedupe_key = _deposit_dedupe_key(method, pool_id, data.reference)
     async with write_transaction():
         await ledger.lock_pool(pool_id)
         existing = await Deposit.select().where(Deposit.dedupe_key == dedupe_key).first()

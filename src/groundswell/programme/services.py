@@ -25,7 +25,7 @@ from groundswell.core.errors import Conflict, Forbidden, NotFound, ValidationFai
 from groundswell.core.forms import FieldReader
 from groundswell.core.ids import read_row_id
 from groundswell.core.money import format_money
-from groundswell.core.tables import AuditEntry
+from groundswell.core.tables import AuditEntry, varchar_length
 from groundswell.exports.threesixty import (
     GrantRecord,
     Organisation,
@@ -752,6 +752,14 @@ BID_KINDS = (ASSET_BID, SERVICE_BID)
 # Programme grants
 
 
+TITLE_MAX = varchar_length(ProgrammeGrant.title)
+
+
+def _default_title(title: str) -> str:
+    """A grant's title from its bid's name, cut to fit programme_grant.title (Varchar(200))."""
+    return title if len(title) <= TITLE_MAX else title[: TITLE_MAX - 1].rstrip() + "…"
+
+
 async def propose_grant(principal: Principal, raw: Mapping[str, Any], *, minor_units: bool) -> int:
     """Record a grant the programme means to make; `award_grant` makes it."""
     _require_admin(principal)
@@ -765,7 +773,7 @@ async def propose_grant(principal: Principal, raw: Mapping[str, Any], *, minor_u
     amount = fields.money("amount", minor_units=minor_units)
     if amount == 0:
         fields.errors["amount"] = "A grant is for more than nothing."
-    title = fields.text("title", required=False, max_length=200)
+    title = fields.text("title", required=False, max_length=TITLE_MAX)
     description = fields.text("description", required=False, max_length=4000)
     regrant_type = fields.text("regrant_type", required=False, max_length=8).upper()
     if regrant_type and regrant_type not in REGRANT_TYPES:
@@ -800,7 +808,7 @@ async def propose_grant(principal: Principal, raw: Mapping[str, Any], *, minor_u
                 asset_bid=asset_bid_id,
                 service_bid=service_bid_id,
                 kind=kind.value,
-                title=title or f"{kind.label} grant: {bid_name}",
+                title=title or _default_title(f"{kind.label} grant: {bid_name}"),
                 description=description,
                 amount=amount,
                 currency=pool["currency"],
