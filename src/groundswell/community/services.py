@@ -12,6 +12,7 @@ from groundswell.community.codes import generate_code, normalise_code
 from groundswell.community.identifiers import normalise_postcode, validate_org_id
 from groundswell.community.states import OrganiserStatus
 from groundswell.community.tables import HostOrganisation, Locality, Organiser
+from groundswell.core.dates import read_date
 from groundswell.core.errors import Forbidden, NotFound, ValidationFailed
 from groundswell.core.forms import FieldReader
 from groundswell.core.ids import read_row_id
@@ -139,14 +140,7 @@ async def create_host(principal: Principal, raw: Mapping[str, Any]) -> int:
 
 
 def _read_date(fields: FieldReader, name: str) -> date | None:
-    value = fields.raw.get(name)
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value or "").strip())
-    except ValueError:
-        fields.errors[name] = "Enter a date as YYYY-MM-DD."
-        return None
+    return read_date(fields, name, help="Enter a date as YYYY-MM-DD.", required=True)
 
 
 async def create_organiser(principal: Principal, raw: Mapping[str, Any]) -> str:

@@ -12,6 +12,7 @@ from groundswell.accounts.principal import Principal
 from groundswell.community.identifiers import validate_org_id
 from groundswell.community.tables import Locality
 from groundswell.core.clock import now, today
+from groundswell.core.dates import read_date
 from groundswell.core.errors import Forbidden, NotFound, ValidationFailed
 from groundswell.core.forms import FieldReader
 from groundswell.core.ids import read_row_ids
@@ -257,16 +258,11 @@ def read_deposit_input(raw: Mapping[str, Any], *, minor_units: bool = False) -> 
         )
     reference = fields.text("reference", max_length=120)
     note = fields.text("note", required=False, max_length=1000)
-    received_on = today()
-    raw_date = str(raw.get("received_on") or "").strip()
-    if raw_date:
-        try:
-            received_on = date.fromisoformat(raw_date)
-        except ValueError:
-            fields.errors["received_on"] = "Enter a date like 2025-03-31."
-        else:
-            if received_on > today():
-                fields.errors["received_on"] = "The money cannot have arrived in the future."
+    received_on = read_date(fields, "received_on", help="Enter a date like 2025-03-31.")
+    if received_on is None:
+        received_on = today()
+    elif received_on > today():
+        fields.errors["received_on"] = "The money cannot have arrived in the future."
     fields.check("The deposit could not be recorded.")
     assert amount is not None
     return DepositInput(amount=amount, reference=reference, received_on=received_on, note=note)

@@ -18,6 +18,7 @@ from groundswell.community.codes import normalise_code
 from groundswell.community.tables import HostOrganisation, Locality, Organiser
 from groundswell.core.clock import now
 from groundswell.core.cursor import decode_keyset, encode_keyset
+from groundswell.core.dates import RANGE_HELP, in_range
 from groundswell.core.errors import ValidationFailed
 from groundswell.core.ids import parse_row_id
 from groundswell.funders.tables import Pool, PoolLocality
@@ -35,7 +36,6 @@ from groundswell.vouching.states import Theme
 
 PAGE_SIZE = 20
 SEARCH_MAX = 200
-EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
 
 THEME_LABELS = {
     Theme.VALUE.value: "What they value",
@@ -117,8 +117,8 @@ def _day(raw: str, name: str, errors: dict[str, str]) -> date | None:
     except ValueError:
         errors[name] = "Enter a date as YYYY-MM-DD, for example 2026-03-31."
         return None
-    if not EARLIEST <= day <= LATEST:
-        errors[name] = "Enter a date between 2000 and 2100."
+    if not in_range(day):
+        errors[name] = RANGE_HELP
         return None
     return day
 

@@ -21,6 +21,7 @@ from groundswell.accounts.principal import Principal
 from groundswell.community.identifiers import normalise_postcode, validate_org_id
 from groundswell.community.tables import HostOrganisation, Locality
 from groundswell.core.clock import now, today
+from groundswell.core.dates import read_date
 from groundswell.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from groundswell.core.forms import FieldReader
 from groundswell.core.ids import read_row_id
@@ -212,16 +213,7 @@ async def _audit(
 
 
 def _read_date(fields: FieldReader, name: str) -> date | None:
-    value = fields.raw.get(name)
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value).strip())
-    except ValueError:
-        fields.errors[name] = _DATE_HELP
-        return None
+    return read_date(fields, name, help=_DATE_HELP)
 
 
 def _read_emails(fields: FieldReader, name: str) -> str:
