@@ -130,6 +130,7 @@ _TITLES = {
     413: "Too large",
     422: "Validation failed",
     429: "Too many requests",
+    500: "Something went wrong",
     503: "Unavailable",
 }
 
