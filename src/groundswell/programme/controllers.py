@@ -158,6 +158,7 @@ async def _bid_page(
         can_edit=signed_in(request).is_admin,
         stage_errors=extra.pop("stage_errors", {}),
         stage_error=extra.pop("stage_error", ""),
+        repeated_grant=request.query_params.get("repeated") == "grant",
         **extra,
     )
 
@@ -371,7 +372,7 @@ class ProgrammeController(Controller):
         raw["asset_bid_id"] = bid_id if bid_type == "asset" else None
         raw["service_bid_id"] = bid_id if bid_type == "service" else None
         try:
-            await services.propose_grant(signed_in(request), raw, minor_units=False)
+            proposal = await services.propose_grant_once(signed_in(request), raw, minor_units=False)
         except DomainError as exc:
             if isinstance(exc, Forbidden):
                 raise
@@ -383,7 +384,8 @@ class ProgrammeController(Controller):
             return render_form_error(
                 GRANT_FORM, exc, data, **await self._grant_form_context(request)
             )
-        return Redirect(f"/programme/{bid_type}-bids/{bid_id}#grants")
+        repeated = "" if proposal.created else "?repeated=grant"
+        return Redirect(f"/programme/{bid_type}-bids/{bid_id}{repeated}#grants")
 
     async def _grant_refused(
         self,

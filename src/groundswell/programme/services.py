@@ -752,8 +752,25 @@ def _default_title(title: str) -> str:
     return title if len(title) <= TITLE_MAX else title[: TITLE_MAX - 1].rstrip() + "…"
 
 
+@dataclass(frozen=True)
+class GrantProposal:
+    grant_id: int
+    created: bool  # False: the same grant was proposed already (a repeated submit)
+
+
 async def propose_grant(principal: Principal, raw: Mapping[str, Any], *, minor_units: bool) -> int:
     """Record a grant the programme means to make; `award_grant` makes it."""
+    return (await propose_grant_once(principal, raw, minor_units=minor_units)).grant_id
+
+
+async def propose_grant_once(
+    principal: Principal, raw: Mapping[str, Any], *, minor_units: bool
+) -> GrantProposal:
+    """Propose a grant, unless the same one (bid, pool, kind, amount, title) is still proposed.
+
+    A form sent twice (a double click, a retried request) would otherwise make two proposed
+    grants that could each be awarded. The pool's lock serialises concurrent proposals.
+    """
     _require_admin(principal)
     fields = FieldReader(raw)
     pool_id = read_row_id(fields, "pool_id", what="a pool")
@@ -793,14 +810,30 @@ async def propose_grant(principal: Principal, raw: Mapping[str, Any], *, minor_u
             field_errors={f"{bid_kind.key}_bid_id": "There is no such bid."},
         )
     bid_name = bid[bid_kind.name_field]
+    title = title or _default_title(f"{kind.label} grant: {bid_name}")
     async with db.write_transaction():
+        await ledger.lock_pool(pool_id)
+        same = (
+            await ProgrammeGrant.select(ProgrammeGrant.id)
+            .where(
+                (ProgrammeGrant.pool == pool_id)
+                & (getattr(ProgrammeGrant, f"{bid_kind.key}_bid") == bid_id)
+                & (ProgrammeGrant.kind == kind.value)
+                & (ProgrammeGrant.amount == amount)
+                & (ProgrammeGrant.title == title)
+                & (ProgrammeGrant.status == GrantStatus.PROPOSED.value)
+            )
+            .first()
+        )
+        if same is not None:
+            return GrantProposal(grant_id=int(same["id"]), created=False)
         rows = await ProgrammeGrant.insert(
             ProgrammeGrant(
                 pool=pool_id,
                 asset_bid=asset_bid_id,
                 service_bid=service_bid_id,
                 kind=kind.value,
-                title=title or _default_title(f"{kind.label} grant: {bid_name}"),
+                title=title,
                 description=description,
                 amount=amount,
                 currency=pool["currency"],
@@ -817,7 +850,7 @@ async def propose_grant(principal: Principal, raw: Mapping[str, Any], *, minor_u
             currency=pool["currency"],
             pool=pool_id,
         )
-    return grant_id
+    return GrantProposal(grant_id=grant_id, created=True)
 
 
 @dataclass(frozen=True)
