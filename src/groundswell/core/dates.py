@@ -20,8 +20,18 @@ def in_range(day: date) -> bool:
     return EARLIEST <= day <= LATEST
 
 
-def read_date(fields: FieldReader, name: str, *, help: str, required: bool = False) -> date | None:
-    """The date in `name` (None when empty), with `help` or RANGE_HELP at the field if bad."""
+def read_date(
+    fields: FieldReader,
+    name: str,
+    *,
+    help: str,
+    required: bool = False,
+    latest: tuple[date, str] | None = None,
+) -> date | None:
+    """The date in `name` (None when empty), with `help` or RANGE_HELP at the field if bad.
+
+    `latest` is an earlier last day than LATEST, with its own message (e.g. not in the future).
+    """
     value = fields.raw.get(name)
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
@@ -37,6 +47,9 @@ def read_date(fields: FieldReader, name: str, *, help: str, required: bool = Fal
         except ValueError:
             fields.errors[name] = help
             return None
+    if latest is not None and day > latest[0]:
+        fields.errors[name] = latest[1]
+        return None
     if not in_range(day):
         fields.errors[name] = RANGE_HELP
         return None

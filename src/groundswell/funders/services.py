@@ -258,11 +258,15 @@ def read_deposit_input(raw: Mapping[str, Any], *, minor_units: bool = False) -> 
         )
     reference = fields.text("reference", max_length=120)
     note = fields.text("note", required=False, max_length=1000)
-    received_on = read_date(fields, "received_on", help="Enter a date like 2025-03-31.")
-    if received_on is None:
-        received_on = today()
-    elif received_on > today():
-        fields.errors["received_on"] = "The money cannot have arrived in the future."
+    received_on = (
+        read_date(
+            fields,
+            "received_on",
+            help="Enter a date like 2025-03-31.",
+            latest=(today(), "The money cannot have arrived in the future."),
+        )
+        or today()
+    )
     fields.check("The deposit could not be recorded.")
     assert amount is not None
     return DepositInput(amount=amount, reference=reference, received_on=received_on, note=note)
