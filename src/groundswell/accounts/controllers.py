@@ -10,7 +10,8 @@ from litestar.response import Redirect, Template
 from groundswell.accounts import services
 from groundswell.accounts.roles import Role
 from groundswell.community import services as community
-from groundswell.core.errors import DomainError
+from groundswell.core.errors import DomainError, ValidationFailed
+from groundswell.core.ids import parse_row_id
 from groundswell.core.pages import read_form, render, render_form_error
 from groundswell.core.web import SESSION_COOKIE, requires_login, requires_role, settings_of
 from groundswell.funders import services as funders
@@ -100,11 +101,17 @@ class UserAdminController(Controller):
             role = Role(data.get("role") or "")
         except ValueError:
             role = None
-        kind, _, raw_id = str(data.get("org") or "").partition(":")
-        org_id = int(raw_id) if raw_id.isdigit() else 0
+        raw_org = str(data.get("org") or "")
+        kind, _, raw_id = raw_org.partition(":")
+        org_id = parse_row_id(raw_id) or 0
         try:
             if role is None:
                 raise DomainError("Choose a role.", field_errors={"role": "Choose a role."})
+            if raw_org and (kind not in ("funder", "host") or not org_id):
+                raise ValidationFailed(
+                    "The user could not be created.",
+                    field_errors={"org": "Choose an organisation from the list."},
+                )
             await services.create_user(
                 email=str(data.get("email") or ""),
                 name=str(data.get("name") or ""),

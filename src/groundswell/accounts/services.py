@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from datetime import timedelta
@@ -27,6 +28,9 @@ from groundswell.settings import Settings
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 API_TOKEN_PREFIX = "gs_"  # noqa: S105 - a public prefix, not a secret
 LOGIN_WINDOW = timedelta(minutes=15)
+
+
+NAME_MAX = 120
 
 
 def normalise_email(raw: str) -> str:
@@ -57,6 +61,8 @@ async def create_user(
         errors["password"] = f"Use at least {MIN_PASSWORD_LENGTH} characters."
     if not name.strip():
         errors["name"] = "Enter a name."
+    elif len(name.strip()) > NAME_MAX:  # app_user.name is Varchar(120)
+        errors["name"] = f"Keep this to {NAME_MAX} characters or fewer."
     if role is Role.FUNDER and not funder_ids:
         errors["org"] = "A funder member belongs to at least one funder."
     if role is Role.HOST and not host_ids:
@@ -71,10 +77,20 @@ async def create_user(
             )
         for funder_id in funder_ids:
             if not await Funder.exists().where(Funder.id == funder_id):
-                raise NotFound(f"There is no funder {funder_id}.")
+                raise ValidationFailed(
+                    "The user could not be created.",
+                    field_errors={
+                        "org": f"There is no funder {funder_id}: choose one from the list."
+                    },
+                )
         for host_id in host_ids:
             if not await HostOrganisation.exists().where(HostOrganisation.id == host_id):
-                raise NotFound(f"There is no host organisation {host_id}.")
+                raise ValidationFailed(
+                    "The user could not be created.",
+                    field_errors={
+                        "org": f"There is no host organisation {host_id}: choose one from the list."
+                    },
+                )
         rows = await User.insert(
             User(
                 email=email,
@@ -116,11 +132,22 @@ class NewSession:
     principal: Principal
 
 
+def _login_email_bucket(email_key: str) -> str:
+    """The rate-limit bucket of an e-mail typed at sign-in, by digest.
+
+    The bucket column is Varchar(200) and the typed e-mail has no bound (a 10,000-character
+    one gave a 500 on PostgreSQL); a digest also keeps addresses out of the counter table.
+    """
+    digest = hashlib.sha256(email_key.encode("utf-8", "surrogatepass")).hexdigest()
+    return f"login:email:{digest}"
+
+
 async def log_in(settings: Settings, *, email: str, password: str, client_ip: str) -> NewSession:
     """Check the password and open a new session (always a fresh id: no session fixation)."""
     email_key = email.strip().lower()
+    email_bucket = _login_email_bucket(email_key)
     limit = settings.login_attempts_per_15_minutes
-    for bucket in (f"login:email:{email_key}", f"login:ip:{client_ip}"):
+    for bucket in (email_bucket, f"login:ip:{client_ip}"):
         if await ratelimit.is_limited(bucket, limit=limit, window=LOGIN_WINDOW):
             raise TooManyRequests(
                 "Too many failed sign-in attempts. Wait 15 minutes and try again."
@@ -133,7 +160,7 @@ async def log_in(settings: Settings, *, email: str, password: str, client_ip: st
         .first()
     )
     if not verify_password(user["password_hash"] if user else None, password) or user is None:
-        for bucket in (f"login:email:{email_key}", f"login:ip:{client_ip}"):
+        for bucket in (email_bucket, f"login:ip:{client_ip}"):
             await ratelimit.hit(bucket, limit=limit, window=LOGIN_WINDOW)
         raise ValidationFailed("That e-mail and password do not match an account.")
     token = new_token()
@@ -149,7 +176,7 @@ async def log_in(settings: Settings, *, email: str, password: str, client_ip: st
             )
         ).returning(UserSession.id)
         await User.update({User.last_login_at: moment}).where(User.id == user["id"])
-    await ratelimit.reset(f"login:email:{email_key}")
+    await ratelimit.reset(email_bucket)
     principal = await principal_for(user["id"], session_id=int(rows[0]["id"]))
     assert principal is not None  # just checked active
     return NewSession(token=token, principal=principal)

@@ -19,10 +19,10 @@ from groundswell.community.services import ORGANISER_PUBLIC_COLUMNS
 from groundswell.community.tables import Locality, Organiser
 from groundswell.core.cursor import decode_keyset, encode_keyset
 from groundswell.core.errors import ValidationFailed
+from groundswell.core.ids import parse_row_id
 
 PAGE_SIZE = 25  # a phone screen or two; search and the place filter find the rest
 SEARCH_MAX = 100
-MAX_ID = 2_147_483_647
 CURSOR_KIND = "organisers"
 KEY_SHAPE: tuple[type, ...] = (str, int)
 
@@ -73,9 +73,8 @@ def parse_query(raw: Mapping[str, str | None]) -> tuple[OrganiserQuery, dict[str
     locality_raw = _clean(raw.get("locality"))
     locality = None
     if locality_raw:
-        if locality_raw.isascii() and locality_raw.isdigit() and 0 < int(locality_raw) <= MAX_ID:
-            locality = int(locality_raw)
-        else:
+        locality = parse_row_id(locality_raw)
+        if locality is None:
             errors["locality"] = "Choose a place from the list."
     query = OrganiserQuery(
         q=q,

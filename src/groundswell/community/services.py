@@ -12,8 +12,10 @@ from groundswell.community.codes import generate_code, normalise_code
 from groundswell.community.identifiers import normalise_postcode, validate_org_id
 from groundswell.community.states import OrganiserStatus
 from groundswell.community.tables import HostOrganisation, Locality, Organiser
+from groundswell.core.dates import read_date
 from groundswell.core.errors import Forbidden, NotFound, ValidationFailed
 from groundswell.core.forms import FieldReader
+from groundswell.core.ids import read_row_id
 from groundswell.db import write_transaction
 
 ORGANISER_PUBLIC_COLUMNS = (
@@ -42,6 +44,10 @@ async def get_locality(locality_id: int) -> dict[str, Any]:
     return row
 
 
+def _ons_code_shape(code: str) -> bool:
+    return len(code) == 9 and code.isascii() and code.isalnum()
+
+
 async def create_locality(principal: Principal, raw: Mapping[str, Any]) -> int:
     if not principal.is_admin:
         raise Forbidden("Only administrators add localities.")
@@ -50,10 +56,16 @@ async def create_locality(principal: Principal, raw: Mapping[str, Any]) -> int:
     ward = fields.text("ons_ward_code", required=False, max_length=9).upper()
     authority_code = fields.text("ons_la_code", required=False, max_length=9).upper()
     authority = fields.text("local_authority", required=False, max_length=120)
-    if ward and ward[:3] not in {"E05", "W05", "S13"}:
+    # .upper() can lengthen text ('ß' → 'SS'): the codes are 9 ASCII letters and digits.
+    if ward and (ward[:3] not in {"E05", "W05", "S13"} or not _ons_code_shape(ward)):
         fields.errors["ons_ward_code"] = "A ward code starts E05, W05 or S13 and has 9 characters."
-    if authority_code and authority_code[:3] not in {"E06", "E07", "E08", "E09", "W06", "S12"}:
-        fields.errors["ons_la_code"] = "A local authority code starts E06–E09, W06 or S12."
+    if authority_code and (
+        authority_code[:3] not in {"E06", "E07", "E08", "E09", "W06", "S12"}
+        or not _ons_code_shape(authority_code)
+    ):
+        fields.errors["ons_la_code"] = (
+            "A local authority code starts E06–E09, W06 or S12 and has 9 characters."
+        )
     fields.check("The locality could not be saved.")
     async with write_transaction():
         if await Locality.exists().where(Locality.name == name):
@@ -91,6 +103,8 @@ async def create_host(principal: Principal, raw: Mapping[str, Any]) -> int:
     org_id_raw = fields.text("org_id", required=False, max_length=60)
     contact_name = fields.text("contact_name", required=False, max_length=120)
     contact_email = fields.text("contact_email", required=False, max_length=254).lower()
+    if len(contact_email) > 254:  # .lower() can lengthen text ('İ' → 'i̇')
+        fields.errors["contact_email"] = "Keep this to 254 characters or fewer."
     postcode_raw = fields.text("postcode", required=False, max_length=10)
     org_id = None
     if org_id_raw:
@@ -126,22 +140,15 @@ async def create_host(principal: Principal, raw: Mapping[str, Any]) -> int:
 
 
 def _read_date(fields: FieldReader, name: str) -> date | None:
-    value = fields.raw.get(name)
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value or "").strip())
-    except ValueError:
-        fields.errors[name] = "Enter a date as YYYY-MM-DD."
-        return None
+    return read_date(fields, name, help="Enter a date as YYYY-MM-DD.", required=True)
 
 
 async def create_organiser(principal: Principal, raw: Mapping[str, Any]) -> str:
     """Register an organiser and give them a unique vouching code; returns the code."""
     fields = FieldReader(raw)
     name = fields.text("name", max_length=120)
-    host_id = fields.integer("host_id", minimum=1)
-    locality_id = fields.integer("locality_id", minimum=1)
+    host_id = read_row_id(fields, "host_id", what="a host organisation")
+    locality_id = read_row_id(fields, "locality_id", what="a locality")
     bursary_start = _read_date(fields, "bursary_start")
     bursary_end = _read_date(fields, "bursary_end")
     bio = fields.text("bio", required=False, max_length=2000)

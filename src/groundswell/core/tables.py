@@ -52,3 +52,9 @@ class SchedulerStatus(Table, tablename="scheduler_status"):
     last_finished_at = Timestamptz(null=True, default=None)
     last_ok = Boolean(null=True, default=None)
     last_message = Text(default="")
+
+
+def varchar_length(column: Varchar) -> int:
+    """How many characters `column` holds: PostgreSQL refuses more (SQLite would store them)."""
+    assert column.length is not None, f"{column} has no length"
+    return column.length

@@ -28,6 +28,7 @@ from groundswell.accounts import services as accounts
 from groundswell.accounts.principal import Principal
 from groundswell.accounts.roles import Role
 from groundswell.core.errors import DomainError
+from groundswell.core.ids import MAX_ROW_ID
 from groundswell.settings import Settings
 
 log = logging.getLogger("groundswell.web")
@@ -35,7 +36,7 @@ log = logging.getLogger("groundswell.web")
 SESSION_COOKIE = "gs_session"
 
 # Row ids are PostgreSQL `serial` (32-bit): anything outside is refused before any query.
-RowId = Annotated[int, PathParameter(ge=1, le=2_147_483_647)]
+RowId = Annotated[int, PathParameter(ge=1, le=MAX_ROW_ID)]
 PROBLEM_JSON = "application/problem+json"
 
 
@@ -129,6 +130,7 @@ _TITLES = {
     413: "Too large",
     422: "Validation failed",
     429: "Too many requests",
+    500: "Something went wrong",
     503: "Unavailable",
 }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import date
@@ -11,9 +12,12 @@ from groundswell.accounts.principal import Principal
 from groundswell.community.identifiers import validate_org_id
 from groundswell.community.tables import Locality
 from groundswell.core.clock import now, today
+from groundswell.core.dates import read_date
 from groundswell.core.errors import Forbidden, NotFound, ValidationFailed
 from groundswell.core.forms import FieldReader
+from groundswell.core.ids import read_row_ids
 from groundswell.core.money import SUPPORTED_CURRENCIES, format_money
+from groundswell.core.tables import varchar_length
 from groundswell.db import write_transaction
 from groundswell.funders.states import Cadence, DepositMethod, ScoreMethod
 from groundswell.funders.tables import Deposit, Funder, Pool, PoolLocality
@@ -58,15 +62,7 @@ def read_pool_input(raw: Mapping[str, Any], *, minor_units: bool) -> PoolInput:
     floor_amount = fields.money("floor_amount", required=False, minor_units=minor_units) or 0
     cap_amount = fields.money("cap_amount", required=False, minor_units=minor_units)
     pairwise_m = fields.number("pairwise_m", default=1.0, minimum=0.001, maximum=1000.0)
-    raw_localities = raw.get("locality_ids") or []
-    if isinstance(raw_localities, (str, int)):
-        raw_localities = [raw_localities]
-    locality_ids: list[int] = []
-    for value in raw_localities:
-        try:
-            locality_ids.append(int(value))
-        except (TypeError, ValueError):
-            fields.errors["locality_ids"] = "Choose localities from the list."
+    locality_ids = read_row_ids(fields, "locality_ids", what="localities")
     if cap_amount is not None and round_budget is not None and cap_amount == 0:
         fields.errors["cap_amount"] = (
             "Leave the cap empty for no cap, or give an amount above zero."
@@ -224,6 +220,22 @@ async def create_funder(
     return int(rows[0]["id"])
 
 
+DEDUPE_KEY_MAX = varchar_length(Deposit.dedupe_key)
+
+
+def _deposit_dedupe_key(method: DepositMethod, pool_id: int, reference: str) -> str:
+    """Same method, pool and reference (any case) is the same deposit.
+
+    The reference is at most 120 characters, but casefolding can lengthen it (ß → ss, ﬃ →
+    ffi) past deposit.dedupe_key's 200: such a key is a digest of the folded reference.
+    """
+    key = f"{method.value}:{pool_id}:{reference.casefold()}"
+    if len(key) <= DEDUPE_KEY_MAX:
+        return key
+    digest = hashlib.sha256(reference.casefold().encode()).hexdigest()
+    return f"{method.value}:{pool_id}:sha256:{digest}"
+
+
 async def get_funder(funder_id: int) -> dict[str, Any]:
     funder = await Funder.select().where(Funder.id == funder_id).first()
     if funder is None:
@@ -259,16 +271,15 @@ def read_deposit_input(raw: Mapping[str, Any], *, minor_units: bool = False) -> 
         )
     reference = fields.text("reference", max_length=120)
     note = fields.text("note", required=False, max_length=1000)
-    received_on = today()
-    raw_date = str(raw.get("received_on") or "").strip()
-    if raw_date:
-        try:
-            received_on = date.fromisoformat(raw_date)
-        except ValueError:
-            fields.errors["received_on"] = "Enter a date like 2025-03-31."
-        else:
-            if received_on > today():
-                fields.errors["received_on"] = "The money cannot have arrived in the future."
+    received_on = (
+        read_date(
+            fields,
+            "received_on",
+            help="Enter a date like 2025-03-31.",
+            latest=(today(), "The money cannot have arrived in the future."),
+        )
+        or today()
+    )
     fields.check("The deposit could not be recorded.")
     assert amount is not None
     return DepositInput(amount=amount, reference=reference, received_on=received_on, note=note)
@@ -296,7 +307,7 @@ async def record_deposit(
     if principal is not None and not principal.is_admin:
         raise Forbidden("Only administrators record deposits.")
     pool = await get_pool(pool_id)
-    dedupe_key = f"{method.value}:{pool_id}:{data.reference.casefold()}"
+    dedupe_key = _deposit_dedupe_key(method, pool_id, data.reference)
     async with write_transaction():
         await ledger.lock_pool(pool_id)
         existing = await Deposit.select().where(Deposit.dedupe_key == dedupe_key).first()

@@ -18,7 +18,9 @@ from groundswell.community.codes import normalise_code
 from groundswell.community.tables import HostOrganisation, Locality, Organiser
 from groundswell.core.clock import UK_TIME, now
 from groundswell.core.cursor import decode_keyset, encode_keyset
+from groundswell.core.dates import RANGE_HELP, in_range
 from groundswell.core.errors import ValidationFailed
+from groundswell.core.ids import parse_row_id
 from groundswell.funders.tables import Pool, PoolLocality
 from groundswell.listening.chart import BarChart, monthly_bar_chart
 from groundswell.listening.trends import WINDOW, quiet
@@ -34,8 +36,6 @@ from groundswell.vouching.states import Theme
 
 PAGE_SIZE = 20
 SEARCH_MAX = 200
-MAX_ID = 2_147_483_647  # ids are 32-bit integers; anything larger cannot exist
-EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
 
 THEME_LABELS = {
     Theme.VALUE.value: "What they value",
@@ -103,10 +103,10 @@ def _clean(value: str) -> str:
 def _identifier(raw: str, name: str, errors: dict[str, str]) -> int | None:
     if not raw:
         return None
-    if raw.isascii() and raw.isdigit() and 0 < int(raw) <= MAX_ID:
-        return int(raw)
-    errors[name] = "Choose from the list."
-    return None
+    row_id = parse_row_id(raw)
+    if row_id is None:
+        errors[name] = "Choose from the list."
+    return row_id
 
 
 def _day(raw: str, name: str, errors: dict[str, str]) -> date | None:
@@ -117,8 +117,8 @@ def _day(raw: str, name: str, errors: dict[str, str]) -> date | None:
     except ValueError:
         errors[name] = "Enter a date as YYYY-MM-DD, for example 2026-03-31."
         return None
-    if not EARLIEST <= day <= LATEST:
-        errors[name] = "Enter a date between 2000 and 2100."
+    if not in_range(day):
+        errors[name] = RANGE_HELP
         return None
     return day
 

@@ -13,6 +13,7 @@ from groundswell.accounts.principal import Principal
 from groundswell.core.clock import now, today
 from groundswell.core.errors import Forbidden
 from groundswell.core.forms import FieldReader
+from groundswell.core.ids import parse_row_id
 from groundswell.core.money import format_money
 from groundswell.db import write_transaction
 from groundswell.funders.services import MAX_DEPOSIT, get_pool
@@ -83,10 +84,10 @@ async def apply_checkout_session(gateway: PaymentGateway, session_id: str) -> st
     session = await gateway.retrieve_checkout_session(session_id)
     if session.payment_status != "paid":
         return f"session {session.id} is not paid ({session.payment_status})"
-    raw_intent = session.metadata.get("intent_id", "")
-    if not raw_intent.isdigit():
+    intent_id = parse_row_id(session.metadata.get("intent_id", ""))
+    if intent_id is None:
         return f"session {session.id} is not a top-up of ours"
-    intent = await CheckoutIntent.select().where(CheckoutIntent.id == int(raw_intent)).first()
+    intent = await CheckoutIntent.select().where(CheckoutIntent.id == intent_id).first()
     if (
         intent is None
         or str(intent["pool"]) != session.metadata.get("pool_id")

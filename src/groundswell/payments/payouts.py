@@ -22,6 +22,7 @@ from groundswell import db
 from groundswell.allocation.states import AllocationState, RoundStatus
 from groundswell.allocation.tables import Allocation, Round
 from groundswell.core.clock import now
+from groundswell.core.ids import parse_row_id
 from groundswell.core.money import format_money
 from groundswell.db import write_transaction
 from groundswell.ledger import services as ledger
@@ -376,10 +377,9 @@ async def apply_reversal(transfer: Transfer) -> str:
     """
     if transfer.amount_reversed <= 0:
         return f"transfer {transfer.id} is not reversed"
-    raw_id = transfer.metadata.get("allocation_id", "")
-    if not raw_id.isdigit():
+    allocation_id = parse_row_id(transfer.metadata.get("allocation_id", ""))
+    if allocation_id is None:
         return f"transfer {transfer.id} is not one of ours"
-    allocation_id = int(raw_id)
     async with write_transaction():
         line = await _locked(allocation_id)
         if line is None or line["stripe_transfer_id"] != transfer.id:

@@ -158,6 +158,7 @@ async def _bid_page(
         can_edit=signed_in(request).is_admin,
         stage_errors=extra.pop("stage_errors", {}),
         stage_error=extra.pop("stage_error", ""),
+        repeated_grant=request.query_params.get("repeated") == "grant",
         **extra,
     )
 
@@ -365,10 +366,13 @@ class ProgrammeController(Controller):
         data = await read_form(request)
         raw = dict(data)
         bid_type, _, bid_id = str(data.get("bid") or "").partition("-")
+        # "asset-12": an unknown kind or a bad id is "Choose a bid from the list." at `bid`.
+        if bid_type not in ("asset", "service"):
+            bid_type, bid_id = "asset", ("x" if data.get("bid") else "")
         raw["asset_bid_id"] = bid_id if bid_type == "asset" else None
         raw["service_bid_id"] = bid_id if bid_type == "service" else None
         try:
-            await services.propose_grant(signed_in(request), raw, minor_units=False)
+            proposal = await services.propose_grant_once(signed_in(request), raw, minor_units=False)
         except DomainError as exc:
             if isinstance(exc, Forbidden):
                 raise
@@ -380,7 +384,8 @@ class ProgrammeController(Controller):
             return render_form_error(
                 GRANT_FORM, exc, data, **await self._grant_form_context(request)
             )
-        return Redirect(f"/programme/{bid_type}-bids/{bid_id}#grants")
+        repeated = "" if proposal.created else "?repeated=grant"
+        return Redirect(f"/programme/{bid_type}-bids/{bid_id}{repeated}#grants")
 
     async def _grant_refused(
         self,

@@ -11,7 +11,9 @@ from typing import Annotated
 
 from msgspec import UNSET, Meta, Struct, UnsetType
 
-RowIdIn = Annotated[int, Meta(ge=1, le=2_147_483_647)]
+from groundswell.core.ids import MAX_ROW_ID
+
+RowIdIn = Annotated[int, Meta(ge=1, le=MAX_ROW_ID)]
 
 
 class AssetBidIn(Struct, forbid_unknown_fields=True):

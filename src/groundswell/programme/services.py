@@ -21,10 +21,12 @@ from groundswell.accounts.principal import Principal
 from groundswell.community.identifiers import normalise_postcode, validate_org_id
 from groundswell.community.tables import HostOrganisation, Locality
 from groundswell.core.clock import now, today
+from groundswell.core.dates import read_date
 from groundswell.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from groundswell.core.forms import FieldReader
+from groundswell.core.ids import read_row_id
 from groundswell.core.money import format_money
-from groundswell.core.tables import AuditEntry
+from groundswell.core.tables import AuditEntry, varchar_length
 from groundswell.exports.threesixty import (
     GrantRecord,
     Organisation,
@@ -211,16 +213,7 @@ async def _audit(
 
 
 def _read_date(fields: FieldReader, name: str) -> date | None:
-    value = fields.raw.get(name)
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value).strip())
-    except ValueError:
-        fields.errors[name] = _DATE_HELP
-        return None
+    return read_date(fields, name, help=_DATE_HELP)
 
 
 def _read_emails(fields: FieldReader, name: str) -> str:
@@ -249,11 +242,11 @@ def _read_emails(fields: FieldReader, name: str) -> str:
     return "\n".join(emails)
 
 
-def _read_optional_id(fields: FieldReader, name: str) -> int | None:
+def _read_optional_number(fields: FieldReader, name: str, *, maximum: int) -> int | None:
     value = fields.raw.get(name)
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
-    return fields.integer(name, minimum=1)
+    return fields.integer(name, minimum=1, maximum=maximum)
 
 
 def _read_group(fields: FieldReader, present: set[str], values: dict[str, Any]) -> None:
@@ -261,7 +254,9 @@ def _read_group(fields: FieldReader, present: set[str], values: dict[str, Any]) 
         # Optional when the group is a host organisation: its name is filled in from there.
         values["group_name"] = fields.text("nominating_group", required=False, max_length=200)
     if "group_host_id" in present:
-        values["group_host"] = _read_optional_id(fields, "group_host_id")
+        values["group_host"] = read_row_id(
+            fields, "group_host_id", what="a host organisation", required=False
+        )
     if "group_org_id" in present:
         raw = fields.text("group_org_id", required=False, max_length=60)
         values["group_org_id"] = None
@@ -345,9 +340,9 @@ def _read_service_decision(
     fields: FieldReader, present: set[str], values: dict[str, Any], minor_units: bool
 ) -> None:
     if "decision_period_amount" in present:
-        values["decision_period_amount"] = _read_optional_id(fields, "decision_period_amount")
-        if values["decision_period_amount"] is not None and values["decision_period_amount"] > 366:
-            fields.errors["decision_period_amount"] = "Enter 366 or less."
+        values["decision_period_amount"] = _read_optional_number(
+            fields, "decision_period_amount", maximum=366
+        )
     if "decision_period_unit" in present:
         unit = fields.text("decision_period_unit", required=False, max_length=8).lower()
         if unit and unit not in DECISION_PERIOD_UNITS:
@@ -380,7 +375,7 @@ def _read_bid_values(
     if "local_authority" in present:
         values["local_authority"] = fields.text("local_authority", max_length=120)
     if "locality_id" in present:
-        values["locality"] = _read_optional_id(fields, "locality_id")
+        values["locality"] = read_row_id(fields, "locality_id", what="a place", required=False)
     _read_group(fields, present, values)
     for name in kind.date_fields:
         if name in present:
@@ -749,25 +744,52 @@ BID_KINDS = (ASSET_BID, SERVICE_BID)
 # Programme grants
 
 
+TITLE_MAX = varchar_length(ProgrammeGrant.title)
+
+
+def _default_title(title: str) -> str:
+    """A grant's title from its bid's name, cut to fit programme_grant.title (Varchar(200))."""
+    return title if len(title) <= TITLE_MAX else title[: TITLE_MAX - 1].rstrip() + "…"
+
+
+@dataclass(frozen=True)
+class GrantProposal:
+    grant_id: int
+    created: bool  # False: the same grant was proposed already (a repeated submit)
+
+
 async def propose_grant(principal: Principal, raw: Mapping[str, Any], *, minor_units: bool) -> int:
     """Record a grant the programme means to make; `award_grant` makes it."""
+    return (await propose_grant_once(principal, raw, minor_units=minor_units)).grant_id
+
+
+async def propose_grant_once(
+    principal: Principal, raw: Mapping[str, Any], *, minor_units: bool
+) -> GrantProposal:
+    """Propose a grant, unless the same one (bid, pool, kind, amount, title) is still proposed.
+
+    A form sent twice (a double click, a retried request) would otherwise make two proposed
+    grants that could each be awarded. The pool's lock serialises concurrent proposals.
+    """
     _require_admin(principal)
     fields = FieldReader(raw)
-    pool_id = fields.integer("pool_id", minimum=1)
-    asset_bid_id = _read_optional_id(fields, "asset_bid_id")
-    service_bid_id = _read_optional_id(fields, "service_bid_id")
+    pool_id = read_row_id(fields, "pool_id", what="a pool")
+    asset_bid_id = read_row_id(fields, "asset_bid_id", what="a bid", required=False)
+    service_bid_id = read_row_id(fields, "service_bid_id", what="a bid", required=False)
     kind = fields.choice("kind", GrantKind, default=None)
     if kind is None and "kind" not in fields.errors:
         fields.errors["kind"] = "Choose the kind of grant."
     amount = fields.money("amount", minor_units=minor_units)
     if amount == 0:
         fields.errors["amount"] = "A grant is for more than nothing."
-    title = fields.text("title", required=False, max_length=200)
+    title = fields.text("title", required=False, max_length=TITLE_MAX)
     description = fields.text("description", required=False, max_length=4000)
     regrant_type = fields.text("regrant_type", required=False, max_length=8).upper()
     if regrant_type and regrant_type not in REGRANT_TYPES:
         fields.errors["regrant_type"] = "Choose a regrant type from the 360Giving codelist."
-    if (asset_bid_id is None) == (service_bid_id is None) and "asset_bid_id" not in fields.errors:
+    if (asset_bid_id is None) == (service_bid_id is None) and not (
+        {"asset_bid_id", "service_bid_id"} & fields.errors.keys()
+    ):
         fields.errors["asset_bid_id"] = "A grant supports exactly one bid."
     fields.check("The grant could not be saved.")
     assert pool_id is not None and amount is not None
@@ -788,14 +810,30 @@ async def propose_grant(principal: Principal, raw: Mapping[str, Any], *, minor_u
             field_errors={f"{bid_kind.key}_bid_id": "There is no such bid."},
         )
     bid_name = bid[bid_kind.name_field]
+    title = title or _default_title(f"{kind.label} grant: {bid_name}")
     async with db.write_transaction():
+        await ledger.lock_pool(pool_id)
+        same = (
+            await ProgrammeGrant.select(ProgrammeGrant.id)
+            .where(
+                (ProgrammeGrant.pool == pool_id)
+                & (getattr(ProgrammeGrant, f"{bid_kind.key}_bid") == bid_id)
+                & (ProgrammeGrant.kind == kind.value)
+                & (ProgrammeGrant.amount == amount)
+                & (ProgrammeGrant.title == title)
+                & (ProgrammeGrant.status == GrantStatus.PROPOSED.value)
+            )
+            .first()
+        )
+        if same is not None:
+            return GrantProposal(grant_id=int(same["id"]), created=False)
         rows = await ProgrammeGrant.insert(
             ProgrammeGrant(
                 pool=pool_id,
                 asset_bid=asset_bid_id,
                 service_bid=service_bid_id,
                 kind=kind.value,
-                title=title or f"{kind.label} grant: {bid_name}",
+                title=title,
                 description=description,
                 amount=amount,
                 currency=pool["currency"],
@@ -812,7 +850,7 @@ async def propose_grant(principal: Principal, raw: Mapping[str, Any], *, minor_u
             currency=pool["currency"],
             pool=pool_id,
         )
-    return grant_id
+    return GrantProposal(grant_id=grant_id, created=True)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from typing import Any
 
 from groundswell.accounts.principal import Principal
 from groundswell.core.clock import now
-from groundswell.core.errors import Forbidden, NotFound
+from groundswell.core.errors import Forbidden, NotFound, ValidationFailed
 from groundswell.core.tables import AuditEntry
 from groundswell.db import write_transaction
 from groundswell.settings import Settings
@@ -133,7 +133,10 @@ async def decide(principal: Principal, endorsement_id: int, action: str, note: s
     if not principal.is_admin:
         raise Forbidden("Only administrators moderate testimony.")
     if action not in {"hide", "restore"}:
-        raise NotFound("Unknown moderation action.")
+        # A form sent with another action is bad input (422), not a missing page (404).
+        raise ValidationFailed(
+            "Choose hide or restore.", field_errors={"action": "Choose hide or restore."}
+        )
     async with write_transaction():
         query = Endorsement.select(Endorsement.id, Endorsement.state, Endorsement.moderation).where(
             Endorsement.id == endorsement_id

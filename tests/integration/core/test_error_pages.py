@@ -1,0 +1,43 @@
+"""Error pages: bad input is a 422, and the 500 page says what happened in its title."""
+
+from __future__ import annotations
+
+import pytest
+
+from groundswell.accounts.roles import Role
+from groundswell.vouching import moderation
+from groundswell.vouching.tables import Endorsement
+from tests.helpers import (
+    WebClient,
+    make_host,
+    make_locality,
+    make_organiser,
+    make_resident,
+    make_user,
+    vouch,
+)
+
+
+async def test_unknown_moderation_action_is_bad_input_not_a_missing_page(
+    client: WebClient,
+) -> None:
+    code = await make_organiser(await make_host(), await make_locality())
+    endorsement = await vouch(await make_resident("r1"), code)
+    await client.login(await make_user(Role.ADMIN))
+    response = await client.submit(f"/admin/moderation/{endorsement}", {"action": "zzz"})
+    assert response.status_code == 422, response.text[-1500:]
+    assert "Choose hide or restore." in response.text
+    row = await Endorsement.select(Endorsement.state).first()
+    assert row is not None and row["state"] == "active"
+
+
+async def test_the_500_page_has_a_title(client: WebClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    async def broken() -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(moderation, "queue", broken)
+    await client.login(await make_user(Role.ADMIN))
+    response = await client.get("/admin/moderation")
+    assert response.status_code == 500
+    assert "<h1>Something went wrong</h1>" in response.text
+    assert "<title>Error" not in response.text and "boom" not in response.text
