@@ -8,6 +8,7 @@ from typing import Any
 
 from groundswell.allocation.states import AllocationState
 from groundswell.allocation.tables import Allocation
+from groundswell.core import dates
 from groundswell.core.clock import today
 from groundswell.core.errors import ValidationFailed
 from groundswell.core.money import format_money, major_amount
@@ -99,10 +100,6 @@ async def money_waiting(host_id: int, payouts_enabled: bool) -> list[dict[str, A
     return rows
 
 
-# Groundswell paid nothing before 2000; the bound keeps a day after the last inside the calendar.
-STATEMENT_EARLIEST, STATEMENT_LATEST = date(2000, 1, 1), date(2100, 12, 31)
-
-
 def read_statement_range(raw_from: str | None, raw_to: str | None) -> tuple[date, date]:
     """The statement's first and last day (inclusive); this year to date when not given."""
     errors: dict[str, str] = {}
@@ -119,10 +116,8 @@ def read_statement_range(raw_from: str | None, raw_to: str | None) -> tuple[date
         except ValueError:
             errors[name] = f"Enter the {name} date as YYYY-MM-DD, e.g. 2026-03-31."
             continue
-        if not STATEMENT_EARLIEST <= values[name] <= STATEMENT_LATEST:
-            errors[name] = (
-                f"Enter a {name} date from {STATEMENT_EARLIEST.year} to {STATEMENT_LATEST.year}."
-            )
+        if not dates.in_range(values[name]):
+            errors[name] = dates.RANGE_HELP
     if not errors and values["from"] > values["to"]:
         errors["from"] = "The first day must not be after the last."
     if errors:
