@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from groundswell.core.errors import ValidationFailed
+from groundswell.core.forms import MAX_INTEGER
 
 
 def encode_cursor(key: tuple[datetime, int] | None) -> str | None:
@@ -36,7 +37,7 @@ def decode_cursor(cursor: str | None) -> tuple[datetime, int] | None:
 
 
 KeyPart = str | int | datetime
-MAX_KEY_INT = 2_147_483_647  # ids are 32-bit: a larger one cannot exist, and PostgreSQL refuses it
+MAX_KEY_INT = MAX_INTEGER  # ids are 32-bit: a larger one cannot exist, and PostgreSQL refuses it
 # Every key time we issue is a row's time; far outside these the databases' date conversions
 # overflow (0001-01-01 at +14:00 is before year 1 in UTC).
 EARLIEST_KEY_TIME = datetime(1970, 1, 1, tzinfo=UTC)

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from groundswell.core.forms import FieldReader
+from groundswell.core.forms import MAX_INTEGER, FieldReader
 
-MAX_ROW_ID = 2_147_483_647
+MAX_ROW_ID = MAX_INTEGER
 _MAX_DIGITS = len(str(MAX_ROW_ID))
 
 
