@@ -16,6 +16,7 @@ Forms recognised (any case, extra spaces and punctuation tolerated):
 - ``STOP`` ``STOPALL`` ``UNSUBSCRIBE`` ``CANCEL`` ``END`` ``QUIT``: OPT_OUT.
 - ``START`` ``UNSTOP`` ``YES``: RESUME (``keyword`` says which word).
 - ``HELP`` ``INFO``: HELP.
+- ``SHARE`` ``RHANNU``: SHARE, consent for funders to read the words just sent.
 - ``CYMRAEG`` ``WELSH`` / ``ENGLISH`` ``SAESNEG``: LANGUAGE, the language of our replies
   (``keyword`` says which word; ``LANGUAGE_KEYWORDS`` maps it to a language).
 - nothing: EMPTY, or MEDIA_ONLY when a picture came with it.
@@ -47,6 +48,7 @@ __all__ = [
     "LANGUAGE_KEYWORDS",
     "OPT_OUT_KEYWORDS",
     "RESUME_KEYWORDS",
+    "SHARE_KEYWORDS",
     "Command",
     "CommandKind",
     "clean_text",
@@ -63,6 +65,7 @@ class CommandKind(StrEnum):
     RESUME = "resume"
     HELP = "help"
     LANGUAGE = "language"
+    SHARE = "share"
     UNKNOWN = "unknown"
     EMPTY = "empty"
     MEDIA_ONLY = "media_only"
@@ -89,6 +92,7 @@ OPT_OUT_KEYWORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END",
 RESUME_KEYWORDS = frozenset({"START", "UNSTOP", "YES"})
 HELP_KEYWORDS = frozenset({"HELP", "INFO"})
 LANGUAGE_KEYWORDS = {"CYMRAEG": "cy", "WELSH": "cy", "ENGLISH": "en", "SAESNEG": "en"}
+SHARE_KEYWORDS = frozenset({"SHARE", "RHANNU"})
 _VOUCH = "VOUCH"
 _WITHDRAW = "WITHDRAW"
 _WITHDRAW_ALL_WORDS = frozenset({"ALL", "EVERYTHING"})
@@ -182,6 +186,8 @@ def _single_keyword(word: str) -> Command | None:
         return Command(CommandKind.HELP, keyword=word)
     if word in LANGUAGE_KEYWORDS:
         return Command(CommandKind.LANGUAGE, keyword=word)
+    if word in SHARE_KEYWORDS:
+        return Command(CommandKind.SHARE, keyword=word)
     if word == _WITHDRAW:
         return Command(CommandKind.WITHDRAW_ALL, keyword=_WITHDRAW)
     return None

@@ -11,7 +11,7 @@ little. Two things make that tight and are worth knowing when editing:
 * Welsh needs ŵ, ŷ, â, ô... which GSM-7 lacks, so Welsh texts are always UCS-2 and have to
   fit 134 characters including the placeholders.
 
-Command words (WITHDRAW, YES, STOP, HELP) stay in English in both languages: they are what
+Command words (WITHDRAW, YES, SHARE, STOP, HELP) stay in English in both languages: they are what
 the SMS grammar and the carrier understand.
 
 The Welsh wording is a first draft and needs checking by a Welsh speaker before use.
@@ -41,12 +41,13 @@ _CATALOGUE: dict[str, dict[str, str]] = {
     # A vouch with words was recorded.
     "thanks": {
         "en": (
-            "Thank you. Your words about {organiser} are in. Reply YES to hear what happens. "
-            "Reply WITHDRAW {code} to take them back."
+            "Thank you. Your words about {organiser} are in. Reply SHARE to let funders read "
+            "them (never your number), YES to hear what happens, WITHDRAW {code} to take them "
+            "back."
         ),
         "cy": (
-            "Diolch. Cawsom eich geiriau am {organiser}. YES i glywed mwy, "
-            "WITHDRAW {code} i'w tynnu'n ôl."
+            "Diolch am eich geiriau am {organiser}. SHARE i'w rhannu, YES am fwy, "
+            "WITHDRAW {code} i'w dileu."
         ),
     },
     # The resident sent only a code: ask about what happened, not for a rating.
@@ -82,12 +83,12 @@ _CATALOGUE: dict[str, dict[str, str]] = {
     "help": {
         "en": (
             "Groundswell: text an organiser's code and a few words about their work, "
-            "e.g. AMINA-7K she got the lights fixed. Reply WITHDRAW to take your words back, "
-            "STOP to stop texts, CYMRAEG for Welsh."
+            "e.g. AMINA-7K she got the lights fixed. Reply SHARE to let funders read your last "
+            "words, WITHDRAW to take your words back, STOP to stop texts, CYMRAEG for Welsh."
         ),
         "cy": (
-            "Groundswell: tecstiwch god trefnydd a gair am eu gwaith, e.e. AMINA-7K trwsiodd "
-            "y goleuadau. WITHDRAW i dynnu'n ôl, STOP i stopio."
+            "Tecstiwch god trefnydd a gair am eu gwaith, e.e. AMINA-7K trwsiodd y goleuadau. "
+            "SHARE i rannu, WITHDRAW i dynnu'n ôl, STOP i stopio."
         ),
     },
     # The resident chose the language of our replies (CYMRAEG / ENGLISH).
@@ -134,11 +135,33 @@ _CATALOGUE: dict[str, dict[str, str]] = {
     "already_replaced": {
         "en": (
             "Thank you. Your new words about {organiser} replace your earlier ones. "
-            "Reply WITHDRAW {code} to take them back."
+            "Reply SHARE to let funders read them, WITHDRAW {code} to take them back."
         ),
         "cy": (
-            "Diolch. Mae'ch geiriau newydd am {organiser} yn lle'r hen rai. "
-            "WITHDRAW {code} i'w tynnu'n ôl."
+            "Diolch. Geiriau newydd am {organiser} yn lle'r hen. SHARE i'w rhannu, "
+            "WITHDRAW {code} i'w dileu."
+        ),
+    },
+    # SHARE after a thank-you: funders may read the words just sent (redacted, anonymous).
+    "shared": {
+        "en": (
+            "Thank you. Funders can now read your words about {organiser}, never your name or "
+            "number. Reply WITHDRAW {code} to take them back."
+        ),
+        "cy": (
+            "Gall cyllidwyr ddarllen eich geiriau am {organiser} (nid eich rhif). "
+            "WITHDRAW {code} i'w dileu."
+        ),
+    },
+    # SHARE with no words from this phone waiting for it.
+    "nothing_to_share": {
+        "en": (
+            "We have no words from this phone to share. Text an organiser's code and a few "
+            "words about their work first."
+        ),
+        "cy": (
+            "Does dim geiriau gan y ffôn hwn i'w rhannu. Tecstiwch god trefnydd a gair neu "
+            "ddau yn gyntaf."
         ),
     },
     # YES after a thank-you: the resident opted in to hear back after the round.

@@ -343,6 +343,9 @@ async def _apply(settings: Settings, voice: str, e164: str, command: Command, bo
         await Resident.update(values).where(Resident.id == resident_id)
         return render("hear_back_confirmed" if opted_in else "resumed", lang)
 
+    if kind is CommandKind.SHARE:
+        return await _share_latest(resident, lang)
+
     if kind is CommandKind.LANGUAGE:
         chosen = LANGUAGE_KEYWORDS.get(command.keyword or "", lang)
         resident_id = resident["id"] if resident else await _resident_id(voice)
@@ -350,6 +353,32 @@ async def _apply(settings: Settings, voice: str, e164: str, command: Command, bo
         return render("language_set", chosen)
 
     return render("unknown", lang)
+
+
+async def _share_latest(resident: dict[str, Any] | None, lang: str) -> str:
+    """SHARE: funders may read the words this phone sent last (consent is for those words;
+    new words replace them and ask again). Redacted and anonymous on /listen, like the web's."""
+    latest = None
+    if resident is not None:
+        latest = (
+            await Endorsement.select(
+                Endorsement.id,
+                Endorsement.organiser.name.as_alias("organiser_name"),
+                Endorsement.organiser.code.as_alias("organiser_code"),
+            )
+            .where(
+                (Endorsement.resident == resident["id"])
+                & (Endorsement.state == EndorsementState.ACTIVE.value)
+            )
+            .order_by(Endorsement.updated_at, ascending=False)
+            .first()
+        )
+    if latest is None:
+        return render("nothing_to_share", lang)
+    await Endorsement.update({Endorsement.consent_to_publish: True}).where(
+        Endorsement.id == latest["id"]
+    )
+    return render("shared", lang, organiser=latest["organiser_name"], code=latest["organiser_code"])
 
 
 async def _vouch(

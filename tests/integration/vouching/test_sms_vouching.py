@@ -272,3 +272,38 @@ async def test_a_resident_chooses_welsh_replies_and_back(settings: Settings, ami
     assert "text you in English" in await sms(settings, "ENGLISH")
     assert (await sms(settings, "HELP")).startswith("Groundswell: text an organiser's code")
     assert await Resident.count() == 1
+
+
+async def published() -> list[str]:
+    from groundswell.vouching.queries import published_condition
+
+    rows = await Endorsement.select(Endorsement.testimony).where(published_condition())
+    return [row["testimony"] for row in rows]
+
+
+async def test_share_lets_funders_read_the_words_just_sent_and_new_words_ask_again(
+    settings: Settings, amina: str
+) -> None:
+    assert "Reply SHARE to let funders read them" in await sms(settings, "AMINA-7K she listens")
+    assert await published() == []  # a text is private until the resident says otherwise
+    reply = await sms(settings, "share")
+    assert "Funders can now read your words about Amina Hussein" in reply
+    assert "WITHDRAW AMINA-7K" in reply
+    assert await published() == ["she listens"]
+    assert "Funders can now read" in await sms(settings, "SHARE")  # saying it twice is fine
+    # Consent is for those words: new ones are private until shared again.
+    assert "Reply SHARE" in await sms(settings, "AMINA-7K she listens and then she acts")
+    assert await published() == []
+    await sms(settings, "SHARE")
+    assert await published() == ["she listens and then she acts"]
+    # Only the latest words are shared; a neighbour's stay theirs.
+    await sms(settings, "AMINA-7K a neighbour's view", sender=NEIGHBOUR)
+    assert await published() == ["she listens and then she acts"]
+
+
+async def test_share_with_nothing_to_share_explains(settings: Settings, amina: str) -> None:
+    assert "no words from this phone to share" in await sms(settings, "SHARE")
+    await sms(settings, "AMINA-7K she listens")
+    await sms(settings, "WITHDRAW AMINA-7K")
+    assert "no words from this phone to share" in await sms(settings, "Rhannu")
+    assert await published() == []

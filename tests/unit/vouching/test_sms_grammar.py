@@ -100,6 +100,9 @@ def test_withdraw_with_something_unreadable_is_not_withdraw_all():
         ("welsh.", K.LANGUAGE, "WELSH"),
         ("ENGLISH", K.LANGUAGE, "ENGLISH"),
         ("saesneg!", K.LANGUAGE, "SAESNEG"),
+        ("SHARE", K.SHARE, "SHARE"),
+        ("share.", K.SHARE, "SHARE"),
+        ("Rhannu", K.SHARE, "RHANNU"),
     ],
 )
 def test_keywords(body, kind, keyword):
@@ -116,6 +119,7 @@ def test_keywords(body, kind, keyword):
         "THANKS",
         "Welsh speakers need her",
         "English lessons at the library",
+        "Share what you know, she says",
         "Thank you Amina",
         "VOUCH",
         "VOUCH for amina",

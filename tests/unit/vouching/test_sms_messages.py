@@ -35,6 +35,8 @@ REQUIRED_MESSAGES = {
     "rate_limited",
     "verification_code",
     "already_replaced",
+    "shared",
+    "nothing_to_share",
 }
 
 
@@ -80,9 +82,9 @@ def test_render_fills_placeholders():
     assert render("verification_code", code="123456") == (
         "Your Groundswell code is 123456. It expires in 10 minutes."
     )
-    assert "Reply WITHDRAW AMINA-7K to take them back" in render(
-        "thanks", organiser="Amina", code="AMINA-7K"
-    )
+    thanks = render("thanks", organiser="Amina", code="AMINA-7K")
+    assert "Reply SHARE to let funders read them" in thanks
+    assert "WITHDRAW AMINA-7K to take them back" in thanks
     assert render("listening_prompt", organiser="Amina").startswith(
         "Tell us about a time Amina helped or changed something round here. What happened?"
     )
