@@ -516,6 +516,8 @@ async def _round_voices(rng: random.Random) -> None:
             elif roll < 0.09:
                 moderation, flags = "flagged", ["burst"]
             consent = rng.random() < 0.6
+            # A text carries no name or neighbourhood: only the web form asks for them.
+            named = consent and verification != "sms_inbound"
             rows.append(
                 Endorsement(
                     resident=resident_ids[item["resident"]],
@@ -524,8 +526,8 @@ async def _round_voices(rng: random.Random) -> None:
                     theme=rng.choices(["value", "hope", "concern", "idea"], weights=[7, 1, 1, 1])[
                         0
                     ],
-                    display_name=rng.choice(FIRST_NAMES) if consent else "",
-                    neighbourhood=rng.choice(NEIGHBOURHOODS) if consent else "",
+                    display_name=rng.choice(FIRST_NAMES) if named else "",
+                    neighbourhood=rng.choice(NEIGHBOURHOODS) if named else "",
                     consent_to_publish=consent,
                     channel="sms" if verification == "sms_inbound" else "web",
                     verification=verification,

@@ -190,8 +190,9 @@ def voice_row(
     web = rng.random() < 0.4
     verification = ("unverified" if rng.random() < 0.04 else "sms_code") if web else "sms_inbound"
     consent = rng.random() < 0.8
-    name = rng.choice(RESIDENT_NAMES) if consent and rng.random() < 0.6 else ""
-    neighbourhood = rng.choice(NEIGHBOURHOODS) if rng.random() < 0.7 else ""
+    # A text carries no name or neighbourhood: only the web form asks for them.
+    name = rng.choice(RESIDENT_NAMES) if web and consent and rng.random() < 0.6 else ""
+    neighbourhood = rng.choice(NEIGHBOURHOODS) if web and rng.random() < 0.7 else ""
     roll = rng.random()
     state = "withdrawn" if roll < 0.03 else "hidden" if roll < 0.04 else "active"
     roll = rng.random()
