@@ -43,6 +43,9 @@ class FieldReader:
         value = default if value is None else without_control_characters(str(value)).strip()
         if required and not value:
             self.errors[name] = "This is required."
+        elif "\ufffd" in value:
+            # U+FFFD stands where bytes were not UTF-8: a browser sent something we cannot read.
+            self.errors[name] = "Some characters could not be read; please type this again."
         elif len(value) > max_length:
             self.errors[name] = f"Keep this to {max_length} characters or fewer."
         return value

@@ -54,3 +54,20 @@ async def test_characters_nobody_types_are_not_stored(client: WebClient) -> None
     only_nul = await client.submit("/localities", {"name": "\x00"})
     assert only_nul.status_code == 422 and field_error(only_nul.text, "name") == "This is required."
     assert await Locality.count() == 1
+
+
+async def test_bytes_that_are_not_utf8_are_refused_not_stored_as_replacement_marks(
+    client: WebClient,
+) -> None:
+    await client.login(await make_user(Role.ADMIN))
+    token = await client.csrf_token()
+    response = await client.raw.post(
+        "/localities",
+        content=f"_csrf_token={token}&name=%FF%FE".encode(),
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
+    assert response.status_code == 422
+    assert field_error(response.text, "name") == (
+        "Some characters could not be read; please type this again."
+    )
+    assert await Locality.count() == 0

@@ -54,3 +54,9 @@ def test_other_numbers_get_a_message(raw: object, message: str) -> None:
     fields = FieldReader({"n": raw})
     fields.integer("n", minimum=1)
     assert fields.errors == {"n": message}
+
+
+def test_text_that_arrived_unreadable_is_refused() -> None:
+    fields = FieldReader({"name": "Pallister \ufffd\ufffd"})
+    fields.text("name")
+    assert fields.errors == {"name": "Some characters could not be read; please type this again."}
