@@ -8,6 +8,8 @@ from datetime import date, datetime
 from litestar.plugins.jinja import JinjaTemplateEngine
 
 from groundswell import __version__
+from groundswell.allocation.explain import format_score
+from groundswell.allocation.states import allocation_state_label, round_status_label
 from groundswell.core.clock import on_uk_clocks
 from groundswell.core.money import format_money
 from groundswell.funders.states import PAIRWISE_M_HINT, SCORE_HINT, SCORE_LABELS, score_label
@@ -88,6 +90,9 @@ def configure(settings: Settings) -> Callable[[JinjaTemplateEngine], None]:
         )
         env.filters["date"] = _date
         env.filters["score_label"] = score_label
+        env.filters["score"] = format_score
+        env.filters["round_status"] = round_status_label
+        env.filters["allocation_state"] = allocation_state_label
         env.filters["number"] = plain_number
         env.globals["field_label"] = field_label
         env.globals["score_options"] = list(SCORE_LABELS.items())

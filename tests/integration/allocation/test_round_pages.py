@@ -66,6 +66,7 @@ async def test_the_round_page_explains_each_amount(client: WebClient, world: Wor
     await client.login("funder@example.org")
     page = (await client.get(f"/rounds/{world.round_id}")).text
     assert "In review until" in page and "Pause this round" in page
+    assert "<dt>Status</dt><dd>In review</dd>" in page
     assert "AMINA-2A" in page and "Why £550.00" in page  # capped
     assert "Capped at £550.00" in page
     assert "Why £450.00" in page and "£62.57 passed on from capped organisers" in page
