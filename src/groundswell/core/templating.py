@@ -14,6 +14,7 @@ from groundswell.core.clock import on_uk_clocks
 from groundswell.core.money import format_money
 from groundswell.funders.states import PAIRWISE_M_HINT, SCORE_HINT, SCORE_LABELS, score_label
 from groundswell.settings import Settings
+from groundswell.vouching.moderation import flag_label
 
 
 def _date(value: date | datetime | None, with_time: bool = False) -> str:
@@ -91,6 +92,7 @@ def configure(settings: Settings) -> Callable[[JinjaTemplateEngine], None]:
         env.filters["date"] = _date
         env.filters["score_label"] = score_label
         env.filters["score"] = format_score
+        env.filters["flag_label"] = flag_label
         env.filters["round_status"] = round_status_label
         env.filters["allocation_state"] = allocation_state_label
         env.filters["number"] = plain_number

@@ -114,10 +114,10 @@ async def test_signal_health_on_the_round_page(client: WebClient) -> None:
     table = re.search(r'id="signal-flags".*?</table>', page, re.S)
     assert table is not None
     assert "Dele Okafor" in table.group(0) and "Amina Hussein" not in table.group(0)
-    assert "a burst of new voices in an hour: 4" in table.group(0)
-    assert "reported by a reader: 1" in table.group(0) and "a link in the words: 1" in table.group(
+    assert "a burst: 15 or more new voices for this organiser within an hour: 4" in table.group(0)
+    assert "reported by a reader: 1" in table.group(
         0
-    )
+    ) and "a web link in the words: 1" in table.group(0)
     assert "4 awaiting moderation, 1 hidden" in table.group(0)
     # The round itself explains the same numbers.
     line = await services.round_report(round_id)
