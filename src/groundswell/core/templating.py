@@ -13,6 +13,7 @@ from groundswell.allocation.states import allocation_state_label, round_status_l
 from groundswell.core.clock import on_uk_clocks
 from groundswell.core.money import format_money
 from groundswell.funders.states import PAIRWISE_M_HINT, SCORE_HINT, SCORE_LABELS, score_label
+from groundswell.ledger.states import account_kind_label, transaction_kind_label
 from groundswell.settings import Settings
 from groundswell.vouching.moderation import flag_label
 
@@ -93,6 +94,8 @@ def configure(settings: Settings) -> Callable[[JinjaTemplateEngine], None]:
         env.filters["score_label"] = score_label
         env.filters["score"] = format_score
         env.filters["flag_label"] = flag_label
+        env.filters["transaction_kind"] = transaction_kind_label
+        env.filters["account_kind"] = account_kind_label
         env.filters["round_status"] = round_status_label
         env.filters["allocation_state"] = allocation_state_label
         env.filters["number"] = plain_number
