@@ -40,7 +40,7 @@ async def funded_organiser(browser: Any, live_server: LiveServer) -> tuple[str, 
         await login(page, FUNDER)
         # Paid, or paying while one host's money is held until it sets up payments.
         rows = page.locator(
-            "section[aria-labelledby=rounds] tbody tr", has_text=re.compile(r"pa(id|ying)")
+            "section[aria-labelledby=rounds] tbody tr", has_text=re.compile(r"Pa(id|ying)")
         )
         assert await rows.count(), await page.locator("main").inner_text()
         round_path = await rows.first.locator("a").first.get_attribute("href")

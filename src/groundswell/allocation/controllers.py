@@ -7,7 +7,8 @@ from litestar.response import Redirect, Template
 
 from groundswell.accounts.roles import Role
 from groundswell.allocation import services
-from groundswell.allocation.explain import explain
+from groundswell.allocation.explain import explain, round_voices
+from groundswell.allocation.states import RoundStatus
 from groundswell.core.clock import now
 from groundswell.core.errors import Conflict
 from groundswell.core.pages import render
@@ -16,12 +17,22 @@ from groundswell.vouching.loop import hear_back_share, loop_stats
 from groundswell.vouching.signal import round_signal
 
 ROUND_PAGE = "allocation/round.html"
+APPROVED_OR_LATER = (RoundStatus.APPROVED, RoundStatus.PAYING, RoundStatus.PAID)
 
 
 async def _round_page(round_id: int, status_code: int = 200, **extra: Any) -> Template:
     report = await services.round_report(round_id)
     stored = await services.get_round(round_id)
     lines = sorted(report.lines, key=lambda line: (-line.amount, line.organiser))
+    signal = await round_signal(round_id)
+    voices = round_voices(
+        [line.explanation for line in lines],
+        window_days=int((stored["policy"] or {}).get("window_days") or 180),
+        signal=signal,
+        hear_back=await hear_back_share(round_id),
+        loop=await loop_stats(round_id),
+        approved=stored["status"] in APPROVED_OR_LATER,
+    )
     return render(
         ROUND_PAGE,
         status_code=status_code,
@@ -32,9 +43,8 @@ async def _round_page(round_id: int, status_code: int = 200, **extra: Any) -> Te
         # share of the round's total score is what reads across rules.
         score_total=sum(line.score for line in lines if line.score > 0),
         now=now(),
-        loop=await loop_stats(round_id),
-        hear_back=await hear_back_share(round_id),
-        signal=await round_signal(round_id),
+        voices=voices,
+        signal=signal,
         **extra,
     )
 

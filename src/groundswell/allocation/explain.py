@@ -39,6 +39,12 @@ class Explained:
     facts: list[tuple[str, str]]
 
 
+def format_score(x: float) -> str:
+    """A score as the round page prints it everywhere: one decimal place, thousands grouped
+    (211.0, 583.2, 38.3), so scores read alike however large."""
+    return f"{x:,.1f}"
+
+
 def _number(x: float) -> str:
     return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.3g}"
 
@@ -86,10 +92,19 @@ def explain(ex: dict[str, Any], currency: str, *, individual_weights: bool = Tru
         total = float(ex.get("weight_sum", 0))
         if individual_weights:
             shown = ", ".join(f"{w:.2f}" for w in weights[:SHOWN_WEIGHTS])
-            more = (
-                f" and {len(weights) - SHOWN_WEIGHTS} more" if len(weights) > SHOWN_WEIGHTS else ""
+            count = len(weights)
+            listed = (
+                f"the heaviest {SHOWN_WEIGHTS} are {shown}"
+                if count > SHOWN_WEIGHTS
+                else f"one by one, {shown}"
             )
-            facts.append(("Weights", f"{rule}: {shown}{more}; together {total:.2f}."))
+            facts.append(
+                (
+                    "Weights",
+                    f"{rule}. The {count} voice{'' if count == 1 else 's'} counted weigh "
+                    f"{total:.2f} together; {listed}.",
+                )
+            )
         else:
             facts.append(
                 (
@@ -108,9 +123,9 @@ def explain(ex: dict[str, Any], currency: str, *, individual_weights: bool = Tru
     facts.append(
         (
             "Score",
-            f"{_number(ex.get('score', 0.0))}, {METHODS.get(method, method)}; "
+            f"{format_score(ex.get('score', 0.0))}, {METHODS.get(method, method)}; "
             f"{ex.get('share', 0.0) * 100:.1f}% of all eligible organisers' "
-            f"{_number(ex.get('total_score', 0.0))}.",
+            f"{format_score(ex.get('total_score', 0.0))}.",
         )
     )
     mode = ex.get("mode")
@@ -176,15 +191,135 @@ def explain(ex: dict[str, Any], currency: str, *, individual_weights: bool = Tru
     notes = [
         note
         for note, applies in (
-            (f"including the {money(ex.get('floor', 0))} floor", bool(ex.get("floor"))),
-            ("capped", bool(ex.get("capped"))),
-            ("budget split equally", mode in ("equal_split", "equal_zero_scores")),
+            ("capped: the most one organiser can get this round", bool(ex.get("capped"))),
+            (
+                f"this includes the {money(ex.get('floor', 0))} every eligible organiser "
+                "gets first",
+                bool(ex.get("floor")) and mode not in ("equal_split", "equal_zero_scores"),
+            ),
+            ("the budget was split equally", mode in ("equal_split", "equal_zero_scores")),
         )
         if applies
     ]
     summary = (
         f"{counted} resident{'' if counted == 1 else 's'} counted; score "
-        f"{_number(ex.get('score', 0.0))} is {ex.get('share', 0.0) * 100:.1f}% of the total "
-        f"→ {money(ex.get('amount', 0))}" + (f" ({', '.join(notes)})" if notes else "") + "."
+        f"{format_score(ex.get('score', 0.0))} is {ex.get('share', 0.0) * 100:.1f}% of all "
+        f"organisers' scores → {money(ex.get('amount', 0))}"
+        + (f" ({'; '.join(notes)})" if notes else "")
+        + "."
     )
     return Explained(summary=summary, facts=facts)
+
+
+def _plural(count: int, one: str, many: str) -> str:
+    return f"{count:,} {one if count == 1 else many}"
+
+
+@dataclass(frozen=True)
+class RoundVoices:
+    """What a round's figures about voices count, each in words that say so, so a funder can
+    add them up: testimonies read, voices counted (the table's "Residents counted" column),
+    different residents, new and returning, asked to hear back, told what happened."""
+
+    facts: list[tuple[str, str]]
+    held_back: int  # voices moderation held back (the signal health section lists them)
+
+
+def round_voices(
+    explanations: list[dict[str, Any]],
+    *,
+    window_days: int,
+    signal: Any = None,  # vouching.signal.RoundSignal
+    hear_back: dict[str, int] | None = None,  # vouching.loop.hear_back_share
+    loop: dict[str, int] | None = None,  # vouching.loop.loop_stats
+    approved: bool = False,
+) -> RoundVoices:
+    """The round page's figures about voices, from the definitions that compute them:
+
+    - testimonies and counted voices are the policy's own counts, summed over the round's
+      organisers (each allocation's explanation); a resident who vouched for two organisers is
+      one counted voice for each;
+    - different residents, new and returning come from vouching.signal: each resident once,
+      with a voice in the window that counts now (moderation since the round included);
+    - asked to hear back is vouching.loop.hear_back_share: residents with a verified voice for
+      these organisers, not withdrawn or hidden, of any age up to the round;
+    - told what happened is vouching.loop.loop_stats: result texts queued and delivered.
+    """
+    testimonies = sum(int(ex.get("testimonies", 0)) for ex in explanations)
+    counted = sum(int(ex.get("counted", 0)) for ex in explanations)
+    excluded = {
+        reason: sum(int((ex.get("excluded") or {}).get(reason, 0)) for ex in explanations)
+        for reason in EXCLUSION_REASONS
+    }
+    organisers = len(explanations)
+    facts: list[tuple[str, str]] = []
+    reasons = sorted(
+        ((count, reason) for reason, count in excluded.items() if count),
+        key=lambda item: (-item[0], EXCLUSION_REASONS.index(item[1])),
+    )
+    not_counted = testimonies - counted
+    read = (
+        f"{testimonies:,} for these {_plural(organisers, 'organiser', 'organisers')}: "
+        f"{counted:,} counted and {not_counted:,} not counted"
+    )
+    if not_counted:
+        read += ": " + "; ".join(
+            f"{count:,} {reason_label(reason, window_days)}" for count, reason in reasons
+        )
+    facts.append(("Testimonies read", read + "."))
+    facts.append(
+        (
+            "Residents counted",
+            f"{counted:,} in all, the sum of the “Residents counted” column below: one verified "
+            f"voice per resident per organiser, from the last {window_days} days. A resident "
+            "who vouched for two organisers is counted for each.",
+        )
+    )
+    held_back = 0
+    if signal is not None:
+        held_back = int(signal.held_back)
+        residents = int(signal.voices)
+        share = f" ({round(100 * signal.returning / residents)}% returning)" if residents else ""
+        facts.append(
+            (
+                "Different residents",
+                f"{residents:,}: each resident once, however many of these organisers they "
+                f"vouched for, among voices from the {window_days}-day window that count today "
+                "(so a moderator's decision since the round counts here too).",
+            )
+        )
+        facts.append(
+            (
+                "New and returning",
+                f"Of those {residents:,}: {signal.new:,} new and {signal.returning:,} "
+                f"returning{share}. Returning means the resident had first vouched for someone "
+                "in this pool's places before the window began.",
+            )
+        )
+    if hear_back is not None:
+        on_record, opted_in = int(hear_back["voices"]), int(hear_back["opted_in"])
+        share = f" ({round(100 * opted_in / on_record)}%)" if on_record else ""
+        facts.append(
+            (
+                "Asked to hear back",
+                f"{opted_in:,} of the {on_record:,} residents with a voice on record for these "
+                f"organisers{share}. On record: verified and not withdrawn or hidden, given at "
+                f"any time up to the round (not only in the last {window_days} days); everyone "
+                "who asked is sent the result.",
+            )
+        )
+    if loop is not None:
+        owed, closed = int(loop["owed"]), int(loop["closed"])
+        if owed:
+            asked = int(hear_back["opted_in"]) if hear_back is not None else owed
+            told = f"{closed:,} of the {owed:,} who asked" + (
+                " and can still be reached by text" if owed != asked else ""
+            )
+            waiting = f"; {owed - closed:,} waiting" if owed > closed else ""
+            told += f" (result texts delivered{waiting})."
+        elif approved:
+            told = "No resident of this round asked to hear back."
+        else:
+            told = "Residents who asked to hear back are sent the result once it is approved."
+        facts.append(("Residents told what happened", told))
+    return RoundVoices(facts=facts, held_back=held_back)

@@ -11,6 +11,25 @@ class RoundStatus(StrEnum):
     PAID = "paid"  # every funded allocation paid (payments)
 
 
+# What a person reads for each status, wherever a round's status is shown.
+ROUND_STATUS_LABELS: dict[str, str] = {
+    RoundStatus.COMPUTED.value: "In review",
+    RoundStatus.PAUSED.value: "Paused",
+    RoundStatus.APPROVED.value: "Approved",
+    RoundStatus.PAYING.value: "Paying",
+    RoundStatus.PAID.value: "Paid",
+}
+
+
+def _label(labels: dict[str, str], value: str) -> str:
+    """A stored value in words (the value itself, in words, if unknown)."""
+    return labels.get(str(value), str(value).replace("_", " ").capitalize())
+
+
+def round_status_label(status: str) -> str:
+    return _label(ROUND_STATUS_LABELS, status)
+
+
 ROUND_TRANSITIONS: dict[RoundStatus, frozenset[RoundStatus]] = {
     RoundStatus.COMPUTED: frozenset({RoundStatus.PAUSED, RoundStatus.APPROVED}),
     RoundStatus.PAUSED: frozenset({RoundStatus.COMPUTED}),
@@ -36,6 +55,23 @@ class AllocationState(StrEnum):
     PAID = "paid"
     FAILED = "failed"  # the transfer failed; money still committed, to retry or reverse
     REVERSED = "reversed"  # money returned to the pool's available balance
+
+
+# What a person reads for each line's state (the round page's State column).
+ALLOCATION_STATE_LABELS: dict[str, str] = {
+    AllocationState.PROPOSED.value: "Proposed",
+    AllocationState.NOT_FUNDED.value: "Not funded",
+    AllocationState.APPROVED.value: "Approved",
+    AllocationState.HELD.value: "Held",
+    AllocationState.IN_TRANSIT.value: "In transit",
+    AllocationState.PAID.value: "Paid",
+    AllocationState.FAILED.value: "Failed",
+    AllocationState.REVERSED.value: "Reversed",
+}
+
+
+def allocation_state_label(state: str) -> str:
+    return _label(ALLOCATION_STATE_LABELS, state)
 
 
 ALLOCATION_TRANSITIONS: dict[AllocationState, frozenset[AllocationState]] = {

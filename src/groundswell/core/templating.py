@@ -8,10 +8,14 @@ from datetime import date, datetime
 from litestar.plugins.jinja import JinjaTemplateEngine
 
 from groundswell import __version__
+from groundswell.allocation.explain import format_score
+from groundswell.allocation.states import allocation_state_label, round_status_label
 from groundswell.core.clock import on_uk_clocks
 from groundswell.core.money import format_money
 from groundswell.funders.states import PAIRWISE_M_HINT, SCORE_HINT, SCORE_LABELS, score_label
+from groundswell.ledger.states import account_kind_label, transaction_kind_label
 from groundswell.settings import Settings
+from groundswell.vouching.moderation import flag_label
 
 
 def _date(value: date | datetime | None, with_time: bool = False) -> str:
@@ -88,6 +92,12 @@ def configure(settings: Settings) -> Callable[[JinjaTemplateEngine], None]:
         )
         env.filters["date"] = _date
         env.filters["score_label"] = score_label
+        env.filters["score"] = format_score
+        env.filters["flag_label"] = flag_label
+        env.filters["transaction_kind"] = transaction_kind_label
+        env.filters["account_kind"] = account_kind_label
+        env.filters["round_status"] = round_status_label
+        env.filters["allocation_state"] = allocation_state_label
         env.filters["number"] = plain_number
         env.globals["field_label"] = field_label
         env.globals["score_options"] = list(SCORE_LABELS.items())

@@ -44,3 +44,38 @@ class TransactionKind(StrEnum):
     GRANT_PAYMENT = "grant_payment"  # grant awarded → grant paid (paid outside Stripe)
     GRANT_CANCELLATION = "grant_cancellation"  # grant awarded → available (award undone)
     CORRECTION = "correction"  # an operator's correcting entry; postings are never edited
+
+
+# What an administrator reads for each kind (the ledger pages); the stored value stays the
+# audit trail's word, shown beside references.
+TRANSACTION_KIND_LABELS: dict[str, str] = {
+    TransactionKind.DEPOSIT.value: "Deposit from the funder",
+    TransactionKind.ROUND_COMMIT.value: "Round allocated (money set aside)",
+    TransactionKind.TRANSFER.value: "Transfer to a host started",
+    TransactionKind.PAYOUT.value: "Transfer to a host confirmed",
+    TransactionKind.SIMULATED_PAYMENT.value: "Paid, simulated (no money moved)",
+    TransactionKind.REVERSAL.value: "Money returned to the pool",
+    TransactionKind.GRANT_AWARD.value: "Programme grant awarded",
+    TransactionKind.GRANT_PAYMENT.value: "Programme grant paid",
+    TransactionKind.GRANT_CANCELLATION.value: "Programme grant cancelled",
+    TransactionKind.CORRECTION.value: "Correction",
+}
+
+ACCOUNT_KIND_LABELS: dict[str, str] = {
+    AccountKind.AVAILABLE.value: "Available",
+    AccountKind.COMMITTED.value: "Committed",
+    AccountKind.IN_TRANSIT.value: "In transit",
+    AccountKind.PAID.value: "Paid",
+    AccountKind.GRANT_AWARDED.value: "Grants awarded",
+    AccountKind.GRANT_PAID.value: "Grants paid",
+    AccountKind.FUNDER_DEPOSITS.value: "Funder deposits",
+    AccountKind.STRIPE_BALANCE.value: "Stripe balance",
+}
+
+
+def transaction_kind_label(kind: str) -> str:
+    return TRANSACTION_KIND_LABELS.get(str(kind), str(kind).replace("_", " ").capitalize())
+
+
+def account_kind_label(kind: str) -> str:
+    return ACCOUNT_KIND_LABELS.get(str(kind), str(kind).replace("_", " ").capitalize())

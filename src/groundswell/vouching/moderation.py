@@ -26,6 +26,24 @@ BURST_NEW_VOICES = 15  # new voices for one organiser in an hour before the rest
 REPEATED_TEXT_VOICES = 3  # the same words from this many residents
 SHARED_SOURCE_VOICES = 5  # voices from one IP or web session for one organiser
 
+# Why a voice was flagged (Endorsement.flags, set below; "reported" when a reader reported it),
+# in words for moderators and funders: the moderation queue and the round's signal health.
+FLAG_LABELS = {
+    "burst": f"a burst: {BURST_NEW_VOICES} or more new voices for this organiser within an hour",
+    "repeated_text": f"repeated words: the same text from {REPEATED_TEXT_VOICES} or more phones",
+    "shared_source": f"one connection: {SHARED_SOURCE_VOICES} or more voices for this organiser "
+    "from the same internet connection or browser",
+    "shared_ip": f"one connection: {SHARED_SOURCE_VOICES} or more voices for this organiser "
+    "from the same internet connection or browser",
+    "link": "a web link in the words",
+    "reported": "reported by a reader",
+    "after_hidden": "new words after an earlier testimony was hidden",
+}
+
+
+def flag_label(flag: str) -> str:
+    return FLAG_LABELS.get(flag, flag.replace("_", " "))
+
 
 def text_digest(text: str) -> str:
     """The same words, whatever the case, spacing and punctuation, give the same digest."""

@@ -15,8 +15,8 @@ policy it stored, ending at `as_of`, the moment it read the voices):
   "flagged", awaiting moderation, and "hidden", hidden by moderators), so this page uses the
   rule the round used rather than a second copy of it.
 - **Flags**: why moderation looked at an organiser's voices in the window
-  (Endorsement.flags, set by vouching.moderation, and "reported" for an open or closed reader
-  report), counted per organiser.
+  (Endorsement.flags, set and named in words by vouching.moderation, and "reported" for an
+  open or closed reader report), counted per organiser.
 
 Nothing returned names a resident: resident ids are read only to count them.
 """
@@ -29,19 +29,11 @@ from datetime import timedelta
 from typing import Any
 
 from groundswell.allocation.tables import Allocation, Round
+from groundswell.vouching.moderation import flag_label
 from groundswell.vouching.queries import counting_condition
 from groundswell.vouching.states import EndorsementState, ModerationStatus
 from groundswell.vouching.tables import Endorsement, ModerationReport
 
-FLAG_LABELS = {
-    "burst": "a burst of new voices in an hour",
-    "repeated_text": "the same words from several numbers",
-    "shared_source": "many voices from one connection",
-    "shared_ip": "many voices from one connection",
-    "link": "a link in the words",
-    "reported": "reported by a reader",
-    "after_hidden": "new words after being hidden",
-}
 HELD_BACK_REASONS = ("flagged", "hidden")  # allocation.policy.EXCLUSION_REASONS held by moderation
 
 # The pool's places, for "had vouched before": organiser `po` is in one of them.
@@ -79,7 +71,7 @@ class OrganiserSignal:
     def flag_labels(self) -> list[tuple[str, int]]:
         labels: Counter[str] = Counter()
         for flag, count in self.flags.items():
-            labels[FLAG_LABELS.get(flag, flag.replace("_", " "))] += count
+            labels[flag_label(flag)] += count
         return sorted(labels.items(), key=lambda item: (-item[1], item[0]))
 
     @property

@@ -66,6 +66,7 @@ async def test_the_round_page_explains_each_amount(client: WebClient, world: Wor
     await client.login("funder@example.org")
     page = (await client.get(f"/rounds/{world.round_id}")).text
     assert "In review until" in page and "Pause this round" in page
+    assert "<dt>Status</dt><dd>In review</dd>" in page
     assert "AMINA-2A" in page and "Why £550.00" in page  # capped
     assert "Capped at £550.00" in page
     assert "Why £450.00" in page and "£62.57 passed on from capped organisers" in page
@@ -209,3 +210,8 @@ async def test_admin_rounds_and_ledger_pages(client: WebClient, world: World) ->
     assert f"round:{world.round_id}:commit" in pool_ledger
     assert f"<code>deposit:{deposit_row['id']}</code>" in pool_ledger
     assert f"pool:{world.pool}:committed" in pool_ledger
+    # Kinds in words from the one mapping; references stay, as the audit trail.
+    assert "<td>Round allocated (money set aside)</td>" in pool_ledger
+    assert "<td>Deposit from the funder</td>" in pool_ledger and "round commit" not in pool_ledger
+    assert f"account <code>pool:{world.pool}:available</code>" in pool_ledger
+    assert "checks that every transaction balances to zero" in index

@@ -109,15 +109,15 @@ async def test_signal_health_on_the_round_page(client: WebClient) -> None:
     await make_user(Role.FUNDER, funder_ids=(funder,))
     await client.login("funder@example.org")
     page = (await client.get(f"/rounds/{round_id}")).text
-    assert "5 new, 0 returning (0% returning) of the residents" in page
-    assert "5 held back by moderation" in page
+    assert "Of those 5: 5 new and 0 returning (0% returning)" in page
+    assert "<dt>Held back by moderation</dt><dd>5 voices awaiting a moderator or hidden" in page
     table = re.search(r'id="signal-flags".*?</table>', page, re.S)
     assert table is not None
     assert "Dele Okafor" in table.group(0) and "Amina Hussein" not in table.group(0)
-    assert "a burst of new voices in an hour: 4" in table.group(0)
-    assert "reported by a reader: 1" in table.group(0) and "a link in the words: 1" in table.group(
+    assert "a burst: 15 or more new voices for this organiser within an hour: 4" in table.group(0)
+    assert "reported by a reader: 1" in table.group(
         0
-    )
+    ) and "a web link in the words: 1" in table.group(0)
     assert "4 awaiting moderation, 1 hidden" in table.group(0)
     # The round itself explains the same numbers.
     line = await services.round_report(round_id)
@@ -134,7 +134,7 @@ async def test_a_clean_round_says_so(client: WebClient) -> None:
     await make_user(Role.ADMIN)
     await client.login("admin@example.org")
     page = (await client.get(f"/rounds/{round_id}")).text
-    assert 'id="signal-clear"' in page and "2 new, 0 returning" in page
+    assert 'id="signal-clear"' in page and "2 new and 0 returning" in page
     # Per pool: each round's new and returning voices beside its other figures.
     pool_page = (await client.get(f"/pools/{pool}")).text
     assert "Voices: new / returning" in pool_page

@@ -149,3 +149,11 @@ async def test_admin_adds_hosts_and_localities_with_identifier_checks(client: We
     wrong = await client.submit("/localities", {"name": "Elsewhere", "ons_ward_code": "X99"})
     assert wrong.status_code == 422
     assert await Locality.count() == 1
+    # ONS codes are for 360Giving: administrators see them, residents and the public see names.
+    place_id = (await Locality.select(Locality.id).first())["id"]  # type: ignore[index]
+    for path in ("/localities", f"/localities/{place_id}"):
+        assert "S13002971" in (await client.get(path)).text
+    client.cookies.clear()
+    for path in ("/localities", f"/localities/{place_id}"):
+        public = (await client.get(path)).text
+        assert "Govanhill" in public and "S13002971" not in public and "Ward code" not in public

@@ -138,6 +138,9 @@ async def test_rounds_to_review_pause_and_resume_from_the_dashboard(
     assert f'href="/rounds/{world.round_id}"' in review
     assert f'action="/rounds/{world.round_id}/pause"' in review
     assert "Approved automatically" in text(review)
+    # The recent rounds table names the status as people say it, not the stored value.
+    recent = page[page.rindex(f'<a href="/rounds/{world.round_id}">') :]
+    assert "<td>In review<span" in recent.split("</tr>", 1)[0]
     assert (await client.submit(f"/rounds/{world.round_id}/pause")).status_code == 303
     review = (await client.get("/dashboard")).text
     assert f'action="/rounds/{world.round_id}/resume"' in review and "Paused." in text(review)

@@ -348,6 +348,9 @@ async def test_award_pay_and_cancel_through_the_bid_page(client: WebClient) -> N
     assert paid.status_code in (302, 303)
     page = await client.get(f"/programme/asset-bids/{bid}")
     assert "ref. BACS 2231" in page.text
+    # The dashboard dates a payment as it dates an award.
+    dashboard = (await client.get("/programme")).text
+    assert f"<td>Paid {today().day} " in dashboard
 
     ledger_page = await client.get(f"/admin/ledger/pools/{pool}")
     assert ledger_page.status_code == 200

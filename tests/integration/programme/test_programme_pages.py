@@ -217,6 +217,10 @@ async def test_dashboard_by_stage_with_coming_deadlines(client: WebClient) -> No
     )
     assert "The interim moratorium ends" in html and "10 days left" in html
     assert "New asset bid" not in html  # funders read, they do not change
+    # No fundraising target known: said so, not "£0.00"; every stage's table shares one layout.
+    assert "No target yet" in html and "£0.00" not in html
+    assert html.count('<table class="stage-table">') == 3
+    assert html.count('<col class="c-name">') == 3
     assert (await client.get("/programme/asset-bids/new")).status_code == 403
     bid = await AssetBid.select(AssetBid.id).first()
     assert bid is not None

@@ -43,7 +43,12 @@ async def test_moderators_hide_and_restore_with_an_audit_trail(
     [row] = await Endorsement.select()
     await client.login(await make_user(Role.ADMIN))
     queue = await client.get("/admin/moderation")
-    assert "visit http://spam.example now" in queue.text and "link" in queue.text
+    assert "visit http://spam.example now" in queue.text
+    # Flags in words, the queue counted, and the cards in the spaced-out card grid.
+    assert "<dd>A web link in the words</dd>" in queue.text and "flags: link" not in queue.text
+    assert "1 waiting for a decision." in queue.text
+    assert '<div class="cards moderation-queue">' in queue.text
+    assert '<div class="field">' in queue.text.split('id="note-', 1)[0].rsplit("<form", 1)[1]
     await client.submit(f"/admin/moderation/{row['id']}", {"action": "hide", "note": "spam"})
     assert (await Endorsement.select(Endorsement.state).first())["state"] == "hidden"  # type: ignore[index]
     await client.submit(

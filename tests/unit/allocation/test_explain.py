@@ -1,0 +1,102 @@
+"""The round page's words: each figure about voices says what it counts, and scores read alike."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from groundswell.allocation.explain import explain, format_score, round_voices
+from groundswell.allocation.states import (
+    RoundStatus,
+    allocation_state_label,
+    round_status_label,
+)
+
+
+def _line(testimonies: int, counted: int, **excluded: int) -> dict[str, object]:
+    return {"testimonies": testimonies, "counted": counted, "excluded": excluded}
+
+
+def test_the_figures_about_voices_add_up_and_say_what_they_count() -> None:
+    signal = SimpleNamespace(voices=4, new=3, returning=1, held_back=2)
+    facts = dict(
+        round_voices(
+            [_line(10, 3, outside_window=5, hidden=2), _line(4, 2, withdrawn=2)],
+            window_days=180,
+            signal=signal,
+            hear_back={"voices": 9, "opted_in": 3},
+            loop={"owed": 3, "closed": 1},
+            approved=True,
+        ).facts
+    )
+    assert facts["Testimonies read"] == (
+        "14 for these 2 organisers: 5 counted and 9 not counted: 5 older than the 180-day "
+        "window, or given after the round; 2 withdrawn by the resident; 2 hidden by moderators."
+    )
+    assert facts["Residents counted"].startswith("5 in all, the sum of the “Residents counted”")
+    assert facts["Different residents"].startswith("4: each resident once")
+    assert facts["New and returning"].startswith("Of those 4: 3 new and 1 returning (25% ")
+    assert facts["Asked to hear back"].startswith("3 of the 9 residents with a voice on record")
+    assert "any time up to the round (not only in the last 180 days)" in facts["Asked to hear back"]
+    assert facts["Residents told what happened"] == (
+        "1 of the 3 who asked (result texts delivered; 2 waiting)."
+    )
+
+
+def test_residents_told_before_approval_and_when_some_cannot_be_reached() -> None:
+    before = dict(round_voices([], window_days=90, loop={"owed": 0, "closed": 0}).facts)
+    assert before["Residents told what happened"].startswith("Residents who asked to hear back")
+    unreachable = dict(
+        round_voices(
+            [],
+            window_days=90,
+            hear_back={"voices": 5, "opted_in": 3},
+            loop={"owed": 2, "closed": 2},
+            approved=True,
+        ).facts
+    )
+    assert unreachable["Residents told what happened"] == (
+        "2 of the 2 who asked and can still be reached by text (result texts delivered)."
+    )
+
+
+def test_scores_have_one_decimal_place_everywhere() -> None:
+    assert [format_score(x) for x in (211, 583.26, 38.3, 1121.44)] == [
+        "211.0",
+        "583.3",
+        "38.3",
+        "1,121.4",
+    ]
+    why = explain(
+        {
+            "eligible": True,
+            "counted": 6,
+            "testimonies": 6,
+            "score": 211,
+            "total_score": 1121.4,
+            "share": 0.188,
+            "amount": 750000,
+            "floor": 50000,
+            "capped": True,
+            "weights": [0.5] * 14,
+            "weight_sum": 7.0,
+        },
+        "GBP",
+    )
+    assert "score 211.0 is 18.8% of all organisers' scores → £7,500.00" in why.summary
+    assert "this includes the £500.00 every eligible organiser gets first" in why.summary
+    assert "floor)" not in why.summary
+    weights = dict(why.facts)["Weights"]
+    assert "The 14 voices counted weigh 7.00 together; the heaviest 12 are 0.50," in weights
+    assert "more;" not in weights
+
+
+def test_statuses_have_human_labels() -> None:
+    assert [round_status_label(s) for s in RoundStatus] == [
+        "In review",
+        "Paused",
+        "Approved",
+        "Paying",
+        "Paid",
+    ]
+    assert allocation_state_label("not_funded") == "Not funded"
+    assert allocation_state_label("in_transit") == "In transit"
