@@ -159,6 +159,17 @@ def explain(ex: dict[str, Any], currency: str, *, individual_weights: bool = Tru
         cap = ex.get("cap")
         if cap is None:
             facts.append(("Cap", "No cap."))
+        elif ex.get("capped") and float(ex.get("raw_amount", 0.0)) < cap:
+            # Its own share was below the cap; money passed on from organisers above it
+            # (water-filling) brought it up to the cap.
+            facts.append(
+                (
+                    "Cap",
+                    f"Reached the cap of {money(cap)} with "
+                    f"{money(cap - float(ex.get('raw_amount', 0.0)))} passed on from capped "
+                    "organisers; anything more went to organisers still below the cap.",
+                )
+            )
         elif ex.get("capped"):
             facts.append(
                 (

@@ -100,3 +100,35 @@ def test_statuses_have_human_labels() -> None:
     ]
     assert allocation_state_label("not_funded") == "Not funded"
     assert allocation_state_label("in_transit") == "In transit"
+
+
+def test_an_organiser_brought_up_to_the_cap_by_passed_on_money_is_told_so() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from groundswell.allocation.policy import Endorsement, PolicySettings, ScoreMethod, allocate
+
+    as_of = datetime(2026, 9, 1, tzinfo=UTC)
+    # Proportional scores 6 : 3 : 1 of £100 with a £40 cap: A's £60 is capped and its £20
+    # passed on lifts B from its own £30 to the cap; C gets the rest.
+    voices = {"A": 6, "B": 3, "C": 1}
+    endorsements = [
+        Endorsement(
+            voice=f"{code}{n}", organiser=code, at=as_of - timedelta(minutes=1), strength=1.0
+        )
+        for code, count in voices.items()
+        for n in range(count)
+    ]
+    settings = PolicySettings(score=ScoreMethod.PROPORTIONAL, min_endorsers=1, cap=40_00)
+    result = allocate(voices, endorsements, settings, as_of, 100_00)
+    lines = {a.organiser: a for a in result.allocations}
+    assert [lines[c].amount for c in "ABC"] == [40_00, 40_00, 20_00]
+
+    def cap_fact(code: str) -> str:
+        return dict(explain(lines[code].explanation, "GBP").facts)["Cap"]
+
+    assert cap_fact("A").startswith("Capped at £40.00; what was above it went")
+    assert cap_fact("B") == (
+        "Reached the cap of £40.00 with £10.00 passed on from capped organisers; anything "
+        "more went to organisers still below the cap."
+    )
+    assert cap_fact("C").startswith("Not reached (£40.00); this includes £10.00 passed on")
