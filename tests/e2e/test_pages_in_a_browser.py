@@ -4,6 +4,7 @@ desktop and a phone."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any
 
@@ -233,3 +234,39 @@ async def test_a_host_sets_up_payments_and_is_onboarded(
         assert not watched.errors and not watched.csp, (watched.errors, watched.csp)
     finally:
         await context.close()
+
+
+async def test_pressing_a_form_button_twice_sends_the_form_once(
+    session: tuple[Any, Watched],
+) -> None:
+    page, watched = session
+    posts: list[str] = []
+    page.on("request", lambda request: request.method == "POST" and posts.append(request.url))
+
+    async def slow_server(route: Any) -> None:
+        if route.request.method == "POST":
+            await asyncio.sleep(1.5)  # a slow answer is when people press again
+        await route.continue_()
+
+    await page.route("**/login", slow_server)
+    await page.goto("/login")
+    await page.get_by_label("E-mail").fill("twice@groundswell.example")
+    await page.get_by_label("Password").fill("not the password at all")
+    # As a person presses: the second press 0.3 s after the first, while it is on its way.
+    # (Playwright's own click would wait for the next page before pressing again.)
+    await page.evaluate(
+        """() => {
+            const button = document.querySelector("main form button[type=submit]");
+            button.click();
+            setTimeout(() => button.click(), 300);
+        }"""
+    )
+    await page.get_by_text("do not match an account").wait_for()
+    await page.wait_for_timeout(500)  # past the second press
+    assert len(posts) == 1, posts
+    # The answer is a fresh page: its form can be sent again.
+    await page.get_by_label("Password").fill("still not the password")
+    await page.get_by_role("button", name=re.compile("Sign in", re.I)).click()
+    await page.get_by_text("do not match an account").wait_for()
+    assert len(posts) == 2, posts
+    assert not watched.errors and not watched.csp, (watched.errors, watched.csp)
