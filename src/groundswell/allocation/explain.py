@@ -252,8 +252,8 @@ def round_voices(
       one counted voice for each;
     - different residents, new and returning come from vouching.signal: each resident once,
       with a voice in the window that counts now (moderation since the round included);
-    - asked to hear back is vouching.loop.hear_back_share: residents with a verified voice for
-      these organisers, not withdrawn or hidden, of any age up to the round;
+    - asked to hear back is vouching.loop.hear_back_share: residents whose voice for these
+      organisers the round read (verified, not withdrawn or hidden, in its window);
     - told what happened is vouching.loop.loop_stats: result texts queued and delivered.
     """
     testimonies = sum(int(ex.get("testimonies", 0)) for ex in explanations)
@@ -313,10 +313,9 @@ def round_voices(
         facts.append(
             (
                 "Asked to hear back",
-                f"{opted_in:,} of the {on_record:,} residents with a voice on record for these "
-                f"organisers{share}. On record: verified and not withdrawn or hidden, given at "
-                f"any time up to the round (not only in the last {window_days} days); everyone "
-                "who asked is sent the result.",
+                f"{opted_in:,} of the {on_record:,} residents whose voices the round read for "
+                f"these organisers{share}: verified, not withdrawn or hidden, from the last "
+                f"{window_days} days. Everyone who asked is sent the result.",
             )
         )
     if loop is not None:

@@ -27,6 +27,7 @@ from groundswell.vouching.states import EndorsementState
 from groundswell.vouching.tables import Endorsement
 
 LOOK_BACK = timedelta(days=30)
+DEFAULT_WINDOW_DAYS = 180  # a round stored before its policy named its window
 PURPOSE = "round_result"
 PERIOD_WORDS = {"monthly": "month", "quarterly": "3 months"}
 PERIOD_WORDS_CY = {"monthly": "mis", "quarterly": "3 mis"}
@@ -36,7 +37,22 @@ def dedupe_key(round_id: int, resident_id: int) -> str:
     return f"round:{round_id}:resident:{resident_id}"
 
 
-async def _listeners(organiser_id: int, as_of: Any) -> list[dict[str, Any]]:
+def _read_by_round(as_of: Any, window_days: int) -> Any:
+    """Voices the round read: verified, not withdrawn or hidden, given in its window (the
+    resident's words within `window_days` before the round's moment)."""
+    return (
+        (Endorsement.state == EndorsementState.ACTIVE.value)
+        & Endorsement.verification.is_in(VERIFIED)
+        & (Endorsement.updated_at <= as_of)
+        & (Endorsement.updated_at > as_of - timedelta(days=window_days))
+    )
+
+
+def _window_days(round_row: dict[str, Any]) -> int:
+    return int((round_row.get("policy") or {}).get("window_days") or DEFAULT_WINDOW_DAYS)
+
+
+async def _listeners(organiser_id: int, as_of: Any, window_days: int) -> list[dict[str, Any]]:
     """Residents who asked to hear back and whose voice for this organiser the round read."""
     return await Endorsement.select(
         Endorsement.resident.id.as_alias("resident_id"),
@@ -44,9 +60,7 @@ async def _listeners(organiser_id: int, as_of: Any) -> list[dict[str, Any]]:
         Endorsement.resident.phone_encrypted.as_alias("phone_encrypted"),
     ).where(
         (Endorsement.organiser == organiser_id)
-        & (Endorsement.state == EndorsementState.ACTIVE.value)
-        & Endorsement.verification.is_in(VERIFIED)
-        & (Endorsement.updated_at <= as_of)
+        & _read_by_round(as_of, window_days)
         & (Endorsement.resident.hear_back == True)  # noqa: E712
         & (Endorsement.resident.messages_stopped == False)  # noqa: E712
         & Endorsement.resident.phone_encrypted.is_not_null()
@@ -100,7 +114,9 @@ async def close_the_loop_for(settings: Settings, round_id: int) -> int:
     )
     told: set[int] = set()
     for line in lines:
-        for listener in await _listeners(line["organiser"], round_row["as_of"]):
+        for listener in await _listeners(
+            line["organiser"], round_row["as_of"], _window_days(round_row)
+        ):
             resident_id = listener["resident_id"]
             if resident_id in told:
                 continue  # one message per resident per round
@@ -145,7 +161,12 @@ async def loop_stats(round_id: int) -> dict[str, int]:
 
 async def hear_back_share(round_id: int) -> dict[str, int]:
     """Of the residents whose voices this round read, how many asked to hear back."""
-    round_row = await Round.select(Round.as_of).where(Round.id == round_id).first()
+    round_row = (
+        await Round.select(Round.as_of, Round.policy)
+        .where(Round.id == round_id)
+        .output(load_json=True)
+        .first()
+    )
     if round_row is None:
         return {"voices": 0, "opted_in": 0}
     organisers = [
@@ -158,9 +179,7 @@ async def hear_back_share(round_id: int) -> dict[str, int]:
         Endorsement.resident, Endorsement.resident.hear_back.as_alias("hear_back")
     ).where(
         Endorsement.organiser.is_in(organisers)
-        & (Endorsement.state == EndorsementState.ACTIVE.value)
-        & Endorsement.verification.is_in(VERIFIED)
-        & (Endorsement.updated_at <= round_row["as_of"])
+        & _read_by_round(round_row["as_of"], _window_days(round_row))
     )
     residents = {row["resident"]: bool(row["hear_back"]) for row in rows}
     return {"voices": len(residents), "opted_in": sum(residents.values())}

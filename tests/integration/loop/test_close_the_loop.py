@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 from groundswell.allocation.services import approve_round, compute_round
 from groundswell.allocation.tables import Round
 from groundswell.core.clock import frozen_at, now
@@ -15,7 +17,11 @@ from tests.integration.outbox.test_outbox import RecordingSender
 NUMBERS = [f"+4479{n:08d}" for n in range(22345670, 22345690)]
 
 
-async def approved_round(settings: Settings, *, voices: int, min_endorsers: int = 5) -> int:
+async def approved_round(
+    settings: Settings, *, voices: int, min_endorsers: int = 5, long_ago: int = 0
+) -> int:
+    """A round for Amina after `voices` residents vouched (every other one asking to hear
+    back), and `long_ago` more who vouched and asked 200 days ago, outside the round's window."""
     locality = await make_locality()
     pool = await make_pool(
         await make_funder(), locality_ids=(locality,), min_endorsers=min_endorsers
@@ -29,6 +35,12 @@ async def approved_round(settings: Settings, *, voices: int, min_endorsers: int 
             body=f"AMINA-7K story {i} about the lights",
         )
         if i % 2 == 0:
+            await handle_sms(settings, message_sid=f"SMy{i}", from_number=NUMBERS[i], body="YES")
+    with frozen_at(now() - timedelta(days=200)):
+        for i in range(voices, voices + long_ago):
+            await handle_sms(
+                settings, message_sid=f"SMv{i}", from_number=NUMBERS[i], body="AMINA-7K long ago"
+            )
             await handle_sms(settings, message_sid=f"SMy{i}", from_number=NUMBERS[i], body="YES")
     await deposit(pool, "1000.00")
     round_id = (await compute_round(pool)).report.round_id
@@ -75,3 +87,11 @@ async def test_stop_means_no_result_message(settings: Settings) -> None:
     assert (await close_the_loop(settings)) == "queued 2 round results"
     stopped = await Resident.select().where(Resident.messages_stopped == True).first()  # noqa: E712
     assert stopped is not None and stopped["phone_encrypted"] is None
+
+
+async def test_only_residents_whose_voices_the_round_read_are_told(settings: Settings) -> None:
+    round_id = await approved_round(settings, voices=6, long_ago=2)
+    # The two who vouched 200 days ago asked to hear back, but a 180-day round never read
+    # their words: it says nothing to them, and does not count them as owed a message.
+    assert await hear_back_share(round_id) == {"voices": 6, "opted_in": 3}
+    assert (await close_the_loop(settings)) == "queued 3 round results"

@@ -35,8 +35,8 @@ def test_the_figures_about_voices_add_up_and_say_what_they_count() -> None:
     assert facts["Residents counted"].startswith("5 in all, the sum of the “Residents counted”")
     assert facts["Different residents"].startswith("4: each resident once")
     assert facts["New and returning"].startswith("Of those 4: 3 new and 1 returning (25% ")
-    assert facts["Asked to hear back"].startswith("3 of the 9 residents with a voice on record")
-    assert "any time up to the round (not only in the last 180 days)" in facts["Asked to hear back"]
+    assert facts["Asked to hear back"].startswith("3 of the 9 residents whose voices the round")
+    assert "from the last 180 days" in facts["Asked to hear back"]
     assert facts["Residents told what happened"] == (
         "1 of the 3 who asked (result texts delivered; 2 waiting)."
     )
