@@ -99,7 +99,7 @@ class HostController(Controller):
         return render(
             "community/host.html",
             host=host,
-            organisers=organisers,
+            organisers=(await listening.place_voices(organisers)).organisers,
             received=received,
             waiting=waiting,
             today=today(),
