@@ -20,6 +20,7 @@ from typing import Any, TextIO
 
 from groundswell.community.codes import CODE_SUFFIX_ALPHABET, CODE_SUFFIX_DIGITS, name_part
 from groundswell.core.clock import now
+from groundswell.core.text import search_folded
 from groundswell.db import sqlite_path
 from groundswell.vouching.redact import search_text
 
@@ -673,6 +674,7 @@ async def load_large(url: str, scale: LargeScale, *, seed: int = 11, progress: P
                     LARGE_BIOS[n % len(LARGE_BIOS)],
                     None,
                     moment,
+                    search_folded(f"{first} {surname} {code}"),
                 )
             )
             seeds_input.append((identifier, first, start))
@@ -691,6 +693,7 @@ async def load_large(url: str, scale: LargeScale, *, seed: int = 11, progress: P
                 "bio",
                 "phone_hash",
                 "created_at",
+                "search_name",
             ),
             iter(organisers),
             progress,

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from piccolo.conf.apps import AppConfig
+from piccolo.table import Table
 
 from groundswell.accounts.tables import ApiToken, Membership, User, UserSession
 from groundswell.allocation.tables import TABLES as ALLOCATION_TABLES
@@ -17,7 +18,7 @@ from groundswell.vouching.tables import TABLES as VOUCHING_TABLES
 
 MIGRATIONS_FOLDER = Path(__file__).resolve().parents[2] / "migrations"
 
-TABLES = [
+TABLES: list[type[Table]] = [
     Locality,
     HostOrganisation,
     Organiser,

@@ -20,6 +20,7 @@ from groundswell.community.tables import Locality, Organiser
 from groundswell.core.cursor import decode_keyset, encode_keyset
 from groundswell.core.errors import ValidationFailed
 from groundswell.core.ids import parse_row_id
+from groundswell.core.text import search_folded
 
 PAGE_SIZE = 25  # a phone screen or two; search and the place filter find the rest
 SEARCH_MAX = 100
@@ -86,7 +87,7 @@ def parse_query(raw: Mapping[str, str | None]) -> tuple[OrganiserQuery, dict[str
 
 
 def _like(word: str) -> str:
-    escaped = word.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
 
 
@@ -95,14 +96,18 @@ def _conditions(query: OrganiserQuery) -> list[Any]:
     if query.locality is not None:
         conditions.append(Organiser.locality == query.locality)
     for word in query.q.split():
-        # Every word in the name or the code, whatever its case.
-        pattern = _like(word)
+        # Every word in the name or the code, whatever its case or accents ("sian" finds
+        # Siân). A row written by a bulk loader without its search name is still found by
+        # its name or code in lower case.
+        folded, lowered = _like(search_folded(word)), _like(word.lower())
         conditions.append(
             WhereRaw(
-                "(LOWER(organiser.name) LIKE {} ESCAPE '\\' "
+                "(organiser.search_name LIKE {} ESCAPE '\\' "
+                "OR LOWER(organiser.name) LIKE {} ESCAPE '\\' "
                 "OR LOWER(organiser.code) LIKE {} ESCAPE '\\')",
-                pattern,
-                pattern,
+                folded,
+                lowered,
+                lowered,
             )
         )
     return conditions

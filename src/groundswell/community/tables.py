@@ -1,8 +1,11 @@
+from typing import Any
+
 from piccolo.columns import Boolean, Date, ForeignKey, OnDelete, Serial, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
 from groundswell.community.states import OrganiserStatus
+from groundswell.core.text import search_folded
 
 
 class Locality(Table, tablename="locality"):
@@ -38,6 +41,14 @@ class Organiser(Table, tablename="organiser"):
     bursary_end = Date()
     status = Varchar(length=16, choices=OrganiserStatus, default=OrganiserStatus.ACTIVE)
     bio = Text(default="")
+    # Name and code without accents or case (core.text.search_folded), for /organisers' search;
+    # set whenever an Organiser is built with a name (bulk loaders that write SQL set it too).
+    search_name = Varchar(length=140, default="")
     # HMAC of the organiser's own mobile, so they cannot vouch for themselves.
     phone_hash = Varchar(length=64, null=True, default=None, index=True)
     created_at = Timestamptz(default=TimestamptzNow())
+
+    def __init__(self, _data: Any = None, _ignore_missing: bool = False, **kwargs: Any) -> None:
+        super().__init__(_data, _ignore_missing, **kwargs)
+        if self.name and not self.search_name:
+            self.search_name = search_folded(f"{self.name} {self.code or ''}")

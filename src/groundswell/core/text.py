@@ -23,3 +23,17 @@ def without_control_characters(text: str) -> str:
         if ch in _KEPT_CONTROLS
         or (ch not in _BIDI_OVERRIDES and unicodedata.category(ch) not in ("Cc", "Cs"))
     )
+
+
+# Letters that carry no combining mark to strip but that people type without their stroke.
+_PLAIN_LETTERS = str.maketrans(
+    {"ł": "l", "ø": "o", "đ": "d", "ħ": "h", "ı": "i", "æ": "ae", "œ": "oe"}
+)
+
+
+def search_folded(text: str) -> str:
+    """`text` as names are searched: without accents or case, so "sian" finds Siân and
+    "lucja" finds Łucja (NFKD, combining marks dropped, casefolded)."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return plain.translate(_PLAIN_LETTERS)

@@ -10,7 +10,7 @@ from datetime import timedelta
 from groundswell.community.directory import PAGE_SIZE
 from groundswell.community.tables import Organiser
 from groundswell.core.clock import today
-from tests.helpers import WebClient, make_host, make_locality
+from tests.helpers import WebClient, make_host, make_locality, make_organiser
 
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 FIRST = ["Amina", "Dele", "Siobhan", "Tariq", "Grace", "Óscar", "Zoë"]
@@ -169,3 +169,26 @@ async def test_htmx_gets_only_the_results_with_the_address_to_show(client: WebCl
     assert partial.headers["hx-push-url"] == "/organisers?q=smith"
     assert "HX-Request" in partial.headers["vary"]
     assert "<html" in whole.text and 'hx-get="/organisers"' in whole.text
+
+
+async def test_search_ignores_accents_and_case(client: WebClient) -> None:
+    place, host = await make_locality("Pallister"), await make_host()
+    for name, code in (
+        ("Siân Gwenllïan", "SIAN-2B"),
+        ("Łucja Nowak", "LUCJA-3C"),
+        ("Zoë Smith", "ZOE-4D"),
+    ):
+        await make_organiser(host, place, name=name, code=code)
+
+    async def found(q: str) -> list[str]:
+        response = await client.get("/organisers", params={"q": q})
+        assert response.status_code == 200
+        return codes(response.text)
+
+    assert await found("sian gwenllian") == ["SIAN-2B"]
+    assert await found("SIÂN") == ["SIAN-2B"]
+    assert await found("lucja") == ["LUCJA-3C"]
+    assert await found("ŁUCJA") == ["LUCJA-3C"]
+    assert await found("zoe") == ["ZOE-4D"]
+    assert await found("zoë smith") == ["ZOE-4D"]
+    assert await found("lucja-3c") == ["LUCJA-3C"]
