@@ -67,17 +67,23 @@ def source_hash(settings: Settings, value: str) -> str:
     return hmac.new(settings.secret_key.encode(), f"source:{value}".encode(), sha256).hexdigest()
 
 
-async def _resident_id(voice: str) -> int:
+async def _claim_resident(voice: str) -> tuple[int, bool]:
+    """The resident with this voice, and whether this transaction created them (then nothing
+    else can refer to them yet: no prompt, no endorsement)."""
     rows = (
         await Resident.insert(Resident(voice_hash=voice))
         .on_conflict(action="DO NOTHING")
         .returning(Resident.id)
     )
     if rows:
-        return int(rows[0]["id"])
+        return int(rows[0]["id"]), True
     row = await Resident.select(Resident.id).where(Resident.voice_hash == voice).first()
     assert row is not None  # it exists: the insert conflicted on it
-    return int(row["id"])
+    return int(row["id"]), False
+
+
+async def _resident_id(voice: str) -> int:
+    return (await _claim_resident(voice))[0]
 
 
 async def _organiser_for(code: str | None) -> dict[str, Any] | None:
@@ -113,17 +119,22 @@ async def record_endorsement(
     source: str = "",
     score: int | None = None,
     asked_score: bool = False,
+    new_resident: bool = False,
 ) -> VouchOutcome:
     """One voice per resident per organiser: a second vouch replaces the words (and revives a
     withdrawn one). Where the 0-10 question was asked (`asked_score`: the web form), its answer
     replaces the earlier one, None when left out; a channel that does not ask it (SMS) keeps
-    the earlier answer. Runs inside the caller's write transaction."""
+    the earlier answer. Runs inside the caller's write transaction; `new_resident` says the
+    caller created the resident in it, so they cannot have vouched before (one query less on
+    the busiest path, a first text)."""
     moment = now()
     testimony = remove_phone_numbers(testimony)
     display_name = remove_phone_numbers(display_name)
     neighbourhood = remove_phone_numbers(neighbourhood)
     existing = (
-        await Endorsement.select(Endorsement.id, Endorsement.state)
+        None
+        if new_resident
+        else await Endorsement.select(Endorsement.id, Endorsement.state)
         .where((Endorsement.resident == resident_id) & (Endorsement.organiser == organiser_id))
         .first()
     )
@@ -287,7 +298,7 @@ async def _apply(settings: Settings, voice: str, e164: str, command: Command, bo
             return render("unknown_code", lang, code=command.code or "")
         if organiser["phone_hash"] == voice:
             return render("self_vouch_refused", lang)
-        resident_id = resident["id"] if resident else await _resident_id(voice)
+        resident_id, created = (resident["id"], False) if resident else await _claim_resident(voice)
         if kind is CommandKind.CODE_ONLY:
             await PendingPrompt.delete().where(PendingPrompt.resident == resident_id)
             await PendingPrompt.insert(
@@ -298,8 +309,11 @@ async def _apply(settings: Settings, voice: str, e164: str, command: Command, bo
                 )
             )
             return render("listening_prompt", lang, organiser=organiser["name"])
-        await PendingPrompt.delete().where(PendingPrompt.resident == resident_id)
-        return await _vouch(settings, resident_id, organiser, command.testimony or "", lang)
+        if not created:
+            await PendingPrompt.delete().where(PendingPrompt.resident == resident_id)
+        return await _vouch(
+            settings, resident_id, organiser, command.testimony or "", lang, new_resident=created
+        )
 
     if kind is CommandKind.WITHDRAW_ONE:
         organiser = await _organiser_for(command.code)
@@ -382,7 +396,13 @@ async def _share_latest(resident: dict[str, Any] | None, lang: str) -> str:
 
 
 async def _vouch(
-    settings: Settings, resident_id: int, organiser: dict[str, Any], testimony: str, lang: str
+    settings: Settings,
+    resident_id: int,
+    organiser: dict[str, Any],
+    testimony: str,
+    lang: str,
+    *,
+    new_resident: bool = False,
 ) -> str:
     if organiser["phone_hash"] and await Resident.exists().where(
         (Resident.id == resident_id) & (Resident.voice_hash == organiser["phone_hash"])
@@ -395,6 +415,7 @@ async def _vouch(
         testimony=testimony[: TESTIMONY_MAX * 2],
         channel=Channel.SMS,
         verification=Verification.SMS_INBOUND,
+        new_resident=new_resident,
     )
     message = "already_replaced" if outcome.replaced else "thanks"
     return render(message, lang, organiser=organiser["name"], code=organiser["code"])
