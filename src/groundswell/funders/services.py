@@ -158,7 +158,7 @@ async def get_pool(pool_id: int) -> dict[str, Any]:
         .where(PoolLocality.pool == pool_id)
         .order_by(PoolLocality.locality.name)
     )
-    pool["has_grants"] = pool_id in await pools_with_grants()
+    pool["has_grants"] = await ProgrammeGrant.exists().where(ProgrammeGrant.pool == pool_id)
     return pool
 
 
