@@ -13,7 +13,7 @@ from groundswell.core.clock import now
 from groundswell.core.errors import Conflict
 from groundswell.core.pages import render
 from groundswell.core.web import RowId, requires_role, signed_in
-from groundswell.vouching.loop import hear_back_share, loop_stats
+from groundswell.vouching.loop import hear_back_share, loop_stats, round_window_days
 from groundswell.vouching.signal import round_signal
 
 ROUND_PAGE = "allocation/round.html"
@@ -27,7 +27,7 @@ async def _round_page(round_id: int, status_code: int = 200, **extra: Any) -> Te
     signal = await round_signal(round_id)
     voices = round_voices(
         [line.explanation for line in lines],
-        window_days=int((stored["policy"] or {}).get("window_days") or 180),
+        window_days=round_window_days(stored),
         signal=signal,
         hear_back=await hear_back_share(round_id),
         loop=await loop_stats(round_id),

@@ -182,23 +182,37 @@ async def _hold(allocation_id: int) -> bool:
         await Allocation.update(
             {Allocation.state: AllocationState.HELD.value, Allocation.updated_at: now()}
         ).where(Allocation.id == allocation_id)
-        if line["host_email"]:
-            await enqueue_email(
-                to=line["host_email"],
-                subject="Groundswell is holding money for you: set up payments",
-                body=(
-                    f"Hello {line['host_name']},\n\n"
-                    f"{format_money(line['amount'], line['currency'])} for "
-                    f"{line['organiser_name']} ({line['organiser_code']}) is ready to pay, "
-                    "but your organisation has not finished setting up payments yet. The "
-                    "money is held for you, never lost: it is sent as soon as you finish.\n\n"
-                    'Sign in to Groundswell and choose "Set up payments" on your host page.\n'
-                ),
-                purpose="payments.held",
-                dedupe_key=f"allocation:{allocation_id}:held",
-                ttl=timedelta(days=14),
-            )
+        await _tell_host(
+            line,
+            subject="Groundswell is holding money for you: set up payments",
+            news=(
+                f"{format_money(line['amount'], line['currency'])} for "
+                f"{line['organiser_name']} ({line['organiser_code']}) is ready to pay, "
+                "but your organisation has not finished setting up payments yet. The "
+                "money is held for you, never lost: it is sent as soon as you finish.\n\n"
+                'Sign in to Groundswell and choose "Set up payments" on your host page.\n'
+            ),
+            purpose="payments.held",
+            dedupe_key=f"allocation:{allocation_id}:held",
+        )
     return True
+
+
+async def _tell_host(
+    line: dict[str, Any], *, subject: str, news: str, purpose: str, dedupe_key: str
+) -> None:
+    """E-mail the line's host (when it has an address) what happened to its money, once per
+    `dedupe_key`, in the caller's transaction."""
+    if not line["host_email"]:
+        return
+    await enqueue_email(
+        to=line["host_email"],
+        subject=subject,
+        body=f"Hello {line['host_name']},\n\n{news}",
+        purpose=purpose,
+        dedupe_key=dedupe_key,
+        ttl=timedelta(days=14),
+    )
 
 
 async def _locked(allocation_id: int) -> dict[str, Any] | None:
@@ -280,28 +294,24 @@ async def _record_paid(allocation_id: int, transfer: Transfer) -> None:
                 Allocation.updated_at: moment,
             }
         ).where(Allocation.id == allocation_id)
+        await _tell_host(
+            line,
+            subject="Groundswell has sent you continuation funding",
+            news=(
+                f"{format_money(line['amount'], line['currency'])} for "
+                f"{line['organiser_name']} ({line['organiser_code']}) has been sent to your "
+                f"Stripe account (transfer {transfer.id}). It is continuation funding from "
+                "what residents said about their work: no conditions and no report to "
+                "write.\n\nYour host page on Groundswell has a statement of every payment.\n"
+            ),
+            purpose="payments.sent",
+            dedupe_key=ledger.allocation_reference(allocation_id, "paid"),
+        )
         unfinished = await Allocation.exists().where(
             (Allocation.round == line["round"])
             & (Allocation.amount > 0)
             & Allocation.state.is_in([s.value for s in UNFINISHED_STATES])
         )
-        if line["host_email"]:
-            await enqueue_email(
-                to=line["host_email"],
-                subject="Groundswell has sent you continuation funding",
-                body=(
-                    f"Hello {line['host_name']},\n\n"
-                    f"{format_money(line['amount'], line['currency'])} for "
-                    f"{line['organiser_name']} ({line['organiser_code']}) has been sent to your "
-                    f"Stripe account (transfer {transfer.id}). It is continuation funding from "
-                    "what residents said about their work: no conditions and no report to "
-                    "write.\n\nYour host page on Groundswell has a statement of every "
-                    "payment.\n"
-                ),
-                purpose="payments.sent",
-                dedupe_key=ledger.allocation_reference(allocation_id, "paid"),
-                ttl=timedelta(days=14),
-            )
         if not unfinished:
             await Round.update({Round.status: RoundStatus.PAID.value}).where(
                 (Round.id == line["round"])
@@ -408,23 +418,20 @@ async def apply_reversal(transfer: Transfer) -> str:
         if fully:
             changes[Allocation.state] = AllocationState.REVERSED.value
         await Allocation.update(changes).where(Allocation.id == allocation_id)
-        if line["host_email"]:
-            await enqueue_email(
-                to=line["host_email"],
-                subject="A Groundswell payment to you was reversed",
-                body=(
-                    f"Hello {line['host_name']},\n\n"
-                    f"{format_money(returned_now, line['currency'])} of the "
-                    f"{format_money(int(line['amount']), line['currency'])} paid for "
-                    f"{line['organiser_name']} ({line['organiser_code']}) by transfer "
-                    f"{transfer.id} was reversed and has gone back to the funding pool.\n\n"
-                    "If you did not expect this, reply to this e-mail and we will look into "
-                    "it with you.\n"
-                ),
-                purpose="payments.reversed",
-                dedupe_key=ledger.reversal_reference(allocation_id, reversed_total),
-                ttl=timedelta(days=14),
-            )
+        await _tell_host(
+            line,
+            subject="A Groundswell payment to you was reversed",
+            news=(
+                f"{format_money(returned_now, line['currency'])} of the "
+                f"{format_money(int(line['amount']), line['currency'])} paid for "
+                f"{line['organiser_name']} ({line['organiser_code']}) by transfer "
+                f"{transfer.id} was reversed and has gone back to the funding pool.\n\n"
+                "If you did not expect this, reply to this e-mail and we will look into "
+                "it with you.\n"
+            ),
+            purpose="payments.reversed",
+            dedupe_key=ledger.reversal_reference(allocation_id, reversed_total),
+        )
     if fully:
         return f"allocation {allocation_id} reversed"
     return (

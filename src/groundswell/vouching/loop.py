@@ -48,7 +48,8 @@ def _read_by_round(as_of: Any, window_days: int) -> Any:
     )
 
 
-def _window_days(round_row: dict[str, Any]) -> int:
+def round_window_days(round_row: dict[str, Any]) -> int:
+    """The window of voices a stored round read (its policy's `window_days`)."""
     return int((round_row.get("policy") or {}).get("window_days") or DEFAULT_WINDOW_DAYS)
 
 
@@ -115,7 +116,7 @@ async def close_the_loop_for(settings: Settings, round_id: int) -> int:
     told: set[int] = set()
     for line in lines:
         for listener in await _listeners(
-            line["organiser"], round_row["as_of"], _window_days(round_row)
+            line["organiser"], round_row["as_of"], round_window_days(round_row)
         ):
             resident_id = listener["resident_id"]
             if resident_id in told:
@@ -179,7 +180,7 @@ async def hear_back_share(round_id: int) -> dict[str, int]:
         Endorsement.resident, Endorsement.resident.hear_back.as_alias("hear_back")
     ).where(
         Endorsement.organiser.is_in(organisers)
-        & _read_by_round(round_row["as_of"], _window_days(round_row))
+        & _read_by_round(round_row["as_of"], round_window_days(round_row))
     )
     residents = {row["resident"]: bool(row["hear_back"]) for row in rows}
     return {"voices": len(residents), "opted_in": sum(residents.values())}
