@@ -25,10 +25,10 @@ from hypothesis import settings as hypothesis_settings
 from litestar import Litestar
 
 from groundswell import db
-from groundswell.app import create_app
 from groundswell.migrate import apply_migrations
 from groundswell.piccolo_app import TABLES
 from groundswell.settings import Settings, load_settings
+from groundswell.web.app import create_app
 from tests import phone_check
 from tests.helpers import WebClient, asgi_client, ledger_unlocked
 

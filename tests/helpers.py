@@ -13,12 +13,12 @@ from typing import Any
 import httpx
 from litestar import Litestar
 
-from groundswell.accounts.roles import Role
 from groundswell.accounts.services import create_user
 from groundswell.community.tables import HostOrganisation, Locality, Organiser
 from groundswell.core.clock import now, today
-from groundswell.funders import services as funders
+from groundswell.core.principal import Role
 from groundswell.funders.tables import Funder, Pool, PoolLocality
+from groundswell.ledger import deposits
 from groundswell.ledger.tables import LedgerAccount
 from groundswell.vouching.redact import search_text
 from groundswell.vouching.tables import Endorsement, Resident
@@ -258,8 +258,8 @@ async def make_voices(code: str, count: int, prefix: str | None = None, **kw: An
 
 
 async def deposit(pool_id: int, pounds: str, reference: str = "BANK-1") -> int:
-    recorded = await funders.record_deposit(
-        None, pool_id, funders.read_deposit_input({"amount": pounds, "reference": reference})
+    recorded = await deposits.record_deposit(
+        None, pool_id, deposits.read_deposit_input({"amount": pounds, "reference": reference})
     )
     return recorded.deposit_id
 

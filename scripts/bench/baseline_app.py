@@ -20,7 +20,6 @@ import asyncpg
 from jinja2 import Environment, FileSystemLoader
 
 from groundswell import __version__
-from groundswell.core.templating import _date
 from groundswell.listening.controllers import FIELD_LABELS, _groups, _status, _summary
 from groundswell.listening.services import (
     SORT_LABELS,
@@ -29,6 +28,7 @@ from groundswell.listening.services import (
     ListenQuery,
 )
 from groundswell.vouching.queries import public_testimony
+from groundswell.web.templating import _date
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE_SIZE = 20

@@ -81,8 +81,8 @@ async def seed(organisers: int, voices_each: int) -> dict[str, Any]:
     from groundswell.community.codes import generate_code
     from groundswell.community.tables import HostOrganisation, Locality, Organiser
     from groundswell.core.clock import now, today
-    from groundswell.funders import services as funders
     from groundswell.funders.tables import Funder, Pool
+    from groundswell.ledger import deposits
     from groundswell.payments import services as payments
     from groundswell.payments.offline import OfflineGateway
     from groundswell.settings import load_settings
@@ -121,10 +121,10 @@ async def seed(organisers: int, voices_each: int) -> dict[str, Any]:
                 )
             ).returning(Pool.id)
         )[0]["id"]
-        await funders.record_deposit(
+        await deposits.record_deposit(
             None,
             pool,
-            funders.DepositInput(
+            deposits.DepositInput(
                 amount=organisers * 2_000_00,
                 reference="DRILL-BACS-1",
                 received_on=today(),

@@ -70,7 +70,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         f"Groundswell is running at http://{args.host}:{args.port}/  (Ctrl+C to stop)", flush=True
     )
     uvicorn.run(
-        "groundswell.asgi:app",
+        "groundswell.web.asgi:app",
         host=args.host,
         port=args.port,
         workers=args.workers,
@@ -98,8 +98,8 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
 def cmd_createuser(args: argparse.Namespace) -> int:
     _settings()
     from groundswell.accounts import services
-    from groundswell.accounts.roles import Role
     from groundswell.core.errors import DomainError
+    from groundswell.core.principal import Role
 
     password = args.password or os.environ.get("GROUNDSWELL_NEW_PASSWORD")
     if not password:
@@ -147,8 +147,8 @@ def cmd_token(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     settings = _settings()
-    from groundswell.demo import load_demo
-    from groundswell.demo_voices import LargeScale
+    from groundswell.demo.loader import load_demo
+    from groundswell.demo.voices import LargeScale
     from groundswell.migrate import apply_migrations
 
     if args.organisers < 1 or args.testimonies < 1:
@@ -348,7 +348,7 @@ def cmd_deposit(args: argparse.Namespace) -> int:
     _settings()
     from groundswell.core.errors import DomainError
     from groundswell.core.money import format_money
-    from groundswell.funders import services
+    from groundswell.ledger import deposits as services
 
     raw = {
         "amount": args.amount,
@@ -381,7 +381,7 @@ def cmd_deposit(args: argparse.Namespace) -> int:
 
 def cmd_ledger_check(args: argparse.Namespace) -> int:
     _settings()
-    from groundswell.ledger.checks import check_ledger
+    from groundswell.ledger_check import check_ledger
 
     report = asyncio.run(_with_database(check_ledger))
     if report.ok:

@@ -14,15 +14,13 @@ import fcntl
 import logging
 import os
 import socket
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from groundswell.core.clock import now
+from groundswell.core.jobs import JobRegistry, JobSpec, RegistersJobs
 from groundswell.core.tables import SchedulerStatus
 from groundswell.db import sqlite_path
 from groundswell.settings import Settings
@@ -33,47 +31,27 @@ LEADERSHIP_POLL_SECONDS = 5.0
 LEADER_ROW = "leader"
 ADVISORY_LOCK_KEY = 0x47524F554E44  # "GROUND"
 
-Job = Callable[[Settings], Awaitable[str | None]]
-
-
-@dataclass(frozen=True)
-class JobSpec:
-    job_id: str
-    func: Job
-    trigger: BaseTrigger
-    description: str
-
-
-@dataclass
-class JobRegistry:
-    jobs: list[JobSpec] = field(default_factory=list)
-
-    def add(self, job_id: str, func: Job, trigger: BaseTrigger, description: str) -> None:
-        self.jobs.append(JobSpec(job_id, func, trigger, description))
-
 
 def default_registry() -> JobRegistry:
-    """Every module's scheduled jobs; each module adds its own with `register(registry)`."""
+    """Every package's scheduled jobs; each package adds its own with `register(registry)`."""
     registry = JobRegistry()
     for module in _job_modules():
         module.register(registry)
     return registry
 
 
-class _RegistersJobs(Protocol):
-    def register(self, registry: JobRegistry) -> None: ...
-
-
-def _job_modules() -> list[_RegistersJobs]:
+def _job_modules() -> list[RegistersJobs]:
+    from groundswell.accounts import jobs as accounts_jobs
     from groundswell.allocation import jobs as allocation_jobs
-    from groundswell.core import jobs as core_jobs
+    from groundswell.core import housekeeping
     from groundswell.outbox import jobs as outbox_jobs
     from groundswell.payments import jobs as payments_jobs
     from groundswell.programme import jobs as programme_jobs
     from groundswell.vouching import jobs as vouching_jobs
 
     return [
-        core_jobs,
+        housekeeping,
+        accounts_jobs,
         outbox_jobs,
         vouching_jobs,
         programme_jobs,

@@ -6,14 +6,15 @@ import hashlib
 import re
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
-from groundswell.accounts.principal import Principal
-from groundswell.accounts.roles import Role
+from piccolo.columns import ForeignKey
+
 from groundswell.accounts.tables import ApiToken, Membership, User, UserSession
-from groundswell.community.tables import HostOrganisation
 from groundswell.core import ratelimit
 from groundswell.core.clock import now
 from groundswell.core.errors import NotFound, TooManyRequests, ValidationFailed
+from groundswell.core.principal import Principal, Role
 from groundswell.core.security import (
     MIN_PASSWORD_LENGTH,
     hash_password,
@@ -22,7 +23,6 @@ from groundswell.core.security import (
     verify_password,
 )
 from groundswell.db import write_transaction
-from groundswell.funders.tables import Funder
 from groundswell.settings import Settings
 
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -41,6 +41,13 @@ def normalise_email(raw: str) -> str:
             field_errors={"email": "Enter an e-mail address like name@example.org."},
         )
     return email
+
+
+async def _organisation_exists(membership_column: ForeignKey[Any], row_id: int) -> bool:
+    """Whether the funder or host a membership column points at exists (read through the
+    foreign key, so accounts need not import the floors that keep organisations)."""
+    table = membership_column._foreign_key_meta.resolved_references
+    return bool(await table.exists().where(table._meta.primary_key == row_id))
 
 
 async def create_user(
@@ -76,7 +83,7 @@ async def create_user(
                 field_errors={"email": "A user with this e-mail already exists."},
             )
         for funder_id in funder_ids:
-            if not await Funder.exists().where(Funder.id == funder_id):
+            if not await _organisation_exists(Membership.funder, funder_id):
                 raise ValidationFailed(
                     "The user could not be created.",
                     field_errors={
@@ -84,7 +91,7 @@ async def create_user(
                     },
                 )
         for host_id in host_ids:
-            if not await HostOrganisation.exists().where(HostOrganisation.id == host_id):
+            if not await _organisation_exists(Membership.host, host_id):
                 raise ValidationFailed(
                     "The user could not be created.",
                     field_errors={

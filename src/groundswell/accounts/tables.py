@@ -2,8 +2,8 @@ from piccolo.columns import Boolean, ForeignKey, OnDelete, Serial, Timestamptz, 
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
-from groundswell.accounts.roles import Role
 from groundswell.community.tables import HostOrganisation
+from groundswell.core.principal import Role
 from groundswell.funders.tables import Funder
 
 

@@ -5,16 +5,16 @@ from typing import Any
 from litestar import Controller, Request, get, post
 from litestar.response import Redirect, Template
 
-from groundswell.accounts.roles import Role
 from groundswell.allocation import services
 from groundswell.allocation.explain import explain, round_voices
+from groundswell.allocation.loop import hear_back_share, loop_stats, round_window_days
+from groundswell.allocation.signal import round_signal
 from groundswell.allocation.states import RoundStatus
 from groundswell.core.clock import now
 from groundswell.core.errors import Conflict
 from groundswell.core.pages import render
+from groundswell.core.principal import Role
 from groundswell.core.web import RowId, requires_role, signed_in
-from groundswell.vouching.loop import hear_back_share, loop_stats, round_window_days
-from groundswell.vouching.signal import round_signal
 
 ROUND_PAGE = "allocation/round.html"
 APPROVED_OR_LATER = (RoundStatus.APPROVED, RoundStatus.PAYING, RoundStatus.PAID)

@@ -240,9 +240,9 @@ def round_voices(
     explanations: list[dict[str, Any]],
     *,
     window_days: int,
-    signal: Any = None,  # vouching.signal.RoundSignal
-    hear_back: dict[str, int] | None = None,  # vouching.loop.hear_back_share
-    loop: dict[str, int] | None = None,  # vouching.loop.loop_stats
+    signal: Any = None,  # allocation.signal.RoundSignal
+    hear_back: dict[str, int] | None = None,  # allocation.loop.hear_back_share
+    loop: dict[str, int] | None = None,  # allocation.loop.loop_stats
     approved: bool = False,
 ) -> RoundVoices:
     """The round page's figures about voices, from the definitions that compute them:
@@ -250,11 +250,11 @@ def round_voices(
     - testimonies and counted voices are the policy's own counts, summed over the round's
       organisers (each allocation's explanation); a resident who vouched for two organisers is
       one counted voice for each;
-    - different residents, new and returning come from vouching.signal: each resident once,
+    - different residents, new and returning come from allocation.signal: each resident once,
       with a voice in the window that counts now (moderation since the round included);
-    - asked to hear back is vouching.loop.hear_back_share: residents whose voice for these
+    - asked to hear back is allocation.loop.hear_back_share: residents whose voice for these
       organisers the round read (verified, not withdrawn or hidden, in its window);
-    - told what happened is vouching.loop.loop_stats: result texts queued and delivered.
+    - told what happened is allocation.loop.loop_stats: result texts queued and delivered.
     """
     testimonies = sum(int(ex.get("testimonies", 0)) for ex in explanations)
     counted = sum(int(ex.get("counted", 0)) for ex in explanations)

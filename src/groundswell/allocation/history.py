@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from groundswell.accounts.principal import Principal
 from groundswell.allocation.explain import Explained, explain
 from groundswell.allocation.periods import Period
 from groundswell.allocation.states import AllocationState, RoundStatus
 from groundswell.allocation.tables import Allocation
+from groundswell.core.principal import Principal
 from groundswell.ledger.services import (
     allocation_reference,
     reversal_reference,

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
 
 from apscheduler.triggers.interval import IntervalTrigger
 
 from groundswell.allocation import services
+from groundswell.allocation.loop import close_the_loop
 from groundswell.core.errors import Conflict
+from groundswell.core.jobs import JobRegistry
 from groundswell.settings import Settings
-
-if TYPE_CHECKING:
-    from groundswell.scheduler import JobRegistry
 
 log = logging.getLogger("groundswell.allocation")
 
@@ -68,4 +66,10 @@ def register(registry: JobRegistry) -> None:
         approve_rounds,
         IntervalTrigger(minutes=10),
         "Approve rounds whose review window has passed",
+    )
+    registry.add(
+        "close_the_loop",
+        close_the_loop,
+        IntervalTrigger(minutes=10),
+        "Tell residents who asked to hear back what their voices did",
     )

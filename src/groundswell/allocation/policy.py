@@ -27,6 +27,8 @@ from enum import StrEnum
 from fractions import Fraction
 from typing import Any
 
+from groundswell.funders.states import ScoreMethod  # an enum-only module: policy stays pure
+
 __all__ = [
     "EXCLUSION_REASONS",
     "Allocation",
@@ -37,13 +39,6 @@ __all__ = [
     "ScoreMethod",
     "allocate",
 ]
-
-
-class ScoreMethod(StrEnum):
-    PROPORTIONAL = "proportional"
-    SQRT = "sqrt"
-    QUADRATIC = "quadratic"
-    PAIRWISE = "pairwise"
 
 
 class EndorsementState(StrEnum):

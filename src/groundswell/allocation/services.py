@@ -24,7 +24,6 @@ from typing import Any
 import asyncpg
 
 from groundswell import db
-from groundswell.accounts.principal import Principal
 from groundswell.accounts.tables import Membership, User
 from groundswell.allocation import inputs
 from groundswell.allocation.periods import Period, period_containing
@@ -35,6 +34,7 @@ from groundswell.core.clock import now, on_uk_clocks, today
 from groundswell.core.errors import Conflict, Forbidden, NotFound
 from groundswell.core.forms import FieldReader
 from groundswell.core.money import format_money
+from groundswell.core.principal import Principal
 from groundswell.core.tables import AuditEntry
 from groundswell.db import write_transaction
 from groundswell.funders import services as funders

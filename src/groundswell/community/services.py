@@ -7,7 +7,6 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from groundswell.accounts.principal import Principal
 from groundswell.community.codes import generate_code, normalise_code
 from groundswell.community.identifiers import normalise_postcode, validate_org_id
 from groundswell.community.states import OrganiserStatus
@@ -16,6 +15,7 @@ from groundswell.core.dates import read_date
 from groundswell.core.errors import Forbidden, NotFound, ValidationFailed
 from groundswell.core.forms import FieldReader
 from groundswell.core.ids import read_row_id
+from groundswell.core.principal import Principal
 from groundswell.db import write_transaction
 
 ORGANISER_PUBLIC_COLUMNS = (

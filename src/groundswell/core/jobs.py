@@ -1,42 +1,37 @@
-"""Housekeeping jobs: expired sessions and stale rate-limit counters."""
+"""The job registry's types: each package's `jobs.register(registry)` adds its scheduled jobs,
+and the scheduler (the face) runs whatever was registered. Jobs live with their package; the
+registry lives here so that no package has to import the scheduler to describe a job."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Protocol
 
-from apscheduler.triggers.interval import IntervalTrigger
+from apscheduler.triggers.base import BaseTrigger
 
-from groundswell.accounts.tables import UserSession
-from groundswell.core.clock import now
-from groundswell.core.tables import RateLimitCounter
 from groundswell.settings import Settings
 
-if TYPE_CHECKING:
-    from groundswell.scheduler import JobRegistry
+Job = Callable[[Settings], Awaitable[str | None]]
 
 
-async def purge_expired(settings: Settings) -> str:
-    moment = now()
-    idle_cutoff = moment - timedelta(minutes=settings.session_idle_minutes)
-    sessions = (
-        await UserSession.delete()
-        .where((UserSession.expires_at <= moment) | (UserSession.last_seen_at <= idle_cutoff))
-        .returning(UserSession.id)
-    )
-    day_ago = int((moment - timedelta(days=1)).timestamp())
-    counters = (
-        await RateLimitCounter.delete()
-        .where(RateLimitCounter.window_epoch < day_ago)
-        .returning(RateLimitCounter.id)
-    )
-    return f"removed {len(sessions)} sessions, {len(counters)} rate-limit counters"
+@dataclass(frozen=True)
+class JobSpec:
+    job_id: str
+    func: Job
+    trigger: BaseTrigger
+    description: str
 
 
-def register(registry: JobRegistry) -> None:
-    registry.add(
-        "housekeeping",
-        purge_expired,
-        IntervalTrigger(minutes=15),
-        "Remove expired sessions and counters",
-    )
+@dataclass
+class JobRegistry:
+    jobs: list[JobSpec] = field(default_factory=list)
+
+    def add(self, job_id: str, func: Job, trigger: BaseTrigger, description: str) -> None:
+        self.jobs.append(JobSpec(job_id, func, trigger, description))
+
+
+class RegistersJobs(Protocol):
+    """A package's jobs module."""
+
+    def register(self, registry: JobRegistry) -> None: ...

@@ -47,3 +47,11 @@ def render_form_error(
         form_error=error.detail,
         **context,
     )
+
+
+def is_htmx_partial(request: Request[Any, Any, Any]) -> bool:
+    """An htmx request wants only the results; a history restore wants the whole page."""
+    headers = request.headers
+    return (
+        headers.get("hx-request") == "true" and headers.get("hx-history-restore-request") != "true"
+    )

@@ -37,3 +37,12 @@ def search_folded(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return plain.translate(_PLAIN_LETTERS)
+
+
+def plain_number(value: float | int | str | None) -> str:
+    """A number as people write it: 90 not 90.0, 0.5 as 0.5; text is left as it is."""
+    if value is None or isinstance(value, str):
+        return value or ""
+    if float(value).is_integer():
+        return str(int(value))
+    return f"{value:g}"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -24,11 +24,9 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.types import ASGIApp, Receive, Scope, Send
 
-from groundswell.accounts import services as accounts
-from groundswell.accounts.principal import Principal
-from groundswell.accounts.roles import Role
 from groundswell.core.errors import DomainError
 from groundswell.core.ids import MAX_ROW_ID
+from groundswell.core.principal import Principal, Role
 from groundswell.settings import Settings
 
 log = logging.getLogger("groundswell.web")
@@ -57,12 +55,23 @@ def signed_in(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
     return principal
 
 
+SessionResolver = Callable[[Settings, str], Awaitable[Principal | None]]
+TokenResolver = Callable[[str], Awaitable[Principal | None]]
+
+
 class PrincipalMiddleware(ASGIMiddleware):
-    """Puts the signed-in user (session cookie or Bearer API token) in scope["user"], or None."""
+    """Puts the signed-in user (session cookie or Bearer API token) in scope["user"], or None.
+
+    The app factory hands it the accounts package's resolvers, so the ground floor never
+    imports the floor that keeps users."""
 
     scopes = (ScopeType.HTTP,)
     # Stylesheets and scripts need no user: no session lookup on every asset request.
     exclude_path_pattern = ("^/static/",)
+
+    def __init__(self, *, for_session: SessionResolver, for_api_token: TokenResolver) -> None:
+        self._for_session = for_session
+        self._for_api_token = for_api_token
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         connection: ASGIConnection[Any, Any, Any, Any] = ASGIConnection(scope)
@@ -71,9 +80,9 @@ class PrincipalMiddleware(ASGIMiddleware):
         if scope["path"].startswith("/api/"):
             # The API takes tokens only: cookies would need CSRF protection there too.
             if authorization.lower().startswith("bearer "):
-                principal = await accounts.principal_for_api_token(authorization[7:].strip())
+                principal = await self._for_api_token(authorization[7:].strip())
         elif token := connection.cookies.get(SESSION_COOKIE):
-            principal = await accounts.principal_for_session(settings_of(connection), token)
+            principal = await self._for_session(settings_of(connection), token)
         scope["user"] = principal
         await next_app(scope, receive, send)
 

@@ -1,18 +1,18 @@
 """The 360Giving open-data package, gathered from every source of grants.
 
-A source is an async function from settings to `GrantRecord`s, owned by the module whose
-grants they are (it alone knows its tables). Programme grants and paid allocations are the
-sources today.
+A source is an async function from settings to `GrantRecord`s, one module here per kind of
+grant: programme grants (`programme_grants`) and paid allocations (`allocations`).
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Awaitable, Callable, Sequence
 
 from groundswell.core.clock import now, today
+from groundswell.core.csv import write_csv
 from groundswell.core.errors import NotFound
+from groundswell.exports.allocations import open_data_allocations
+from groundswell.exports.programme_grants import open_data_grants
 from groundswell.exports.threesixty import GrantRecord, package_json, spreadsheet
 from groundswell.settings import Settings
 
@@ -25,9 +25,6 @@ class NothingToPublish(NotFound):
 
 
 def grant_sources() -> list[GrantSource]:
-    from groundswell.allocation.open_data import open_data_allocations
-    from groundswell.programme.services import open_data_grants
-
     return [open_data_grants, open_data_allocations]
 
 
@@ -68,8 +65,4 @@ async def build_package(
 def package_csv(package: dict[str, object]) -> str:
     grants = package.get("grants")
     columns, rows = spreadsheet(grants if isinstance(grants, list) else [])
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\r\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return buffer.getvalue()
+    return write_csv(columns, rows)

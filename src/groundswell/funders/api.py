@@ -6,7 +6,7 @@ import msgspec
 from litestar import Controller, Request, get, post, put
 from litestar.params import JSONBody
 
-from groundswell.accounts.roles import Role
+from groundswell.core.principal import Role
 from groundswell.core.web import RowId, requires_role, signed_in
 from groundswell.funders import services
 from groundswell.funders.schemas import LocalityRef, PoolDetail, PoolIn, PoolSummary

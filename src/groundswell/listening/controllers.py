@@ -6,6 +6,7 @@ from litestar import Controller, Request, get
 from litestar.enums import MediaType
 from litestar.response import Template
 
+from groundswell.core.pages import is_htmx_partial
 from groundswell.core.web import principal_of, requires_login
 from groundswell.listening import services
 from groundswell.listening.services import THEME_LABELS, ListenPage
@@ -22,14 +23,6 @@ FIELD_LABELS = {
     "to": "Said on or before",
     "sort": "Order",
 }
-
-
-def is_htmx_partial(request: Request[Any, Any, Any]) -> bool:
-    """An htmx request wants only the results; a history restore wants the whole page."""
-    headers = request.headers
-    return (
-        headers.get("hx-request") == "true" and headers.get("hx-history-restore-request") != "true"
-    )
 
 
 def _groups(page: ListenPage) -> list[dict[str, Any]]:

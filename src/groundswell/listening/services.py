@@ -13,7 +13,6 @@ from itertools import groupby
 from typing import Any
 from urllib.parse import urlencode
 
-from groundswell.accounts.principal import Principal
 from groundswell.community.codes import normalise_code
 from groundswell.community.tables import HostOrganisation, Locality, Organiser
 from groundswell.core.clock import UK_TIME, now
@@ -21,6 +20,7 @@ from groundswell.core.cursor import decode_keyset, encode_keyset
 from groundswell.core.dates import RANGE_HELP, in_range
 from groundswell.core.errors import ValidationFailed
 from groundswell.core.ids import parse_row_id
+from groundswell.core.principal import Principal
 from groundswell.funders.tables import Pool, PoolLocality
 from groundswell.listening.chart import BarChart, monthly_bar_chart
 from groundswell.listening.trends import WINDOW, quiet

@@ -1,13 +1,9 @@
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from apscheduler.triggers.interval import IntervalTrigger
 
+from groundswell.core.jobs import JobRegistry
 from groundswell.outbox.services import drain
-
-if TYPE_CHECKING:
-    from groundswell.scheduler import JobRegistry
 
 
 def register(registry: JobRegistry) -> None:

@@ -20,6 +20,7 @@ from groundswell.outbox.adapters import (
     email_sender,
     sms_sender,
 )
+from groundswell.outbox.opt_outs import opted_out
 from groundswell.outbox.states import Medium, OutboxStatus
 from groundswell.outbox.tables import OutboxMessage
 from groundswell.settings import Settings
@@ -104,17 +105,6 @@ async def enqueue_email(
     )
 
 
-async def _stopped_voice_hashes(hashes: set[str]) -> set[str]:
-    if not hashes:
-        return set()
-    from groundswell.vouching.tables import Resident
-
-    rows = await Resident.select(Resident.voice_hash).where(
-        Resident.voice_hash.is_in(list(hashes)) & (Resident.messages_stopped == True)  # noqa: E712
-    )
-    return {row["voice_hash"] for row in rows}
-
-
 async def _claim(ids: list[int]) -> list[dict[str, Any]]:
     """Move due messages to `sending`; a message another drainer claimed first is skipped."""
     claimed = []
@@ -170,7 +160,7 @@ async def drain(
         .limit(DRAIN_BATCH)
     )
     messages = await _claim([row["id"] for row in due])
-    stopped = await _stopped_voice_hashes(
+    stopped = await opted_out(
         {m["recipient_hash"] for m in messages if m["medium"] == Medium.SMS.value}
     )
     counts = {"sent": 0, "retry": 0, "failed": 0, "suppressed": 0, "expired": len(expired)}

@@ -9,17 +9,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from groundswell.accounts.principal import Principal
 from groundswell.core.clock import now, today
 from groundswell.core.errors import Forbidden
 from groundswell.core.forms import FieldReader
 from groundswell.core.ids import parse_row_id
 from groundswell.core.money import format_money
+from groundswell.core.principal import Principal
 from groundswell.db import write_transaction
-from groundswell.funders.services import MAX_DEPOSIT, get_pool
+from groundswell.funders.services import get_pool
 from groundswell.funders.states import DepositMethod
 from groundswell.funders.tables import Deposit
 from groundswell.ledger import services as ledger
+from groundswell.ledger.deposits import MAX_DEPOSIT
 from groundswell.ledger.states import AccountKind, TransactionKind
 from groundswell.payments import services
 from groundswell.payments.gateway import PaymentGateway, WebhookEvent

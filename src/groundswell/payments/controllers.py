@@ -1,26 +1,24 @@
 from __future__ import annotations
 
 import contextlib
-import csv
-import io
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
-from groundswell.accounts.roles import Role
 from groundswell.community.services import get_host
 from groundswell.community.tables import HostOrganisation
-from groundswell.core.errors import Forbidden, NotFound, ValidationFailed
-from groundswell.core.pages import read_form, render
+from groundswell.core.csv import csv_download, write_csv
+from groundswell.core.errors import Forbidden, NotFound
+from groundswell.core.pages import render
+from groundswell.core.principal import Role
 from groundswell.core.web import RowId, requires_role, settings_of, signed_in
 from groundswell.funders.services import get_pool
 from groundswell.payments import checkout, payouts, services, statements  # noqa: F401 - handlers
 from groundswell.payments.gateway import GatewayError, WebhookRejected
 from groundswell.payments.offline import OfflineGateway
 from groundswell.payments.provider import gateway_for
-from groundswell.programme.controllers import spreadsheet_safe
 
 
 class OnboardingController(Controller):
@@ -84,19 +82,11 @@ class HostStatementController(Controller):
             request.query_params.get("from"), request.query_params.get("to")
         )
         rows = await statements.statement(host_id, first, last)
-        buffer = io.StringIO()
-        writer = csv.DictWriter(
-            buffer, fieldnames=list(statements.STATEMENT_COLUMNS), lineterminator="\r\n"
-        )
-        writer.writerow(statements.STATEMENT_COLUMNS)
-        for row in rows:
-            writer.writerow({key: spreadsheet_safe(value) for key, value in row.items()})
         filename = f"groundswell-host-{host_id}-{first.isoformat()}-{last.isoformat()}.csv"
-        return Response(
-            buffer.getvalue().encode("utf-8-sig"),
-            media_type="text/csv; charset=utf-8",
-            headers={"content-disposition": f'attachment; filename="{filename}"'},
+        text = write_csv(
+            list(statements.STATEMENT_COLUMNS), rows, headings=statements.STATEMENT_COLUMNS
         )
+        return csv_download(text, filename)
 
 
 class SimulatedStripeController(Controller):
@@ -175,41 +165,6 @@ class SimulatedStripeController(Controller):
         # What Stripe's account.updated webhook does, done directly: there is no webhook here.
         await services.refresh_account(settings_of(request), gateway, account_id)
         return Redirect(f"/hosts/{host['id']}")
-
-
-class TopUpController(Controller):
-    """A funder tops up its pool by card (Stripe Checkout)."""
-
-    include_in_schema = False
-    path = "/pools/{pool_id:int}/top-up"
-    guards = (requires_role(Role.ADMIN, Role.FUNDER),)
-
-    @post("/", name="pool_top_up")
-    async def top_up(self, request: Request[Any, Any, Any], pool_id: RowId) -> Any:
-        from groundswell.funders.controllers import _pool_page
-
-        settings = settings_of(request)
-        data = await read_form(request)
-        pool = await get_pool(pool_id)
-        try:
-            amount = checkout.read_top_up(data)
-            url = await checkout.start_top_up(
-                settings, gateway_for(settings), signed_in(request), pool_id, amount
-            )
-        except ValidationFailed as exc:
-            return await _pool_page(
-                request,
-                pool,
-                status_code=422,
-                top_up_values=data,
-                top_up_errors=exc.field_errors,
-                top_up_error=exc.detail,
-            )
-        except GatewayError as exc:
-            return render(
-                "payments/problem.html", status_code=502, pool_id=pool_id, detail=str(exc)
-            )
-        return Redirect(url, status_code=303)
 
 
 @post(

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
 
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from groundswell.core.jobs import JobRegistry
 from groundswell.payments import payouts, reconcile
 from groundswell.settings import Settings
-
-if TYPE_CHECKING:
-    from groundswell.scheduler import JobRegistry
 
 log = logging.getLogger("groundswell.payments")
 

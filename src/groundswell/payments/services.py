@@ -10,10 +10,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
-from groundswell.accounts.principal import Principal
 from groundswell.community.tables import HostOrganisation
 from groundswell.core.clock import now
 from groundswell.core.errors import Forbidden, NotFound
+from groundswell.core.principal import Principal
 from groundswell.db import write_transaction
 from groundswell.payments.gateway import PaymentGateway, WebhookEvent
 from groundswell.payments.tables import StripeEvent

@@ -12,7 +12,7 @@ import msgspec
 from litestar import Controller, Request, get, patch, post
 from litestar.params import JSONBody
 
-from groundswell.accounts.roles import Role
+from groundswell.core.principal import Role
 from groundswell.core.web import RowId, requires_role, settings_of, signed_in
 from groundswell.programme import services
 from groundswell.programme.schemas import (

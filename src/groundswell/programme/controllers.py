@@ -6,8 +6,6 @@ render; a form with a problem is shown again with what was typed and a message p
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -17,11 +15,12 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
-from groundswell.accounts.roles import Role
 from groundswell.community import services as community
 from groundswell.core.clock import today
+from groundswell.core.csv import csv_download, write_csv
 from groundswell.core.errors import Conflict, DomainError, Forbidden, ValidationFailed
 from groundswell.core.pages import read_form, render, render_form_error
+from groundswell.core.principal import Role
 from groundswell.core.web import RowId, requires_role, settings_of, signed_in
 from groundswell.programme import services
 from groundswell.programme.clocks import ClockDurations
@@ -228,37 +227,6 @@ async def _move_bid(request: Request[Any, Any, Any], pages: BidPages, bid_id: in
     return Redirect(pages.url(bid_id))
 
 
-def _csv_response(
-    rows: list[dict[str, str]], columns: tuple[str, ...], filename: str
-) -> Response[bytes]:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(columns), lineterminator="\r\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({key: spreadsheet_safe(value) for key, value in row.items()})
-    return Response(
-        buffer.getvalue().encode("utf-8-sig"),
-        media_type="text/csv; charset=utf-8",
-        headers={"content-disposition": f'attachment; filename="{filename}"'},
-    )
-
-
-def spreadsheet_safe(value: Any) -> str:
-    """A cell a spreadsheet will not run as a formula ("=HYPERLINK(...)" typed as a name)."""
-    text = "" if value is None else str(value)
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r") and not _is_number(text):
-        return "'" + text
-    return text
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
-
-
 class ProgrammeController(Controller):
     path = "/programme"
 
@@ -270,8 +238,8 @@ class ProgrammeController(Controller):
     @get("/bids.csv", guards=READERS)
     async def bids_csv(self, request: Request[Any, Any, Any]) -> Response[bytes]:
         rows = await services.bid_csv_rows(_durations(request))
-        return _csv_response(
-            rows, services.BID_CSV_COLUMNS, f"programme-bids-{today().isoformat()}.csv"
+        return csv_download(
+            write_csv(services.BID_CSV_COLUMNS, rows), f"programme-bids-{today().isoformat()}.csv"
         )
 
     # Asset and service bids: the routes of each kind; what they do is written once below.

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from apscheduler.triggers.cron import CronTrigger
 
+from groundswell.core.jobs import JobRegistry
 from groundswell.programme.services import send_due_reminders
 from groundswell.settings import Settings
-
-if TYPE_CHECKING:
-    from groundswell.scheduler import JobRegistry
 
 
 async def reminders(settings: Settings) -> str:

@@ -7,10 +7,10 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-from groundswell.accounts.roles import Role
 from groundswell.core import ratelimit
 from groundswell.core.errors import DomainError, TooManyRequests
 from groundswell.core.pages import read_form, render, render_form_error
+from groundswell.core.principal import Role
 from groundswell.core.web import RowId, requires_role, settings_of, signed_in
 from groundswell.outbox import services as outbox
 from groundswell.vouching import moderation, services

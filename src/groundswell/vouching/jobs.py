@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING
 
 from apscheduler.triggers.interval import IntervalTrigger
 
 from groundswell.core.clock import now
+from groundswell.core.jobs import JobRegistry
 from groundswell.settings import Settings
-from groundswell.vouching.loop import close_the_loop
 from groundswell.vouching.tables import InboundMessage, PendingPrompt, WebVerification
-
-if TYPE_CHECKING:
-    from groundswell.scheduler import JobRegistry
 
 # Twilio retries within minutes; a month of MessageSids is plenty to answer any replay.
 INBOUND_KEPT_FOR = timedelta(days=30)
@@ -50,10 +46,4 @@ def register(registry: JobRegistry) -> None:
         forget_expired,
         IntervalTrigger(minutes=5),
         "Forget expired prompts and codes",
-    )
-    registry.add(
-        "close_the_loop",
-        close_the_loop,
-        IntervalTrigger(minutes=10),
-        "Tell residents who asked to hear back what their voices did",
     )

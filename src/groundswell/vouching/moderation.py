@@ -11,9 +11,9 @@ from datetime import timedelta
 from hashlib import sha256
 from typing import Any
 
-from groundswell.accounts.principal import Principal
 from groundswell.core.clock import now
 from groundswell.core.errors import Forbidden, NotFound, ValidationFailed
+from groundswell.core.principal import Principal
 from groundswell.core.tables import AuditEntry
 from groundswell.db import write_transaction
 from groundswell.settings import Settings

@@ -1,8 +1,8 @@
 from datetime import timedelta
 
-from groundswell.accounts.roles import Role
 from groundswell.accounts.tables import User, UserSession
 from groundswell.core.clock import frozen_at, now
+from groundswell.core.principal import Role
 from groundswell.core.security import token_digest
 from tests.helpers import PASSWORD, WebClient, field_error, make_user
 

@@ -1,6 +1,6 @@
 """The users page says plainly that administrators belong to no organisation."""
 
-from groundswell.accounts.roles import Role
+from groundswell.core.principal import Role
 from tests.helpers import WebClient, make_user
 
 

@@ -9,12 +9,12 @@ from datetime import timedelta
 
 import pytest
 
-from groundswell.accounts.roles import Role
 from groundswell.allocation import services as rounds
 from groundswell.allocation.history import Stage, organiser_funding
 from groundswell.allocation.tables import Allocation
 from groundswell.community.tables import HostOrganisation
 from groundswell.core.clock import frozen_at
+from groundswell.core.principal import Role
 from groundswell.ledger import services as ledger
 from groundswell.payments import payouts
 from groundswell.payments import services as payment_services

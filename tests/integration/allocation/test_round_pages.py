@@ -8,10 +8,10 @@ from datetime import timedelta
 
 import pytest
 
-from groundswell.accounts.roles import Role
 from groundswell.allocation import services
 from groundswell.allocation.tables import Allocation, Round
 from groundswell.core.clock import frozen_at, now
+from groundswell.core.principal import Role
 from groundswell.funders.tables import Deposit
 from groundswell.ledger import services as ledger
 from groundswell.ledger.tables import LedgerTransaction

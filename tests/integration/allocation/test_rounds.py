@@ -8,18 +8,17 @@ from datetime import timedelta
 
 import pytest
 
-from groundswell.accounts.principal import Principal
-from groundswell.accounts.roles import Role
 from groundswell.accounts.tables import User
 from groundswell.allocation import jobs, services
 from groundswell.allocation.periods import period_containing, previous_period
 from groundswell.allocation.tables import Allocation, Round
 from groundswell.core.clock import frozen_at, now, today
 from groundswell.core.errors import Conflict, Forbidden
+from groundswell.core.principal import Principal, Role
 from groundswell.core.tables import AuditEntry
 from groundswell.ledger import services as ledger
-from groundswell.ledger.checks import check_ledger
 from groundswell.ledger.tables import LedgerTransaction
+from groundswell.ledger_check import check_ledger
 from groundswell.outbox.tables import OutboxMessage
 from groundswell.settings import Settings
 from tests.helpers import (

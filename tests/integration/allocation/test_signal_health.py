@@ -6,10 +6,10 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from groundswell.accounts.roles import Role
 from groundswell.allocation import services
+from groundswell.allocation.signal import round_signal
 from groundswell.core.clock import now
-from groundswell.vouching.signal import round_signal
+from groundswell.core.principal import Role
 from groundswell.vouching.tables import Endorsement, ModerationReport
 from tests.helpers import (
     WebClient,

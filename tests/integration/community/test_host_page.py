@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from groundswell.accounts.roles import Role
 from groundswell.core.clock import now
+from groundswell.core.principal import Role
 from tests.helpers import WebClient, make_host, make_locality, make_organiser, make_user, make_voice
 
 

@@ -1,7 +1,7 @@
-from groundswell.accounts.roles import Role
 from groundswell.accounts.services import create_api_token
 from groundswell.community.codes import is_valid_code
 from groundswell.community.tables import HostOrganisation, Locality, Organiser
+from groundswell.core.principal import Role
 from tests.helpers import (
     WebClient,
     field_error,

@@ -4,11 +4,11 @@ import re
 import time
 
 from groundswell.allocation.tables import Allocation, Round
-from groundswell.demo import load_demo
+from groundswell.demo.loader import load_demo
 from groundswell.funders.tables import Deposit
 from groundswell.ledger import services as ledger
-from groundswell.ledger.checks import check_ledger
 from groundswell.ledger.tables import LedgerTransaction
+from groundswell.ledger_check import check_ledger
 from groundswell.outbox.tables import OutboxMessage
 from groundswell.settings import load_settings
 from groundswell.vouching.tables import Endorsement, Resident

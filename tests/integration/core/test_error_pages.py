@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from groundswell.accounts.roles import Role
+from groundswell.core.principal import Role
 from groundswell.vouching import moderation
 from groundswell.vouching.tables import Endorsement
 from tests.helpers import (

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from groundswell.accounts.roles import Role
 from groundswell.community.tables import Organiser
+from groundswell.core.principal import Role
 from groundswell.funders.tables import Deposit
 from groundswell.programme.tables import AssetBid
 from tests.helpers import WebClient, field_error, make_funder, make_host, make_locality, make_pool

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from groundswell.accounts.roles import Role
 from groundswell.accounts.tables import User
 from groundswell.community.tables import Organiser
+from groundswell.core.principal import Role
 from groundswell.funders.tables import Pool, PoolLocality
 from groundswell.programme.tables import AssetBid, ProgrammeGrant, ServiceBid
 from tests.helpers import (

@@ -4,8 +4,8 @@ stored that nobody typed. Found by exploratory testing against a running site; e
 
 from __future__ import annotations
 
-from groundswell.accounts.roles import Role
 from groundswell.community.tables import Locality
+from groundswell.core.principal import Role
 from groundswell.core.tables import RateLimitCounter
 from tests.helpers import PASSWORD, WebClient, field_error, make_user
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from groundswell.accounts.roles import Role
+from groundswell.core.principal import Role
 from tests.helpers import WebClient, make_funder, make_host, make_user
 
 

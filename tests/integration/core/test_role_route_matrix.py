@@ -11,10 +11,10 @@ import pytest
 from litestar import Litestar
 from litestar.routes import HTTPRoute
 
-from groundswell.accounts.roles import Role
 from groundswell.accounts.services import create_api_token
 from groundswell.allocation.services import compute_round
 from groundswell.core.clock import today
+from groundswell.core.principal import Role
 from tests.helpers import (
     asgi_client,
     deposit,

@@ -5,6 +5,7 @@ def test_every_module_registers_its_jobs() -> None:
     ids = {job.job_id for job in default_registry().jobs}
     assert {
         "housekeeping",
+        "sessions",
         "outbox",
         "vouching_forget",
         "close_the_loop",

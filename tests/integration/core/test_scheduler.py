@@ -6,7 +6,8 @@ from collections.abc import Callable
 import pytest
 
 from groundswell import scheduler
-from groundswell.scheduler import JobRegistry, SchedulerRunner, default_registry
+from groundswell.core.jobs import JobRegistry
+from groundswell.scheduler import SchedulerRunner, default_registry
 from groundswell.settings import Settings
 
 

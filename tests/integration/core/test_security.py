@@ -8,10 +8,10 @@ import re
 from litestar import Litestar
 from litestar.routes import HTTPRoute
 
-from groundswell.accounts.roles import Role
-from groundswell.app import CSRF_EXEMPT, create_app
+from groundswell.core.principal import Role
 from groundswell.piccolo_app import TABLES
 from groundswell.settings import Environment, Settings
+from groundswell.web.app import CSRF_EXEMPT, create_app
 from tests.helpers import (
     WebClient,
     asgi_client,

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from piccolo.columns import Varchar
 
-from groundswell.accounts.roles import Role
 from groundswell.accounts.tables import User
 from groundswell.community.tables import HostOrganisation, Locality, Organiser
+from groundswell.core.principal import Role
 from groundswell.core.tables import varchar_length
 from groundswell.funders.tables import Deposit, Pool
 from groundswell.programme.tables import AssetBid, ProgrammeGrant, ServiceBid

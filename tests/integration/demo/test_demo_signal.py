@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import io
 
+from groundswell.allocation.signal import round_signal
 from groundswell.allocation.tables import Round
-from groundswell.demo import BURST_SIZE, load_demo
-from groundswell.demo_voices import Progress
-from groundswell.vouching.signal import round_signal
+from groundswell.demo.loader import BURST_SIZE, load_demo
+from groundswell.demo.voices import Progress
 from groundswell.vouching.tables import Endorsement
 
 

@@ -18,8 +18,8 @@ import referencing
 import referencing.jsonschema
 from jsonschema import Draft202012Validator
 
-from groundswell.app import create_app
 from groundswell.settings import Settings
+from groundswell.web.app import create_app
 from tests.helpers import (
     WebClient,
     asgi_client,
@@ -258,7 +258,7 @@ async def test_paid_allocations_are_published_with_the_host_as_recipient(
     settings: Settings,
 ) -> None:
     from groundswell.allocation.tables import Allocation
-    from groundswell.demo import load_demo
+    from groundswell.demo.loader import load_demo
     from groundswell.exports import services
 
     await load_demo(settings=settings)

@@ -10,12 +10,12 @@ from datetime import timedelta
 
 import pytest
 
-from groundswell.accounts.roles import Role
 from groundswell.allocation import services as rounds
 from groundswell.allocation.periods import next_period
 from groundswell.community.tables import HostOrganisation
 from groundswell.core.clock import frozen_at, now
 from groundswell.core.money import format_money
+from groundswell.core.principal import Role
 from groundswell.funders.services import get_pool
 from groundswell.ledger import services as ledger
 from groundswell.payments import payouts

@@ -1,7 +1,7 @@
 import re
 
-from groundswell.accounts.roles import Role
 from groundswell.accounts.services import create_api_token
+from groundswell.core.principal import Role
 from groundswell.funders.tables import Pool, PoolLocality
 from tests.helpers import (
     WebClient,

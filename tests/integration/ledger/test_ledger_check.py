@@ -9,9 +9,9 @@ from groundswell.allocation import services
 from groundswell.allocation.tables import Allocation
 from groundswell.core.clock import frozen_at, now
 from groundswell.ledger import services as ledger
-from groundswell.ledger.checks import check_ledger
 from groundswell.ledger.states import AccountKind
 from groundswell.ledger.tables import LedgerAccount, LedgerPosting, LedgerTransaction
+from groundswell.ledger_check import check_ledger
 from tests.helpers import (
     deposit,
     ledger_unlocked,

@@ -9,8 +9,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from groundswell.accounts.roles import Role
 from groundswell.core.clock import now, on_uk_clocks
+from groundswell.core.principal import Role
 from tests.helpers import (
     WebClient,
     make_funder,

@@ -2,13 +2,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from groundswell.allocation.loop import close_the_loop, hear_back_share, loop_stats
 from groundswell.allocation.services import approve_round, compute_round
 from groundswell.allocation.tables import Round
 from groundswell.core.clock import frozen_at, now
 from groundswell.outbox.services import drain
 from groundswell.outbox.tables import OutboxMessage
 from groundswell.settings import Settings
-from groundswell.vouching.loop import close_the_loop, hear_back_share, loop_stats
 from groundswell.vouching.services import handle_sms
 from groundswell.vouching.tables import Resident
 from tests.helpers import deposit, make_funder, make_host, make_locality, make_organiser, make_pool

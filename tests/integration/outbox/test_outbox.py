@@ -1,8 +1,8 @@
 from datetime import timedelta
 
-from groundswell.accounts.roles import Role
 from groundswell.core.clock import frozen_at, now
 from groundswell.core.phones import phone_hash
+from groundswell.core.principal import Role
 from groundswell.outbox.adapters import DeliveryError, Sent
 from groundswell.outbox.services import MAX_ATTEMPTS, drain, enqueue_email, enqueue_sms
 from groundswell.outbox.tables import OutboxMessage

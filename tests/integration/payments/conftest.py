@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from litestar import Litestar
 
-from groundswell.app import create_app
 from groundswell.settings import Settings
+from groundswell.web.app import create_app
 from tests.helpers import WebClient, asgi_client
 from tests.stripe_server import reset_stripe_server, stripe_server  # noqa: F401 - fixture
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import random
 
-from groundswell.accounts.roles import Role
+from groundswell.core.principal import Role
 from groundswell.funders.tables import Deposit
 from groundswell.ledger import services as ledger
-from groundswell.ledger.checks import check_ledger
+from groundswell.ledger_check import check_ledger
 from groundswell.payments.tables import CheckoutIntent
 from tests.helpers import WebClient, field_error, make_funder, make_pool, make_user
 from tests.integration.payments.conftest import event, signed

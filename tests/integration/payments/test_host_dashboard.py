@@ -6,8 +6,8 @@ import csv
 import io
 from decimal import Decimal
 
-from groundswell.accounts.roles import Role
 from groundswell.core.clock import today
+from groundswell.core.principal import Role
 from groundswell.payments import payouts
 from groundswell.payments.statements import STATEMENT_COLUMNS
 from tests.helpers import asgi_client, make_user
@@ -19,7 +19,7 @@ from tests.integration.payments.test_payouts import (  # noqa: F401 - fixture
 
 
 async def test_host_sees_payments_held_money_and_statement(world: World) -> None:  # noqa: F811
-    from groundswell.app import create_app
+    from groundswell.web.app import create_app
 
     await payouts.pay_approved(world.settings, world.gateway)
     ready_lines = [

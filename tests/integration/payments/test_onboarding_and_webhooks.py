@@ -5,8 +5,8 @@ import time
 
 import httpx
 
-from groundswell.accounts.roles import Role
 from groundswell.community.tables import HostOrganisation
+from groundswell.core.principal import Role
 from groundswell.payments.tables import StripeEvent
 from tests.helpers import WebClient, make_host, make_user
 from tests.integration.payments.conftest import event, signed

@@ -15,7 +15,7 @@ from groundswell.allocation.tables import Allocation, Round
 from groundswell.community.tables import HostOrganisation
 from groundswell.core.clock import frozen_at, now
 from groundswell.ledger import services as ledger
-from groundswell.ledger.checks import check_ledger
+from groundswell.ledger_check import check_ledger
 from groundswell.outbox.tables import OutboxMessage
 from groundswell.payments import payouts, services
 from groundswell.payments.gateway import PaymentGateway

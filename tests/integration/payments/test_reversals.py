@@ -6,13 +6,13 @@ from __future__ import annotations
 import random
 
 from groundswell.allocation.tables import Allocation
-from groundswell.app import create_app
 from groundswell.ledger import services as ledger
-from groundswell.ledger.checks import check_ledger
 from groundswell.ledger.tables import LedgerTransaction
+from groundswell.ledger_check import check_ledger
 from groundswell.outbox.tables import OutboxMessage
 from groundswell.payments import payouts
 from groundswell.payments.offline import OfflineGateway
+from groundswell.web.app import create_app
 from tests.helpers import asgi_client
 from tests.integration.payments.conftest import event, signed
 from tests.integration.payments.test_payouts import (  # noqa: F401 - fixture

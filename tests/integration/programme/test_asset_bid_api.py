@@ -6,12 +6,12 @@ from typing import Any
 
 import pytest
 
-from groundswell.accounts.roles import Role
 from groundswell.accounts.services import create_api_token
-from groundswell.app import create_app
+from groundswell.core.principal import Role
 from groundswell.core.tables import AuditEntry
 from groundswell.programme.tables import AssetBid
 from groundswell.settings import Settings
+from groundswell.web.app import create_app
 from tests.helpers import WebClient, asgi_client, make_funder, make_host, make_user
 
 URL = "/api/v1/programme/asset-bids"

@@ -8,11 +8,10 @@ from typing import Any
 
 import pytest
 
-from groundswell.accounts.principal import Principal
-from groundswell.accounts.roles import Role
 from groundswell.accounts.tables import User
 from groundswell.core.clock import today
 from groundswell.core.errors import ValidationFailed
+from groundswell.core.principal import Principal, Role
 from groundswell.core.tables import AuditEntry
 from groundswell.programme import services
 from groundswell.programme.services import ASSET_BID, SERVICE_BID

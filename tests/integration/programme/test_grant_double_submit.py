@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from groundswell.accounts.roles import Role
+from groundswell.core.principal import Role
 from groundswell.programme.tables import ProgrammeGrant
 from tests.helpers import WebClient, make_asset_bid, make_funder, make_pool, make_user
 

@@ -12,18 +12,17 @@ from typing import Any
 
 import pytest
 
-from groundswell.accounts.principal import Principal
-from groundswell.accounts.roles import Role
 from groundswell.accounts.services import create_api_token
 from groundswell.accounts.tables import User
 from groundswell.core.clock import today
 from groundswell.core.errors import Conflict, ValidationFailed
+from groundswell.core.principal import Principal, Role
 from groundswell.core.tables import AuditEntry
 from groundswell.exports.services import build_package
 from groundswell.ledger import services as ledger
-from groundswell.ledger.checks import check_ledger
 from groundswell.ledger.states import AccountKind
 from groundswell.ledger.tables import LedgerPosting, LedgerTransaction
+from groundswell.ledger_check import check_ledger
 from groundswell.programme import services
 from groundswell.programme.tables import ProgrammeGrant
 from groundswell.settings import Settings

@@ -8,8 +8,8 @@ import io
 import re
 from datetime import date, timedelta
 
-from groundswell.accounts.roles import Role
 from groundswell.core.clock import today
+from groundswell.core.principal import Role
 from groundswell.programme.tables import AssetBid, ServiceBid
 from tests.helpers import (
     WebClient,

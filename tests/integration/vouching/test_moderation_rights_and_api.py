@@ -6,7 +6,7 @@ import subprocess
 import sys
 import textwrap
 
-from groundswell.accounts.roles import Role
+from groundswell.core.principal import Role
 from groundswell.core.tables import AuditEntry, RateLimitCounter
 from groundswell.settings import Settings
 from groundswell.vouching.services import handle_sms

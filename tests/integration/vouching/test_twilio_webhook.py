@@ -9,9 +9,9 @@ from collections.abc import AsyncIterator
 import pytest
 from twilio.request_validator import RequestValidator
 
-from groundswell.app import create_app
 from groundswell.settings import Settings
 from groundswell.vouching.tables import Endorsement, InboundMessage
+from groundswell.web.app import create_app
 from tests.helpers import WebClient, asgi_client
 
 TOKEN = "twilio-auth-token-for-tests"

@@ -15,8 +15,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from groundswell.app import create_app
 from groundswell.settings import Settings
+from groundswell.web.app import create_app
 from tests.helpers import WebClient, asgi_client
 from tests.integration.vouching.test_twilio_webhook import TOKEN, URL, sign
 

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 
-from groundswell.accounts.roles import Role
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    FUNDER = "funder"
+    HOST = "host"
 
 
 @dataclass(frozen=True, slots=True)

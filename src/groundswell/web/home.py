@@ -6,17 +6,17 @@ from litestar import Request, Response, get
 from litestar.response import Redirect, Template
 
 from groundswell import db
-from groundswell.accounts.roles import Role
 from groundswell.community import services as community
 from groundswell.core.clock import now
 from groundswell.core.pages import render
+from groundswell.core.principal import Role
 from groundswell.core.web import requires_login, settings_of, signed_in
 from groundswell.funders import services as funders
-from groundswell.funders.dashboard import funder_dashboard
 from groundswell.listening.services import THEME_LABELS
 from groundswell.migrate import pending_migrations
 from groundswell.payments import statements
 from groundswell.scheduler import scheduler_state
+from groundswell.web.funder_dashboard import funder_dashboard
 
 
 @get("/", name="home", include_in_schema=False)

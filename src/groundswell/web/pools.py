@@ -1,3 +1,5 @@
+"""Funders and pools: the pool page (money by the ledger, rounds, voices, simulator) and topping a pool up."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -6,19 +8,24 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
-from groundswell.accounts.roles import Role
 from groundswell.allocation import services as rounds
+from groundswell.allocation.signal import voices_by_round
 from groundswell.community import services as community
 from groundswell.core.clock import today
 from groundswell.core.errors import DomainError, Forbidden, ValidationFailed
 from groundswell.core.money import major_amount
 from groundswell.core.pages import read_form, render, render_form_error
-from groundswell.core.templating import plain_number
-from groundswell.core.web import RowId, principal_of, requires_role, signed_in
+from groundswell.core.principal import Role
+from groundswell.core.text import plain_number
+from groundswell.core.web import RowId, principal_of, requires_role, settings_of, signed_in
 from groundswell.funders import services
 from groundswell.funders.states import Cadence, ScoreMethod
+from groundswell.ledger import deposits
 from groundswell.ledger import services as ledger
-from groundswell.vouching.signal import voices_by_round
+from groundswell.payments import checkout
+from groundswell.payments.gateway import GatewayError
+from groundswell.payments.provider import gateway_for
+from groundswell.programme import services as programme
 
 POOL_FORM = "funders/pool_form.html"
 POOL_PAGE = "funders/pool.html"
@@ -52,12 +59,21 @@ def _simulation_defaults(pool: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+async def _mark_programme_pools(pools: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each pool's `has_grants`: whether it funds programme grants instead of rounds."""
+    granting = await programme.pools_with_grants()
+    for pool in pools:
+        pool["has_grants"] = pool["id"] in granting
+    return pools
+
+
 async def _pool_page(
     request: Request[Any, Any, Any], pool: dict[str, Any], status_code: int = 200, **extra: Any
 ) -> Template:
     """The pool page; managers (the funder, admins) also see money, rounds and the simulator."""
     principal = principal_of(request)
     can_manage = principal is not None and principal.can_manage_funder(pool["funder"])
+    await _mark_programme_pools([pool])
     context: dict[str, Any] = {"pool": pool, "can_manage": can_manage}
     if can_manage:
         assert principal is not None
@@ -134,7 +150,9 @@ class FunderController(Controller):
         if not principal.can_manage_funder(funder_id):
             raise Forbidden("You can only see your own funders.")
         funder = await services.get_funder(funder_id)
-        pools = await services.list_pools(funder_ids=frozenset({funder_id}))
+        pools = await _mark_programme_pools(
+            await services.list_pools(funder_ids=frozenset({funder_id}))
+        )
         return render("funders/detail.html", funder=funder, pools=pools)
 
     @get("/{funder_id:int}/pools/new", guards=[requires_role(Role.ADMIN, Role.FUNDER)])
@@ -192,7 +210,8 @@ class PoolController(Controller):
 
     @get("/", name="pools")
     async def index(self) -> Template:
-        return render("funders/pools.html", pools=await services.list_pools())
+        pools = await _mark_programme_pools(await services.list_pools())
+        return render("funders/pools.html", pools=pools)
 
     @get("/{pool_id:int}", name="pool")
     async def detail(
@@ -236,8 +255,8 @@ class PoolController(Controller):
         pool = await services.get_pool(pool_id)
         data = await read_form(request)
         try:
-            recorded = await services.record_deposit(
-                signed_in(request), pool_id, services.read_deposit_input(data)
+            recorded = await deposits.record_deposit(
+                signed_in(request), pool_id, deposits.read_deposit_input(data)
             )
         except ValidationFailed as exc:
             return await _pool_page(
@@ -290,3 +309,36 @@ class PoolController(Controller):
                 **await _pool_form_context(),
             )
         return Redirect(f"/pools/{pool_id}")
+
+
+class TopUpController(Controller):
+    """A funder tops up its pool by card (Stripe Checkout)."""
+
+    include_in_schema = False
+    path = "/pools/{pool_id:int}/top-up"
+    guards = (requires_role(Role.ADMIN, Role.FUNDER),)
+
+    @post("/", name="pool_top_up")
+    async def top_up(self, request: Request[Any, Any, Any], pool_id: RowId) -> Any:
+        settings = settings_of(request)
+        data = await read_form(request)
+        pool = await services.get_pool(pool_id)
+        try:
+            amount = checkout.read_top_up(data)
+            url = await checkout.start_top_up(
+                settings, gateway_for(settings), signed_in(request), pool_id, amount
+            )
+        except ValidationFailed as exc:
+            return await _pool_page(
+                request,
+                pool,
+                status_code=422,
+                top_up_values=data,
+                top_up_errors=exc.field_errors,
+                top_up_error=exc.detail,
+            )
+        except GatewayError as exc:
+            return render(
+                "payments/problem.html", status_code=502, pool_id=pool_id, detail=str(exc)
+            )
+        return Redirect(url, status_code=303)

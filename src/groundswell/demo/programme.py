@@ -11,13 +11,12 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from groundswell.accounts.principal import Principal
-from groundswell.accounts.roles import Role
 from groundswell.accounts.tables import User
 from groundswell.community.tables import HostOrganisation, Locality
 from groundswell.core.clock import frozen_at, today
-from groundswell.funders import services as funders
+from groundswell.core.principal import Principal, Role
 from groundswell.funders.tables import Funder, Pool
+from groundswell.ledger import deposits
 from groundswell.programme import services
 from groundswell.programme.clocks import add_months_deadline
 from groundswell.programme.tables import AssetBid
@@ -254,10 +253,10 @@ async def load_programme_demo(settings: Settings) -> bool:
 async def _fund_programme_pool(pool_id: int, on: date) -> None:
     """The programme pool's money, by bank transfer (once: the reference is the dedupe)."""
     with frozen_at(datetime.combine(on, time(11, 0), tzinfo=UTC)):
-        await funders.record_deposit(
+        await deposits.record_deposit(
             None,
             pool_id,
-            funders.DepositInput(
+            deposits.DepositInput(
                 amount=200_000_00,
                 reference=f"PROGRAMME-BACS-{pool_id:04d}",
                 received_on=on,

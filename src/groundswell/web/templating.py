@@ -1,9 +1,10 @@
-"""Jinja filters and globals shared by every template."""
+"""Where templates and static files are, and the Jinja filters and globals every template shares."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime
+from pathlib import Path
 
 from litestar.plugins.jinja import JinjaTemplateEngine
 
@@ -12,10 +13,14 @@ from groundswell.allocation.explain import format_score
 from groundswell.allocation.states import allocation_state_label, round_status_label
 from groundswell.core.clock import on_uk_clocks
 from groundswell.core.money import format_money
+from groundswell.core.text import plain_number
 from groundswell.funders.states import PAIRWISE_M_HINT, SCORE_HINT, SCORE_LABELS, score_label
 from groundswell.ledger.states import account_kind_label, transaction_kind_label
 from groundswell.settings import Settings
 from groundswell.vouching.moderation import flag_label
+
+TEMPLATES = Path(__file__).resolve().parents[3] / "templates"
+STATIC = Path(__file__).resolve().parents[1] / "static"
 
 
 def _date(value: date | datetime | None, with_time: bool = False) -> str:
@@ -74,15 +79,6 @@ def field_label(name: str, labels: dict[str, str] | None = None) -> str:
     return FIELD_LABELS.get(name) or name.replace("_", " ").capitalize()
 
 
-def plain_number(value: float | int | str | None) -> str:
-    """A number as people write it: 90 not 90.0, 0.5 as 0.5; text is left as it is."""
-    if value is None or isinstance(value, str):
-        return value or ""
-    if float(value).is_integer():
-        return str(int(value))
-    return f"{value:g}"
-
-
 def configure(settings: Settings) -> Callable[[JinjaTemplateEngine], None]:
     def callback(engine: JinjaTemplateEngine) -> None:
         env = engine.engine
@@ -112,6 +108,4 @@ def configure(settings: Settings) -> Callable[[JinjaTemplateEngine], None]:
 
 
 def _htmx_present() -> bool:
-    from groundswell.app import STATIC
-
     return (STATIC / "vendor" / "htmx.min.js").exists()

@@ -8,17 +8,16 @@ from litestar.enums import MediaType
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
-from groundswell.accounts.roles import Role
 from groundswell.allocation.history import locality_funding, organiser_funding
 from groundswell.community import directory, services
 from groundswell.community.standing import funding_standing
 from groundswell.core.clock import today
 from groundswell.core.errors import DomainError, Forbidden
-from groundswell.core.pages import read_form, render, render_form_error
+from groundswell.core.pages import is_htmx_partial, read_form, render, render_form_error
+from groundswell.core.principal import Role
 from groundswell.core.web import RowId, principal_of, requires_role, settings_of, signed_in
 from groundswell.listening import benchmark
 from groundswell.listening import services as listening
-from groundswell.listening.controllers import is_htmx_partial
 from groundswell.vouching import queries
 
 

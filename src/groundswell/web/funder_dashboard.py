@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from groundswell.accounts.principal import Principal
 from groundswell.allocation import services as rounds
 from groundswell.allocation.periods import Period, next_period
 from groundswell.allocation.states import RoundStatus
+from groundswell.core.principal import Principal
 from groundswell.funders import services as funders
 from groundswell.funders.tables import PoolLocality
 from groundswell.ledger import services as ledger

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 from litestar import Litestar
 from litestar.config.csrf import CSRFConfig
@@ -19,28 +18,18 @@ from litestar.template.config import TemplateConfig
 from litestar.types import ControllerRouterHandler
 
 from groundswell import __version__, db
-from groundswell.accounts.controllers import LoginController, UserAdminController
+from groundswell.accounts import services as accounts
+from groundswell.accounts.controllers import LoginController
 from groundswell.allocation.controllers import RoundController, admin_rounds
-from groundswell.community.api import LocalityApi, OrganiserApi
-from groundswell.community.controllers import (
-    HostController,
-    LocalityController,
-    OrganiserController,
-)
-from groundswell.core import templating
-from groundswell.core.controllers import dashboard, health, home
 from groundswell.core.headers import security_headers
 from groundswell.core.web import PrincipalMiddleware, handle_exception
 from groundswell.exports.controllers import OpenDataController
 from groundswell.funders.api import PoolApi
-from groundswell.funders.controllers import FunderController, PoolController
-from groundswell.ledger.controllers import ledger_index, pool_ledger
 from groundswell.listening.controllers import ListenController
 from groundswell.payments.controllers import (
     HostStatementController,
     OnboardingController,
     SimulatedStripeController,
-    TopUpController,
     stripe_webhook,
 )
 from groundswell.programme.api import AssetBidApi, GrantApi, ServiceBidApi
@@ -54,10 +43,17 @@ from groundswell.vouching.controllers import (
     VouchController,
 )
 from groundswell.vouching.webhooks import twilio_sms
-
-ROOT = Path(__file__).resolve().parents[2]
-TEMPLATES = ROOT / "templates"
-STATIC = Path(__file__).resolve().parent / "static"
+from groundswell.web import templating
+from groundswell.web.community import (
+    HostController,
+    LocalityController,
+    OrganiserController,
+)
+from groundswell.web.community_api import LocalityApi, OrganiserApi
+from groundswell.web.home import dashboard, health, home
+from groundswell.web.ledger import ledger_index, pool_ledger
+from groundswell.web.pools import FunderController, PoolController, TopUpController
+from groundswell.web.users import UserAdminController
 
 # Paths that are signed by their sender instead of carrying a CSRF token; /api takes
 # Bearer tokens only (never cookies), so a cross-site form cannot act with a user's session.
@@ -120,14 +116,16 @@ def create_app(settings: Settings | None = None, *, run_scheduler: bool | None =
             await db.stop()
 
     template_config = TemplateConfig(
-        directory=TEMPLATES,
+        directory=templating.TEMPLATES,
         engine=JinjaTemplateEngine,
         engine_callback=templating.configure(settings),
     )
     return Litestar(
         route_handlers=[
             *ROUTE_HANDLERS,
-            create_static_files_router(path="/static", directories=[STATIC], name="static"),
+            create_static_files_router(
+                path="/static", directories=[templating.STATIC], name="static"
+            ),
         ],
         template_config=template_config,
         csrf_config=CSRFConfig(
@@ -137,7 +135,12 @@ def create_app(settings: Settings | None = None, *, run_scheduler: bool | None =
             cookie_samesite="lax",
             exclude=CSRF_EXEMPT,
         ),
-        middleware=[PrincipalMiddleware()],
+        middleware=[
+            PrincipalMiddleware(
+                for_session=accounts.principal_for_session,
+                for_api_token=accounts.principal_for_api_token,
+            )
+        ],
         before_send=[security_headers(hsts=settings.is_production)],
         exception_handlers={Exception: handle_exception},
         openapi_config=OpenAPIConfig(

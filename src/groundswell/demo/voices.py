@@ -22,6 +22,7 @@ from groundswell.community.codes import CODE_SUFFIX_ALPHABET, CODE_SUFFIX_DIGITS
 from groundswell.core.clock import now
 from groundswell.core.text import search_folded
 from groundswell.db import sqlite_path
+from groundswell.demo.names import FIRST_NAMES, SURNAMES
 from groundswell.vouching.redact import search_text
 
 # What happened: "{name}" is the organiser's first name.
@@ -646,8 +647,6 @@ async def load_large(url: str, scale: LargeScale, *, seed: int = 11, progress: P
         )
         progress.advance(scale.hosts)
         progress.finish()
-
-        from groundswell.demo import FIRST_NAMES, SURNAMES
 
         first_names = FIRST_NAMES + EXTRA_FIRST_NAMES
         used: dict[str, int] = {}

@@ -6,7 +6,6 @@ import msgspec
 from litestar import Controller, Request, get, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
-from groundswell.accounts.roles import Role
 from groundswell.community import services
 from groundswell.community.schemas import (
     LocalityOut,
@@ -18,6 +17,7 @@ from groundswell.community.schemas import (
 )
 from groundswell.core.cursor import decode_cursor, encode_cursor
 from groundswell.core.errors import ValidationFailed
+from groundswell.core.principal import Role
 from groundswell.core.web import requires_role, signed_in
 from groundswell.vouching import queries
 

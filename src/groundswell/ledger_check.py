@@ -1,6 +1,8 @@
 """`groundswell ledger check`: every invariant of the ledger, each violation named.
 
 Each check is one aggregate query, so it runs in seconds on a large ledger and reads only.
+It sits above every domain (beside the CLI that runs it) because it ties the ledger to each
+domain's states: rounds and allocations, programme grants.
 """
 
 from __future__ import annotations

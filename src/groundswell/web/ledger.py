@@ -3,11 +3,11 @@ from __future__ import annotations
 from litestar import get
 from litestar.response import Template
 
-from groundswell.accounts.roles import Role
 from groundswell.core.pages import render
+from groundswell.core.principal import Role
 from groundswell.core.web import RowId, requires_role
 from groundswell.funders import services as funders
-from groundswell.ledger import services
+from groundswell.ledger import deposits, services
 from groundswell.programme import services as programme
 
 
@@ -30,5 +30,5 @@ async def pool_ledger(pool_id: RowId) -> Template:
         grant_balances=await services.pool_grant_balances(pool_id),
         grant_labels=await programme.grants_in_ledger(pool_id),
         transactions=await services.recent_transactions(pool_id, limit=100),
-        deposits=await funders.list_deposits(pool_id, limit=50),
+        deposits=await deposits.list_deposits(pool_id, limit=50),
     )

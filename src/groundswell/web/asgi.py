@@ -1,5 +1,5 @@
 """The ASGI entry point for uvicorn (and any other ASGI server)."""
 
-from groundswell.app import create_app
+from groundswell.web.app import create_app
 
 app = create_app()

@@ -13,11 +13,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-from groundswell.accounts.principal import Principal
-from groundswell.accounts.roles import Role
 from groundswell.accounts.services import create_user
 from groundswell.accounts.tables import User
 from groundswell.allocation import services as rounds
+from groundswell.allocation.loop import close_the_loop_for
 from groundswell.allocation.periods import period_containing, previous_period
 from groundswell.allocation.states import AllocationState
 from groundswell.allocation.tables import Allocation, Round
@@ -25,8 +24,11 @@ from groundswell.community.codes import generate_code
 from groundswell.community.tables import HostOrganisation, Locality, Organiser
 from groundswell.core.clock import frozen_at, now, today
 from groundswell.core.phones import PhoneCipher
+from groundswell.core.principal import Principal, Role
 from groundswell.db import write_transaction
-from groundswell.demo_voices import (
+from groundswell.demo.names import FIRST_NAMES, SURNAMES
+from groundswell.demo.programme import load_programme_demo
+from groundswell.demo.voices import (
     LargeScale,
     Progress,
     add_voices,
@@ -34,15 +36,13 @@ from groundswell.demo_voices import (
     organiser_seeds,
     writer_for,
 )
-from groundswell.funders import services as funders
 from groundswell.funders.tables import Deposit, Funder, Pool, PoolLocality
+from groundswell.ledger import deposits
 from groundswell.payments import checkout, payouts
 from groundswell.payments import services as payments
 from groundswell.payments.offline import OfflineGateway
-from groundswell.programme.demo import load_programme_demo
 from groundswell.programme.tables import AssetBid, ProgrammeGrant, ProgrammeReminder, ServiceBid
 from groundswell.settings import Settings, load_settings
-from groundswell.vouching.loop import close_the_loop_for
 from groundswell.vouching.tables import Endorsement, Resident
 
 DEMO_PASSWORD = "groundswell-demo"  # noqa: S105 - printed to the newcomer on purpose
@@ -112,70 +112,6 @@ HOSTS = [
     ("Teesside Tenants Forum", "GB-CHC-1171234", "TS1 2AQ"),
 ]
 
-FIRST_NAMES = [
-    "Amina",
-    "Dele",
-    "Siobhan",
-    "Tariq",
-    "Grace",
-    "Kwame",
-    "Rhiannon",
-    "Bilal",
-    "Maureen",
-    "Priya",
-    "Callum",
-    "Nasra",
-    "Eileen",
-    "Joseph",
-    "Fatima",
-    "Gareth",
-    "Leanne",
-    "Yusuf",
-    "Bernadette",
-    "Chidi",
-    "Shona",
-    "Imran",
-    "Olwen",
-    "Marcus",
-    "Hodan",
-    "Declan",
-    "Sunita",
-    "Aled",
-    "Precious",
-    "Ruth",
-    "Mohammed",
-    "Kerry",
-    "Agnieszka",
-    "Tomasz",
-    "Jade",
-    "Winston",
-    "Halima",
-    "Ewan",
-    "Comfort",
-    "Danny",
-]
-SURNAMES = [
-    "Hussein",
-    "Okafor",
-    "Byrne",
-    "Mahmood",
-    "Thompson",
-    "Mensah",
-    "Pritchard",
-    "Khan",
-    "Doyle",
-    "Patel",
-    "McLeod",
-    "Abdi",
-    "Walsh",
-    "Addo",
-    "Begum",
-    "Evans",
-    "Hughes",
-    "Ali",
-    "Kelly",
-    "Eze",
-]
 BIOS = [
     "Door-knocks every street on the estate and turns what people say into action with the council.",
     "Runs the Saturday tenants' surgery and the food club at the community centre.",
@@ -735,10 +671,10 @@ async def _money_and_rounds(settings: Settings) -> None:
     deposit_day = paid_period.start - timedelta(days=14)
     with frozen_at(_at(deposit_day, 11)):
         for pool in pools:
-            await funders.record_deposit(
+            await deposits.record_deposit(
                 None,
                 pool["id"],
-                funders.DepositInput(
+                deposits.DepositInput(
                     amount=pool["round_budget"] * 4,
                     reference=f"DEMO-BACS-{pool['id']:04d}",
                     received_on=deposit_day,

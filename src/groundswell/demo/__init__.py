@@ -1,0 +1,1 @@
+"""Realistic demo data: `groundswell demo` (small) and `--scale large` (bulk voices)."""
