@@ -5,14 +5,17 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from piccolo.engine.base import Engine
 from piccolo.engine.finder import engine_finder
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.query.methods.select import Select
 from piccolo.querystring import QueryString
+
+Q = TypeVar("Q", bound=Select[Any])
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
 
@@ -55,6 +58,17 @@ def engine() -> Engine[Any]:
 
 def is_sqlite() -> bool:
     return engine().engine_type == "sqlite"
+
+
+def locked(query: Q) -> Q:
+    """`query` taking row locks until the transaction ends (SELECT ... FOR UPDATE) on
+    PostgreSQL. SQLite has no row locks: there, `write_transaction()` (BEGIN IMMEDIATE)
+    already holds the only write lock there is, so the query is returned as it is. Call it
+    inside `write_transaction()`."""
+    if is_sqlite():
+        return query
+    locking: Q = query.lock_rows()
+    return locking
 
 
 def write_transaction() -> Any:

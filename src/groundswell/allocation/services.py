@@ -30,12 +30,12 @@ from groundswell.allocation.periods import Period, period_containing
 from groundswell.allocation.policy import PolicyResult, PolicySettings, ScoreMethod, allocate
 from groundswell.allocation.states import AllocationState, RoundStatus
 from groundswell.allocation.tables import Allocation, Round
+from groundswell.core import audit
 from groundswell.core.clock import now, on_uk_clocks, today
 from groundswell.core.errors import Conflict, Forbidden, NotFound
 from groundswell.core.forms import FieldReader
 from groundswell.core.money import format_money
 from groundswell.core.principal import Principal
-from groundswell.core.tables import AuditEntry
 from groundswell.db import write_transaction
 from groundswell.funders import services as funders
 from groundswell.funders.tables import Pool
@@ -514,28 +514,18 @@ async def list_rounds(
 
 
 async def _locked_round(round_id: int) -> dict[str, Any]:
-    query = Round.select(Round.id, Round.status, Round.review_until, Round.pool).where(
-        Round.id == round_id
-    )
-    if not db.is_sqlite():
-        query = query.lock_rows()
-    row = await query.first()
+    row = await db.locked(
+        Round.select(Round.id, Round.status, Round.review_until, Round.pool).where(
+            Round.id == round_id
+        )
+    ).first()
     if row is None:
         raise NotFound(f"There is no round {round_id}.")
     return row
 
 
 async def _audit(actor: int | None, action: str, round_id: int, **detail: Any) -> None:
-    await AuditEntry.insert(
-        AuditEntry(
-            actor=actor,
-            action=action,
-            subject_type="round",
-            subject_id=str(round_id),
-            detail=detail,
-            at=now(),
-        )
-    )
+    await audit.record(actor, action, "round", round_id, **detail)
 
 
 async def pause_round(principal: Principal, round_id: int) -> bool:

@@ -180,10 +180,7 @@ async def lock_pool(pool_id: int) -> None:
     """
     if not _in_transaction():
         raise RuntimeError("lock_pool() must be called inside write_transaction()")
-    query = Pool.select(Pool.id).where(Pool.id == pool_id)
-    if not db.is_sqlite():
-        query = query.lock_rows()
-    if not await query:
+    if not await db.locked(Pool.select(Pool.id).where(Pool.id == pool_id)):
         raise NotFound(f"There is no pool {pool_id}.")
 
 
@@ -238,9 +235,7 @@ async def post(
             .where(LedgerAccount.id.is_in(ids))
             .order_by(LedgerAccount.id)
         )
-        if not db.is_sqlite():
-            query = query.lock_rows()
-        accounts = {row["id"]: row for row in await query}
+        accounts = {row["id"]: row for row in await db.locked(query)}
         missing = [i for i in ids if i not in accounts]
         if missing:
             raise ValueError(f"No ledger account {missing[0]}.")

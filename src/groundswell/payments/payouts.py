@@ -85,9 +85,9 @@ async def _line(allocation_id: int, *, lock: bool = False) -> dict[str, Any] | N
         Allocation.host.stripe_payouts_enabled.as_alias("payouts_enabled"),
     ).where(Allocation.id == allocation_id)
     row = await query.first()
-    if row is not None and lock and not db.is_sqlite():
+    if row is not None and lock:
         # The pool's lock (taken first by every writer) serialises us; this is belt and braces.
-        await Allocation.select(Allocation.id).where(Allocation.id == allocation_id).lock_rows()
+        await db.locked(Allocation.select(Allocation.id).where(Allocation.id == allocation_id))
     return row
 
 

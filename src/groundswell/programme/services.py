@@ -19,6 +19,7 @@ from typing import Any
 from groundswell import db
 from groundswell.community.identifiers import normalise_postcode, validate_org_id
 from groundswell.community.tables import HostOrganisation, Locality
+from groundswell.core import audit
 from groundswell.core.clock import now, today
 from groundswell.core.dates import read_date
 from groundswell.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -26,7 +27,7 @@ from groundswell.core.forms import FieldReader
 from groundswell.core.ids import read_row_id
 from groundswell.core.money import format_money
 from groundswell.core.principal import Principal
-from groundswell.core.tables import AuditEntry, varchar_length
+from groundswell.core.tables import varchar_length
 from groundswell.funders.tables import Pool
 from groundswell.ledger import services as ledger
 from groundswell.ledger.states import AccountKind, TransactionKind
@@ -179,25 +180,14 @@ def _require_admin(principal: Principal) -> None:
 
 async def _locked(table: Any, row_id: int) -> dict[str, Any] | None:
     """The row, locked until the transaction ends; call inside `db.write_transaction()`."""
-    query = table.select().where(table.id == row_id)
-    if not db.is_sqlite():
-        query = query.lock_rows()
-    row: dict[str, Any] | None = await query.first()
+    row: dict[str, Any] | None = await db.locked(table.select().where(table.id == row_id)).first()
     return row
 
 
 async def _audit(
     principal: Principal | None, action: str, subject: str, subject_id: int, **detail: Any
 ) -> None:
-    await AuditEntry.insert(
-        AuditEntry(
-            actor=principal.user_id if principal else None,
-            action=action,
-            subject_type=subject,
-            subject_id=str(subject_id),
-            detail=detail,
-        )
-    )
+    await audit.record(principal, action, subject, subject_id, **detail)
 
 
 # ---------------------------------------------------------------------------------------

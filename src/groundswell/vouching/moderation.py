@@ -11,10 +11,10 @@ from datetime import timedelta
 from hashlib import sha256
 from typing import Any
 
+from groundswell.core import audit
 from groundswell.core.clock import now
 from groundswell.core.errors import Forbidden, NotFound, ValidationFailed
 from groundswell.core.principal import Principal
-from groundswell.core.tables import AuditEntry
 from groundswell.db import write_transaction
 from groundswell.settings import Settings
 from groundswell.vouching.redact import has_link, remove_phone_numbers
@@ -190,15 +190,11 @@ async def decide(principal: Principal, endorsement_id: int, action: str, note: s
             (ModerationReport.endorsement == endorsement_id)
             & ModerationReport.resolved_at.is_null()
         )
-        await AuditEntry.insert(
-            AuditEntry(
-                actor=principal.user_id,
-                action=f"testimony.{action}",
-                subject_type="endorsement",
-                subject_id=str(endorsement_id),
-                detail={
-                    "note": note[:500],
-                    "before": {"state": row["state"], "moderation": row["moderation"]},
-                },
-            )
+        await audit.record(
+            principal,
+            f"testimony.{action}",
+            "endorsement",
+            endorsement_id,
+            note=note[:500],
+            before={"state": row["state"], "moderation": row["moderation"]},
         )

@@ -23,7 +23,7 @@ from groundswell.core.clock import now
 from groundswell.core.errors import NotFound, TooManyRequests, ValidationFailed
 from groundswell.core.forms import FieldReader
 from groundswell.core.phones import InvalidPhoneNumber, PhoneCipher, normalise_phone, phone_hash
-from groundswell.db import write_transaction
+from groundswell.db import locked, write_transaction
 from groundswell.outbox.services import enqueue_sms
 from groundswell.settings import Settings
 from groundswell.vouching import moderation
@@ -593,10 +593,9 @@ async def pending_verification(token: str) -> dict[str, Any]:
 async def confirm_web_vouch(settings: Settings, token: str, code: str) -> ConfirmResult:
     code = "".join(ch for ch in code if ch.isdigit())
     async with write_transaction():
-        query = WebVerification.select().where(WebVerification.token_hash == _token_digest(token))
-        if not settings.is_sqlite:
-            query = query.lock_rows()
-        row = await query.first()
+        row = await locked(
+            WebVerification.select().where(WebVerification.token_hash == _token_digest(token))
+        ).first()
         if row is None:
             raise NotFound("This vouch was not found. Please start again.")
         organiser = (
