@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from groundswell.allocation.columns import round_pool_funder
 from groundswell.allocation.explain import Explained, explain
 from groundswell.allocation.periods import Period
 from groundswell.allocation.states import AllocationState, RoundStatus
@@ -217,17 +218,9 @@ async def organiser_funding(organiser_id: int, viewer: Principal | None = None) 
             Allocation.state,
             Allocation.attempts,
             Allocation.explanation,
-            Allocation.round.id.as_alias("round_id"),
-            Allocation.round.status.as_alias("round_status"),
-            Allocation.round.currency.as_alias("currency"),
-            Allocation.round.period_start.as_alias("period_start"),
-            Allocation.round.period_end.as_alias("period_end"),
+            *round_pool_funder(),
             Allocation.round.review_until.as_alias("review_until"),
             Allocation.round.computed_at.as_alias("computed_at"),
-            Allocation.round.pool.id.as_alias("pool_id"),  # type: ignore[union-attr]
-            Allocation.round.pool.name.as_alias("pool_name"),  # type: ignore[union-attr]
-            Allocation.round.pool.funder.id.as_alias("funder_id"),  # type: ignore[union-attr]
-            Allocation.round.pool.funder.name.as_alias("funder_name"),  # type: ignore[union-attr]
             Allocation.host.name.as_alias("host_name"),
         )
         .where(Allocation.organiser == organiser_id)
@@ -337,9 +330,7 @@ async def locality_funding(locality_id: int) -> list[PlaceFunding]:
         Allocation.organiser.code.as_alias("code"),
         Allocation.organiser.name.as_alias("name"),
         Allocation.host.name.as_alias("host_name"),
-        Allocation.round.currency.as_alias("currency"),
-        Allocation.round.period_start.as_alias("period_start"),
-        Allocation.round.period_end.as_alias("period_end"),
+        *round_pool_funder(),
     ).where(
         (Allocation.organiser.locality == locality_id)
         & (Allocation.amount > 0)

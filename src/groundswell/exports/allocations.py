@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from groundswell.allocation.columns import round_pool_funder
 from groundswell.allocation.states import AllocationState
 from groundswell.allocation.tables import Allocation
 from groundswell.exports.threesixty import GrantRecord, Organisation, Programme, locality_places
@@ -17,13 +18,8 @@ async def open_data_allocations(settings: Settings) -> list[GrantRecord]:
         Allocation.amount,
         Allocation.endorsers,
         Allocation.updated_at,
-        Allocation.round.currency.as_alias("currency"),
-        Allocation.round.period_start.as_alias("period_start"),
-        Allocation.round.period_end.as_alias("period_end"),
+        *round_pool_funder(),
         Allocation.round.approved_at.as_alias("approved_at"),
-        Allocation.round.pool.name.as_alias("pool_name"),  # type: ignore[union-attr]
-        Allocation.round.pool.funder.id.as_alias("funder_id"),  # type: ignore[union-attr]
-        Allocation.round.pool.funder.name.as_alias("funder_name"),  # type: ignore[union-attr]
         Allocation.round.pool.funder.org_id.as_alias("funder_org_id"),  # type: ignore[union-attr]
         Allocation.host.id.as_alias("host_id"),
         Allocation.host.name.as_alias("host_name"),

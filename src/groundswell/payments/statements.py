@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from groundswell.allocation.columns import round_pool_funder
 from groundswell.allocation.states import AllocationState
 from groundswell.allocation.tables import Allocation
 from groundswell.core import dates
@@ -44,10 +45,7 @@ def _columns() -> list[Any]:
         Allocation.paid_at,
         Allocation.next_attempt_at,
         Allocation.stripe_transfer_id,
-        Allocation.round.as_alias("round_id"),
-        Allocation.round.currency.as_alias("currency"),
-        Allocation.round.period_start.as_alias("period_start"),
-        Allocation.round._.pool._.name.as_alias("pool_name"),
+        *round_pool_funder(),
         Allocation.organiser.code.as_alias("organiser_code"),
         Allocation.organiser.name.as_alias("organiser_name"),
     ]
