@@ -176,7 +176,7 @@ def cmd_sms_simulate(args: argparse.Namespace) -> int:
     settings = _settings()
     import uuid
 
-    from groundswell.vouching.services import handle_sms
+    from groundswell.vouching.sms import handle_sms
 
     sid = args.sid or f"SIMULATED{uuid.uuid4().hex}"
     reply = asyncio.run(

@@ -13,8 +13,14 @@ from groundswell.core.pages import read_form, render, render_form_error
 from groundswell.core.principal import Role
 from groundswell.core.web import RowId, requires_role, settings_of, signed_in
 from groundswell.outbox import services as outbox
-from groundswell.vouching import moderation, services
+from groundswell.vouching import moderation
 from groundswell.vouching.states import Theme
+from groundswell.vouching.web_vouch import (
+    confirm_web_vouch,
+    organiser_for_vouching,
+    pending_verification,
+    start_web_vouch,
+)
 
 THEMES = [
     (Theme.VALUE.value, "What I value in their work"),
@@ -34,7 +40,7 @@ class VouchController(Controller):
 
     @get("/{code:str}", name="vouch")
     async def form(self, code: FromPath[str]) -> Template:
-        organiser = await services.organiser_for_vouching(code)
+        organiser = await organiser_for_vouching(code)
         return render(
             "vouching/vouch.html",
             organiser=organiser,
@@ -45,10 +51,10 @@ class VouchController(Controller):
 
     @post("/{code:str}")
     async def start(self, request: Request[Any, Any, Any], code: FromPath[str]) -> Any:
-        organiser = await services.organiser_for_vouching(code)
+        organiser = await organiser_for_vouching(code)
         data = await read_form(request)
         try:
-            started = await services.start_web_vouch(
+            started = await start_web_vouch(
                 settings_of(request), code, data, client_ip=_client_ip(request)
             )
         except DomainError as exc:
@@ -59,20 +65,20 @@ class VouchController(Controller):
 
     @get("/{code:str}/confirm", name="vouch_confirm")
     async def confirm_form(self, code: FromPath[str], t: FromQuery[str] = "") -> Template:
-        pending = await services.pending_verification(t)
+        pending = await pending_verification(t)
         return render("vouching/confirm.html", pending=pending, token=t, values={}, errors={})
 
     @post("/{code:str}/confirm")
     async def confirm(self, request: Request[Any, Any, Any], code: FromPath[str]) -> Any:
         data = await read_form(request)
         token = str(data.get("t") or "")
-        pending = await services.pending_verification(token)
+        pending = await pending_verification(token)
         try:
-            result = await services.confirm_web_vouch(
+            result = await confirm_web_vouch(
                 settings_of(request), token, str(data.get("code") or "")
             )
         except DomainError as exc:
-            pending = await services.pending_verification(token)
+            pending = await pending_verification(token)
             return render_form_error("vouching/confirm.html", exc, {}, pending=pending, token=token)
         return render(
             "vouching/thanks.html",

@@ -9,7 +9,7 @@ from groundswell.db import write_transaction
 from groundswell.outbox.states import OutboxStatus
 from groundswell.outbox.tables import OutboxMessage
 from groundswell.settings import Settings
-from groundswell.vouching.services import voice_of
+from groundswell.vouching.recording import voice_of
 from groundswell.vouching.tables import (
     Endorsement,
     InboundMessage,

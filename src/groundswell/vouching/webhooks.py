@@ -10,7 +10,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 from groundswell.core.web import settings_of
 from groundswell.vouching.messages import render
-from groundswell.vouching.services import handle_sms
+from groundswell.vouching.sms import handle_sms
 
 TWIML = "application/xml"
 

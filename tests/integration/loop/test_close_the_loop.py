@@ -9,7 +9,7 @@ from groundswell.core.clock import frozen_at, now
 from groundswell.outbox.services import drain
 from groundswell.outbox.tables import OutboxMessage
 from groundswell.settings import Settings
-from groundswell.vouching.services import handle_sms
+from groundswell.vouching.sms import handle_sms
 from groundswell.vouching.tables import Resident
 from tests.helpers import deposit, make_funder, make_host, make_locality, make_organiser, make_pool
 from tests.integration.outbox.test_outbox import RecordingSender

@@ -9,7 +9,7 @@ import textwrap
 from groundswell.core.principal import Role
 from groundswell.core.tables import AuditEntry, RateLimitCounter
 from groundswell.settings import Settings
-from groundswell.vouching.services import handle_sms
+from groundswell.vouching.sms import handle_sms
 from groundswell.vouching.tables import Endorsement, InboundMessage, Resident
 from tests.helpers import WebClient, make_user
 

@@ -10,7 +10,7 @@ import pytest
 
 from groundswell.piccolo_app import TABLES
 from groundswell.settings import Settings
-from groundswell.vouching.services import handle_sms
+from groundswell.vouching.sms import handle_sms
 from tests.helpers import WebClient
 
 NUMBER = "+447911123456"

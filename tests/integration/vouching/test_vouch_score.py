@@ -7,7 +7,7 @@ import pytest
 
 from groundswell.settings import Settings
 from groundswell.vouching import residents
-from groundswell.vouching.services import handle_sms
+from groundswell.vouching.sms import handle_sms
 from groundswell.vouching.tables import Endorsement, WebVerification
 from tests.helpers import WebClient, field_error
 from tests.integration.vouching.test_web_vouching import FORM, NUMBER, code_sent, confirm, start

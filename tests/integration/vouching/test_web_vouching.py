@@ -8,8 +8,9 @@ from groundswell.core.clock import frozen_at, now
 from groundswell.core.phones import phone_hash
 from groundswell.outbox.tables import OutboxMessage
 from groundswell.settings import Settings
-from groundswell.vouching.services import WEB_STARTS_PER_IP_PER_HOUR, handle_sms
+from groundswell.vouching.sms import handle_sms
 from groundswell.vouching.tables import Endorsement, Resident, WebVerification
+from groundswell.vouching.web_vouch import WEB_STARTS_PER_IP_PER_HOUR
 from tests.helpers import WebClient, field_error
 
 NUMBER = "+447911123456"

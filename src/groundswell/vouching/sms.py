@@ -1,0 +1,336 @@
+"""Vouching by SMS: an inbound text, exactly once per MessageSid, and the reply it gets.
+
+`handle_sms` reads the sender, answers a replayed MessageSid as before, rate-limits, parses
+the text (`grammar.parse_sms`) and runs the handler for its `CommandKind` from `HANDLERS`.
+Every handler takes one `Incoming` and returns the reply; a new command is a new
+`CommandKind` in the grammar and a row in `HANDLERS`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from groundswell.community.tables import Organiser
+from groundswell.core import ratelimit
+from groundswell.core.clock import now
+from groundswell.core.phones import InvalidPhoneNumber, PhoneCipher, normalise_phone
+from groundswell.db import write_transaction
+from groundswell.settings import Settings
+from groundswell.vouching.grammar import (
+    LANGUAGE_KEYWORDS,
+    Command,
+    CommandKind,
+    clean_text,
+    parse_sms,
+)
+from groundswell.vouching.messages import render
+from groundswell.vouching.recording import (
+    TESTIMONY_MAX,
+    claim_resident,
+    organiser_for_code,
+    record_endorsement,
+    voice_of,
+    withdraw,
+)
+from groundswell.vouching.states import Channel, EndorsementState, Verification
+from groundswell.vouching.tables import Endorsement, InboundMessage, PendingPrompt, Resident
+
+PROMPT_WINDOW = timedelta(hours=24)
+SMS_PER_PHONE_PER_HOUR = 30
+
+
+@dataclass(frozen=True)
+class SmsReply:
+    text: str
+    replayed: bool = False
+
+
+async def handle_sms(
+    settings: Settings, *, message_sid: str, from_number: str, body: str | None, num_media: int = 0
+) -> SmsReply:
+    """Everything an inbound SMS does, exactly once per MessageSid; returns the reply."""
+    try:
+        e164 = normalise_phone(from_number)
+    except InvalidPhoneNumber:
+        # Short codes and alphanumeric senders cannot vouch; nothing is stored.
+        return SmsReply(render("unknown"))
+    voice = voice_of(settings, e164)
+    sid = message_sid[:64]
+    replayed = (
+        await InboundMessage.select(InboundMessage.reply)
+        .where(InboundMessage.message_sid == sid)
+        .first()
+    )
+    if replayed is not None:
+        return SmsReply(replayed["reply"], replayed=True)
+    if not await ratelimit.hit(
+        f"sms:phone:{voice}", limit=SMS_PER_PHONE_PER_HOUR, window=timedelta(hours=1)
+    ):
+        return SmsReply(render("rate_limited"))
+    command = parse_sms(body, num_media)
+    async with write_transaction():
+        claimed = (
+            await InboundMessage.insert(InboundMessage(message_sid=sid, voice_hash=voice))
+            .on_conflict(action="DO NOTHING")
+            .returning(InboundMessage.id)
+        )
+        if not claimed:
+            # A delivery of the same message raced us and won: answer as it did.
+            stored = (
+                await InboundMessage.select(InboundMessage.reply)
+                .where(InboundMessage.message_sid == sid)
+                .first()
+            )
+            return SmsReply(stored["reply"] if stored else render("unknown"), replayed=True)
+        reply = await reply_to(settings, voice, e164, command, body or "")
+        await InboundMessage.update({InboundMessage.reply: reply}).where(
+            InboundMessage.id == claimed[0]["id"]
+        )
+    return SmsReply(reply)
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One parsed text, as every command handler sees it."""
+
+    settings: Settings
+    voice: str  # the sender's voice (keyed hash of their number)
+    e164: str  # their number, kept only where a handler is asked to keep it (YES to hear back)
+    command: Command
+    body: str  # the text as it came, for words that answer a prompt
+    resident: dict[str, Any] | None  # the sender's Resident row, None if never seen
+    lang: str  # the language to reply in
+
+
+Handler = Callable[[Incoming], Awaitable[str]]
+
+
+async def reply_to(settings: Settings, voice: str, e164: str, command: Command, body: str) -> str:
+    """Do what the text asks, inside the caller's write transaction; returns the reply."""
+    resident = await Resident.select().where(Resident.voice_hash == voice).first()
+    incoming = Incoming(
+        settings=settings,
+        voice=voice,
+        e164=e164,
+        command=command,
+        body=body,
+        resident=resident,
+        lang=resident["lang"] if resident else "en",
+    )
+    return await HANDLERS[command.kind](incoming)
+
+
+async def _sender(msg: Incoming) -> tuple[int, bool]:
+    """The sender's resident id (made on first need), and whether this text created them."""
+    if msg.resident is not None:
+        return msg.resident["id"], False
+    return await claim_resident(msg.voice)
+
+
+# ---------------------------------------------------------------- the handlers
+
+
+async def _help(msg: Incoming) -> str:
+    return render("help", msg.lang)
+
+
+async def _not_understood(msg: Incoming) -> str:
+    return render("unknown", msg.lang)
+
+
+async def _media_only(msg: Incoming) -> str:
+    return render("media_only", msg.lang)
+
+
+async def _words_for_prompt(msg: Incoming) -> str:
+    """Words without a code: the testimony a code-only text asked for (within PROMPT_WINDOW),
+    else not understood. "WITHDRAW something-unreadable" is never taken as testimony."""
+    resident = msg.resident
+    prompt = None
+    if resident is not None:
+        prompt = (
+            await PendingPrompt.select(PendingPrompt.id, PendingPrompt.organiser)
+            .where((PendingPrompt.resident == resident["id"]) & (PendingPrompt.expires_at > now()))
+            .first()
+        )
+    if prompt is None or msg.command.keyword == "WITHDRAW":
+        return render("unknown", msg.lang)
+    organiser = (
+        await Organiser.select(Organiser.id, Organiser.name, Organiser.code, Organiser.phone_hash)
+        .where(Organiser.id == prompt["organiser"])
+        .first()
+    )
+    await PendingPrompt.delete().where(PendingPrompt.id == prompt["id"])
+    if organiser is None or resident is None:
+        return render("unknown", msg.lang)
+    return await _vouch(msg, resident["id"], organiser, clean_text(msg.body))
+
+
+async def _organiser_named(msg: Incoming) -> tuple[dict[str, Any] | None, str]:
+    """The organiser the text's code names, or None and the reply that says why not (no
+    such code, or the sender is that organiser)."""
+    organiser = await organiser_for_code(msg.command.code)
+    if organiser is None:
+        return None, render("unknown_code", msg.lang, code=msg.command.code or "")
+    if organiser["phone_hash"] == msg.voice:
+        return None, render("self_vouch_refused", msg.lang)
+    return organiser, ""
+
+
+async def _vouch_with_words(msg: Incoming) -> str:
+    """CODE words: the words are the testimony, and a prompt still waiting is dropped."""
+    organiser, refusal = await _organiser_named(msg)
+    if organiser is None:
+        return refusal
+    resident_id, created = await _sender(msg)
+    if not created:
+        await PendingPrompt.delete().where(PendingPrompt.resident == resident_id)
+    return await _vouch(
+        msg, resident_id, organiser, msg.command.testimony or "", new_resident=created
+    )
+
+
+async def _ask_for_words(msg: Incoming) -> str:
+    """CODE alone: ask for the words, and take the next words within PROMPT_WINDOW as them."""
+    organiser, refusal = await _organiser_named(msg)
+    if organiser is None:
+        return refusal
+    resident_id, _ = await _sender(msg)
+    await PendingPrompt.delete().where(PendingPrompt.resident == resident_id)
+    await PendingPrompt.insert(
+        PendingPrompt(
+            resident=resident_id,
+            organiser=organiser["id"],
+            expires_at=now() + PROMPT_WINDOW,
+        )
+    )
+    return render("listening_prompt", msg.lang, organiser=organiser["name"])
+
+
+async def _vouch(
+    msg: Incoming,
+    resident_id: int,
+    organiser: dict[str, Any],
+    testimony: str,
+    *,
+    new_resident: bool = False,
+) -> str:
+    if organiser["phone_hash"] and await Resident.exists().where(
+        (Resident.id == resident_id) & (Resident.voice_hash == organiser["phone_hash"])
+    ):
+        return render("self_vouch_refused", msg.lang)
+    outcome = await record_endorsement(
+        msg.settings,
+        resident_id=resident_id,
+        organiser_id=organiser["id"],
+        testimony=testimony[: TESTIMONY_MAX * 2],
+        channel=Channel.SMS,
+        verification=Verification.SMS_INBOUND,
+        new_resident=new_resident,
+    )
+    message = "already_replaced" if outcome.replaced else "thanks"
+    return render(message, msg.lang, organiser=organiser["name"], code=organiser["code"])
+
+
+async def _withdraw_one(msg: Incoming) -> str:
+    organiser = await organiser_for_code(msg.command.code)
+    changed = 0
+    if organiser is not None and msg.resident is not None:
+        changed = await withdraw(msg.resident["id"], organiser["id"])
+    if not changed:
+        return render("nothing_to_withdraw", msg.lang, code=msg.command.code or "")
+    return render("withdrawn_one", msg.lang, organiser=organiser["name"] if organiser else "")
+
+
+async def _withdraw_all(msg: Incoming) -> str:
+    """WITHDRAW (ALL) and the carrier's STOP words: every voice withdrawn, no more messages,
+    the number forgotten."""
+    resident_id, _ = await _sender(msg)
+    await withdraw(resident_id)
+    await PendingPrompt.delete().where(PendingPrompt.resident == resident_id)
+    await Resident.update(
+        {
+            Resident.messages_stopped: True,
+            Resident.hear_back: False,
+            Resident.phone_encrypted: None,
+        }
+    ).where(Resident.id == resident_id)
+    return render("withdrawn_all", msg.lang)
+
+
+async def _resume(msg: Incoming) -> str:
+    """START / UNSTOP: messages again. YES also keeps the number to hear back, for a resident
+    with a voice that counts."""
+    resident_id, _ = await _sender(msg)
+    values: dict[Any, Any] = {Resident.messages_stopped: False}
+    opted_in = False
+    if msg.command.keyword == "YES":
+        has_voice = await Endorsement.exists().where(
+            (Endorsement.resident == resident_id)
+            & (Endorsement.state == EndorsementState.ACTIVE.value)
+        )
+        if has_voice:
+            values.update(
+                {
+                    Resident.hear_back: True,
+                    Resident.phone_encrypted: PhoneCipher(msg.settings.phone_key).encrypt(msg.e164),
+                }
+            )
+            opted_in = True
+    await Resident.update(values).where(Resident.id == resident_id)
+    return render("hear_back_confirmed" if opted_in else "resumed", msg.lang)
+
+
+async def _share_latest(msg: Incoming) -> str:
+    """SHARE: funders may read the words this phone sent last (consent is for those words;
+    new words replace them and ask again). Redacted and anonymous on /listen, like the web's."""
+    latest = None
+    if msg.resident is not None:
+        latest = (
+            await Endorsement.select(
+                Endorsement.id,
+                Endorsement.organiser.name.as_alias("organiser_name"),
+                Endorsement.organiser.code.as_alias("organiser_code"),
+            )
+            .where(
+                (Endorsement.resident == msg.resident["id"])
+                & (Endorsement.state == EndorsementState.ACTIVE.value)
+            )
+            .order_by(Endorsement.updated_at, ascending=False)
+            .first()
+        )
+    if latest is None:
+        return render("nothing_to_share", msg.lang)
+    await Endorsement.update({Endorsement.consent_to_publish: True}).where(
+        Endorsement.id == latest["id"]
+    )
+    return render(
+        "shared", msg.lang, organiser=latest["organiser_name"], code=latest["organiser_code"]
+    )
+
+
+async def _set_language(msg: Incoming) -> str:
+    chosen = LANGUAGE_KEYWORDS.get(msg.command.keyword or "", msg.lang)
+    resident_id, _ = await _sender(msg)
+    await Resident.update({Resident.lang: chosen}).where(Resident.id == resident_id)
+    return render("language_set", chosen)
+
+
+# What each kind of text does: one row a command (tests/unit/vouching checks every kind has one).
+HANDLERS: dict[CommandKind, Handler] = {
+    CommandKind.VOUCH: _vouch_with_words,
+    CommandKind.CODE_ONLY: _ask_for_words,
+    CommandKind.WITHDRAW_ONE: _withdraw_one,
+    CommandKind.WITHDRAW_ALL: _withdraw_all,
+    CommandKind.OPT_OUT: _withdraw_all,
+    CommandKind.RESUME: _resume,
+    CommandKind.HELP: _help,
+    CommandKind.LANGUAGE: _set_language,
+    CommandKind.SHARE: _share_latest,
+    CommandKind.UNKNOWN: _words_for_prompt,
+    CommandKind.EMPTY: _not_understood,
+    CommandKind.MEDIA_ONLY: _media_only,
+}
