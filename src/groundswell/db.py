@@ -60,6 +60,11 @@ def is_sqlite() -> bool:
     return engine().engine_type == "sqlite"
 
 
+def placeholders(count: int) -> str:
+    """`count` of Piccolo's `{}` placeholders, comma-separated, as in `x IN ({})`."""
+    return ", ".join(["{}"] * count)
+
+
 def locked(query: Q) -> Q:
     """`query` taking row locks until the transaction ends (SELECT ... FOR UPDATE) on
     PostgreSQL. SQLite has no row locks: there, `write_transaction()` (BEGIN IMMEDIATE)

@@ -9,8 +9,8 @@ from litestar.response import Template
 from groundswell.core.pages import is_htmx_partial
 from groundswell.core.web import principal_of, requires_login
 from groundswell.listening import services
+from groundswell.listening.feed import FeedSort
 from groundswell.listening.services import THEME_LABELS, ListenPage
-from groundswell.vouching.queries import FeedSort
 
 FIELD_LABELS = {
     "q": "Search",

@@ -23,15 +23,9 @@ from groundswell.core.ids import parse_row_id
 from groundswell.core.principal import Principal
 from groundswell.funders.tables import Pool, PoolLocality
 from groundswell.listening.chart import BarChart, monthly_bar_chart
+from groundswell.listening.feed import FEED_KEY_SHAPES, FeedFilters, FeedSort, published_feed
+from groundswell.listening.tally import VoiceTrend, voice_tally
 from groundswell.listening.trends import WINDOW, quiet
-from groundswell.vouching.queries import (
-    FEED_KEY_SHAPES,
-    FeedFilters,
-    FeedSort,
-    VoiceTrend,
-    published_feed,
-    voice_tally,
-)
 from groundswell.vouching.states import Theme
 
 PAGE_SIZE = 20

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from groundswell.vouching.queries import VoiceTrend
+from groundswell.listening.tally import VoiceTrend
 
 WINDOW = timedelta(days=90)
 FEW_VOICES = 5  # the default pool threshold: fewer distinct voices than this is "few"

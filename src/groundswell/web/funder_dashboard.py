@@ -14,7 +14,7 @@ from groundswell.core.principal import Principal
 from groundswell.funders import services as funders
 from groundswell.funders.tables import PoolLocality
 from groundswell.ledger import services as ledger
-from groundswell.vouching.queries import FeedFilters, FeedSort, published_feed
+from groundswell.listening.feed import FeedFilters, FeedSort, published_feed
 
 RECENT_VOICES = 5
 RECENT_ROUNDS = 20

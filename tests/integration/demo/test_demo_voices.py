@@ -8,8 +8,8 @@ from groundswell.community.codes import is_valid_code
 from groundswell.community.tables import HostOrganisation, Locality, Organiser
 from groundswell.demo.loader import SMALL_VOICES, load_demo
 from groundswell.demo.voices import LargeScale, Progress, voice_row
+from groundswell.listening.feed import FeedFilters, published_feed
 from groundswell.settings import load_settings
-from groundswell.vouching.queries import FeedFilters, published_feed
 from groundswell.vouching.redact import redact
 from groundswell.vouching.tables import Endorsement, Resident
 from tests.helpers import make_host, make_locality, make_organiser, make_voice

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from groundswell.vouching import queries
-from groundswell.vouching.queries import FeedFilters, FeedSort, published_feed
+from groundswell.listening import feed
+from groundswell.listening.feed import FeedFilters, FeedSort, published_feed
 from tests.helpers import make_host, make_locality, make_organiser, make_voice
 
 
@@ -112,7 +112,7 @@ async def test_every_reading_strategy_pages_exactly(
     world: dict[str, Any], monkeypatch: pytest.MonkeyPatch, thresholds: dict[str, int]
 ) -> None:
     for name, value in thresholds.items():
-        monkeypatch.setattr(queries, name, value)
+        monkeypatch.setattr(feed, name, value)
     north, south = world["places"]
     cara = world["ids"]["CARA-2A"]
     cases = [

@@ -6,7 +6,7 @@ import re
 from datetime import date, timedelta
 
 from groundswell.core.clock import now, today
-from groundswell.vouching.queries import months_ending
+from groundswell.listening.tally import months_ending
 from tests.helpers import WebClient, make_host, make_locality, make_organiser, make_voice
 
 

@@ -7,8 +7,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from groundswell.listening.chart import HEIGHT, WIDTH, monthly_bar_chart, nice_ceiling
+from groundswell.listening.tally import VoiceTrend, months_ending
 from groundswell.listening.trends import quiet
-from groundswell.vouching.queries import VoiceTrend, months_ending
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from groundswell.core.cursor import decode_keyset, encode_keyset
 from groundswell.core.errors import ValidationFailed
-from groundswell.vouching.queries import fts5_query
+from groundswell.listening.feed import fts5_query
 
 SHAPE = (str, int, datetime, int)
 
