@@ -7,7 +7,6 @@ string: a page can be shared and reached again without JavaScript."""
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -19,7 +18,7 @@ from groundswell.community.services import ORGANISER_PUBLIC_COLUMNS
 from groundswell.community.tables import Locality, Organiser
 from groundswell.core.cursor import decode_keyset, encode_keyset
 from groundswell.core.errors import ValidationFailed
-from groundswell.core.ids import parse_row_id
+from groundswell.core.search import query_row_id, query_words, search_words
 from groundswell.core.text import search_folded
 
 PAGE_SIZE = 25  # a phone screen or two; search and the place filter find the rest
@@ -60,28 +59,15 @@ class OrganiserPage:
     first_url: str | None = None  # when this is not the first page
 
 
-def _clean(value: str | None) -> str:
-    text = "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in str(value or ""))
-    return " ".join(text.split())
-
-
 def parse_query(raw: Mapping[str, str | None]) -> tuple[OrganiserQuery, dict[str, str]]:
     errors: dict[str, str] = {}
-    q = _clean(raw.get("q"))
-    if len(q) > SEARCH_MAX:
-        errors["q"] = f"Keep your search to {SEARCH_MAX} characters or fewer."
-        q = q[:SEARCH_MAX]
-    locality_raw = _clean(raw.get("locality"))
-    locality = None
-    if locality_raw:
-        locality = parse_row_id(locality_raw)
-        if locality is None:
-            errors["locality"] = "Choose a place from the list."
+    q = search_words(raw, errors, max_length=SEARCH_MAX)
+    locality = query_row_id(raw, "locality", errors, message="Choose a place from the list.")
     query = OrganiserQuery(
         q=q,
         locality=locality,
-        after=_clean(raw.get("after"))[:1000],
-        before=_clean(raw.get("before"))[:1000],
+        after=query_words(raw.get("after"))[:1000],
+        before=query_words(raw.get("before"))[:1000],
     )
     return query, errors
 

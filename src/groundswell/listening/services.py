@@ -5,7 +5,6 @@ bookmarked and reached again with the back button, with or without JavaScript.""
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
@@ -19,8 +18,8 @@ from groundswell.core.clock import UK_TIME, now
 from groundswell.core.cursor import decode_keyset, encode_keyset
 from groundswell.core.dates import RANGE_HELP, in_range
 from groundswell.core.errors import ValidationFailed
-from groundswell.core.ids import parse_row_id
 from groundswell.core.principal import Principal
+from groundswell.core.search import query_row_id, query_text, search_words
 from groundswell.funders.tables import Pool, PoolLocality
 from groundswell.listening.chart import BarChart, monthly_bar_chart
 from groundswell.listening.feed import FEED_KEY_SHAPES, FeedFilters, FeedSort, published_feed
@@ -89,20 +88,6 @@ class ListenQuery:
         return bool(replace(self, sort=FeedSort.NEWEST, cursor="").params())
 
 
-def _clean(value: str) -> str:
-    """Text from a URL with control characters as spaces (a NUL cannot go to PostgreSQL)."""
-    return "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in value).strip()
-
-
-def _identifier(raw: str, name: str, errors: dict[str, str]) -> int | None:
-    if not raw:
-        return None
-    row_id = parse_row_id(raw)
-    if row_id is None:
-        errors[name] = "Choose from the list."
-    return row_id
-
-
 def _day(raw: str, name: str, errors: dict[str, str]) -> date | None:
     if not raw:
         return None
@@ -123,12 +108,9 @@ def parse_query(raw: Mapping[str, str | None]) -> tuple[ListenQuery, dict[str, s
     errors: dict[str, str] = {}
 
     def text(name: str) -> str:
-        return _clean(str(raw.get(name) or ""))
+        return query_text(raw.get(name))
 
-    q = " ".join(text("q").split())
-    if len(q) > SEARCH_MAX:
-        errors["q"] = f"Keep your search to {SEARCH_MAX} characters or fewer."
-        q = q[:SEARCH_MAX]
+    q = search_words(raw, errors, max_length=SEARCH_MAX)
     organiser_raw = text("organiser")
     organiser = ""
     if organiser_raw:
@@ -150,10 +132,10 @@ def parse_query(raw: Mapping[str, str | None]) -> tuple[ListenQuery, dict[str, s
         errors["to"] = "The end date is on or after the start date."
     query = ListenQuery(
         q=q,
-        pool=_identifier(text("pool"), "pool", errors),
-        locality=_identifier(text("locality"), "locality", errors),
+        pool=query_row_id(raw, "pool", errors),
+        locality=query_row_id(raw, "locality", errors),
         organiser=organiser,
-        host=_identifier(text("host"), "host", errors),
+        host=query_row_id(raw, "host", errors),
         theme=theme,
         date_from=date_from,
         date_to=date_to,
@@ -184,7 +166,7 @@ async def listen(raw: Mapping[str, str | None]) -> ListenPage:
     query, errors = parse_query(raw)
     page = ListenPage(query=query, errors=errors)
     if "organiser" in errors:
-        page.organiser_typed = _clean(str(raw.get("organiser") or ""))[:40]
+        page.organiser_typed = query_text(raw.get("organiser"))[:40]
     filters = FeedFilters(
         locality_id=query.locality,
         host_id=query.host,
