@@ -18,13 +18,16 @@ from litestar.response import Redirect, Template
 from groundswell.community import services as community
 from groundswell.core.clock import today
 from groundswell.core.csv import csv_download, write_csv
+from groundswell.core.dates import iso_or_blank
 from groundswell.core.errors import Conflict, DomainError, Forbidden, ValidationFailed
+from groundswell.core.money import major_amount
 from groundswell.core.pages import read_form, render, render_form_error
 from groundswell.core.principal import Role
 from groundswell.core.web import RowId, requires_role, settings_of, signed_in
-from groundswell.programme import services
+from groundswell.programme import bids, grants, reminders, reports
+from groundswell.programme.bids import BidKind, durations_from
 from groundswell.programme.clocks import ClockDurations
-from groundswell.programme.services import major_units
+from groundswell.programme.kinds import ASSET_BID, SERVICE_BID
 from groundswell.programme.states import GrantKind
 from groundswell.programme.timeline import Timeline, asset_timeline, service_timeline
 
@@ -34,11 +37,7 @@ GRANT_FORM = "programme/grant_form.html"
 
 
 def _durations(request: Request[Any, Any, Any]) -> ClockDurations:
-    return services.durations_from(settings_of(request))
-
-
-def _iso(value: date | None) -> str:
-    return value.isoformat() if value else ""
+    return durations_from(settings_of(request))
 
 
 async def _bid_form_context(request: Request[Any, Any, Any]) -> dict[str, Any]:
@@ -68,11 +67,9 @@ def _asset_values(bid: dict[str, Any]) -> dict[str, Any]:
         "address": bid["address"],
         "postcode": bid["postcode"],
         "owner": bid["owner"],
-        **{name: _iso(bid[name]) for name in services.ASSET_BID.date_fields},
-        "fundraising_target": ""
-        if bid["fundraising_target"] is None
-        else major_units(bid["fundraising_target"]),
-        "amount_raised": major_units(bid["amount_raised"]) if bid["amount_raised"] else "",
+        **{name: iso_or_blank(bid[name]) for name in ASSET_BID.date_fields},
+        "fundraising_target": major_amount(bid["fundraising_target"]),
+        "amount_raised": major_amount(bid["amount_raised"]) if bid["amount_raised"] else "",
     }
 
 
@@ -80,7 +77,7 @@ def _service_values(bid: dict[str, Any]) -> dict[str, Any]:
     return {
         **_group_values(bid),
         "service_name": bid["service_name"],
-        **{name: _iso(bid[name]) for name in services.SERVICE_BID.date_fields},
+        **{name: iso_or_blank(bid[name]) for name in SERVICE_BID.date_fields},
         "decision_period_amount": bid["decision_period_amount"] or "",
         "decision_period_unit": bid["decision_period_unit"],
         "decision": bid["decision"] or "",
@@ -92,7 +89,7 @@ def _service_values(bid: dict[str, Any]) -> dict[str, Any]:
 class BidPages:
     """A kind of bid's pages: its templates, its clocks and its form's values."""
 
-    kind: services.BidKind
+    kind: BidKind
     page: str
     form: str
     timeline: Callable[[dict[str, Any], date], Timeline | None]
@@ -104,14 +101,14 @@ class BidPages:
 
 
 ASSET_PAGES = BidPages(
-    services.ASSET_BID,
+    ASSET_BID,
     "programme/asset_bid.html",
     "programme/asset_bid_form.html",
     asset_timeline,
     _asset_values,
 )
 SERVICE_PAGES = BidPages(
-    services.SERVICE_BID,
+    SERVICE_BID,
     "programme/service_bid.html",
     "programme/service_bid_form.html",
     service_timeline,
@@ -128,7 +125,7 @@ async def _new_bid_form(request: Request[Any, Any, Any], pages: BidPages) -> Tem
 async def _create_bid(request: Request[Any, Any, Any], pages: BidPages) -> Any:
     data = await read_form(request)
     try:
-        bid_id = await services.create_bid(
+        bid_id = await bids.create_bid(
             pages.kind, signed_in(request), data, durations=_durations(request), minor_units=False
         )
     except DomainError as exc:
@@ -145,14 +142,14 @@ async def _bid_page(
 ) -> Template:
     """The bid's page; `extra` carries why a change made from it was refused."""
     on = today()
-    bid = await services.get_bid(pages.kind, bid_id, durations=_durations(request))
+    bid = await bids.get_bid(pages.kind, bid_id, durations=_durations(request))
     return render(
         pages.page,
         status_code=extra.pop("status_code", 200),
         bid=bid,
         timeline=pages.timeline(bid, on),
-        grants=await services.list_grants(**{f"{pages.kind.key}_bid_id": bid_id}),
-        reminders=await services.reminders_for(pages.kind.key, bid_id),
+        grants=await grants.list_grants(**{f"{pages.kind.key}_bid_id": bid_id}),
+        reminders=await reminders.reminders_for(pages.kind.key, bid_id),
         today=on,
         can_edit=signed_in(request).is_admin,
         stage_errors=extra.pop("stage_errors", {}),
@@ -163,7 +160,7 @@ async def _bid_page(
 
 
 async def _edit_bid_form(request: Request[Any, Any, Any], pages: BidPages, bid_id: int) -> Template:
-    bid = await services.get_bid(pages.kind, bid_id, durations=_durations(request))
+    bid = await bids.get_bid(pages.kind, bid_id, durations=_durations(request))
     return render(
         pages.form,
         bid=bid,
@@ -176,10 +173,10 @@ async def _edit_bid_form(request: Request[Any, Any, Any], pages: BidPages, bid_i
 
 async def _update_bid(request: Request[Any, Any, Any], pages: BidPages, bid_id: int) -> Any:
     durations = _durations(request)
-    bid = await services.get_bid(pages.kind, bid_id, durations=durations)
+    bid = await bids.get_bid(pages.kind, bid_id, durations=durations)
     data = await read_form(request)
     try:
-        await services.update_bid(
+        await bids.update_bid(
             pages.kind,
             signed_in(request),
             bid_id,
@@ -205,7 +202,7 @@ async def _update_bid(request: Request[Any, Any, Any], pages: BidPages, bid_id: 
 async def _move_bid(request: Request[Any, Any, Any], pages: BidPages, bid_id: int) -> Any:
     data = await read_form(request)
     try:
-        await services.transition_bid(
+        await bids.transition_bid(
             pages.kind,
             signed_in(request),
             bid_id,
@@ -232,14 +229,14 @@ class ProgrammeController(Controller):
 
     @get("/", name="programme", guards=READERS)
     async def dashboard(self, request: Request[Any, Any, Any]) -> Template:
-        data = await services.dashboard(_durations(request))
+        data = await reports.dashboard(_durations(request))
         return render("programme/dashboard.html", can_edit=signed_in(request).is_admin, **data)
 
     @get("/bids.csv", guards=READERS)
     async def bids_csv(self, request: Request[Any, Any, Any]) -> Response[bytes]:
-        rows = await services.bid_csv_rows(_durations(request))
+        rows = await reports.bid_csv_rows(_durations(request))
         return csv_download(
-            write_csv(services.BID_CSV_COLUMNS, rows), f"programme-bids-{today().isoformat()}.csv"
+            write_csv(reports.BID_CSV_COLUMNS, rows), f"programme-bids-{today().isoformat()}.csv"
         )
 
     # Asset and service bids: the routes of each kind; what they do is written once below.
@@ -302,20 +299,20 @@ class ProgrammeController(Controller):
 
     async def _grant_form_context(self, request: Request[Any, Any, Any]) -> dict[str, Any]:
         durations = _durations(request)
-        bids = [("", "Choose a bid")]
-        bids += [
+        choices = [("", "Choose a bid")]
+        choices += [
             (f"asset-{b['id']}", f"{b['asset_name']} (Right to Bid, {b['group_name']})")
-            for b in await services.list_bids(services.ASSET_BID, durations=durations)
+            for b in await bids.list_bids(ASSET_BID, durations=durations)
         ]
-        bids += [
+        choices += [
             (f"service-{b['id']}", f"{b['service_name']} (Right to Challenge, {b['group_name']})")
-            for b in await services.list_bids(services.SERVICE_BID, durations=durations)
+            for b in await bids.list_bids(SERVICE_BID, durations=durations)
         ]
         return {
-            "bids": bids,
-            "pools": await services.list_pools_for_grants(),
+            "bids": choices,
+            "pools": await grants.list_pools_for_grants(),
             "kinds": list(GrantKind),
-            "regrant_types": services.REGRANT_TYPES,
+            "regrant_types": grants.REGRANT_TYPES,
         }
 
     @get("/grants/new", guards=WRITERS)
@@ -340,7 +337,7 @@ class ProgrammeController(Controller):
         raw["asset_bid_id"] = bid_id if bid_type == "asset" else None
         raw["service_bid_id"] = bid_id if bid_type == "service" else None
         try:
-            proposal = await services.propose_grant_once(signed_in(request), raw, minor_units=False)
+            proposal = await grants.propose_grant_once(signed_in(request), raw, minor_units=False)
         except DomainError as exc:
             if isinstance(exc, Forbidden):
                 raise
@@ -382,7 +379,7 @@ class ProgrammeController(Controller):
     @post("/grants/{grant_id:int}/award", guards=WRITERS)
     async def award_grant(self, request: Request[Any, Any, Any], grant_id: RowId) -> Any:
         try:
-            await services.award_grant(signed_in(request), grant_id)
+            await grants.award_grant(signed_in(request), grant_id)
         except (Conflict, ValidationFailed) as exc:
             return await self._grant_refused(request, grant_id, exc, "award")
         return Redirect(await _grant_page(grant_id))
@@ -392,7 +389,7 @@ class ProgrammeController(Controller):
         """Record that the group was paid (by bank transfer, say): reference and date."""
         data = await read_form(request)
         try:
-            await services.mark_grant_paid(signed_in(request), grant_id, data)
+            await grants.mark_grant_paid(signed_in(request), grant_id, data)
         except (Conflict, ValidationFailed) as exc:
             return await self._grant_refused(request, grant_id, exc, "paid", data)
         return Redirect(await _grant_page(grant_id))
@@ -401,14 +398,14 @@ class ProgrammeController(Controller):
     async def cancel_grant(self, request: Request[Any, Any, Any], grant_id: RowId) -> Any:
         data = await read_form(request)
         try:
-            await services.cancel_grant(signed_in(request), grant_id, str(data.get("reason") or ""))
+            await grants.cancel_grant(signed_in(request), grant_id, str(data.get("reason") or ""))
         except (Conflict, ValidationFailed) as exc:
             return await self._grant_refused(request, grant_id, exc, "cancel", data)
         return Redirect(await _grant_page(grant_id))
 
 
 async def _grant_bid(grant_id: int) -> tuple[str, int]:
-    grant = await services.get_grant(grant_id)
+    grant = await grants.get_grant(grant_id)
     if grant["asset_bid"] is not None:
         return "asset", int(grant["asset_bid"])
     return "service", int(grant["service_bid"])
