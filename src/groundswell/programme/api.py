@@ -74,21 +74,29 @@ async def _update(
     return await bids.get_bid(kind, bid_id, durations=durations)
 
 
+def _shared_out(bid: dict[str, Any], *, show_contacts: bool) -> dict[str, Any]:
+    """What either kind of bid shows: its stage, place, group and notes."""
+    return {
+        "id": bid["id"],
+        "stage": bid["stage"],
+        "local_authority": bid["local_authority"],
+        "locality_id": bid["locality"],
+        "nominating_group": bid["group_name"],
+        "group_host_id": bid["group_host"],
+        "group_org_id": bid["group_org_id"],
+        "contact_emails": bid["emails"] if show_contacts else [],
+        "notes": bid["notes"],
+    }
+
+
 def asset_bid_out(bid: dict[str, Any], *, show_contacts: bool) -> AssetBidOut:
     deadlines = bid["deadlines"]
     return AssetBidOut(
-        id=bid["id"],
-        stage=bid["stage"],
+        **_shared_out(bid, show_contacts=show_contacts),
         asset_name=bid["asset_name"],
         address=bid["address"],
         postcode=bid["postcode"],
         owner=bid["owner"],
-        local_authority=bid["local_authority"],
-        locality_id=bid["locality"],
-        nominating_group=bid["group_name"],
-        group_host_id=bid["group_host"],
-        group_org_id=bid["group_org_id"],
-        contact_emails=bid["emails"] if show_contacts else [],
         nominated_on=bid["nominated_on"],
         listed_on=bid["listed_on"],
         disposal_notice_on=bid["disposal_notice_on"],
@@ -101,21 +109,13 @@ def asset_bid_out(bid: dict[str, Any], *, show_contacts: bool) -> AssetBidOut:
         currency=bid["currency"],
         fundraising_target=bid["fundraising_target"],
         amount_raised=bid["amount_raised"],
-        notes=bid["notes"],
     )
 
 
 def service_bid_out(bid: dict[str, Any], *, show_contacts: bool) -> ServiceBidOut:
     return ServiceBidOut(
-        id=bid["id"],
-        stage=bid["stage"],
+        **_shared_out(bid, show_contacts=show_contacts),
         service_name=bid["service_name"],
-        local_authority=bid["local_authority"],
-        locality_id=bid["locality"],
-        nominating_group=bid["group_name"],
-        group_host_id=bid["group_host"],
-        group_org_id=bid["group_org_id"],
-        contact_emails=bid["emails"] if show_contacts else [],
         window_opens_on=bid["window_opens_on"],
         window_closes_on=bid["window_closes_on"],
         eoi_on=bid["eoi_on"],
@@ -127,7 +127,6 @@ def service_bid_out(bid: dict[str, Any], *, show_contacts: bool) -> ServiceBidOu
         rejection_grounds=bid["rejection_grounds"],
         procurement_starts_on=bid["procurement_starts_on"],
         procurement_ends_on=bid["procurement_ends_on"],
-        notes=bid["notes"],
     )
 
 

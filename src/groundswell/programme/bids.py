@@ -38,6 +38,7 @@ class BidKind:
 
     key: str  # "asset" or "service": in URLs, reminders and a grant's link to its bid
     noun: str  # in messages: "There is no asset bid 7."
+    right: str  # the law it is a case of: "Right to Bid", "Right to Challenge"
     table: type[AssetBid] | type[ServiceBid]
     name_field: str
     fields: tuple[str, ...]  # every input field
@@ -186,13 +187,7 @@ async def update_bid(
             kind.table.id == bid_id
         )
         if new_stage is not stage:
-            await audit.record(
-                principal,
-                f"programme.{kind.subject}.stage",
-                kind.subject,
-                bid_id,
-                **{"from": stage.value, "to": new_stage.value, "by": kind.moved_by},
-            )
+            await _record_move(principal, kind, bid_id, stage, new_stage, by=kind.moved_by)
     return True
 
 
@@ -225,14 +220,21 @@ async def transition_bid(
         await kind.table.update(
             {kind.table.stage: target.value, kind.table.updated_at: now()}
         ).where(kind.table.id == bid_id)
-        await audit.record(
-            principal,
-            f"programme.{kind.subject}.stage",
-            kind.subject,
-            bid_id,
-            **{"from": stage.value, "to": target.value, "note": note},
-        )
+        await _record_move(principal, kind, bid_id, stage, target, note=note)
     return True
+
+
+async def _record_move(
+    principal: Principal, kind: BidKind, bid_id: int, stage: Any, to: Any, **why: str
+) -> None:
+    """The audit entry for a bid that moved stage, by an edit (`by`) or a decision (`note`)."""
+    await audit.record(
+        principal,
+        f"programme.{kind.subject}.stage",
+        kind.subject,
+        bid_id,
+        **{"from": stage.value, "to": to.value, **why},
+    )
 
 
 def _parse_stage(value: str, kind: Any, allowed: Iterable[Any]) -> Any:

@@ -27,7 +27,7 @@ from groundswell.core.web import RowId, requires_role, settings_of, signed_in
 from groundswell.programme import bids, grants, reminders, reports
 from groundswell.programme.bids import BidKind, durations_from
 from groundswell.programme.clocks import ClockDurations
-from groundswell.programme.kinds import ASSET_BID, SERVICE_BID
+from groundswell.programme.kinds import ASSET_BID, BID_KINDS, SERVICE_BID
 from groundswell.programme.states import GrantKind
 from groundswell.programme.timeline import Timeline, asset_timeline, service_timeline
 
@@ -48,8 +48,11 @@ async def _bid_form_context(request: Request[Any, Any, Any]) -> dict[str, Any]:
     }
 
 
-def _group_values(bid: dict[str, Any]) -> dict[str, Any]:
+def _shared_values(kind: BidKind, bid: dict[str, Any]) -> dict[str, Any]:
+    """The form's values that either kind of bid has, from what is recorded."""
     return {
+        kind.name_field: bid[kind.name_field],
+        **{name: iso_or_blank(bid[name]) for name in kind.date_fields},
         "nominating_group": bid["group_name"],
         "group_host_id": "" if bid["group_host"] is None else str(bid["group_host"]),
         "group_org_id": bid["group_org_id"] or "",
@@ -61,23 +64,19 @@ def _group_values(bid: dict[str, Any]) -> dict[str, Any]:
 
 
 def _asset_values(bid: dict[str, Any]) -> dict[str, Any]:
+    """What only an asset bid's form has."""
     return {
-        **_group_values(bid),
-        "asset_name": bid["asset_name"],
         "address": bid["address"],
         "postcode": bid["postcode"],
         "owner": bid["owner"],
-        **{name: iso_or_blank(bid[name]) for name in ASSET_BID.date_fields},
         "fundraising_target": major_amount(bid["fundraising_target"]),
         "amount_raised": major_amount(bid["amount_raised"]) if bid["amount_raised"] else "",
     }
 
 
 def _service_values(bid: dict[str, Any]) -> dict[str, Any]:
+    """What only a service bid's form has."""
     return {
-        **_group_values(bid),
-        "service_name": bid["service_name"],
-        **{name: iso_or_blank(bid[name]) for name in SERVICE_BID.date_fields},
         "decision_period_amount": bid["decision_period_amount"] or "",
         "decision_period_unit": bid["decision_period_unit"],
         "decision": bid["decision"] or "",
@@ -93,7 +92,7 @@ class BidPages:
     page: str
     form: str
     timeline: Callable[[dict[str, Any], date], Timeline | None]
-    values: Callable[[dict[str, Any]], dict[str, Any]]
+    values: Callable[[dict[str, Any]], dict[str, Any]]  # its own fields' values in its form
 
     def url(self, bid_id: int | None = None, action: str = "") -> str:
         url = f"/programme/{self.kind.key}-bids"
@@ -164,7 +163,7 @@ async def _edit_bid_form(request: Request[Any, Any, Any], pages: BidPages, bid_i
     return render(
         pages.form,
         bid=bid,
-        values=pages.values(bid),
+        values={**_shared_values(pages.kind, bid), **pages.values(bid)},
         errors={},
         action=pages.url(bid_id, "/edit"),
         **await _bid_form_context(request),
@@ -300,14 +299,11 @@ class ProgrammeController(Controller):
     async def _grant_form_context(self, request: Request[Any, Any, Any]) -> dict[str, Any]:
         durations = _durations(request)
         choices = [("", "Choose a bid")]
-        choices += [
-            (f"asset-{b['id']}", f"{b['asset_name']} (Right to Bid, {b['group_name']})")
-            for b in await bids.list_bids(ASSET_BID, durations=durations)
-        ]
-        choices += [
-            (f"service-{b['id']}", f"{b['service_name']} (Right to Challenge, {b['group_name']})")
-            for b in await bids.list_bids(SERVICE_BID, durations=durations)
-        ]
+        for kind in BID_KINDS:
+            choices += [
+                (f"{kind.key}-{b['id']}", f"{b[kind.name_field]} ({kind.right}, {b['group_name']})")
+                for b in await bids.list_bids(kind, durations=durations)
+            ]
         return {
             "bids": choices,
             "pools": await grants.list_pools_for_grants(),

@@ -262,6 +262,7 @@ def _no_needs(stage: Any) -> tuple[str, ...]:
 ASSET_BID = BidKind(
     key="asset",
     noun="asset bid",
+    right="Right to Bid",
     table=AssetBid,
     name_field="asset_name",
     fields=_ASSET_FIELDS,
@@ -285,6 +286,7 @@ ASSET_BID = BidKind(
 SERVICE_BID = BidKind(
     key="service",
     noun="service bid",
+    right="Right to Challenge",
     table=ServiceBid,
     name_field="service_name",
     fields=_SERVICE_FIELDS,

@@ -9,7 +9,7 @@ from typing import Any
 from groundswell.core.clock import today
 from groundswell.core.dates import iso_or_blank
 from groundswell.core.money import major_amount
-from groundswell.programme.bids import list_bids
+from groundswell.programme.bids import BidKind, list_bids
 from groundswell.programme.clocks import AssetBidDeadlines, ClockDurations
 from groundswell.programme.deadlines import REMINDER_DAYS_BEFORE, days_left_phrase
 from groundswell.programme.grants import list_grants
@@ -107,23 +107,32 @@ BID_CSV_COLUMNS = (
 )
 
 
+def _csv_row(kind: BidKind, bid: dict[str, Any]) -> dict[str, str]:
+    """The columns every bid has: what and whose it is, its stage, dates and next deadline."""
+    nxt = bid["live_deadlines"][0] if bid["live_deadlines"] else None
+    return {
+        "type": kind.key,
+        "id": str(bid["id"]),
+        "name": bid[kind.name_field],
+        "nominating_group": bid["group_name"],
+        "group_org_id": bid["group_org_id"] or "",
+        "local_authority": bid["local_authority"],
+        "stage": bid["stage"],
+        **{name: iso_or_blank(bid[name]) for name in kind.date_fields},
+        "next_deadline": nxt.kind if nxt else "",
+        "next_deadline_on": iso_or_blank(nxt.on if nxt else None),
+    }
+
+
 async def bid_csv_rows(durations: ClockDurations) -> list[dict[str, str]]:
     rows: list[dict[str, str]] = []
     for bid in await list_bids(ASSET_BID, durations=durations):
         deadlines: AssetBidDeadlines = bid["deadlines"]
-        nxt = bid["live_deadlines"][0] if bid["live_deadlines"] else None
         rows.append(
             {
-                "type": "asset",
-                "id": str(bid["id"]),
-                "name": bid["asset_name"],
-                "nominating_group": bid["group_name"],
-                "group_org_id": bid["group_org_id"] or "",
-                "local_authority": bid["local_authority"],
+                **_csv_row(ASSET_BID, bid),
                 "postcode": bid["postcode"],
                 "owner": bid["owner"],
-                "stage": bid["stage"],
-                **{name: iso_or_blank(bid[name]) for name in ASSET_BID.date_fields},
                 "decision_due": iso_or_blank(deadlines.decision_due),
                 "listing_expires": iso_or_blank(deadlines.listing_expires),
                 "interim_moratorium_end": iso_or_blank(deadlines.interim_moratorium_end),
@@ -132,27 +141,15 @@ async def bid_csv_rows(durations: ClockDurations) -> list[dict[str, str]]:
                 "currency": bid["currency"],
                 "fundraising_target": major_amount(bid["fundraising_target"]),
                 "amount_raised": major_amount(bid["amount_raised"]),
-                "next_deadline": nxt.kind if nxt else "",
-                "next_deadline_on": iso_or_blank(nxt.on) if nxt else "",
             }
         )
     for bid in await list_bids(SERVICE_BID, durations=durations):
-        nxt = bid["live_deadlines"][0] if bid["live_deadlines"] else None
         rows.append(
             {
-                "type": "service",
-                "id": str(bid["id"]),
-                "name": bid["service_name"],
-                "nominating_group": bid["group_name"],
-                "group_org_id": bid["group_org_id"] or "",
-                "local_authority": bid["local_authority"],
-                "stage": bid["stage"],
+                **_csv_row(SERVICE_BID, bid),
                 "decision_due": iso_or_blank(bid["decision_due"]),
-                **{name: iso_or_blank(bid[name]) for name in SERVICE_BID.date_fields},
                 "decision_period": bid["decision_period"],
                 "decision": bid["decision"] or "",
-                "next_deadline": nxt.kind if nxt else "",
-                "next_deadline_on": iso_or_blank(nxt.on) if nxt else "",
             }
         )
     return [{column: row.get(column, "") for column in BID_CSV_COLUMNS} for row in rows]
