@@ -90,13 +90,7 @@ def read_group(fields: FieldReader, present: set[str], values: dict[str, Any]) -
             fields, "group_host_id", what="a host organisation", required=False
         )
     if "group_org_id" in present:
-        raw = fields.text("group_org_id", required=False, max_length=60)
-        values["group_org_id"] = None
-        if raw:
-            try:
-                values["group_org_id"] = validate_org_id(raw)
-            except ValueError as exc:
-                fields.errors["group_org_id"] = str(exc)
+        values["group_org_id"] = fields.normalised("group_org_id", validate_org_id, max_length=60)
     if "contact_emails" in present:
         values["contact_emails"] = read_emails(fields, "contact_emails")
 

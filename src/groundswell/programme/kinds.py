@@ -64,13 +64,7 @@ def _read_asset_details(
     if "address" in present:
         values["address"] = fields.text("address", required=False, max_length=500)
     if "postcode" in present:
-        postcode = fields.text("postcode", required=False, max_length=10)
-        values["postcode"] = ""
-        if postcode:
-            try:
-                values["postcode"] = normalise_postcode(postcode)
-            except ValueError as exc:
-                fields.errors["postcode"] = str(exc)
+        values["postcode"] = fields.normalised("postcode", normalise_postcode, max_length=10) or ""
     if "owner" in present:
         values["owner"] = fields.text("owner", required=False, max_length=200)
 
