@@ -20,6 +20,11 @@ def in_range(day: date) -> bool:
     return EARLIEST <= day <= LATEST
 
 
+def iso_or_blank(day: date | None) -> str:
+    """'2024-08-31', or '' for no date: a CSV cell, or a form field's value."""
+    return day.isoformat() if day else ""
+
+
 def read_date(
     fields: FieldReader,
     name: str,

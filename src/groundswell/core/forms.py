@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from enum import StrEnum
 from typing import Any
 
@@ -49,6 +49,20 @@ class FieldReader:
         elif len(value) > max_length:
             self.errors[name] = f"Keep this to {max_length} characters or fewer."
         return value
+
+    def normalised(
+        self, name: str, normalise: Callable[[str], str], *, max_length: int
+    ) -> str | None:
+        """Optional text in its standard form (a postcode, an org-id), None when left empty;
+        the message of the ValueError that `normalise` raises is the field's."""
+        value = self.text(name, required=False, max_length=max_length)
+        if not value:
+            return None
+        try:
+            return normalise(value)
+        except ValueError as exc:
+            self.errors[name] = str(exc)
+            return None
 
     def integer(
         self,

@@ -32,8 +32,11 @@ def format_money(minor: int, currency: str = "GBP") -> str:
     return f"{sign}{symbol}{pounds:,}.{pence:02d}"
 
 
-def major_amount(minor: int) -> str:
-    """125050 → '1250.50': exact decimal text for forms and CSV, where symbols don't belong."""
+def major_amount(minor: int | None) -> str:
+    """125050 → '1250.50': exact decimal text for forms and CSV, where symbols don't belong
+    (spreadsheets read it as a number); '' for no amount."""
+    if minor is None:
+        return ""
     sign = "-" if minor < 0 else ""
     pounds, pence = divmod(abs(minor), 100)
     return f"{sign}{pounds}.{pence:02d}"

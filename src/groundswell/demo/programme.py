@@ -17,8 +17,11 @@ from groundswell.core.clock import frozen_at, today
 from groundswell.core.principal import Principal, Role
 from groundswell.funders.tables import Funder, Pool
 from groundswell.ledger import deposits
-from groundswell.programme import services
+from groundswell.programme.bids import create_bid, durations_from, transition_bid
 from groundswell.programme.clocks import add_months_deadline
+from groundswell.programme.grants import award_grant, mark_grant_paid, propose_grant
+from groundswell.programme.kinds import ASSET_BID, SERVICE_BID
+from groundswell.programme.reminders import send_due_reminders
 from groundswell.programme.tables import AssetBid
 from groundswell.settings import Settings
 
@@ -40,7 +43,7 @@ async def load_programme_demo(settings: Settings) -> bool:
     admin = await _admin()
     if admin is None:
         return False
-    durations = services.durations_from(settings)
+    durations = durations_from(settings)
     t = today()
     ids = {row["name"]: row["id"] for row in await Locality.select(Locality.id, Locality.name)}
     hosts = {
@@ -50,9 +53,7 @@ async def load_programme_demo(settings: Settings) -> bool:
     pool = await _programme_pool()
 
     async def asset(raw: Mapping[str, Any]) -> int:
-        return await services.create_bid(
-            services.ASSET_BID, admin, raw, durations=durations, minor_units=True
-        )
+        return await create_bid(ASSET_BID, admin, raw, durations=durations, minor_units=True)
 
     # A pub whose owner gave notice 31 days ago: the group has 10 days left to ask to be
     # treated as a bidder, and the 14-day reminder has gone out.
@@ -147,14 +148,12 @@ async def load_programme_demo(settings: Settings) -> bool:
             "amount_raised": 410_000_00,
         }
     )
-    await services.transition_bid(
-        services.ASSET_BID, admin, bell, "bid_submitted", note="Offer of £400,000"
-    )
-    await services.transition_bid(services.ASSET_BID, admin, bell, "purchased", note="Completed")
+    await transition_bid(ASSET_BID, admin, bell, "bid_submitted", note="Offer of £400,000")
+    await transition_bid(ASSET_BID, admin, bell, "purchased", note="Completed")
 
     # Right to Challenge: a youth service whose decision is due in about ten days.
-    youth = await services.create_bid(
-        services.SERVICE_BID,
+    youth = await create_bid(
+        SERVICE_BID,
         admin,
         {
             "service_name": "North Ormesby youth service",
@@ -173,8 +172,8 @@ async def load_programme_demo(settings: Settings) -> bool:
         durations=durations,
         minor_units=True,
     )
-    await services.create_bid(
-        services.SERVICE_BID,
+    await create_bid(
+        SERVICE_BID,
         admin,
         {
             "service_name": "Splott library and advice service",
@@ -189,8 +188,8 @@ async def load_programme_demo(settings: Settings) -> bool:
         durations=durations,
         minor_units=True,
     )
-    await services.create_bid(
-        services.SERVICE_BID,
+    await create_bid(
+        SERVICE_BID,
         admin,
         {
             "service_name": "Moss Side community transport",
@@ -225,7 +224,7 @@ async def load_programme_demo(settings: Settings) -> bool:
         for bid_id, bid_type, kind, amount, days_ago, paid_after in grants:
             awarded_at = t - timedelta(days=days_ago or 0)
             with frozen_at(datetime.combine(awarded_at, time(10, 0), tzinfo=UTC)):
-                grant = await services.propose_grant(
+                grant = await propose_grant(
                     admin,
                     {
                         "pool_id": pool,
@@ -236,17 +235,17 @@ async def load_programme_demo(settings: Settings) -> bool:
                     minor_units=True,
                 )
                 if days_ago is not None:
-                    await services.award_grant(admin, grant)
+                    await award_grant(admin, grant)
             if paid_after is not None:
                 paid_on = awarded_at + timedelta(days=paid_after)
                 with frozen_at(datetime.combine(paid_on, time(15, 0), tzinfo=UTC)):
-                    await services.mark_grant_paid(
+                    await mark_grant_paid(
                         admin,
                         grant,
                         {"payment_reference": f"BACS GSP-{grant:05d}", "paid_on": paid_on},
                     )
 
-    await services.send_due_reminders(settings)
+    await send_due_reminders(settings)
     return True
 
 

@@ -13,7 +13,7 @@ from groundswell.exports.threesixty import (
     Programme,
     locality_places,
 )
-from groundswell.programme.services import BID_KINDS
+from groundswell.programme.kinds import BID_KINDS
 from groundswell.programme.states import GRANT_MADE, GrantKind
 from groundswell.programme.tables import ProgrammeGrant
 from groundswell.settings import Settings

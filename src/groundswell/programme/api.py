@@ -14,7 +14,9 @@ from litestar.params import JSONBody
 
 from groundswell.core.principal import Role
 from groundswell.core.web import RowId, requires_role, settings_of, signed_in
-from groundswell.programme import services
+from groundswell.programme import bids, grants
+from groundswell.programme.bids import BidKind, durations_from
+from groundswell.programme.kinds import ASSET_BID, SERVICE_BID
 from groundswell.programme.schemas import (
     AssetBidIn,
     AssetBidOut,
@@ -42,29 +44,25 @@ def _sent(data: msgspec.Struct) -> dict[str, Any]:
 
 
 async def _create(
-    request: Request[Any, Any, Any], kind: services.BidKind, data: msgspec.Struct
+    request: Request[Any, Any, Any], kind: BidKind, data: msgspec.Struct
 ) -> dict[str, Any]:
-    durations = services.durations_from(settings_of(request))
-    bid_id = await services.create_bid(
+    durations = durations_from(settings_of(request))
+    bid_id = await bids.create_bid(
         kind, signed_in(request), _sent(data), durations=durations, minor_units=True
     )
-    return await services.get_bid(kind, bid_id, durations=durations)
+    return await bids.get_bid(kind, bid_id, durations=durations)
 
 
-async def _get(
-    request: Request[Any, Any, Any], kind: services.BidKind, bid_id: int
-) -> dict[str, Any]:
-    return await services.get_bid(
-        kind, bid_id, durations=services.durations_from(settings_of(request))
-    )
+async def _get(request: Request[Any, Any, Any], kind: BidKind, bid_id: int) -> dict[str, Any]:
+    return await bids.get_bid(kind, bid_id, durations=durations_from(settings_of(request)))
 
 
 async def _update(
-    request: Request[Any, Any, Any], kind: services.BidKind, bid_id: int, data: msgspec.Struct
+    request: Request[Any, Any, Any], kind: BidKind, bid_id: int, data: msgspec.Struct
 ) -> dict[str, Any]:
     """A partial update (PATCH): only the fields sent change."""
-    durations = services.durations_from(settings_of(request))
-    await services.update_bid(
+    durations = durations_from(settings_of(request))
+    await bids.update_bid(
         kind,
         signed_in(request),
         bid_id,
@@ -73,24 +71,32 @@ async def _update(
         minor_units=True,
         partial=True,
     )
-    return await services.get_bid(kind, bid_id, durations=durations)
+    return await bids.get_bid(kind, bid_id, durations=durations)
+
+
+def _shared_out(bid: dict[str, Any], *, show_contacts: bool) -> dict[str, Any]:
+    """What either kind of bid shows: its stage, place, group and notes."""
+    return {
+        "id": bid["id"],
+        "stage": bid["stage"],
+        "local_authority": bid["local_authority"],
+        "locality_id": bid["locality"],
+        "nominating_group": bid["group_name"],
+        "group_host_id": bid["group_host"],
+        "group_org_id": bid["group_org_id"],
+        "contact_emails": bid["emails"] if show_contacts else [],
+        "notes": bid["notes"],
+    }
 
 
 def asset_bid_out(bid: dict[str, Any], *, show_contacts: bool) -> AssetBidOut:
     deadlines = bid["deadlines"]
     return AssetBidOut(
-        id=bid["id"],
-        stage=bid["stage"],
+        **_shared_out(bid, show_contacts=show_contacts),
         asset_name=bid["asset_name"],
         address=bid["address"],
         postcode=bid["postcode"],
         owner=bid["owner"],
-        local_authority=bid["local_authority"],
-        locality_id=bid["locality"],
-        nominating_group=bid["group_name"],
-        group_host_id=bid["group_host"],
-        group_org_id=bid["group_org_id"],
-        contact_emails=bid["emails"] if show_contacts else [],
         nominated_on=bid["nominated_on"],
         listed_on=bid["listed_on"],
         disposal_notice_on=bid["disposal_notice_on"],
@@ -103,21 +109,13 @@ def asset_bid_out(bid: dict[str, Any], *, show_contacts: bool) -> AssetBidOut:
         currency=bid["currency"],
         fundraising_target=bid["fundraising_target"],
         amount_raised=bid["amount_raised"],
-        notes=bid["notes"],
     )
 
 
 def service_bid_out(bid: dict[str, Any], *, show_contacts: bool) -> ServiceBidOut:
     return ServiceBidOut(
-        id=bid["id"],
-        stage=bid["stage"],
+        **_shared_out(bid, show_contacts=show_contacts),
         service_name=bid["service_name"],
-        local_authority=bid["local_authority"],
-        locality_id=bid["locality"],
-        nominating_group=bid["group_name"],
-        group_host_id=bid["group_host"],
-        group_org_id=bid["group_org_id"],
-        contact_emails=bid["emails"] if show_contacts else [],
         window_opens_on=bid["window_opens_on"],
         window_closes_on=bid["window_closes_on"],
         eoi_on=bid["eoi_on"],
@@ -129,7 +127,6 @@ def service_bid_out(bid: dict[str, Any], *, show_contacts: bool) -> ServiceBidOu
         rejection_grounds=bid["rejection_grounds"],
         procurement_starts_on=bid["procurement_starts_on"],
         procurement_ends_on=bid["procurement_ends_on"],
-        notes=bid["notes"],
     )
 
 
@@ -142,7 +139,7 @@ class AssetBidApi(Controller):
         self, request: Request[Any, Any, Any], data: JSONBody[AssetBidIn]
     ) -> AssetBidOut:
         """Record a Right to Bid case; dates are optional until known."""
-        bid = await _create(request, services.ASSET_BID, data)
+        bid = await _create(request, ASSET_BID, data)
         return asset_bid_out(bid, show_contacts=True)
 
     @get("/{asset_bid_id:int}", guards=READERS)
@@ -150,7 +147,7 @@ class AssetBidApi(Controller):
         self, request: Request[Any, Any, Any], asset_bid_id: RowId
     ) -> AssetBidOut:
         """The bid with every deadline its dates imply (null until the dates are known)."""
-        bid = await _get(request, services.ASSET_BID, asset_bid_id)
+        bid = await _get(request, ASSET_BID, asset_bid_id)
         return asset_bid_out(bid, show_contacts=signed_in(request).is_admin)
 
     @patch("/{asset_bid_id:int}", guards=WRITERS)
@@ -161,7 +158,7 @@ class AssetBidApi(Controller):
         data: JSONBody[AssetBidPatch],
     ) -> AssetBidOut:
         """Change the fields sent; `null` clears a date. The stage follows the dates."""
-        bid = await _update(request, services.ASSET_BID, asset_bid_id, data)
+        bid = await _update(request, ASSET_BID, asset_bid_id, data)
         return asset_bid_out(bid, show_contacts=True)
 
 
@@ -174,7 +171,7 @@ class ServiceBidApi(Controller):
         self, request: Request[Any, Any, Any], data: JSONBody[ServiceBidIn]
     ) -> ServiceBidOut:
         """Record a Right to Challenge case."""
-        bid = await _create(request, services.SERVICE_BID, data)
+        bid = await _create(request, SERVICE_BID, data)
         return service_bid_out(bid, show_contacts=True)
 
     @get("/{service_bid_id:int}", guards=READERS)
@@ -182,7 +179,7 @@ class ServiceBidApi(Controller):
         self, request: Request[Any, Any, Any], service_bid_id: RowId
     ) -> ServiceBidOut:
         """The bid with `decision_due` (null until the interest date and period are known)."""
-        bid = await _get(request, services.SERVICE_BID, service_bid_id)
+        bid = await _get(request, SERVICE_BID, service_bid_id)
         return service_bid_out(bid, show_contacts=signed_in(request).is_admin)
 
     @patch("/{service_bid_id:int}", guards=WRITERS)
@@ -193,7 +190,7 @@ class ServiceBidApi(Controller):
         data: JSONBody[ServiceBidPatch],
     ) -> ServiceBidOut:
         """Change the fields sent; recording the decision moves the stage."""
-        bid = await _update(request, services.SERVICE_BID, service_bid_id, data)
+        bid = await _update(request, SERVICE_BID, service_bid_id, data)
         return service_bid_out(bid, show_contacts=True)
 
 
@@ -214,7 +211,7 @@ def grant_out(grant: dict[str, Any]) -> GrantOut:
         paid_on=grant["paid_on"],
         payment_reference=grant["payment_reference"],
         cancelled_reason=grant["cancelled_reason"],
-        ledger_references=services.grant_ledger_references(grant),
+        ledger_references=grants.grant_ledger_references(grant),
     )
 
 
@@ -227,29 +224,29 @@ class GrantApi(Controller):
         self, request: Request[Any, Any, Any], data: JSONBody[GrantIn]
     ) -> GrantOut:
         """Propose a grant from a pool for one bid (`amount` in pence); nothing moves yet."""
-        grant_id = await services.propose_grant(
+        grant_id = await grants.propose_grant(
             signed_in(request), msgspec.structs.asdict(data), minor_units=True
         )
-        return grant_out(await services.get_grant(grant_id))
+        return grant_out(await grants.get_grant(grant_id))
 
     @get("/{grant_id:int}", guards=READERS)
     async def get_grant(self, grant_id: RowId) -> GrantOut:
-        return grant_out(await services.get_grant(grant_id))
+        return grant_out(await grants.get_grant(grant_id))
 
     @post("/{grant_id:int}/award", guards=WRITERS, status_code=200)
     async def award_grant(self, request: Request[Any, Any, Any], grant_id: RowId) -> GrantOut:
         """Award it: the amount leaves the pool's available money (409 when there is not
         enough, and nothing changes). Awarding it again changes nothing."""
-        await services.award_grant(signed_in(request), grant_id)
-        return grant_out(await services.get_grant(grant_id))
+        await grants.award_grant(signed_in(request), grant_id)
+        return grant_out(await grants.get_grant(grant_id))
 
     @post("/{grant_id:int}/paid", guards=WRITERS, status_code=200)
     async def mark_grant_paid(
         self, request: Request[Any, Any, Any], grant_id: RowId, data: JSONBody[GrantPaidIn]
     ) -> GrantOut:
         """Record that the group was paid an awarded grant. Recording it again changes nothing."""
-        await services.mark_grant_paid(signed_in(request), grant_id, msgspec.structs.asdict(data))
-        return grant_out(await services.get_grant(grant_id))
+        await grants.mark_grant_paid(signed_in(request), grant_id, msgspec.structs.asdict(data))
+        return grant_out(await grants.get_grant(grant_id))
 
     @post("/{grant_id:int}/cancel", guards=WRITERS, status_code=200)
     async def cancel_grant(
@@ -257,5 +254,5 @@ class GrantApi(Controller):
     ) -> GrantOut:
         """Cancel a proposed grant, or an award not yet paid (its money goes back to the
         pool's available balance). A paid grant cannot be cancelled (409)."""
-        await services.cancel_grant(signed_in(request), grant_id, data.reason)
-        return grant_out(await services.get_grant(grant_id))
+        await grants.cancel_grant(signed_in(request), grant_id, data.reason)
+        return grant_out(await grants.get_grant(grant_id))

@@ -18,13 +18,16 @@ from litestar.response import Redirect, Template
 from groundswell.community import services as community
 from groundswell.core.clock import today
 from groundswell.core.csv import csv_download, write_csv
+from groundswell.core.dates import iso_or_blank
 from groundswell.core.errors import Conflict, DomainError, Forbidden, ValidationFailed
+from groundswell.core.money import major_amount
 from groundswell.core.pages import read_form, render, render_form_error
 from groundswell.core.principal import Role
 from groundswell.core.web import RowId, requires_role, settings_of, signed_in
-from groundswell.programme import services
+from groundswell.programme import bids, grants, reminders, reports
+from groundswell.programme.bids import BidKind, durations_from
 from groundswell.programme.clocks import ClockDurations
-from groundswell.programme.services import major_units
+from groundswell.programme.kinds import ASSET_BID, BID_KINDS, SERVICE_BID
 from groundswell.programme.states import GrantKind
 from groundswell.programme.timeline import Timeline, asset_timeline, service_timeline
 
@@ -34,11 +37,7 @@ GRANT_FORM = "programme/grant_form.html"
 
 
 def _durations(request: Request[Any, Any, Any]) -> ClockDurations:
-    return services.durations_from(settings_of(request))
-
-
-def _iso(value: date | None) -> str:
-    return value.isoformat() if value else ""
+    return durations_from(settings_of(request))
 
 
 async def _bid_form_context(request: Request[Any, Any, Any]) -> dict[str, Any]:
@@ -49,8 +48,11 @@ async def _bid_form_context(request: Request[Any, Any, Any]) -> dict[str, Any]:
     }
 
 
-def _group_values(bid: dict[str, Any]) -> dict[str, Any]:
+def _shared_values(kind: BidKind, bid: dict[str, Any]) -> dict[str, Any]:
+    """The form's values that either kind of bid has, from what is recorded."""
     return {
+        kind.name_field: bid[kind.name_field],
+        **{name: iso_or_blank(bid[name]) for name in kind.date_fields},
         "nominating_group": bid["group_name"],
         "group_host_id": "" if bid["group_host"] is None else str(bid["group_host"]),
         "group_org_id": bid["group_org_id"] or "",
@@ -62,25 +64,19 @@ def _group_values(bid: dict[str, Any]) -> dict[str, Any]:
 
 
 def _asset_values(bid: dict[str, Any]) -> dict[str, Any]:
+    """What only an asset bid's form has."""
     return {
-        **_group_values(bid),
-        "asset_name": bid["asset_name"],
         "address": bid["address"],
         "postcode": bid["postcode"],
         "owner": bid["owner"],
-        **{name: _iso(bid[name]) for name in services.ASSET_BID.date_fields},
-        "fundraising_target": ""
-        if bid["fundraising_target"] is None
-        else major_units(bid["fundraising_target"]),
-        "amount_raised": major_units(bid["amount_raised"]) if bid["amount_raised"] else "",
+        "fundraising_target": major_amount(bid["fundraising_target"]),
+        "amount_raised": major_amount(bid["amount_raised"]) if bid["amount_raised"] else "",
     }
 
 
 def _service_values(bid: dict[str, Any]) -> dict[str, Any]:
+    """What only a service bid's form has."""
     return {
-        **_group_values(bid),
-        "service_name": bid["service_name"],
-        **{name: _iso(bid[name]) for name in services.SERVICE_BID.date_fields},
         "decision_period_amount": bid["decision_period_amount"] or "",
         "decision_period_unit": bid["decision_period_unit"],
         "decision": bid["decision"] or "",
@@ -92,11 +88,11 @@ def _service_values(bid: dict[str, Any]) -> dict[str, Any]:
 class BidPages:
     """A kind of bid's pages: its templates, its clocks and its form's values."""
 
-    kind: services.BidKind
+    kind: BidKind
     page: str
     form: str
     timeline: Callable[[dict[str, Any], date], Timeline | None]
-    values: Callable[[dict[str, Any]], dict[str, Any]]
+    values: Callable[[dict[str, Any]], dict[str, Any]]  # its own fields' values in its form
 
     def url(self, bid_id: int | None = None, action: str = "") -> str:
         url = f"/programme/{self.kind.key}-bids"
@@ -104,14 +100,14 @@ class BidPages:
 
 
 ASSET_PAGES = BidPages(
-    services.ASSET_BID,
+    ASSET_BID,
     "programme/asset_bid.html",
     "programme/asset_bid_form.html",
     asset_timeline,
     _asset_values,
 )
 SERVICE_PAGES = BidPages(
-    services.SERVICE_BID,
+    SERVICE_BID,
     "programme/service_bid.html",
     "programme/service_bid_form.html",
     service_timeline,
@@ -128,7 +124,7 @@ async def _new_bid_form(request: Request[Any, Any, Any], pages: BidPages) -> Tem
 async def _create_bid(request: Request[Any, Any, Any], pages: BidPages) -> Any:
     data = await read_form(request)
     try:
-        bid_id = await services.create_bid(
+        bid_id = await bids.create_bid(
             pages.kind, signed_in(request), data, durations=_durations(request), minor_units=False
         )
     except DomainError as exc:
@@ -145,14 +141,14 @@ async def _bid_page(
 ) -> Template:
     """The bid's page; `extra` carries why a change made from it was refused."""
     on = today()
-    bid = await services.get_bid(pages.kind, bid_id, durations=_durations(request))
+    bid = await bids.get_bid(pages.kind, bid_id, durations=_durations(request))
     return render(
         pages.page,
         status_code=extra.pop("status_code", 200),
         bid=bid,
         timeline=pages.timeline(bid, on),
-        grants=await services.list_grants(**{f"{pages.kind.key}_bid_id": bid_id}),
-        reminders=await services.reminders_for(pages.kind.key, bid_id),
+        grants=await grants.list_grants(**{f"{pages.kind.key}_bid_id": bid_id}),
+        reminders=await reminders.reminders_for(pages.kind.key, bid_id),
         today=on,
         can_edit=signed_in(request).is_admin,
         stage_errors=extra.pop("stage_errors", {}),
@@ -163,11 +159,11 @@ async def _bid_page(
 
 
 async def _edit_bid_form(request: Request[Any, Any, Any], pages: BidPages, bid_id: int) -> Template:
-    bid = await services.get_bid(pages.kind, bid_id, durations=_durations(request))
+    bid = await bids.get_bid(pages.kind, bid_id, durations=_durations(request))
     return render(
         pages.form,
         bid=bid,
-        values=pages.values(bid),
+        values={**_shared_values(pages.kind, bid), **pages.values(bid)},
         errors={},
         action=pages.url(bid_id, "/edit"),
         **await _bid_form_context(request),
@@ -176,10 +172,10 @@ async def _edit_bid_form(request: Request[Any, Any, Any], pages: BidPages, bid_i
 
 async def _update_bid(request: Request[Any, Any, Any], pages: BidPages, bid_id: int) -> Any:
     durations = _durations(request)
-    bid = await services.get_bid(pages.kind, bid_id, durations=durations)
+    bid = await bids.get_bid(pages.kind, bid_id, durations=durations)
     data = await read_form(request)
     try:
-        await services.update_bid(
+        await bids.update_bid(
             pages.kind,
             signed_in(request),
             bid_id,
@@ -205,7 +201,7 @@ async def _update_bid(request: Request[Any, Any, Any], pages: BidPages, bid_id: 
 async def _move_bid(request: Request[Any, Any, Any], pages: BidPages, bid_id: int) -> Any:
     data = await read_form(request)
     try:
-        await services.transition_bid(
+        await bids.transition_bid(
             pages.kind,
             signed_in(request),
             bid_id,
@@ -232,14 +228,14 @@ class ProgrammeController(Controller):
 
     @get("/", name="programme", guards=READERS)
     async def dashboard(self, request: Request[Any, Any, Any]) -> Template:
-        data = await services.dashboard(_durations(request))
+        data = await reports.dashboard(_durations(request))
         return render("programme/dashboard.html", can_edit=signed_in(request).is_admin, **data)
 
     @get("/bids.csv", guards=READERS)
     async def bids_csv(self, request: Request[Any, Any, Any]) -> Response[bytes]:
-        rows = await services.bid_csv_rows(_durations(request))
+        rows = await reports.bid_csv_rows(_durations(request))
         return csv_download(
-            write_csv(services.BID_CSV_COLUMNS, rows), f"programme-bids-{today().isoformat()}.csv"
+            write_csv(reports.BID_CSV_COLUMNS, rows), f"programme-bids-{today().isoformat()}.csv"
         )
 
     # Asset and service bids: the routes of each kind; what they do is written once below.
@@ -302,20 +298,17 @@ class ProgrammeController(Controller):
 
     async def _grant_form_context(self, request: Request[Any, Any, Any]) -> dict[str, Any]:
         durations = _durations(request)
-        bids = [("", "Choose a bid")]
-        bids += [
-            (f"asset-{b['id']}", f"{b['asset_name']} (Right to Bid, {b['group_name']})")
-            for b in await services.list_bids(services.ASSET_BID, durations=durations)
-        ]
-        bids += [
-            (f"service-{b['id']}", f"{b['service_name']} (Right to Challenge, {b['group_name']})")
-            for b in await services.list_bids(services.SERVICE_BID, durations=durations)
-        ]
+        choices = [("", "Choose a bid")]
+        for kind in BID_KINDS:
+            choices += [
+                (f"{kind.key}-{b['id']}", f"{b[kind.name_field]} ({kind.right}, {b['group_name']})")
+                for b in await bids.list_bids(kind, durations=durations)
+            ]
         return {
-            "bids": bids,
-            "pools": await services.list_pools_for_grants(),
+            "bids": choices,
+            "pools": await grants.list_pools_for_grants(),
             "kinds": list(GrantKind),
-            "regrant_types": services.REGRANT_TYPES,
+            "regrant_types": grants.REGRANT_TYPES,
         }
 
     @get("/grants/new", guards=WRITERS)
@@ -340,7 +333,7 @@ class ProgrammeController(Controller):
         raw["asset_bid_id"] = bid_id if bid_type == "asset" else None
         raw["service_bid_id"] = bid_id if bid_type == "service" else None
         try:
-            proposal = await services.propose_grant_once(signed_in(request), raw, minor_units=False)
+            proposal = await grants.propose_grant_once(signed_in(request), raw, minor_units=False)
         except DomainError as exc:
             if isinstance(exc, Forbidden):
                 raise
@@ -382,7 +375,7 @@ class ProgrammeController(Controller):
     @post("/grants/{grant_id:int}/award", guards=WRITERS)
     async def award_grant(self, request: Request[Any, Any, Any], grant_id: RowId) -> Any:
         try:
-            await services.award_grant(signed_in(request), grant_id)
+            await grants.award_grant(signed_in(request), grant_id)
         except (Conflict, ValidationFailed) as exc:
             return await self._grant_refused(request, grant_id, exc, "award")
         return Redirect(await _grant_page(grant_id))
@@ -392,7 +385,7 @@ class ProgrammeController(Controller):
         """Record that the group was paid (by bank transfer, say): reference and date."""
         data = await read_form(request)
         try:
-            await services.mark_grant_paid(signed_in(request), grant_id, data)
+            await grants.mark_grant_paid(signed_in(request), grant_id, data)
         except (Conflict, ValidationFailed) as exc:
             return await self._grant_refused(request, grant_id, exc, "paid", data)
         return Redirect(await _grant_page(grant_id))
@@ -401,14 +394,14 @@ class ProgrammeController(Controller):
     async def cancel_grant(self, request: Request[Any, Any, Any], grant_id: RowId) -> Any:
         data = await read_form(request)
         try:
-            await services.cancel_grant(signed_in(request), grant_id, str(data.get("reason") or ""))
+            await grants.cancel_grant(signed_in(request), grant_id, str(data.get("reason") or ""))
         except (Conflict, ValidationFailed) as exc:
             return await self._grant_refused(request, grant_id, exc, "cancel", data)
         return Redirect(await _grant_page(grant_id))
 
 
 async def _grant_bid(grant_id: int) -> tuple[str, int]:
-    grant = await services.get_grant(grant_id)
+    grant = await grants.get_grant(grant_id)
     if grant["asset_bid"] is not None:
         return "asset", int(grant["asset_bid"])
     return "service", int(grant["service_bid"])

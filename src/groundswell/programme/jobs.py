@@ -5,7 +5,7 @@ from __future__ import annotations
 from apscheduler.triggers.cron import CronTrigger
 
 from groundswell.core.jobs import JobRegistry
-from groundswell.programme.services import send_due_reminders
+from groundswell.programme.reminders import send_due_reminders
 from groundswell.settings import Settings
 
 

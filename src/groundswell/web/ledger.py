@@ -8,7 +8,7 @@ from groundswell.core.principal import Role
 from groundswell.core.web import RowId, requires_role
 from groundswell.funders import services as funders
 from groundswell.ledger import deposits, services
-from groundswell.programme import services as programme
+from groundswell.programme.grants import grants_in_ledger
 
 
 @get("/admin/ledger", name="ledger", guards=[requires_role(Role.ADMIN)])
@@ -28,7 +28,7 @@ async def pool_ledger(pool_id: RowId) -> Template:
         pool=pool,
         balances=await services.pool_balances(pool_id),
         grant_balances=await services.pool_grant_balances(pool_id),
-        grant_labels=await programme.grants_in_ledger(pool_id),
+        grant_labels=await grants_in_ledger(pool_id),
         transactions=await services.recent_transactions(pool_id, limit=100),
         deposits=await deposits.list_deposits(pool_id, limit=50),
     )

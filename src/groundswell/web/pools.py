@@ -25,7 +25,7 @@ from groundswell.ledger import services as ledger
 from groundswell.payments import checkout
 from groundswell.payments.gateway import GatewayError
 from groundswell.payments.provider import gateway_for
-from groundswell.programme import services as programme
+from groundswell.programme.grants import pools_with_grants
 
 POOL_FORM = "funders/pool_form.html"
 POOL_PAGE = "funders/pool.html"
@@ -61,7 +61,7 @@ def _simulation_defaults(pool: dict[str, Any]) -> dict[str, Any]:
 
 async def _mark_programme_pools(pools: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Each pool's `has_grants`: whether it funds programme grants instead of rounds."""
-    granting = await programme.pools_with_grants()
+    granting = await pools_with_grants()
     for pool in pools:
         pool["has_grants"] = pool["id"] in granting
     return pools

@@ -1,5 +1,5 @@
 """What differs between the two kinds of bid, pinned: the code over them is shared
-(services.BidKind), so each kind's own rule is checked here against the other's."""
+(bids.BidKind), so each kind's own rule is checked here against the other's."""
 
 from __future__ import annotations
 
@@ -13,11 +13,12 @@ from groundswell.core.clock import today
 from groundswell.core.errors import ValidationFailed
 from groundswell.core.principal import Principal, Role
 from groundswell.core.tables import AuditEntry
-from groundswell.programme import services
-from groundswell.programme.services import ASSET_BID, SERVICE_BID
+from groundswell.programme import bids
+from groundswell.programme.clocks import ClockDurations
+from groundswell.programme.kinds import ASSET_BID, SERVICE_BID
 from tests.helpers import make_asset_bid, make_service_bid, make_user
 
-DURATIONS = services.ClockDurations()
+DURATIONS = ClockDurations()
 ASSET = {"asset_name": "The Red Lion", "local_authority": "Middlesbrough", "nominating_group": "F"}
 SERVICE = {
     "service_name": "Youth service",
@@ -33,13 +34,11 @@ async def admin() -> Principal:
     return Principal(user_id=user["id"], email=email, name="Admin", role=Role.ADMIN)
 
 
-async def create(principal: Principal, kind: services.BidKind, raw: dict[str, Any]) -> int:
-    return await services.create_bid(kind, principal, raw, durations=DURATIONS, minor_units=True)
+async def create(principal: Principal, kind: bids.BidKind, raw: dict[str, Any]) -> int:
+    return await bids.create_bid(kind, principal, raw, durations=DURATIONS, minor_units=True)
 
 
-async def refused(
-    principal: Principal, kind: services.BidKind, raw: dict[str, Any]
-) -> dict[str, str]:
+async def refused(principal: Principal, kind: bids.BidKind, raw: dict[str, Any]) -> dict[str, str]:
     with pytest.raises(ValidationFailed) as caught:
         await create(principal, kind, raw)
     assert caught.value.detail == f"The {kind.noun} could not be saved."
@@ -65,7 +64,7 @@ async def test_an_edit_that_moves_the_stage_is_audited_as_dates_or_facts() -> No
     nominated = {"nominated_on": today() - timedelta(days=3)}
     interest = {"eoi_on": today() - timedelta(days=3)}
     for kind, bid_id, change in ((ASSET_BID, asset, nominated), (SERVICE_BID, service, interest)):
-        assert await services.update_bid(
+        assert await bids.update_bid(
             kind, principal, bid_id, change, durations=DURATIONS, minor_units=True, partial=True
         )
     rows = await (
@@ -104,7 +103,7 @@ async def test_a_decided_stage_keeps_what_it_needs_in_each_kinds_words() -> None
         (ASSET_BID, asset, "disposal_notice_on", "“Purchased”, which needs this date."),
     ):
         with pytest.raises(ValidationFailed) as caught:
-            await services.update_bid(
+            await bids.update_bid(
                 kind,
                 principal,
                 bid_id,
@@ -121,9 +120,9 @@ async def test_only_an_asset_bid_checks_its_dates_before_a_transition() -> None:
     # Stored without the owner's notice (as by hand): buying it needs that date first.
     asset = await make_asset_bid(stage="full_moratorium")
     with pytest.raises(ValidationFailed) as caught:
-        await services.transition_bid(ASSET_BID, principal, asset, "purchased")
+        await bids.transition_bid(ASSET_BID, principal, asset, "purchased")
     assert caught.value.detail == "Record the dates first."
     assert caught.value.field_errors == {"disposal_notice_on": "Record this date first."}
     # A service bid's won and lost follow procurement, whose facts got it there: no check.
     service = await make_service_bid(stage="procurement")
-    assert await services.transition_bid(SERVICE_BID, principal, service, "won")
+    assert await bids.transition_bid(SERVICE_BID, principal, service, "won")

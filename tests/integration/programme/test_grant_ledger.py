@@ -23,7 +23,7 @@ from groundswell.ledger import services as ledger
 from groundswell.ledger.states import AccountKind
 from groundswell.ledger.tables import LedgerPosting, LedgerTransaction
 from groundswell.ledger_check import check_ledger
-from groundswell.programme import services
+from groundswell.programme.grants import award_grant, cancel_grant, mark_grant_paid
 from groundswell.programme.tables import ProgrammeGrant
 from groundswell.settings import Settings
 from tests.helpers import (
@@ -79,8 +79,8 @@ async def test_an_award_posts_its_money_exactly_once() -> None:
     pool = await funded_pool("10000.00")
     grant = await make_programme_grant(pool, asset_bid=await make_asset_bid(), amount=4_000_00)
     admin = await admin_principal()
-    first = await services.award_grant(admin, grant)
-    second = await services.award_grant(admin, grant)
+    first = await award_grant(admin, grant)
+    second = await award_grant(admin, grant)
     assert first.awarded_now and not second.awarded_now
     assert await grant_transactions(grant) == {
         f"grant:{grant}:award": {"available": -4_000_00, "grant_awarded": 4_000_00}
@@ -105,7 +105,7 @@ async def test_racing_awards_of_the_same_grant_post_once() -> None:
     pool = await funded_pool()
     grant = await make_programme_grant(pool, service_bid=await make_service_bid())
     admin = await admin_principal()
-    results = await asyncio.gather(*(services.award_grant(admin, grant) for _ in range(4)))
+    results = await asyncio.gather(*(award_grant(admin, grant) for _ in range(4)))
     assert sorted(r.awarded_now for r in results) == [False, False, False, True]
     assert len(await grant_transactions(grant)) == 1
     assert (await check_ledger()).ok
@@ -116,9 +116,7 @@ async def test_racing_awards_that_together_exceed_the_pool_one_wins_one_is_refus
     bid = await make_asset_bid()
     grants = [await make_programme_grant(pool, asset_bid=bid, amount=5_000_00) for _ in range(2)]
     admin = await admin_principal()
-    results = await asyncio.gather(
-        *(services.award_grant(admin, g) for g in grants), return_exceptions=True
-    )
+    results = await asyncio.gather(*(award_grant(admin, g) for g in grants), return_exceptions=True)
     refused = [r for r in results if isinstance(r, BaseException)]
     assert len(refused) == 1 and isinstance(refused[0], Conflict), results
     assert "£3,000.00 available" in refused[0].detail
@@ -139,7 +137,7 @@ async def test_not_enough_money_refuses_the_award_and_writes_nothing() -> None:
     admin = await admin_principal()
     transactions = await LedgerTransaction.count()
     with pytest.raises(Conflict) as refused:
-        await services.award_grant(admin, grant)
+        await award_grant(admin, grant)
     message = refused.value.detail
     assert "Community Rights Programme has £1,000.00 available" in message
     assert "this grant is for £2,500.00, so it was not awarded" in message
@@ -155,25 +153,23 @@ async def test_marking_paid_moves_the_award_on_once_and_checks_its_input() -> No
     grant = await make_programme_grant(pool, asset_bid=await make_asset_bid(), amount=3_000_00)
     admin = await admin_principal()
     with pytest.raises(Conflict):  # not awarded yet
-        await services.mark_grant_paid(admin, grant, {"payment_reference": "BACS 1"})
-    await services.award_grant(admin, grant)
+        await mark_grant_paid(admin, grant, {"payment_reference": "BACS 1"})
+    await award_grant(admin, grant)
     with pytest.raises(ValidationFailed) as missing:
-        await services.mark_grant_paid(admin, grant, {"payment_reference": " "})
+        await mark_grant_paid(admin, grant, {"payment_reference": " "})
     assert "payment_reference" in missing.value.field_errors
     future = (today() + timedelta(days=1)).isoformat()
     with pytest.raises(ValidationFailed) as ahead:
-        await services.mark_grant_paid(admin, grant, {"payment_reference": "X", "paid_on": future})
+        await mark_grant_paid(admin, grant, {"payment_reference": "X", "paid_on": future})
     assert "paid_on" in ahead.value.field_errors
     before = (today() - timedelta(days=3)).isoformat()
     with pytest.raises(ValidationFailed) as early:
-        await services.mark_grant_paid(admin, grant, {"payment_reference": "X", "paid_on": before})
+        await mark_grant_paid(admin, grant, {"payment_reference": "X", "paid_on": before})
     assert "awarded on" in early.value.field_errors["paid_on"]
     assert (await status_of(grant))["status"] == "awarded"
 
     paid = {"payment_reference": "BACS 4471", "paid_on": today().isoformat()}
-    results = await asyncio.gather(
-        *(services.mark_grant_paid(admin, grant, paid) for _ in range(3))
-    )
+    results = await asyncio.gather(*(mark_grant_paid(admin, grant, paid) for _ in range(3)))
     assert sorted(results) == [False, False, True]
     assert await grant_transactions(grant) == {
         f"grant:{grant}:award": {"available": -3_000_00, "grant_awarded": 3_000_00},
@@ -188,7 +184,7 @@ async def test_marking_paid_moves_the_award_on_once_and_checks_its_input() -> No
     assert got["grant_awarded"] == 0 and got["grant_paid"] == 3_000_00
     assert got["available"] == 7_000_00
     with pytest.raises(Conflict) as no_undo:
-        await services.cancel_grant(admin, grant, "The group closed")
+        await cancel_grant(admin, grant, "The group closed")
     assert "has been paid" in no_undo.value.detail
     assert (await check_ledger()).ok
 
@@ -197,12 +193,12 @@ async def test_cancelling_an_award_returns_the_money_once() -> None:
     pool = await funded_pool("5000.00")
     grant = await make_programme_grant(pool, asset_bid=await make_asset_bid(), amount=5_000_00)
     admin = await admin_principal()
-    await services.award_grant(admin, grant)
+    await award_grant(admin, grant)
     assert (await balances(pool))["available"] == 0
     with pytest.raises(ValidationFailed):
-        await services.cancel_grant(admin, grant, "")
+        await cancel_grant(admin, grant, "")
     results = await asyncio.gather(
-        *(services.cancel_grant(admin, grant, "The owner withdrew the sale") for _ in range(3))
+        *(cancel_grant(admin, grant, "The owner withdrew the sale") for _ in range(3))
     )
     assert sorted(results) == [False, False, True]
     assert await grant_transactions(grant) == {
@@ -225,12 +221,12 @@ async def test_cancelling_an_award_returns_the_money_once() -> None:
     got = await balances(pool)
     assert got["available"] == 5_000_00 and got["grant_awarded"] == 0
     with pytest.raises(Conflict):
-        await services.award_grant(admin, grant)
+        await award_grant(admin, grant)
     with pytest.raises(Conflict):
-        await services.mark_grant_paid(admin, grant, {"payment_reference": "BACS 1"})
+        await mark_grant_paid(admin, grant, {"payment_reference": "BACS 1"})
     # The money is back: another grant can have it.
     other = await make_programme_grant(pool, asset_bid=await make_asset_bid(), amount=5_000_00)
-    assert (await services.award_grant(admin, other)).awarded_now
+    assert (await award_grant(admin, other)).awarded_now
     assert (await check_ledger()).ok
 
 
@@ -239,8 +235,8 @@ async def test_ledger_check_ties_each_grant_to_its_postings() -> None:
     bid = await make_asset_bid()
     admin = await admin_principal()
     healthy = await make_programme_grant(pool, asset_bid=bid, amount=1_000_00)
-    await services.award_grant(admin, healthy)
-    await services.mark_grant_paid(admin, healthy, {"payment_reference": "BACS 9"})
+    await award_grant(admin, healthy)
+    await mark_grant_paid(admin, healthy, {"payment_reference": "BACS 9"})
     assert (await check_ledger()).ok
 
     # A posting for a grant that was never awarded (written around award_grant).
@@ -269,7 +265,7 @@ async def test_ledger_check_ties_each_grant_to_its_postings() -> None:
     )
     # An awarded grant whose amount was changed after its posting.
     changed = await make_programme_grant(pool, asset_bid=bid, amount=700_00)
-    await services.award_grant(admin, changed)
+    await award_grant(admin, changed)
     await ProgrammeGrant.update({ProgrammeGrant.amount: 750_00}).where(ProgrammeGrant.id == changed)
 
     violations = (await check_ledger()).violations
@@ -300,7 +296,7 @@ async def test_a_cancelled_award_without_its_reversal_is_named() -> None:
     pool = await funded_pool()
     admin = await admin_principal()
     grant = await make_programme_grant(pool, asset_bid=await make_asset_bid(), amount=1_000_00)
-    await services.award_grant(admin, grant)
+    await award_grant(admin, grant)
     await ProgrammeGrant.update({ProgrammeGrant.status: "cancelled"}).where(
         ProgrammeGrant.id == grant
     )
@@ -443,9 +439,9 @@ async def test_open_data_publishes_awarded_and_paid_grants_not_cancelled_awards(
         await make_programme_grant(pool, asset_bid=bid, amount=1_000_00) for _ in range(3)
     ]
     for grant in (awarded, paid, undone):
-        await services.award_grant(admin, grant)
-    await services.mark_grant_paid(admin, paid, {"payment_reference": "BACS 1"})
-    await services.cancel_grant(admin, undone, "The group found other money")
+        await award_grant(admin, grant)
+    await mark_grant_paid(admin, paid, {"payment_reference": "BACS 1"})
+    await cancel_grant(admin, undone, "The group found other money")
     package = await build_package(settings)
     ids = {g["id"] for g in package["grants"]}
     prefix = settings.grant_id_prefix
@@ -481,8 +477,8 @@ async def test_the_funders_pool_page_shows_its_programme_grants(client: WebClien
     )
     proposed = await make_programme_grant(pool, asset_bid=await make_asset_bid(), amount=9_00)
     for grant in (paid, awarded):
-        await services.award_grant(admin, grant)
-    await services.mark_grant_paid(admin, paid, {"payment_reference": "BACS 1"})
+        await award_grant(admin, grant)
+    await mark_grant_paid(admin, paid, {"payment_reference": "BACS 1"})
 
     page = (await client.get(f"/pools/{pool}")).text
     assert grant_cells(page) == ["£1,500.00", "£4,000.00"]  # awarded not yet paid; paid
@@ -490,10 +486,10 @@ async def test_the_funders_pool_page_shows_its_programme_grants(client: WebClien
     assert grant_cells((await client.get(f"/pools/{listening}")).text) is None
 
     # A cancelled award gives its money back: with nothing awarded or paid, nothing shows.
-    await services.cancel_grant(admin, proposed, "Not needed")
+    await cancel_grant(admin, proposed, "Not needed")
     other = await make_pool(funder, name="Small Grants")
     await deposit(other, "100.00", reference="BANK-3")
     cancelled = await make_programme_grant(other, asset_bid=await make_asset_bid(), amount=50_00)
-    await services.award_grant(admin, cancelled)
-    await services.cancel_grant(admin, cancelled, "The group withdrew")
+    await award_grant(admin, cancelled)
+    await cancel_grant(admin, cancelled, "The group withdrew")
     assert grant_cells((await client.get(f"/pools/{other}")).text) is None

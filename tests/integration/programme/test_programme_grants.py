@@ -13,7 +13,7 @@ from groundswell.core.clock import today
 from groundswell.core.errors import Conflict, Forbidden, ValidationFailed
 from groundswell.core.principal import Principal, Role
 from groundswell.core.tables import AuditEntry
-from groundswell.programme import services
+from groundswell.programme.grants import award_grant, cancel_grant, propose_grant
 from groundswell.programme.tables import ProgrammeGrant
 from tests.helpers import (
     WebClient,
@@ -94,7 +94,7 @@ async def test_award_is_one_state_change_even_when_raced() -> None:
     await deposit(pool, "10000.00")
     grant = await make_programme_grant(pool, service_bid=await make_service_bid())
     admin = await admin_principal()
-    results = await asyncio.gather(*(services.award_grant(admin, grant) for _ in range(3)))
+    results = await asyncio.gather(*(award_grant(admin, grant) for _ in range(3)))
     assert sorted(r.awarded_now for r in results) == [False, False, True]
     assert await AuditEntry.count().where(AuditEntry.action == "programme.grant.awarded") == 1
 
@@ -105,9 +105,9 @@ async def test_grant_rules() -> None:
     admin = await admin_principal()
     funder = Principal(user_id=admin.user_id, email="f@example.org", name="F", role=Role.FUNDER)
     with pytest.raises(Forbidden):
-        await services.award_grant(funder, 1)
+        await award_grant(funder, 1)
     with pytest.raises(ValidationFailed) as both:
-        await services.propose_grant(
+        await propose_grant(
             admin,
             {
                 "pool_id": pool,
@@ -120,7 +120,7 @@ async def test_grant_rules() -> None:
         )
     assert "asset_bid_id" in both.value.field_errors
     with pytest.raises(ValidationFailed) as regrant:
-        await services.propose_grant(
+        await propose_grant(
             admin,
             {
                 "pool_id": pool,
@@ -132,7 +132,7 @@ async def test_grant_rules() -> None:
             minor_units=True,
         )
     assert "regrant_type" in regrant.value.field_errors
-    grant = await services.propose_grant(
+    grant = await propose_grant(
         admin,
         {
             "pool_id": pool,
@@ -144,10 +144,10 @@ async def test_grant_rules() -> None:
         minor_units=True,
     )
     with pytest.raises(ValidationFailed):
-        await services.cancel_grant(admin, grant, "  ")
-    assert await services.cancel_grant(admin, grant, "The group found other money")
-    assert not await services.cancel_grant(admin, grant, "again")
+        await cancel_grant(admin, grant, "  ")
+    assert await cancel_grant(admin, grant, "The group found other money")
+    assert not await cancel_grant(admin, grant, "again")
     with pytest.raises(Conflict):
-        await services.award_grant(admin, grant)
+        await award_grant(admin, grant)
     row = await ProgrammeGrant.select().where(ProgrammeGrant.id == grant).first()
     assert row is not None and row["status"] == "cancelled" and row["regrant_type"] == "FRG050"

@@ -11,7 +11,7 @@ import pytest
 from groundswell.core.clock import frozen_at
 from groundswell.outbox.tables import OutboxMessage
 from groundswell.programme import jobs
-from groundswell.programme import services as programme
+from groundswell.programme import reminders as programme_reminders
 from groundswell.programme.tables import ProgrammeReminder
 from groundswell.settings import Settings
 from tests.helpers import make_asset_bid, make_host, make_service_bid
@@ -79,7 +79,7 @@ async def test_a_crash_before_commit_leaves_nothing_and_the_next_run_sends_once(
     settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     await interim_bid()
-    real = programme.enqueue_email
+    real = programme_reminders.enqueue_email
     calls = 0
 
     async def failing(**kwargs: Any) -> bool:
@@ -89,13 +89,13 @@ async def test_a_crash_before_commit_leaves_nothing_and_the_next_run_sends_once(
             raise RuntimeError("the process died while queueing")
         return await real(**kwargs)
 
-    monkeypatch.setattr(programme, "enqueue_email", failing)
+    monkeypatch.setattr(programme_reminders, "enqueue_email", failing)
     with pytest.raises(RuntimeError):
         await run(settings, D(2023, 9, 27))
     assert await ProgrammeReminder.count() == 0
     assert await OutboxMessage.count() == 0  # the first e-mail was rolled back with the row
 
-    monkeypatch.setattr(programme, "enqueue_email", real)
+    monkeypatch.setattr(programme_reminders, "enqueue_email", real)
     assert (await run(settings, D(2023, 9, 28))).startswith("1 reminders sent (2 e-mails)")
     assert (await run(settings, D(2023, 9, 28))).startswith("0 reminders")
     assert await OutboxMessage.count() == 2
@@ -105,7 +105,8 @@ async def test_two_schedulers_at_once_send_once(settings: Settings) -> None:
     await interim_bid()
     with at(D(2023, 9, 27)):
         results = await asyncio.gather(
-            programme.send_due_reminders(settings), programme.send_due_reminders(settings)
+            programme_reminders.send_due_reminders(settings),
+            programme_reminders.send_due_reminders(settings),
         )
     assert sorted(r.split(" ")[0] for r in results) == ["0", "1"]
     assert await ProgrammeReminder.count() == 1

@@ -44,7 +44,8 @@ def test_the_largest_amount_is_accepted_and_one_penny_more_refused() -> None:
 
 
 @pytest.mark.parametrize(
-    ("minor", "text"), [(0, "0.00"), (7, "0.07"), (125050, "1250.50"), (-5, "-0.05")]
+    ("minor", "text"),
+    [(0, "0.00"), (7, "0.07"), (125050, "1250.50"), (-5, "-0.05"), (None, "")],
 )
-def test_major_amount_is_exact_text(minor: int, text: str) -> None:
+def test_major_amount_is_exact_text(minor: int | None, text: str) -> None:
     assert major_amount(minor) == text

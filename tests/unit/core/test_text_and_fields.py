@@ -60,3 +60,17 @@ def test_text_that_arrived_unreadable_is_refused() -> None:
     fields = FieldReader({"name": "Pallister \ufffd\ufffd"})
     fields.text("name")
     assert fields.errors == {"name": "Some characters could not be read; please type this again."}
+
+
+def test_normalised_text_is_the_standard_form_or_a_message_at_the_field() -> None:
+    def upper_postcode(raw: str) -> str:
+        if " " not in raw:
+            raise ValueError("Enter a postcode like TS1 2AB.")
+        return raw.upper()
+
+    fields = FieldReader({"good": " ts1 2ab ", "bad": "TS12AB", "empty": "  "})
+    assert fields.normalised("good", upper_postcode, max_length=10) == "TS1 2AB"
+    assert fields.normalised("bad", upper_postcode, max_length=10) is None
+    assert fields.normalised("empty", upper_postcode, max_length=10) is None
+    assert fields.normalised("absent", upper_postcode, max_length=10) is None
+    assert fields.errors == {"bad": "Enter a postcode like TS1 2AB."}

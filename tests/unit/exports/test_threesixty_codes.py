@@ -15,7 +15,7 @@ from groundswell.exports.threesixty import (
     registered_number,
     spreadsheet,
 )
-from groundswell.programme.services import REGRANT_TYPES
+from groundswell.programme.grants import REGRANT_TYPES
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "360giving"
 
