@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from groundswell.settings import Settings, SettingsError, load_settings
 
 if TYPE_CHECKING:
-    from groundswell.allocation.services import RoundReport
+    from groundswell.allocation.reports import Computed, RoundReport
     from groundswell.core.errors import DomainError
 
 
@@ -305,17 +305,17 @@ def _print_round(report: RoundReport, *, dry_run: bool) -> None:
 
 def cmd_allocate(args: argparse.Namespace) -> int:
     settings = _settings()
-    from groundswell.allocation import services
+    from groundswell.allocation import rounds
     from groundswell.core.errors import DomainError
 
     progress = ProgressBar(sys.stderr) if sys.stderr.isatty() else None
 
-    async def work() -> tuple[services.Computed, int | None]:
-        outcome = await services.compute_round(
+    async def work() -> tuple[Computed, int | None]:
+        outcome = await rounds.compute_round(
             args.pool, dry_run=args.dry_run, public_url=settings.public_url, progress=progress
         )
         period = outcome.report.period
-        return outcome, await services.round_for(args.pool, period.start)
+        return outcome, await rounds.round_for(args.pool, period.start)
 
     try:
         outcome, stored = asyncio.run(_with_database(work))

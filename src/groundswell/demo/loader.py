@@ -15,7 +15,7 @@ from typing import Any
 
 from groundswell.accounts.services import create_user
 from groundswell.accounts.tables import User
-from groundswell.allocation import services as rounds
+from groundswell.allocation import review, rounds
 from groundswell.allocation.loop import close_the_loop_for
 from groundswell.allocation.periods import period_containing, previous_period
 from groundswell.allocation.states import AllocationState
@@ -699,10 +699,10 @@ async def _money_and_rounds(settings: Settings) -> None:
                 funder_ids=frozenset({northern["funder"]}),
             )
             with frozen_at(_at(period.start + timedelta(days=2), 14)):
-                await rounds.pause_round(funder, round_id)
+                await review.pause_round(funder, round_id)
             continue
         with frozen_at(review_until + timedelta(hours=1)):
-            await rounds.approve_round(round_id)
+            await review.approve_round(round_id)
         if period == paid_period:
             with frozen_at(review_until + timedelta(days=2)):
                 await _pay_through_the_offline_adapter(settings, round_id)

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 
-from groundswell.allocation import services as rounds
+from groundswell.allocation import review, rounds
 from groundswell.allocation.history import Stage, organiser_funding
 from groundswell.allocation.tables import Allocation
 from groundswell.community.tables import HostOrganisation
@@ -85,7 +85,7 @@ async def world(settings: Settings) -> World:
 async def approve_and_pay(world: World) -> None:
     round_row = await rounds.get_round(world.round_id)
     with frozen_at(round_row["review_until"] + timedelta(minutes=1)):
-        assert await rounds.approve_round(world.round_id)
+        assert await review.approve_round(world.round_id)
     await payouts.pay_approved(world.settings, OfflineGateway(world.settings))
 
 

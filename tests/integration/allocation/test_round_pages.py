@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from groundswell.allocation import services
+from groundswell.allocation import review, rounds
 from groundswell.allocation.tables import Allocation, Round
 from groundswell.core.clock import frozen_at, now
 from groundswell.core.principal import Role
@@ -57,7 +57,7 @@ async def world() -> World:
     await make_user(Role.FUNDER, funder_ids=(funder,))
     await make_user(Role.FUNDER, "other@example.org", funder_ids=(await make_funder("Other"),))
     await make_user(Role.HOST, host_ids=(host,))
-    round_id = (await services.compute_round(pool)).report.round_id
+    round_id = (await rounds.compute_round(pool)).report.round_id
     assert round_id is not None
     return World(pool=pool, round_id=round_id, funder=funder)
 
@@ -87,22 +87,22 @@ async def test_pause_and_resume_from_the_page(client: WebClient, world: World) -
     assert paused.status_code == 303 and paused.headers["location"] == f"/rounds/{world.round_id}"
     page = (await client.get(f"/rounds/{world.round_id}")).text
     assert "Paused" in page and "Resume this round" in page
-    assert (await services.get_round(world.round_id))["status"] == "paused"
+    assert (await rounds.get_round(world.round_id))["status"] == "paused"
     resumed = await client.submit(f"/rounds/{world.round_id}/resume")
     assert resumed.status_code == 303
-    assert (await services.get_round(world.round_id))["status"] == "computed"
+    assert (await rounds.get_round(world.round_id))["status"] == "computed"
     with frozen_at(now() + timedelta(days=30)):
-        assert await services.approve_round(world.round_id)
+        assert await review.approve_round(world.round_id)
     late = await client.submit(f"/rounds/{world.round_id}/pause")
     assert late.status_code == 409 and "can no longer be paused" in late.text
-    assert (await services.get_round(world.round_id))["status"] == "approved"
+    assert (await rounds.get_round(world.round_id))["status"] == "approved"
 
 
 async def test_only_the_funder_and_admins_see_a_round(client: WebClient, world: World) -> None:
     await client.login("other@example.org")
     assert (await client.get(f"/rounds/{world.round_id}")).status_code == 403
     assert (await client.submit(f"/rounds/{world.round_id}/pause")).status_code == 403
-    assert (await services.get_round(world.round_id))["status"] == "computed"
+    assert (await rounds.get_round(world.round_id))["status"] == "computed"
     assert (await client.get(f"/pools/{world.pool}/simulate")).status_code == 403
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from groundswell.allocation import services
+from groundswell.allocation import rounds
 from groundswell.allocation.signal import round_signal
 from groundswell.core.clock import now
 from groundswell.core.principal import Role
@@ -40,7 +40,7 @@ async def _world() -> tuple[int, int]:
 
 
 async def _compute(pool: int) -> int:
-    round_id = (await services.compute_round(pool)).report.round_id
+    round_id = (await rounds.compute_round(pool)).report.round_id
     assert round_id is not None
     return round_id
 
@@ -120,7 +120,7 @@ async def test_signal_health_on_the_round_page(client: WebClient) -> None:
     ) and "a web link in the words: 1" in table.group(0)
     assert "4 awaiting moderation, 1 hidden" in table.group(0)
     # The round itself explains the same numbers.
-    line = await services.round_report(round_id)
+    line = await rounds.round_report(round_id)
     dele_line = next(li for li in line.lines if li.organiser == "DELE-3B")
     assert dele_line.explanation["excluded"]["flagged"] == 4
     assert await organiser_id("DELE-3B")

@@ -12,7 +12,7 @@ from litestar import Litestar
 from litestar.routes import HTTPRoute
 
 from groundswell.accounts.services import create_api_token
-from groundswell.allocation.services import compute_round
+from groundswell.allocation.rounds import compute_round
 from groundswell.core.clock import today
 from groundswell.core.principal import Role
 from tests.helpers import (

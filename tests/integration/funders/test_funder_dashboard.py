@@ -10,8 +10,9 @@ from datetime import timedelta
 
 import pytest
 
-from groundswell.allocation import services as rounds
+from groundswell.allocation import review, rounds
 from groundswell.allocation.periods import next_period
+from groundswell.allocation.reports import current_period
 from groundswell.community.tables import HostOrganisation
 from groundswell.core.clock import frozen_at, now
 from groundswell.core.money import format_money
@@ -120,7 +121,7 @@ async def test_balances_match_the_ledger_at_every_stage(
     await payment_services.refresh_account(settings, gateway, account.id)
     round_row = await rounds.get_round(world.round_id)
     with frozen_at(round_row["review_until"] + timedelta(minutes=1)):
-        assert await rounds.approve_round(world.round_id)
+        assert await review.approve_round(world.round_id)
     await payouts.pay_approved(settings, gateway)
     paid = await ledger.pool_balances(world.listening)
     assert paid["paid"] == computed["committed"] and paid["committed"] == 0
@@ -157,14 +158,14 @@ async def test_the_next_round_of_each_pool(client: WebClient, world: World) -> N
     page = (await client.get("/dashboard")).text
     upcoming = text(page[page.index('id="upcoming"') : page.index('id="rounds"')])
     listening = await get_pool(world.listening)
-    after = next_period(rounds.current_period(listening), listening["cadence"])
+    after = next_period(current_period(listening), listening["cadence"])
     budget = format_money(listening["round_budget"], "GBP")
     assert (
         f"Teesside Listening Fund {after.label()} Computed on {after.start:%-d %b %Y} "
         f"{budget} the round budget" in upcoming
     )
     hulme = await get_pool(world.waiting)
-    current = rounds.current_period(hulme)
+    current = current_period(hulme)
     assert (
         f"Hulme Fund {current.label()} Waiting for money: top up to start it "
         "£0.00 of £500.00: only this is available" in upcoming

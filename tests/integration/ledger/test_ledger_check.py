@@ -5,7 +5,7 @@ import subprocess
 import sys
 from datetime import timedelta
 
-from groundswell.allocation import services
+from groundswell.allocation import review, rounds
 from groundswell.allocation.tables import Allocation
 from groundswell.core.clock import frozen_at, now
 from groundswell.ledger import services as ledger
@@ -41,10 +41,10 @@ async def healthy_ledger() -> tuple[int, int]:
     for name in ("Amina Hussein", "Dele Okafor"):
         await make_voices(await make_organiser(host, locality, name), 2)
     await deposit(pool, "1000.00")
-    round_id = (await services.compute_round(pool)).report.round_id
+    round_id = (await rounds.compute_round(pool)).report.round_id
     assert round_id is not None
     with frozen_at(now() + timedelta(days=30)):
-        assert await services.approve_round(round_id)
+        assert await review.approve_round(round_id)
     return pool, round_id
 
 

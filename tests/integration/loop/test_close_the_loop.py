@@ -3,7 +3,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from groundswell.allocation.loop import close_the_loop, hear_back_share, loop_stats
-from groundswell.allocation.services import approve_round, compute_round
+from groundswell.allocation.review import approve_round
+from groundswell.allocation.rounds import compute_round
 from groundswell.allocation.tables import Round
 from groundswell.core.clock import frozen_at, now
 from groundswell.outbox.services import drain

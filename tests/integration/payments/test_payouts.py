@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from groundswell.allocation import services as rounds
+from groundswell.allocation import review, rounds
 from groundswell.allocation.tables import Allocation, Round
 from groundswell.community.tables import HostOrganisation
 from groundswell.core.clock import frozen_at, now
@@ -90,7 +90,7 @@ async def world(request: pytest.FixtureRequest, settings: Settings) -> World:
     report = (await rounds.compute_round(pool)).report
     assert report.round_id is not None and report.review_until is not None
     with frozen_at(report.review_until + timedelta(minutes=1)):
-        assert await rounds.approve_round(report.round_id)
+        assert await review.approve_round(report.round_id)
     w = World(settings, gateway, pool, ready, waiting, report.round_id, server)
     await w.onboard(ready)
     return w
