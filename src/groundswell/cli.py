@@ -147,8 +147,8 @@ def cmd_token(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     settings = _settings()
+    from groundswell.demo.large import LargeScale
     from groundswell.demo.loader import load_demo
-    from groundswell.demo.voices import LargeScale
     from groundswell.migrate import apply_migrations
 
     if args.organisers < 1 or args.testimonies < 1:
