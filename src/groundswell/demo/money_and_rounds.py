@@ -104,6 +104,18 @@ async def load_money_and_rounds(settings: Settings) -> None:
     # The Northern Roots funder's monthly pool has history: paid, approved, paused.
     northern = next((p for p in pools if p["name"] == POOLS[1][1]), pools[0])
     fran = await User.select(User.id).where(User.email == "funder@groundswell.example").first()
+    # Fran, the demo's funder, pauses one of its rounds and tops it up by card.
+    funder = (
+        None
+        if fran is None
+        else Principal(
+            user_id=fran["id"],
+            email="funder@groundswell.example",
+            name="Fran Funder",
+            role=Role.FUNDER,
+            funder_ids=frozenset({northern["funder"]}),
+        )
+    )
     current = period_containing(today(), northern["cadence"])
     paused_period = previous_period(current, northern["cadence"])
     approved_period = previous_period(paused_period, northern["cadence"])
@@ -131,14 +143,7 @@ async def load_money_and_rounds(settings: Settings) -> None:
         assert round_id is not None
         review_until = outcome.report.review_until
         assert review_until is not None
-        if period == paused_period and fran is not None:
-            funder = Principal(
-                user_id=fran["id"],
-                email="funder@groundswell.example",
-                name="Fran Funder",
-                role=Role.FUNDER,
-                funder_ids=frozenset({northern["funder"]}),
-            )
+        if period == paused_period and funder is not None:
             with frozen_at(_at(period.start + timedelta(days=2), 14)):
                 await review.pause_round(funder, round_id)
             continue
@@ -148,18 +153,8 @@ async def load_money_and_rounds(settings: Settings) -> None:
             with frozen_at(review_until + timedelta(days=2)):
                 await _pay_through_the_offline_adapter(settings, round_id)
             await _close_the_loop(settings, round_id)
-    if fran is not None:
-        await _top_up_by_card(
-            settings,
-            northern["id"],
-            Principal(
-                user_id=fran["id"],
-                email="funder@groundswell.example",
-                name="Fran Funder",
-                role=Role.FUNDER,
-                funder_ids=frozenset({northern["funder"]}),
-            ),
-        )
+    if funder is not None:
+        await _top_up_by_card(settings, northern["id"], funder)
     # And one round in review now, in the other Northern Roots pool.
     teesside = next((p for p in pools if p["name"] == POOLS[0][1]), None)
     if teesside is not None:
