@@ -11,23 +11,12 @@ import pytest
 from groundswell.allocation import review, rounds
 from groundswell.allocation.tables import Allocation, Round
 from groundswell.core.clock import frozen_at, now
-from groundswell.core.principal import Role
 from groundswell.funders.tables import Deposit
 from groundswell.ledger import services as ledger
 from groundswell.ledger.tables import LedgerTransaction
 from groundswell.outbox.tables import OutboxMessage
-from tests.helpers import (
-    WebClient,
-    deposit,
-    field_error,
-    make_funder,
-    make_host,
-    make_locality,
-    make_organiser,
-    make_pool,
-    make_user,
-    make_voices,
-)
+from tests.factories import computed_round, make_people, pool_in_a_place, vouched_organiser
+from tests.helpers import WebClient, deposit, field_error
 
 
 @dataclass
@@ -39,27 +28,17 @@ class World:
 
 @pytest.fixture
 async def world() -> World:
-    locality = await make_locality()
-    funder = await make_funder()
-    pool = await make_pool(
-        funder,
-        "Teesside Listening Fund",
-        locality_ids=(locality,),
-        min_endorsers=2,
-        cap_amount=550_00,
+    place = await pool_in_a_place(
+        pool="Teesside Listening Fund", min_endorsers=2, cap_amount=550_00
     )
-    host = await make_host()
-    await make_voices(await make_organiser(host, locality, "Amina Hussein", code="AMINA-2A"), 5)
-    await make_voices(await make_organiser(host, locality, "Dele Okafor", code="DELE-3B"), 2)
-    await make_voices(await make_organiser(host, locality, "Ruth Kelly", code="RUTH-4C"), 1)
-    await deposit(pool, "1000.00")
-    await make_user(Role.ADMIN)
-    await make_user(Role.FUNDER, funder_ids=(funder,))
-    await make_user(Role.FUNDER, "other@example.org", funder_ids=(await make_funder("Other"),))
-    await make_user(Role.HOST, host_ids=(host,))
-    round_id = (await rounds.compute_round(pool)).report.round_id
-    assert round_id is not None
-    return World(pool=pool, round_id=round_id, funder=funder)
+    host, locality = place.host, place.locality
+    await vouched_organiser(host, locality, "Amina Hussein", 5, code="AMINA-2A")
+    await vouched_organiser(host, locality, "Dele Okafor", 2, code="DELE-3B")
+    await vouched_organiser(host, locality, "Ruth Kelly", 1, code="RUTH-4C")
+    await deposit(place.pool, "1000.00")
+    await make_people(place.funder, host)
+    round_id = await computed_round(place.pool)
+    return World(pool=place.pool, round_id=round_id, funder=place.funder)
 
 
 async def test_the_round_page_explains_each_amount(client: WebClient, world: World) -> None:

@@ -23,16 +23,13 @@ from groundswell.ledger.tables import LedgerTransaction
 from groundswell.ledger_check import check_ledger
 from groundswell.outbox.tables import OutboxMessage
 from groundswell.settings import Settings
+from tests.factories import pool_in_a_place, vouched_organiser
 from tests.helpers import (
     deposit,
-    make_funder,
-    make_host,
     make_locality,
-    make_organiser,
     make_pool,
     make_resident,
     make_user,
-    make_voices,
     voice_hash,
     vouch,
 )
@@ -47,31 +44,22 @@ class World:
 
 @pytest.fixture
 async def world() -> World:
-    here = await make_locality("Pallister")
+    place = await pool_in_a_place(round_budget=1000_00, min_endorsers=3, review_days=7)
+    here, host = place.locality, place.host
     elsewhere = await make_locality("Hulme")
-    funder = await make_funder()
-    pool = await make_pool(
-        funder, locality_ids=(here,), round_budget=1000_00, min_endorsers=3, review_days=7
-    )
-    host = await make_host()
     codes = {
-        "amina": await make_organiser(host, here, "Amina Hussein"),
-        "dele": await make_organiser(host, here, "Dele Okafor"),
-        "siobhan": await make_organiser(host, here, "Siobhan Byrne"),
+        "amina": await vouched_organiser(host, here, "Amina Hussein", 6),
+        "dele": await vouched_organiser(host, here, "Dele Okafor", 3),
+        "siobhan": await vouched_organiser(host, here, "Siobhan Byrne", 1),
         # Not candidates: bursary runs past the period, paused, and in another place.
-        "tariq": await make_organiser(
-            host, here, "Tariq Mahmood", bursary_end=today() + timedelta(days=400)
+        "tariq": await vouched_organiser(
+            host, here, "Tariq Mahmood", 5, bursary_end=today() + timedelta(days=400)
         ),
-        "grace": await make_organiser(host, here, "Grace Thompson", status="paused"),
-        "bilal": await make_organiser(host, elsewhere, "Bilal Khan"),
+        "grace": await vouched_organiser(host, here, "Grace Thompson", 5, status="paused"),
+        "bilal": await vouched_organiser(host, elsewhere, "Bilal Khan", 5),
     }
-    await make_voices(codes["amina"], 6)
-    await make_voices(codes["dele"], 3)
-    await make_voices(codes["siobhan"], 1)
-    for name in ("tariq", "grace", "bilal"):
-        await make_voices(codes[name], 5)
-    await deposit(pool, "2000.00")
-    return World(pool=pool, funder=funder, codes=codes)
+    await deposit(place.pool, "2000.00")
+    return World(pool=place.pool, funder=place.funder, codes=codes)
 
 
 async def principal(role: Role, funder_ids: frozenset[int] = frozenset()) -> Principal:
