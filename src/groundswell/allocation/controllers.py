@@ -5,7 +5,7 @@ from typing import Any
 from litestar import Controller, Request, get, post
 from litestar.response import Redirect, Template
 
-from groundswell.allocation import services
+from groundswell.allocation import review, rounds
 from groundswell.allocation.explain import explain, round_voices
 from groundswell.allocation.loop import hear_back_share, loop_stats, round_window_days
 from groundswell.allocation.signal import round_signal
@@ -21,8 +21,8 @@ APPROVED_OR_LATER = (RoundStatus.APPROVED, RoundStatus.PAYING, RoundStatus.PAID)
 
 
 async def _round_page(round_id: int, status_code: int = 200, **extra: Any) -> Template:
-    report = await services.round_report(round_id)
-    stored = await services.get_round(round_id)
+    report = await rounds.round_report(round_id)
+    stored = await rounds.get_round(round_id)
     lines = sorted(report.lines, key=lambda line: (-line.amount, line.organiser))
     signal = await round_signal(round_id)
     voices = round_voices(
@@ -55,13 +55,13 @@ class RoundController(Controller):
 
     @get("/{round_id:int}", name="round")
     async def detail(self, request: Request[Any, Any, Any], round_id: RowId) -> Template:
-        await services.can_see_round(signed_in(request), round_id)
+        await rounds.can_see_round(signed_in(request), round_id)
         return await _round_page(round_id)
 
     @post("/{round_id:int}/pause")
     async def pause(self, request: Request[Any, Any, Any], round_id: RowId) -> Any:
         try:
-            await services.pause_round(signed_in(request), round_id)
+            await review.pause_round(signed_in(request), round_id)
         except Conflict as exc:
             return await _round_page(round_id, status_code=409, problem=exc.detail)
         return Redirect(f"/rounds/{round_id}", status_code=303)
@@ -69,7 +69,7 @@ class RoundController(Controller):
     @post("/{round_id:int}/resume")
     async def resume(self, request: Request[Any, Any, Any], round_id: RowId) -> Any:
         try:
-            await services.resume_round(signed_in(request), round_id)
+            await review.resume_round(signed_in(request), round_id)
         except Conflict as exc:
             return await _round_page(round_id, status_code=409, problem=exc.detail)
         return Redirect(f"/rounds/{round_id}", status_code=303)
@@ -77,4 +77,4 @@ class RoundController(Controller):
 
 @get("/admin/rounds", name="admin_rounds", guards=[requires_role(Role.ADMIN)])
 async def admin_rounds() -> Template:
-    return render("allocation/admin_rounds.html", rounds=await services.list_rounds(limit=100))
+    return render("allocation/admin_rounds.html", rounds=await rounds.list_rounds(limit=100))

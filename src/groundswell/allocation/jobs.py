@@ -6,7 +6,7 @@ import logging
 
 from apscheduler.triggers.interval import IntervalTrigger
 
-from groundswell.allocation import services
+from groundswell.allocation import review, rounds
 from groundswell.allocation.loop import close_the_loop
 from groundswell.core.errors import Conflict
 from groundswell.core.jobs import JobRegistry
@@ -18,9 +18,9 @@ log = logging.getLogger("groundswell.allocation")
 async def compute_due_rounds(settings: Settings) -> str:
     """Compute the current period's round of every active pool that has none yet."""
     computed, existed, waiting, failed = 0, 0, 0, 0
-    for pool, period in await services.pools_due_a_round():
+    for pool, period in await rounds.pools_due_a_round():
         try:
-            outcome = await services.compute_round(
+            outcome = await rounds.compute_round(
                 pool["id"], period=period, public_url=settings.public_url
             )
         except Conflict:
@@ -44,9 +44,9 @@ async def compute_due_rounds(settings: Settings) -> str:
 async def approve_rounds(settings: Settings) -> str:
     """Approve every round whose review window has passed and that is not paused."""
     approved, failed = 0, 0
-    for round_id in await services.rounds_due_for_approval():
+    for round_id in await review.rounds_due_for_approval():
         try:
-            if await services.approve_round(round_id):
+            if await review.approve_round(round_id):
                 approved += 1
         except Exception:
             log.exception("approving round %s failed", round_id)

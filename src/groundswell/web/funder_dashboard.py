@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from groundswell.allocation import services as rounds
+from groundswell.allocation import rounds
 from groundswell.allocation.periods import Period, next_period
+from groundswell.allocation.reports import current_period
 from groundswell.allocation.states import RoundStatus
 from groundswell.core.principal import Principal
 from groundswell.funders import services as funders
@@ -58,7 +59,7 @@ class FunderDashboard:
 async def _next_round(pool: dict[str, Any], available: int) -> NextRound | None:
     if not pool["is_active"] or pool["round_budget"] <= 0:
         return None
-    current = rounds.current_period(pool)
+    current = current_period(pool)
     due_now = await rounds.round_for(pool["id"], current.start) is None
     period = current if due_now else next_period(current, pool["cadence"])
     return NextRound(

@@ -8,7 +8,8 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
-from groundswell.allocation import services as rounds
+from groundswell.allocation import rounds, simulation
+from groundswell.allocation.reports import current_period
 from groundswell.allocation.signal import voices_by_round
 from groundswell.community import services as community
 from groundswell.core.clock import today
@@ -84,7 +85,7 @@ async def _pool_page(
             "grant_balances": await ledger.pool_grant_balances(pool["id"]),
             "rounds": pool_rounds,
             "round_voices": await voices_by_round([r["id"] for r in pool_rounds]),
-            "current_period": rounds.current_period(pool),
+            "current_period": current_period(pool),
             "score_methods": list(ScoreMethod),
             "sim_values": _simulation_defaults(pool),
             "sim_errors": {},
@@ -241,8 +242,8 @@ class PoolController(Controller):
         context: dict[str, Any] = {"sim_values": values, "sim_errors": {}}
         status_code = 200
         try:
-            settings, budget = rounds.read_simulation_input(raw, pool)
-            context["simulation"] = await rounds.simulate(pool_id, settings, budget)
+            settings, budget = simulation.read_simulation_input(raw, pool)
+            context["simulation"] = await simulation.simulate(pool_id, settings, budget)
         except ValidationFailed as exc:
             context |= {"simulation": None, "sim_errors": exc.field_errors}
             status_code = 422

@@ -11,15 +11,8 @@ from groundswell.allocation.tables import Allocation, Round
 from groundswell.funders.tables import Deposit
 from groundswell.ledger import services as ledger
 from groundswell.ledger.tables import LedgerTransaction
-from tests.helpers import (
-    deposit,
-    make_funder,
-    make_host,
-    make_locality,
-    make_organiser,
-    make_pool,
-    make_voices,
-)
+from tests.factories import pool_in_a_place, vouched_organiser
+from tests.helpers import deposit, make_funder, make_pool
 
 
 def groundswell(*args: str) -> subprocess.CompletedProcess[str]:
@@ -34,14 +27,13 @@ def groundswell(*args: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.fixture
 async def pool() -> int:
-    locality = await make_locality()
-    pool = await make_pool(await make_funder(), min_endorsers=2, round_budget=500_00)
-    host = await make_host()
-    await make_voices(await make_organiser(host, locality, "Amina Hussein", code="AMINA-2A"), 4)
-    await make_voices(await make_organiser(host, locality, "Dele Okafor", code="DELE-3B"), 2)
-    await make_voices(await make_organiser(host, locality, "Ruth Kelly", code="RUTH-4C"), 1)
-    await deposit(pool, "2000.00")
-    return pool
+    place = await pool_in_a_place(for_any_locality=True, min_endorsers=2, round_budget=500_00)
+    host, locality = place.host, place.locality
+    await vouched_organiser(host, locality, "Amina Hussein", 4, code="AMINA-2A")
+    await vouched_organiser(host, locality, "Dele Okafor", 2, code="DELE-3B")
+    await vouched_organiser(host, locality, "Ruth Kelly", 1, code="RUTH-4C")
+    await deposit(place.pool, "2000.00")
+    return place.pool
 
 
 def one_json_object(stdout: str) -> dict:

@@ -5,33 +5,24 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
-from datetime import timedelta
 
 import pytest
 
-from groundswell.allocation import services as rounds
 from groundswell.allocation.history import Stage, organiser_funding
 from groundswell.allocation.tables import Allocation
-from groundswell.community.tables import HostOrganisation
-from groundswell.core.clock import frozen_at
-from groundswell.core.principal import Role
 from groundswell.ledger import services as ledger
 from groundswell.payments import payouts
-from groundswell.payments import services as payment_services
 from groundswell.payments.offline import OfflineGateway
 from groundswell.settings import Settings
-from tests.helpers import (
-    WebClient,
-    deposit,
-    make_funder,
-    make_host,
-    make_locality,
-    make_organiser,
-    make_pool,
-    make_user,
-    make_voices,
-    organiser_id,
+from tests.factories import (
+    approve_after_review,
+    computed_round,
+    make_people,
+    onboard_host,
+    pool_in_a_place,
+    vouched_organiser,
 )
+from tests.helpers import WebClient, deposit, make_host, make_locality, make_organiser, organiser_id
 
 
 @dataclass
@@ -46,46 +37,23 @@ class World:
 
 @pytest.fixture
 async def world(settings: Settings) -> World:
-    here = await make_locality("Pallister")
-    funder = await make_funder("Northern Roots")
-    pool = await make_pool(
-        funder,
-        "Teesside Listening Fund",
-        locality_ids=(here,),
-        min_endorsers=2,
-        round_budget=900_00,
+    place = await pool_in_a_place(
+        pool="Teesside Listening Fund", host="Ready CA", min_endorsers=2, round_budget=900_00
     )
-    ready = await make_host("Ready CA")
+    here, ready = place.locality, place.host
     waiting = await make_host("Waiting CA")
-    paid_code = await make_organiser(ready, here, "Amina Hussein", code="AMINA-2A")
-    held_code = await make_organiser(waiting, here, "Dele Okafor", code="DELE-3B")
-    quiet_code = await make_organiser(ready, here, "Ruth Kelly", code="RUTH-4C")
-    await make_voices(paid_code, 5)
-    await make_voices(held_code, 3)
-    await make_voices(quiet_code, 1)
-    await deposit(pool, "2000.00")
-    await make_user(Role.ADMIN)
-    await make_user(Role.FUNDER, funder_ids=(funder,))
-    await make_user(Role.FUNDER, "other@example.org", funder_ids=(await make_funder("Other"),))
-    await make_user(Role.HOST, host_ids=(ready,))
-    report = (await rounds.compute_round(pool)).report
-    assert report.round_id is not None
-    gateway = OfflineGateway(settings)
-    account = await gateway.create_connected_account(
-        email="", metadata={"host_id": str(ready)}, idempotency_key=f"t-host-{ready}"
-    )
-    await HostOrganisation.update({HostOrganisation.stripe_account_id: account.id}).where(
-        HostOrganisation.id == ready
-    )
-    await gateway.complete_onboarding(account.id)
-    await payment_services.refresh_account(settings, gateway, account.id)
-    return World(settings, pool, report.round_id, paid_code, held_code, quiet_code)
+    paid_code = await vouched_organiser(ready, here, "Amina Hussein", 5, code="AMINA-2A")
+    held_code = await vouched_organiser(waiting, here, "Dele Okafor", 3, code="DELE-3B")
+    quiet_code = await vouched_organiser(ready, here, "Ruth Kelly", 1, code="RUTH-4C")
+    await deposit(place.pool, "2000.00")
+    await make_people(place.funder, ready)
+    round_id = await computed_round(place.pool)
+    await onboard_host(settings, OfflineGateway(settings), ready)
+    return World(settings, place.pool, round_id, paid_code, held_code, quiet_code)
 
 
 async def approve_and_pay(world: World) -> None:
-    round_row = await rounds.get_round(world.round_id)
-    with frozen_at(round_row["review_until"] + timedelta(minutes=1)):
-        assert await rounds.approve_round(world.round_id)
+    await approve_after_review(world.round_id)
     await payouts.pay_approved(world.settings, OfflineGateway(world.settings))
 
 

@@ -8,26 +8,15 @@ from datetime import timedelta
 
 import pytest
 
-from groundswell.allocation import services
+from groundswell.allocation import review, rounds
 from groundswell.allocation.tables import Allocation, Round
 from groundswell.core.clock import frozen_at, now
-from groundswell.core.principal import Role
 from groundswell.funders.tables import Deposit
 from groundswell.ledger import services as ledger
 from groundswell.ledger.tables import LedgerTransaction
 from groundswell.outbox.tables import OutboxMessage
-from tests.helpers import (
-    WebClient,
-    deposit,
-    field_error,
-    make_funder,
-    make_host,
-    make_locality,
-    make_organiser,
-    make_pool,
-    make_user,
-    make_voices,
-)
+from tests.factories import computed_round, make_people, pool_in_a_place, vouched_organiser
+from tests.helpers import WebClient, deposit, field_error
 
 
 @dataclass
@@ -39,27 +28,17 @@ class World:
 
 @pytest.fixture
 async def world() -> World:
-    locality = await make_locality()
-    funder = await make_funder()
-    pool = await make_pool(
-        funder,
-        "Teesside Listening Fund",
-        locality_ids=(locality,),
-        min_endorsers=2,
-        cap_amount=550_00,
+    place = await pool_in_a_place(
+        pool="Teesside Listening Fund", min_endorsers=2, cap_amount=550_00
     )
-    host = await make_host()
-    await make_voices(await make_organiser(host, locality, "Amina Hussein", code="AMINA-2A"), 5)
-    await make_voices(await make_organiser(host, locality, "Dele Okafor", code="DELE-3B"), 2)
-    await make_voices(await make_organiser(host, locality, "Ruth Kelly", code="RUTH-4C"), 1)
-    await deposit(pool, "1000.00")
-    await make_user(Role.ADMIN)
-    await make_user(Role.FUNDER, funder_ids=(funder,))
-    await make_user(Role.FUNDER, "other@example.org", funder_ids=(await make_funder("Other"),))
-    await make_user(Role.HOST, host_ids=(host,))
-    round_id = (await services.compute_round(pool)).report.round_id
-    assert round_id is not None
-    return World(pool=pool, round_id=round_id, funder=funder)
+    host, locality = place.host, place.locality
+    await vouched_organiser(host, locality, "Amina Hussein", 5, code="AMINA-2A")
+    await vouched_organiser(host, locality, "Dele Okafor", 2, code="DELE-3B")
+    await vouched_organiser(host, locality, "Ruth Kelly", 1, code="RUTH-4C")
+    await deposit(place.pool, "1000.00")
+    await make_people(place.funder, host)
+    round_id = await computed_round(place.pool)
+    return World(pool=place.pool, round_id=round_id, funder=place.funder)
 
 
 async def test_the_round_page_explains_each_amount(client: WebClient, world: World) -> None:
@@ -87,22 +66,22 @@ async def test_pause_and_resume_from_the_page(client: WebClient, world: World) -
     assert paused.status_code == 303 and paused.headers["location"] == f"/rounds/{world.round_id}"
     page = (await client.get(f"/rounds/{world.round_id}")).text
     assert "Paused" in page and "Resume this round" in page
-    assert (await services.get_round(world.round_id))["status"] == "paused"
+    assert (await rounds.get_round(world.round_id))["status"] == "paused"
     resumed = await client.submit(f"/rounds/{world.round_id}/resume")
     assert resumed.status_code == 303
-    assert (await services.get_round(world.round_id))["status"] == "computed"
+    assert (await rounds.get_round(world.round_id))["status"] == "computed"
     with frozen_at(now() + timedelta(days=30)):
-        assert await services.approve_round(world.round_id)
+        assert await review.approve_round(world.round_id)
     late = await client.submit(f"/rounds/{world.round_id}/pause")
     assert late.status_code == 409 and "can no longer be paused" in late.text
-    assert (await services.get_round(world.round_id))["status"] == "approved"
+    assert (await rounds.get_round(world.round_id))["status"] == "approved"
 
 
 async def test_only_the_funder_and_admins_see_a_round(client: WebClient, world: World) -> None:
     await client.login("other@example.org")
     assert (await client.get(f"/rounds/{world.round_id}")).status_code == 403
     assert (await client.submit(f"/rounds/{world.round_id}/pause")).status_code == 403
-    assert (await services.get_round(world.round_id))["status"] == "computed"
+    assert (await rounds.get_round(world.round_id))["status"] == "computed"
     assert (await client.get(f"/pools/{world.pool}/simulate")).status_code == 403
 
 

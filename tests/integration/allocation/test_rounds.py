@@ -9,28 +9,27 @@ from datetime import timedelta
 import pytest
 
 from groundswell.accounts.tables import User
-from groundswell.allocation import jobs, services
+from groundswell.allocation import jobs, review, rounds
 from groundswell.allocation.periods import period_containing, previous_period
+from groundswell.allocation.simulation import read_simulation_input, simulate
 from groundswell.allocation.tables import Allocation, Round
 from groundswell.core.clock import frozen_at, now, today
 from groundswell.core.errors import Conflict, Forbidden
 from groundswell.core.principal import Principal, Role
 from groundswell.core.tables import AuditEntry
+from groundswell.funders.services import get_pool
 from groundswell.ledger import services as ledger
 from groundswell.ledger.tables import LedgerTransaction
 from groundswell.ledger_check import check_ledger
 from groundswell.outbox.tables import OutboxMessage
 from groundswell.settings import Settings
+from tests.factories import pool_in_a_place, vouched_organiser
 from tests.helpers import (
     deposit,
-    make_funder,
-    make_host,
     make_locality,
-    make_organiser,
     make_pool,
     make_resident,
     make_user,
-    make_voices,
     voice_hash,
     vouch,
 )
@@ -45,31 +44,22 @@ class World:
 
 @pytest.fixture
 async def world() -> World:
-    here = await make_locality("Pallister")
+    place = await pool_in_a_place(round_budget=1000_00, min_endorsers=3, review_days=7)
+    here, host = place.locality, place.host
     elsewhere = await make_locality("Hulme")
-    funder = await make_funder()
-    pool = await make_pool(
-        funder, locality_ids=(here,), round_budget=1000_00, min_endorsers=3, review_days=7
-    )
-    host = await make_host()
     codes = {
-        "amina": await make_organiser(host, here, "Amina Hussein"),
-        "dele": await make_organiser(host, here, "Dele Okafor"),
-        "siobhan": await make_organiser(host, here, "Siobhan Byrne"),
+        "amina": await vouched_organiser(host, here, "Amina Hussein", 6),
+        "dele": await vouched_organiser(host, here, "Dele Okafor", 3),
+        "siobhan": await vouched_organiser(host, here, "Siobhan Byrne", 1),
         # Not candidates: bursary runs past the period, paused, and in another place.
-        "tariq": await make_organiser(
-            host, here, "Tariq Mahmood", bursary_end=today() + timedelta(days=400)
+        "tariq": await vouched_organiser(
+            host, here, "Tariq Mahmood", 5, bursary_end=today() + timedelta(days=400)
         ),
-        "grace": await make_organiser(host, here, "Grace Thompson", status="paused"),
-        "bilal": await make_organiser(host, elsewhere, "Bilal Khan"),
+        "grace": await vouched_organiser(host, here, "Grace Thompson", 5, status="paused"),
+        "bilal": await vouched_organiser(host, elsewhere, "Bilal Khan", 5),
     }
-    await make_voices(codes["amina"], 6)
-    await make_voices(codes["dele"], 3)
-    await make_voices(codes["siobhan"], 1)
-    for name in ("tariq", "grace", "bilal"):
-        await make_voices(codes[name], 5)
-    await deposit(pool, "2000.00")
-    return World(pool=pool, funder=funder, codes=codes)
+    await deposit(place.pool, "2000.00")
+    return World(pool=place.pool, funder=place.funder, codes=codes)
 
 
 async def principal(role: Role, funder_ids: frozenset[int] = frozenset()) -> Principal:
@@ -85,7 +75,7 @@ async def test_a_round_funds_eligible_organisers_and_commits_the_money(
     world: World, settings: Settings
 ) -> None:
     await make_user(Role.FUNDER, "fran@example.org", funder_ids=(world.funder,))
-    outcome = await services.compute_round(world.pool, public_url="https://gs.test")
+    outcome = await rounds.compute_round(world.pool, public_url="https://gs.test")
     assert outcome.created
     report = outcome.report
     lines = {line.organiser: line for line in report.lines}
@@ -117,7 +107,7 @@ async def test_a_round_funds_eligible_organisers_and_commits_the_money(
     assert (await check_ledger()).ok
     # What compute_round reports is exactly what was stored.
     assert report.round_id is not None
-    assert await services.round_report(report.round_id) == report
+    assert await rounds.round_report(report.round_id) == report
 
 
 async def test_which_voices_count(world: World) -> None:
@@ -132,7 +122,7 @@ async def test_which_voices_count(world: World) -> None:
 
     await Organiser.update({Organiser.phone_hash: voice_hash("own")}).where(Organiser.code == code)
     await vouch(await make_resident("own"), code)
-    report = (await services.compute_round(world.pool, dry_run=True)).report
+    report = (await rounds.compute_round(world.pool, dry_run=True)).report
     line = next(x for x in report.lines if x.organiser == code)
     assert line.endorsers == 3
     assert line.explanation["testimonies"] == 9
@@ -150,21 +140,21 @@ async def test_which_voices_count(world: World) -> None:
 async def test_the_budget_is_what_is_available_when_less(world: World) -> None:
     other = await make_pool(world.funder, "Small pool", round_budget=1000_00, min_endorsers=1)
     await deposit(other, "300.00")
-    report = (await services.compute_round(other)).report
+    report = (await rounds.compute_round(other)).report
     assert report.budget == 300_00 and report.allocated == 300_00
     assert (await ledger.pool_balances(other))["available"] == 0
     empty = await make_pool(world.funder, "Empty pool", min_endorsers=1)
-    assert (await services.compute_round(empty, dry_run=True)).report.budget == 0
+    assert (await rounds.compute_round(empty, dry_run=True)).report.budget == 0
     with pytest.raises(Conflict, match="no money available"):
-        await services.compute_round(empty)
+        await rounds.compute_round(empty)
     assert await Round.count().where(Round.pool == empty) == 0
     await deposit(empty, "10.00")
-    assert (await services.compute_round(empty)).report.budget == 10_00
+    assert (await rounds.compute_round(empty)).report.budget == 10_00
 
 
 async def test_a_dry_run_writes_nothing(world: World) -> None:
     before = await counts()
-    outcome = await services.compute_round(world.pool, dry_run=True)
+    outcome = await rounds.compute_round(world.pool, dry_run=True)
     assert not outcome.created and outcome.report.round_id is None
     assert sum(line.amount for line in outcome.report.lines) == 1000_00
     assert await counts() == before
@@ -182,7 +172,7 @@ async def counts() -> tuple[int, ...]:
 
 async def test_two_computations_racing_make_one_round(world: World) -> None:
     first, second = await asyncio.gather(
-        services.compute_round(world.pool), services.compute_round(world.pool)
+        rounds.compute_round(world.pool), rounds.compute_round(world.pool)
     )
     assert sorted([first.created, second.created]) == [False, True]
     assert first.report.round_id == second.report.round_id
@@ -214,59 +204,59 @@ async def test_a_crash_mid_round_leaves_nothing(
         raise RuntimeError("power cut")
 
     # The last step, after the round, its lines and the ledger transaction were written.
-    monkeypatch.setattr(services, "_tell_funder", crash)
+    monkeypatch.setattr(rounds, "_tell_funder", crash)
     with pytest.raises(RuntimeError, match="power cut"):
-        await services.compute_round(world.pool)
+        await rounds.compute_round(world.pool)
     assert await counts() == before
     assert (await ledger.pool_balances(world.pool))["available"] == 2000_00
     monkeypatch.undo()
-    assert (await services.compute_round(world.pool)).created
+    assert (await rounds.compute_round(world.pool)).created
 
 
 async def test_review_pause_resume_and_approval(world: World, settings: Settings) -> None:
-    report = (await services.compute_round(world.pool)).report
+    report = (await rounds.compute_round(world.pool)).report
     round_id = report.round_id
     assert round_id is not None
     funder = await principal(Role.FUNDER, frozenset({world.funder}))
     later = now() + timedelta(days=8)
 
-    assert not await services.approve_round(round_id)  # still in its review window
-    assert await services.pause_round(funder, round_id)
-    assert not await services.pause_round(funder, round_id)  # paused already: no-op
+    assert not await review.approve_round(round_id)  # still in its review window
+    assert await review.pause_round(funder, round_id)
+    assert not await review.pause_round(funder, round_id)  # paused already: no-op
     with frozen_at(later):
         assert await jobs.approve_rounds(settings) == "0 approved"  # paused rounds wait
-    assert (await services.get_round(round_id))["status"] == "paused"
+    assert (await rounds.get_round(round_id))["status"] == "paused"
 
-    assert await services.resume_round(funder, round_id)
-    assert not await services.resume_round(funder, round_id)
+    assert await review.resume_round(funder, round_id)
+    assert not await review.resume_round(funder, round_id)
     with frozen_at(later):
         assert await jobs.approve_rounds(settings) == "1 approved"
         assert await jobs.approve_rounds(settings) == "0 approved"  # safe to run twice
-    stored = await services.get_round(round_id)
+    stored = await rounds.get_round(round_id)
     assert stored["status"] == "approved" and stored["approved_at"] is not None
     states = {row["state"] for row in await Allocation.select(Allocation.state)}
     assert states == {"approved", "not_funded"}
     with pytest.raises(Conflict):
-        await services.pause_round(funder, round_id)
+        await review.pause_round(funder, round_id)
     actions = [row["action"] for row in await AuditEntry.select().order_by(AuditEntry.id)]
     assert actions == ["round.pause", "round.resume", "round.approve"]
     assert (await check_ledger()).ok
 
 
 async def test_only_the_pools_funder_and_admins_review(world: World) -> None:
-    round_id = (await services.compute_round(world.pool)).report.round_id
+    round_id = (await rounds.compute_round(world.pool)).report.round_id
     assert round_id is not None
     for outsider in (
         await principal(Role.FUNDER, frozenset({world.funder + 1})),
         await principal(Role.HOST),
     ):
         with pytest.raises(Forbidden):
-            await services.pause_round(outsider, round_id)
-    assert await services.pause_round(await principal(Role.ADMIN), round_id)
+            await review.pause_round(outsider, round_id)
+    assert await review.pause_round(await principal(Role.ADMIN), round_id)
 
 
 async def test_a_line_cannot_be_edited(world: World) -> None:
-    await services.compute_round(world.pool)
+    await rounds.compute_round(world.pool)
     line = await Allocation.select().where(Allocation.amount > 0).first()
     assert line is not None
     with pytest.raises(Exception, match="cannot be edited"):
@@ -285,7 +275,7 @@ async def test_concurrent_rounds_and_deposits_never_overdraw(world: World) -> No
     for _ in range(3):
         periods.append(previous_period(periods[-1], "quarterly"))
     outcomes = await asyncio.gather(
-        *(services.compute_round(other, period=p) for p in periods),
+        *(rounds.compute_round(other, period=p) for p in periods),
         *(deposit(other, "1.00", f"TOP-UP-{n}") for n in range(3)),
         return_exceptions=True,
     )
@@ -293,22 +283,22 @@ async def test_concurrent_rounds_and_deposits_never_overdraw(world: World) -> No
     refused = [o for o in outcomes if isinstance(o, BaseException)]
     assert all(isinstance(o, Conflict) and "no money" in o.detail for o in refused), refused
     balances = await ledger.pool_balances(other)
-    rounds = await Round.select().where(Round.pool == other)
-    assert len(rounds) == 4 - len(refused) >= 2
-    assert all(0 < r["budget"] <= 600_00 for r in rounds)
+    stored = await Round.select().where(Round.pool == other)
+    assert len(stored) == 4 - len(refused) >= 2
+    assert all(0 < r["budget"] <= 600_00 for r in stored)
     assert balances["available"] >= 0
-    assert balances["committed"] == sum(r["allocated"] for r in rounds)
+    assert balances["committed"] == sum(r["allocated"] for r in stored)
     assert balances["available"] + balances["committed"] == 1003_00
     assert (await check_ledger()).ok
 
 
 async def test_the_simulator_writes_nothing(world: World) -> None:
     before = await counts()
-    pool = await services.funders.get_pool(world.pool)
-    settings_, budget = services.read_simulation_input(
+    pool = await get_pool(world.pool)
+    settings_, budget = read_simulation_input(
         {"score_method": "proportional", "min_endorsers": "1"}, pool
     )
-    simulation = await services.simulate(world.pool, settings_, budget)
+    simulation = await simulate(world.pool, settings_, budget)
     rows = {row.organiser: row for row in simulation.rows}
     assert rows[world.codes["siobhan"]].current == 0
     assert rows[world.codes["siobhan"]].simulated > 0  # one voice is enough at min 1

@@ -6,19 +6,17 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from groundswell.allocation import services
+from groundswell.allocation import rounds
 from groundswell.allocation.signal import round_signal
 from groundswell.core.clock import now
 from groundswell.core.principal import Role
 from groundswell.vouching.tables import Endorsement, ModerationReport
+from tests.factories import computed_round, pool_in_a_place
 from tests.helpers import (
     WebClient,
     deposit,
-    make_funder,
-    make_host,
     make_locality,
     make_organiser,
-    make_pool,
     make_resident,
     make_user,
     organiser_id,
@@ -28,21 +26,13 @@ from tests.helpers import (
 
 async def _world() -> tuple[int, int]:
     """Amina and Dele in Pallister (the pool's place), Fay in Hulme (not the pool's)."""
-    pallister, hulme = await make_locality("Pallister"), await make_locality("Hulme")
-    funder = await make_funder()
-    pool = await make_pool(funder, "Tees Fund", locality_ids=(pallister,), min_endorsers=2)
-    host = await make_host()
+    place = await pool_in_a_place(pool="Tees Fund", min_endorsers=2)
+    pallister, hulme, host = place.locality, await make_locality("Hulme"), place.host
     await make_organiser(host, pallister, "Amina Hussein", code="AMINA-2A")
     await make_organiser(host, pallister, "Dele Okafor", code="DELE-3B")
     await make_organiser(host, hulme, "Fay Ray", code="FAY-4C")
-    await deposit(pool, "1000.00")
-    return pool, funder
-
-
-async def _compute(pool: int) -> int:
-    round_id = (await services.compute_round(pool)).report.round_id
-    assert round_id is not None
-    return round_id
+    await deposit(place.pool, "1000.00")
+    return place.pool, place.funder
 
 
 async def test_new_and_returning_voices(settings) -> None:  # type: ignore[no-untyped-def]
@@ -70,7 +60,7 @@ async def test_new_and_returning_voices(settings) -> None:  # type: ignore[no-un
     await vouch(await make_resident("gone"), "AMINA-2A", days_ago=3, state="withdrawn")
     await vouch(await make_resident("held"), "AMINA-2A", days_ago=3, moderation="flagged")
 
-    signal = await round_signal(await _compute(pool))
+    signal = await round_signal(await computed_round(pool))
     assert signal is not None and signal.window_days == 180
     by_code = {o.code: o for o in signal.organisers}
     assert (by_code["AMINA-2A"].new, by_code["AMINA-2A"].returning) == (2, 2)
@@ -95,7 +85,7 @@ async def test_signal_health_on_the_round_page(client: WebClient) -> None:
     await ModerationReport.insert(ModerationReport(endorsement=burst[0], reason="odd"))
     for n in range(2):
         await vouch(await make_resident(f"d{n}"), "DELE-3B", days_ago=3)
-    round_id = await _compute(pool)
+    round_id = await computed_round(pool)
 
     signal = await round_signal(round_id)
     assert signal is not None
@@ -120,7 +110,7 @@ async def test_signal_health_on_the_round_page(client: WebClient) -> None:
     ) and "a web link in the words: 1" in table.group(0)
     assert "4 awaiting moderation, 1 hidden" in table.group(0)
     # The round itself explains the same numbers.
-    line = await services.round_report(round_id)
+    line = await rounds.round_report(round_id)
     dele_line = next(li for li in line.lines if li.organiser == "DELE-3B")
     assert dele_line.explanation["excluded"]["flagged"] == 4
     assert await organiser_id("DELE-3B")
@@ -130,7 +120,7 @@ async def test_a_clean_round_says_so(client: WebClient) -> None:
     pool, _ = await _world()
     for n in range(2):
         await vouch(await make_resident(f"a{n}"), "AMINA-2A", days_ago=2)
-    round_id = await _compute(pool)
+    round_id = await computed_round(pool)
     await make_user(Role.ADMIN)
     await client.login("admin@example.org")
     page = (await client.get(f"/rounds/{round_id}")).text

@@ -12,18 +12,14 @@ from litestar import Litestar
 from litestar.routes import HTTPRoute
 
 from groundswell.accounts.services import create_api_token
-from groundswell.allocation.services import compute_round
 from groundswell.core.clock import today
 from groundswell.core.principal import Role
+from tests.factories import computed_round, pool_in_a_place
 from tests.helpers import (
     asgi_client,
     deposit,
     make_asset_bid,
-    make_funder,
-    make_host,
-    make_locality,
     make_organiser,
-    make_pool,
     make_programme_grant,
     make_service_bid,
     make_user,
@@ -169,10 +165,8 @@ class World:
 
 @pytest.fixture
 async def world() -> World:
-    locality = await make_locality()
-    funder = await make_funder()
-    pool = await make_pool(funder, locality_ids=(locality,))
-    host = await make_host()
+    place = await pool_in_a_place()
+    locality, funder, pool, host = place.locality, place.funder, place.pool, place.host
     code = await make_organiser(host, locality)
     asset_bid = await make_asset_bid(locality=locality)
     service_bid = await make_service_bid()
@@ -180,7 +174,7 @@ async def world() -> World:
     await make_programme_grant(pool, asset_bid=asset_bid, status="awarded", awarded_on=today())
     grant = await make_programme_grant(pool, service_bid=service_bid)
     await deposit(pool, "100.00")
-    round_id = (await compute_round(pool)).report.round_id
+    round_id = await computed_round(pool)
     emails = {
         "admin": await make_user(Role.ADMIN),
         "funder": await make_user(Role.FUNDER, funder_ids=(funder,)),

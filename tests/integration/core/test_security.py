@@ -12,16 +12,8 @@ from groundswell.core.principal import Role
 from groundswell.piccolo_app import TABLES
 from groundswell.settings import Environment, Settings
 from groundswell.web.app import CSRF_EXEMPT, create_app
-from tests.helpers import (
-    WebClient,
-    asgi_client,
-    make_funder,
-    make_host,
-    make_locality,
-    make_organiser,
-    make_pool,
-    make_user,
-)
+from tests.factories import pool_in_a_place
+from tests.helpers import WebClient, asgi_client, make_organiser, make_user
 
 SIGNED_WEBHOOKS = {"/webhooks/twilio/sms", "/webhooks/stripe"}
 
@@ -68,11 +60,8 @@ def test_only_the_signed_webhooks_and_the_token_api_are_exempt_from_csrf() -> No
 
 
 async def test_no_state_changes_on_get(app: Litestar, client: WebClient) -> None:
-    locality = await make_locality()
-    funder = await make_funder()
-    await make_pool(funder, locality_ids=(locality,))
-    host = await make_host()
-    await make_organiser(host, locality, code="AMINA-7K")
+    place = await pool_in_a_place()
+    await make_organiser(place.host, place.locality, code="AMINA-7K")
     await make_user(Role.ADMIN)
     await client.login("admin@example.org")
     before = await row_counts()

@@ -6,8 +6,9 @@ import io
 
 from groundswell.allocation.signal import round_signal
 from groundswell.allocation.tables import Round
-from groundswell.demo.loader import BURST_SIZE, load_demo
-from groundswell.demo.voices import Progress
+from groundswell.demo.bulk import Progress
+from groundswell.demo.loader import load_demo
+from groundswell.demo.residents import BURST_SIZE
 from groundswell.vouching.tables import Endorsement
 
 

@@ -6,8 +6,11 @@ import io
 
 from groundswell.community.codes import is_valid_code
 from groundswell.community.tables import HostOrganisation, Locality, Organiser
-from groundswell.demo.loader import SMALL_VOICES, load_demo
-from groundswell.demo.voices import LargeScale, Progress, voice_row
+from groundswell.demo.bulk import Progress
+from groundswell.demo.large import LargeScale
+from groundswell.demo.loader import load_demo
+from groundswell.demo.residents import SMALL_VOICES
+from groundswell.demo.testimony import OrganiserSeed, voice_row
 from groundswell.listening.feed import FeedFilters, published_feed
 from groundswell.settings import load_settings
 from groundswell.vouching.redact import redact
@@ -54,7 +57,7 @@ async def test_small_demo_has_voices_and_large_adds_bulk_data_once() -> None:
 def test_demo_words_have_nothing_to_redact() -> None:
     import random
 
-    from groundswell.demo.voices import OrganiserSeed, now
+    from groundswell.core.clock import now
 
     rng = random.Random(1)
     seed = OrganiserSeed(id=1, first_name="Amina", since=now().date(), weight=1, shape=1)

@@ -10,29 +10,33 @@ from datetime import timedelta
 
 import pytest
 
-from groundswell.allocation import services as rounds
 from groundswell.allocation.periods import next_period
+from groundswell.allocation.reports import current_period
 from groundswell.community.tables import HostOrganisation
-from groundswell.core.clock import frozen_at, now
+from groundswell.core.clock import now
 from groundswell.core.money import format_money
 from groundswell.core.principal import Role
 from groundswell.funders.services import get_pool
 from groundswell.ledger import services as ledger
 from groundswell.payments import payouts
-from groundswell.payments import services as payment_services
 from groundswell.payments.offline import OfflineGateway
 from groundswell.settings import Settings
+from tests.factories import (
+    approve_after_review,
+    computed_round,
+    onboard_host,
+    pool_in_a_place,
+    vouched_organiser,
+)
 from tests.helpers import (
     WebClient,
     deposit,
     make_funder,
-    make_host,
     make_locality,
     make_organiser,
     make_pool,
     make_user,
     make_voice,
-    make_voices,
 )
 
 
@@ -46,22 +50,17 @@ class World:
 
 @pytest.fixture
 async def world() -> World:
-    here = await make_locality("Pallister")
+    place = await pool_in_a_place(pool="Teesside Listening Fund", min_endorsers=2)
+    here, funder, listening, host = place.locality, place.funder, place.pool, place.host
     quiet = await make_locality("Hulme")
     elsewhere = await make_locality("Splott")
-    funder = await make_funder("Northern Roots")
     other = await make_funder("Common Ground")
-    listening = await make_pool(
-        funder, "Teesside Listening Fund", locality_ids=(here,), min_endorsers=2
-    )
     waiting = await make_pool(
         funder, "Hulme Fund", locality_ids=(quiet,), cadence="monthly", round_budget=500_00
     )
     others = await make_pool(other, "Cardiff Voices", locality_ids=(elsewhere,))
-    host = await make_host("Pallister Park CA")
-    amina = await make_organiser(host, here, "Amina Hussein", code="AMINA-2A")
+    amina = await vouched_organiser(host, here, "Amina Hussein", 3, code="AMINA-2A")
     siobhan = await make_organiser(host, elsewhere, "Siobhan Lee", code="SIOBHAN-3B")
-    await make_voices(amina, 3)
     moment = now()
     await make_voice(amina, "She fixed the lights.", at=moment - timedelta(hours=3))
     await make_voice(
@@ -76,8 +75,7 @@ async def world() -> World:
     await deposit(listening, "20000.00")
     await make_user(Role.FUNDER, funder_ids=(funder,))
     await make_user(Role.FUNDER, "other@example.org", funder_ids=(other,))
-    round_id = (await rounds.compute_round(listening)).report.round_id
-    assert round_id is not None
+    round_id = await computed_round(listening)
     return World(listening, waiting, others, round_id)
 
 
@@ -110,17 +108,8 @@ async def test_balances_match_the_ledger_at_every_stage(
     gateway = OfflineGateway(settings)
     host = await HostOrganisation.select(HostOrganisation.id).first()
     assert host is not None
-    account = await gateway.create_connected_account(
-        email="", metadata={"host_id": str(host["id"])}, idempotency_key="t-host"
-    )
-    await HostOrganisation.update({HostOrganisation.stripe_account_id: account.id}).where(
-        HostOrganisation.id == host["id"]
-    )
-    await gateway.complete_onboarding(account.id)
-    await payment_services.refresh_account(settings, gateway, account.id)
-    round_row = await rounds.get_round(world.round_id)
-    with frozen_at(round_row["review_until"] + timedelta(minutes=1)):
-        assert await rounds.approve_round(world.round_id)
+    await onboard_host(settings, gateway, host["id"])
+    await approve_after_review(world.round_id)
     await payouts.pay_approved(settings, gateway)
     paid = await ledger.pool_balances(world.listening)
     assert paid["paid"] == computed["committed"] and paid["committed"] == 0
@@ -157,14 +146,14 @@ async def test_the_next_round_of_each_pool(client: WebClient, world: World) -> N
     page = (await client.get("/dashboard")).text
     upcoming = text(page[page.index('id="upcoming"') : page.index('id="rounds"')])
     listening = await get_pool(world.listening)
-    after = next_period(rounds.current_period(listening), listening["cadence"])
+    after = next_period(current_period(listening), listening["cadence"])
     budget = format_money(listening["round_budget"], "GBP")
     assert (
         f"Teesside Listening Fund {after.label()} Computed on {after.start:%-d %b %Y} "
         f"{budget} the round budget" in upcoming
     )
     hulme = await get_pool(world.waiting)
-    current = rounds.current_period(hulme)
+    current = current_period(hulme)
     assert (
         f"Hulme Fund {current.label()} Waiting for money: top up to start it "
         "£0.00 of £500.00: only this is available" in upcoming

@@ -3,25 +3,14 @@
 import os
 import subprocess
 import sys
-from datetime import timedelta
 
-from groundswell.allocation import services
 from groundswell.allocation.tables import Allocation
-from groundswell.core.clock import frozen_at, now
 from groundswell.ledger import services as ledger
 from groundswell.ledger.states import AccountKind
 from groundswell.ledger.tables import LedgerAccount, LedgerPosting, LedgerTransaction
 from groundswell.ledger_check import check_ledger
-from tests.helpers import (
-    deposit,
-    ledger_unlocked,
-    make_funder,
-    make_host,
-    make_locality,
-    make_organiser,
-    make_pool,
-    make_voices,
-)
+from tests.factories import approve_after_review, computed_round, pool_in_a_place, vouched_organiser
+from tests.helpers import deposit, ledger_unlocked, make_funder, make_pool
 
 
 def ledger_check() -> subprocess.CompletedProcess[str]:
@@ -35,17 +24,13 @@ def ledger_check() -> subprocess.CompletedProcess[str]:
 
 
 async def healthy_ledger() -> tuple[int, int]:
-    locality = await make_locality()
-    pool = await make_pool(await make_funder(), min_endorsers=1, round_budget=300_00)
-    host = await make_host()
+    place = await pool_in_a_place(for_any_locality=True, min_endorsers=1, round_budget=300_00)
     for name in ("Amina Hussein", "Dele Okafor"):
-        await make_voices(await make_organiser(host, locality, name), 2)
-    await deposit(pool, "1000.00")
-    round_id = (await services.compute_round(pool)).report.round_id
-    assert round_id is not None
-    with frozen_at(now() + timedelta(days=30)):
-        assert await services.approve_round(round_id)
-    return pool, round_id
+        await vouched_organiser(place.host, place.locality, name, 2)
+    await deposit(place.pool, "1000.00")
+    round_id = await computed_round(place.pool)
+    await approve_after_review(round_id)
+    return place.pool, round_id
 
 
 async def test_a_healthy_ledger_passes() -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from groundswell.allocation.loop import close_the_loop, hear_back_share, loop_stats
-from groundswell.allocation.services import approve_round, compute_round
+from groundswell.allocation.review import approve_round
 from groundswell.allocation.tables import Round
 from groundswell.core.clock import frozen_at, now
 from groundswell.outbox.services import drain
@@ -11,7 +11,8 @@ from groundswell.outbox.tables import OutboxMessage
 from groundswell.settings import Settings
 from groundswell.vouching.sms import handle_sms
 from groundswell.vouching.tables import Resident
-from tests.helpers import deposit, make_funder, make_host, make_locality, make_organiser, make_pool
+from tests.factories import computed_round, pool_in_a_place
+from tests.helpers import deposit, make_organiser
 from tests.integration.outbox.test_outbox import RecordingSender
 
 NUMBERS = [f"+4479{n:08d}" for n in range(22345670, 22345690)]
@@ -22,11 +23,8 @@ async def approved_round(
 ) -> int:
     """A round for Amina after `voices` residents vouched (every other one asking to hear
     back), and `long_ago` more who vouched and asked 200 days ago, outside the round's window."""
-    locality = await make_locality()
-    pool = await make_pool(
-        await make_funder(), locality_ids=(locality,), min_endorsers=min_endorsers
-    )
-    await make_organiser(await make_host(), locality, name="Amina Hussein", code="AMINA-7K")
+    place = await pool_in_a_place(min_endorsers=min_endorsers)
+    await make_organiser(place.host, place.locality, name="Amina Hussein", code="AMINA-7K")
     for i in range(voices):
         await handle_sms(
             settings,
@@ -42,9 +40,8 @@ async def approved_round(
                 settings, message_sid=f"SMv{i}", from_number=NUMBERS[i], body="AMINA-7K long ago"
             )
             await handle_sms(settings, message_sid=f"SMy{i}", from_number=NUMBERS[i], body="YES")
-    await deposit(pool, "1000.00")
-    round_id = (await compute_round(pool)).report.round_id
-    assert round_id is not None
+    await deposit(place.pool, "1000.00")
+    round_id = await computed_round(place.pool)
     await Round.update({Round.review_until: now()}).where(Round.id == round_id)
     with frozen_at(now()):
         assert await approve_round(round_id)

@@ -10,27 +10,23 @@ from typing import Any
 
 import pytest
 
-from groundswell.allocation import services as rounds
 from groundswell.allocation.tables import Allocation, Round
-from groundswell.community.tables import HostOrganisation
 from groundswell.core.clock import frozen_at, now
 from groundswell.ledger import services as ledger
 from groundswell.ledger_check import check_ledger
 from groundswell.outbox.tables import OutboxMessage
-from groundswell.payments import payouts, services
+from groundswell.payments import payouts
 from groundswell.payments.gateway import PaymentGateway
-from groundswell.payments.offline import OfflineGateway
 from groundswell.payments.provider import gateway_for
 from groundswell.settings import Settings
-from tests.helpers import (
-    deposit,
-    make_funder,
-    make_host,
-    make_locality,
-    make_organiser,
-    make_pool,
-    make_voices,
+from tests.factories import (
+    approve_after_review,
+    computed_round,
+    onboard_host,
+    pool_in_a_place,
+    vouched_organiser,
 )
+from tests.helpers import deposit, make_host
 from tests.stripe_server import config_request
 
 
@@ -54,21 +50,7 @@ class World:
 
     async def onboard(self, host_id: int) -> str:
         """Create the host's connected account and complete its onboarding at the provider."""
-        account = await self.gateway.create_connected_account(
-            email="", metadata={"host_id": str(host_id)}, idempotency_key=f"t-host-{host_id}"
-        )
-        await HostOrganisation.update({HostOrganisation.stripe_account_id: account.id}).where(
-            HostOrganisation.id == host_id
-        )
-        if isinstance(self.gateway, OfflineGateway):
-            await self.gateway.complete_onboarding(account.id)
-        else:
-            assert self.server is not None
-            config_request(
-                self.server, "POST", f"/_config/accounts/{account.id}/complete_onboarding"
-            )
-        await services.refresh_account(self.settings, self.gateway, account.id)
-        return account.id
+        return await onboard_host(self.settings, self.gateway, host_id, server=self.server)
 
 
 @pytest.fixture(params=["offline", "stripe"])
@@ -78,20 +60,19 @@ async def world(request: pytest.FixtureRequest, settings: Settings) -> World:
         settings = request.getfixturevalue("stripe_settings")
         server = settings.stripe_api_base
     gateway = gateway_for(settings)
-    here = await make_locality("Pallister")
-    funder = await make_funder()
-    pool = await make_pool(funder, locality_ids=(here,), round_budget=900_00, min_endorsers=2)
-    ready = await make_host("Ready CA", contact_email="ready@example.org")
+    place = await pool_in_a_place(
+        host="Ready CA", host_email="ready@example.org", round_budget=900_00, min_endorsers=2
+    )
+    ready = place.host
     waiting = await make_host("Waiting CA", contact_email="waiting@example.org")
     for index, host in enumerate((ready, ready, ready, waiting)):
-        code = await make_organiser(host, here, f"Organiser{index} Smith")
-        await make_voices(code, 3 + index, prefix=f"o{index}")
-    await deposit(pool, "2000.00")
-    report = (await rounds.compute_round(pool)).report
-    assert report.round_id is not None and report.review_until is not None
-    with frozen_at(report.review_until + timedelta(minutes=1)):
-        assert await rounds.approve_round(report.round_id)
-    w = World(settings, gateway, pool, ready, waiting, report.round_id, server)
+        await vouched_organiser(
+            host, place.locality, f"Organiser{index} Smith", 3 + index, prefix=f"o{index}"
+        )
+    await deposit(place.pool, "2000.00")
+    round_id = await computed_round(place.pool)
+    await approve_after_review(round_id)
+    w = World(settings, gateway, place.pool, ready, waiting, round_id, server)
     await w.onboard(ready)
     return w
 

@@ -1,4 +1,4 @@
-"""Rounds: computing a period's round from residents' voices, reviewing and approving it.
+"""Rounds: computing a period's round from residents' voices, and reading rounds back.
 
 When a round is computed: a period's round is computed on the first day of the period (the
 scheduler looks every few minutes; `groundswell allocate` does it on demand), reading every
@@ -7,9 +7,7 @@ or ends within the period, so continuation money is there when the first year's 
 
 Computing is one transaction: the round, its lines, the ledger's move of the allocated money
 from the pool's available to its committed account, and the e-mails to the funder's members
-are written together or not at all. Then the review window (pool.review_days): the funder may
-pause and resume the whole round, never edit a line. A scheduled job approves rounds whose
-window has passed and that are not paused; approved lines are what payments transfers.
+are written together or not at all. Then the review window (allocation/review.py).
 """
 
 from __future__ import annotations
@@ -17,23 +15,28 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
 import asyncpg
 
-from groundswell import db
 from groundswell.accounts.tables import Membership, User
 from groundswell.allocation import inputs
-from groundswell.allocation.periods import Period, period_containing
-from groundswell.allocation.policy import PolicyResult, PolicySettings, ScoreMethod, allocate
+from groundswell.allocation.periods import Period
+from groundswell.allocation.policy import PolicyResult, PolicySettings, allocate
+from groundswell.allocation.reports import (
+    Computed,
+    Line,
+    RoundReport,
+    current_period,
+    policy_settings,
+    settings_json,
+)
 from groundswell.allocation.states import AllocationState, RoundStatus
 from groundswell.allocation.tables import Allocation, Round
-from groundswell.core import audit
-from groundswell.core.clock import now, on_uk_clocks, today
+from groundswell.core.clock import now, on_uk_clocks
 from groundswell.core.errors import Conflict, Forbidden, NotFound
-from groundswell.core.forms import FieldReader
 from groundswell.core.money import format_money
 from groundswell.core.principal import Principal
 from groundswell.db import write_transaction
@@ -44,101 +47,6 @@ from groundswell.ledger.states import AccountKind, TransactionKind
 from groundswell.outbox.services import enqueue_email
 
 INSERT_BATCH = 500
-
-
-# --------------------------------------------------------------------------------------------
-# Reports: a round, computed or stored, in one shape
-# --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Line:
-    organiser: str  # code
-    name: str
-    amount: int
-    endorsers: int
-    score: float
-    explanation: dict[str, Any]
-    state: str | None = None  # None in a dry run
-
-
-@dataclass(frozen=True)
-class RoundReport:
-    pool_id: int
-    pool_name: str
-    funder_id: int
-    period: Period
-    currency: str
-    budget: int
-    unallocated: int
-    lines: list[Line]
-    as_of: datetime
-    round_id: int | None = None  # None in a dry run
-    status: str | None = None
-    review_until: datetime | None = None
-    policy: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def allocated(self) -> int:
-        return self.budget - self.unallocated
-
-    @property
-    def funded(self) -> int:
-        return sum(1 for line in self.lines if line.amount > 0)
-
-    def as_json(self) -> dict[str, Any]:
-        """The shape `groundswell allocate --json` prints (and scripts rely on)."""
-        return {
-            "pool": self.pool_id,
-            "period": {"start": self.period.start.isoformat(), "end": self.period.end.isoformat()},
-            "currency": self.currency,
-            "budget": self.budget,
-            "unallocated": self.unallocated,
-            "allocations": [
-                {
-                    "organiser": line.organiser,
-                    "amount": line.amount,
-                    "endorsers": line.endorsers,
-                    "score": line.score,
-                    "explanation": line.explanation,
-                }
-                for line in self.lines
-            ],
-        }
-
-
-@dataclass(frozen=True)
-class Computed:
-    report: RoundReport
-    created: bool  # False: a dry run, or the period's round existed already (report is it)
-
-
-def policy_settings(pool: Mapping[str, Any]) -> PolicySettings:
-    return PolicySettings(
-        score=ScoreMethod(pool["score_method"]),
-        window_days=pool["window_days"],
-        half_life_days=float(pool["half_life_days"]),
-        min_endorsers=pool["min_endorsers"],
-        floor=pool["floor_amount"],
-        cap=pool["cap_amount"],
-        pairwise_m=float(pool["pairwise_m"]),
-    )
-
-
-def _settings_json(settings: PolicySettings) -> dict[str, Any]:
-    return {
-        "score": settings.score.value,
-        "window_days": settings.window_days,
-        "half_life_days": settings.half_life_days,
-        "min_endorsers": settings.min_endorsers,
-        "floor": settings.floor,
-        "cap": settings.cap,
-        "pairwise_m": settings.pairwise_m,
-    }
-
-
-def current_period(pool: Mapping[str, Any]) -> Period:
-    return period_containing(today(), pool["cadence"])
 
 
 # --------------------------------------------------------------------------------------------
@@ -205,16 +113,12 @@ def _report(
             for a in result.allocations
         ],
         as_of=as_of,
-        policy=_settings_json(result.settings),
+        policy=settings_json(result.settings),
     )
 
 
 async def round_for(pool_id: int, period_start: date) -> int | None:
     """The id of the pool's round starting on `period_start`, if it has been computed."""
-    return await _round_id(pool_id, period_start)
-
-
-async def _round_id(pool_id: int, period_start: date) -> int | None:
     row = (
         await Round.select(Round.id)
         .where((Round.pool == pool_id) & (Round.period_start == period_start))
@@ -248,7 +152,7 @@ async def compute_round(
         result, candidates = await _run_policy(pool_id, period, settings, budget, as_of, progress)
         return Computed(_report(pool, period, result, candidates, as_of), created=False)
 
-    existing = await _round_id(pool_id, period.start)
+    existing = await round_for(pool_id, period.start)
     if existing is not None:
         return Computed(await round_report(existing), created=False)
     report: RoundReport | None = None
@@ -256,14 +160,14 @@ async def compute_round(
         async with write_transaction():
             await ledger.lock_pool(pool_id)
             # Whoever held the lock before us may have computed it.
-            existing = await _round_id(pool_id, period.start)
+            existing = await round_for(pool_id, period.start)
             if existing is None:
                 report = await _compute_and_store(
                     pool, period, settings, public_url=public_url, progress=progress
                 )
     except (asyncpg.UniqueViolationError, sqlite3.IntegrityError):
         # The unique (pool, period_start) index is the last word if the lock was bypassed.
-        existing = await _round_id(pool_id, period.start)
+        existing = await round_for(pool_id, period.start)
         if existing is None:
             raise
     if report is None:
@@ -305,7 +209,7 @@ async def _compute_and_store(
             unallocated=result.unallocated,
             candidates=len(candidates),
             funded=sum(1 for a in result.allocations if a.amount > 0),
-            policy=_settings_json(settings),
+            policy=settings_json(settings),
             as_of=as_of,
             computed_at=as_of,
             review_until=review_until,
@@ -389,6 +293,20 @@ async def _tell_funder(
             purpose="round_review",
             dedupe_key=f"round:{round_id}:review:{member['id']}",
         )
+
+
+async def pools_due_a_round() -> list[tuple[dict[str, Any], Period]]:
+    """Active pools whose current period has no round yet and that have money to share."""
+    pools = await Pool.select().where(Pool.is_active == True)  # noqa: E712
+    balances = await ledger.all_pool_balances()
+    due = []
+    for pool in pools:
+        period = current_period(pool)
+        if balances.get(pool["id"], {}).get("available", 0) <= 0 or pool["round_budget"] <= 0:
+            continue  # nothing to share yet; a deposit later in the period starts it
+        if await round_for(pool["id"], period.start) is None:
+            due.append((pool, period))
+    return due
 
 
 # --------------------------------------------------------------------------------------------
@@ -506,220 +424,3 @@ async def list_rounds(
     for row in rows:
         row["period"] = _period_of(row)
     return rows
-
-
-# --------------------------------------------------------------------------------------------
-# Review: pause, resume, approve
-# --------------------------------------------------------------------------------------------
-
-
-async def _locked_round(round_id: int) -> dict[str, Any]:
-    row = await db.locked(
-        Round.select(Round.id, Round.status, Round.review_until, Round.pool).where(
-            Round.id == round_id
-        )
-    ).first()
-    if row is None:
-        raise NotFound(f"There is no round {round_id}.")
-    return row
-
-
-async def _audit(actor: int | None, action: str, round_id: int, **detail: Any) -> None:
-    await audit.record(actor, action, "round", round_id, **detail)
-
-
-async def pause_round(principal: Principal, round_id: int) -> bool:
-    """Hold the whole round during its review; False when it was paused already."""
-    await can_see_round(principal, round_id)
-    async with write_transaction():
-        row = await _locked_round(round_id)
-        status = RoundStatus(row["status"])
-        if status is RoundStatus.PAUSED:
-            return False
-        if status is not RoundStatus.COMPUTED:
-            raise Conflict(
-                "This round has been approved and handed to payments; it can no longer be paused."
-            )
-        await Round.update({Round.status: RoundStatus.PAUSED.value, Round.paused_at: now()}).where(
-            Round.id == round_id
-        )
-        await _audit(principal.user_id, "round.pause", round_id)
-    return True
-
-
-async def resume_round(principal: Principal, round_id: int) -> bool:
-    """Put a paused round back in review; False when it was not paused.
-
-    The review deadline stays as it was: a round resumed after it is approved at the
-    scheduler's next look.
-    """
-    await can_see_round(principal, round_id)
-    async with write_transaction():
-        row = await _locked_round(round_id)
-        status = RoundStatus(row["status"])
-        if status is RoundStatus.COMPUTED:
-            return False
-        if status is not RoundStatus.PAUSED:
-            raise Conflict("This round has been approved already; there is nothing to resume.")
-        await Round.update({Round.status: RoundStatus.COMPUTED.value, Round.paused_at: None}).where(
-            Round.id == round_id
-        )
-        await _audit(principal.user_id, "round.resume", round_id)
-    return True
-
-
-async def approve_round(round_id: int) -> bool:
-    """Approve a round whose review window has passed and that is not paused.
-
-    False (and nothing changes) when it is paused, still in review or approved already.
-    Its funded lines become `approved`: payments transfers those.
-    """
-    async with write_transaction():
-        row = await _locked_round(round_id)
-        if RoundStatus(row["status"]) is not RoundStatus.COMPUTED or row["review_until"] > now():
-            return False
-        moment = now()
-        await Round.update(
-            {Round.status: RoundStatus.APPROVED.value, Round.approved_at: moment}
-        ).where(Round.id == round_id)
-        await Allocation.update(
-            {Allocation.state: AllocationState.APPROVED.value, Allocation.updated_at: moment}
-        ).where(
-            (Allocation.round == round_id) & (Allocation.state == AllocationState.PROPOSED.value)
-        )
-        await _audit(None, "round.approve", round_id)
-    return True
-
-
-async def rounds_due_for_approval() -> list[int]:
-    rows = (
-        await Round.select(Round.id)
-        .where((Round.status == RoundStatus.COMPUTED.value) & (Round.review_until <= now()))
-        .order_by(Round.id)
-    )
-    return [row["id"] for row in rows]
-
-
-async def pools_due_a_round() -> list[tuple[dict[str, Any], Period]]:
-    """Active pools whose current period has no round yet and that have money to share."""
-    pools = await Pool.select().where(Pool.is_active == True)  # noqa: E712
-    balances = await ledger.all_pool_balances()
-    due = []
-    for pool in pools:
-        period = current_period(pool)
-        if balances.get(pool["id"], {}).get("available", 0) <= 0 or pool["round_budget"] <= 0:
-            continue  # nothing to share yet; a deposit later in the period starts it
-        if await _round_id(pool["id"], period.start) is None:
-            due.append((pool, period))
-    return due
-
-
-# --------------------------------------------------------------------------------------------
-# Simulation: other settings, same voices, nothing written
-# --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SimulationRow:
-    organiser: str
-    name: str
-    current: int
-    simulated: int
-    endorsers: int
-    summary: str
-
-    @property
-    def change(self) -> int:
-        return self.simulated - self.current
-
-
-@dataclass(frozen=True)
-class Simulation:
-    period: Period
-    budget: int
-    currency: str
-    current: dict[str, Any]
-    proposed: dict[str, Any]
-    rows: list[SimulationRow]
-    current_unallocated: int
-    simulated_unallocated: int
-
-
-def read_simulation_input(
-    raw: Mapping[str, Any], pool: Mapping[str, Any]
-) -> tuple[PolicySettings, int]:
-    """The settings to try, defaulting to the pool's own; amounts in pounds."""
-    values = {
-        "score_method": pool["score_method"],
-        "window_days": pool["window_days"],
-        "half_life_days": pool["half_life_days"],
-        "min_endorsers": pool["min_endorsers"],
-        "pairwise_m": pool["pairwise_m"],
-        **{k: v for k, v in raw.items() if v not in (None, "")},
-    }
-    fields = FieldReader(values)
-    method = fields.choice("score_method", ScoreMethod, default=ScoreMethod(pool["score_method"]))
-    window_days = fields.integer("window_days", minimum=7, maximum=730)
-    half_life_days = fields.number("half_life_days", default=90.0, minimum=1.0, maximum=3650.0)
-    min_endorsers = fields.integer("min_endorsers", minimum=1, maximum=1000)
-    pairwise_m = fields.number("pairwise_m", default=1.0, minimum=0.001, maximum=1000.0)
-    budget = pool["round_budget"]
-    if "budget" in raw and str(raw["budget"]).strip():
-        budget = fields.money("budget")
-    floor = pool["floor_amount"]
-    if "floor_amount" in raw:
-        floor = fields.money("floor_amount", required=False) or 0
-    cap = pool["cap_amount"]
-    if "cap_amount" in raw:
-        cap = fields.money("cap_amount", required=False)
-    fields.check("The simulation could not run.")
-    assert window_days is not None and min_endorsers is not None and budget is not None
-    return (
-        PolicySettings(
-            score=method,
-            window_days=window_days,
-            half_life_days=half_life_days,
-            min_endorsers=min_endorsers,
-            floor=floor,
-            cap=cap or None,
-            pairwise_m=pairwise_m,
-        ),
-        budget,
-    )
-
-
-async def simulate(pool_id: int, proposed: PolicySettings, budget: int) -> Simulation:
-    """The current period's amounts under the pool's settings and under `proposed`, side by
-    side, from the same voices and the same budget. Reads only."""
-    pool = await funders.get_pool(pool_id)
-    period = current_period(pool)
-    current = policy_settings(pool)
-    as_of = now()
-    candidates = await inputs.candidates(pool_id, period)
-    endorsements = await inputs.endorsements(pool_id, period, candidates)
-    codes = [c.code for c in candidates]
-    before = await asyncio.to_thread(allocate, codes, endorsements, current, as_of, budget)
-    after = await asyncio.to_thread(allocate, codes, endorsements, proposed, as_of, budget)
-    names = {c.code: c.name for c in candidates}
-    rows = [
-        SimulationRow(
-            organiser=old.organiser,
-            name=names.get(old.organiser, ""),
-            current=old.amount,
-            simulated=new.amount,
-            endorsers=new.endorsers,
-            summary=str(new.explanation.get("summary", "")),
-        )
-        for old, new in zip(before.allocations, after.allocations, strict=True)
-    ]
-    rows.sort(key=lambda r: (-r.simulated, -r.current, r.organiser))
-    return Simulation(
-        period=period,
-        budget=budget,
-        currency=pool["currency"],
-        current=_settings_json(current),
-        proposed=_settings_json(proposed),
-        rows=rows,
-        current_unallocated=before.unallocated,
-        simulated_unallocated=after.unallocated,
-    )

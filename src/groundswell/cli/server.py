@@ -1,0 +1,63 @@
+"""Running the site: serve, migrate, and the scheduler on its own."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+
+from groundswell.cli.common import checked_settings, with_database
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    checked_settings()
+    from groundswell.migrate import apply_migrations, pending_migrations
+
+    async def work() -> list[str]:
+        before = await pending_migrations()
+        await apply_migrations()
+        return before
+
+    applied = asyncio.run(with_database(work))
+    print(f"Applied {len(applied)} migration(s)." if applied else "The database is up to date.")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    settings = checked_settings()
+    import uvicorn
+
+    cmd_migrate(args)
+    if args.workers > 1 and not args.no_scheduler:
+        # Every worker would compete for leadership; one leads and the rest wait, which is
+        # correct but wasteful, so say how to run the scheduler once instead.
+        print("Note: with several workers, prefer --no-scheduler plus one `groundswell scheduler`.")
+    os.environ["GROUNDSWELL_SCHEDULER"] = "false" if args.no_scheduler else "true"
+    print(
+        f"Groundswell is running at http://{args.host}:{args.port}/  (Ctrl+C to stop)", flush=True
+    )
+    uvicorn.run(
+        "groundswell.web.asgi:app",
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level=settings.log_level.lower(),
+        proxy_headers=settings.is_production,
+        access_log=False,
+    )
+    return 0
+
+
+def cmd_scheduler(args: argparse.Namespace) -> int:
+    settings = checked_settings()
+    from groundswell.scheduler import SchedulerRunner
+
+    async def work() -> None:
+        runner = SchedulerRunner(settings)
+        print("Scheduler started; it runs jobs while it leads and waits otherwise.", flush=True)
+        await runner.run_forever()
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(with_database(work))
+    return 0
