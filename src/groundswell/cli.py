@@ -137,11 +137,77 @@ def cmd_token(args: argparse.Namespace) -> int:
 
     try:
         token = asyncio.run(
-            _with_database(lambda: services.create_api_token(args.email, args.name))
+            _with_database(
+                lambda: services.create_api_token(
+                    args.email, args.name, expires_days=args.expires_days, read_only=args.read_only
+                )
+            )
         )
     except DomainError as exc:
-        raise CommandError(exc.detail) from None
+        details = "; ".join(f"{k}: {v}" for k, v in exc.field_errors.items())
+        raise CommandError(f"{exc.detail} {details}".strip()) from None
     print(token)
+    print(
+        "Shown once: keep it somewhere safe. It is not stored and cannot be shown again.",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def cmd_token_list(args: argparse.Namespace) -> int:
+    """Every token (or one user's): never the secret, which is not stored."""
+    _settings()
+    from groundswell.accounts import services
+    from groundswell.core.clock import on_uk_clocks
+    from groundswell.core.errors import DomainError
+
+    def when(moment: Any) -> str:
+        return on_uk_clocks(moment).strftime("%Y-%m-%d %H:%M") if moment else "-"
+
+    try:
+        rows = asyncio.run(_with_database(lambda: services.list_tokens(email=args.email)))
+    except DomainError as exc:
+        raise CommandError(exc.detail) from None
+    table = [
+        ("ID", "PREFIX", "NAME", "OWNER", "SCOPE", "CREATED", "LAST USED", "EXPIRES", "REVOKED")
+    ]
+    for row in rows:
+        table.append(
+            (
+                str(row["id"]),
+                row["prefix"],
+                row["name"],
+                row["owner_email"],
+                "read-only" if row["read_only"] else "read-write",
+                when(row["created_at"]),
+                when(row["last_used_at"]),
+                when(row["expires_at"]) + (" (expired)" if row["status"] == "expired" else ""),
+                when(row["revoked_at"]) if row["revoked_at"] else "-",
+            )
+        )
+    widths = [max(len(line[i]) for line in table) for i in range(len(table[0]))]
+    for line in table:
+        print(
+            "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
+        )
+    if not rows:
+        print("No tokens.")
+    return 0
+
+
+def cmd_token_revoke(args: argparse.Namespace) -> int:
+    _settings()
+    from groundswell.accounts import services
+    from groundswell.core.errors import DomainError
+
+    async def work() -> dict[str, Any]:
+        return await services.revoke_token(None, await services.find_token(args.token))
+
+    try:
+        row = asyncio.run(_with_database(work))
+    except DomainError as exc:
+        raise CommandError(exc.detail) from None
+    print(f"Revoked token {row['prefix']} ({row['name']}, id {row['id']}).")
     return 0
 
 
@@ -490,8 +556,18 @@ def build_parser() -> argparse.ArgumentParser:
     token_commands = token.add_subparsers(dest="token_command", required=True, metavar="ACTION")
     create = token_commands.add_parser("create", help="create an API token and print it once")
     create.add_argument("--email", required=True)
-    create.add_argument("--name", default="cli")
+    create.add_argument("--name", required=True, help="what the token is for")
+    create.add_argument(
+        "--expires-days", type=int, default=None, help="days until it expires (90; at most 365)"
+    )
+    create.add_argument("--read-only", action="store_true", help="it may only read (GET) the API")
     create.set_defaults(func=cmd_token)
+    listing = token_commands.add_parser("list", help="list tokens (never their secrets)")
+    listing.add_argument("--email", help="only this user's tokens")
+    listing.set_defaults(func=cmd_token_list)
+    revoke = token_commands.add_parser("revoke", help="revoke a token by its prefix or id")
+    revoke.add_argument("token", metavar="PREFIX_OR_ID")
+    revoke.set_defaults(func=cmd_token_revoke)
 
     export = commands.add_parser("export", help="publish open data")
     export_commands = export.add_subparsers(dest="export_command", required=True, metavar="FORMAT")
