@@ -65,13 +65,13 @@ class WebClient:
 
 
 @asynccontextmanager
-async def asgi_client(app: Litestar) -> AsyncIterator[WebClient]:
+async def asgi_client(app: Litestar, address: str = "127.0.0.1") -> AsyncIterator[WebClient]:
     """A client calling the app in the test's own event loop.
 
     The database is started by the session fixture, so the app's lifespan is not run here
     (Litestar's AsyncTestClient would run it on another thread's loop, and asyncpg's pool
     cannot be shared between loops)."""
-    transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 40000))
+    transport = httpx.ASGITransport(app=app, client=(address, 40000))
     async with httpx.AsyncClient(
         transport=transport, base_url="https://groundswell.test", follow_redirects=False
     ) as raw:

@@ -5,7 +5,7 @@ from pathlib import Path
 from piccolo.conf.apps import AppConfig
 from piccolo.table import Table
 
-from groundswell.accounts.tables import ApiToken, Membership, User, UserSession
+from groundswell.accounts.tables import AccountLink, ApiToken, Membership, User, UserSession
 from groundswell.allocation.tables import TABLES as ALLOCATION_TABLES
 from groundswell.community.tables import HostOrganisation, Locality, Organiser
 from groundswell.core.tables import AuditEntry, RateLimitCounter, SchedulerStatus
@@ -29,6 +29,7 @@ TABLES: list[type[Table]] = [
     Membership,
     UserSession,
     ApiToken,
+    AccountLink,
     AuditEntry,
     RateLimitCounter,
     SchedulerStatus,

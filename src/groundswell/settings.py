@@ -62,7 +62,12 @@ class Settings:
     session_absolute_hours: int = 12
     """GROUNDSWELL_SESSION_ABSOLUTE_HOURS: a session ends this long after login, used or not."""
     login_attempts_per_15_minutes: int = 10
-    """GROUNDSWELL_LOGIN_ATTEMPTS: failed logins allowed per e-mail and per IP in 15 minutes."""
+    """GROUNDSWELL_LOGIN_ATTEMPTS: failed sign-ins allowed per account (the e-mail typed) in
+    15 minutes; each attempt takes its place before the password is checked."""
+    login_attempts_per_address: int = 100
+    """GROUNDSWELL_LOGIN_ATTEMPTS_PER_ADDRESS: failed sign-ins allowed per source address (an
+    IPv4 address or an IPv6 /64) in 15 minutes, across all accounts: generous, so the people
+    behind one office or school address are not locked out by one locked account."""
     scheduler_enabled: bool = True
     """GROUNDSWELL_SCHEDULER: run the scheduler inside `serve` (false: run `groundswell scheduler`)."""
     job_interval_seconds: int | None = None
@@ -125,6 +130,7 @@ ENV_NAMES: Mapping[str, str] = {
     "session_idle_minutes": "GROUNDSWELL_SESSION_IDLE_MINUTES",
     "session_absolute_hours": "GROUNDSWELL_SESSION_ABSOLUTE_HOURS",
     "login_attempts_per_15_minutes": "GROUNDSWELL_LOGIN_ATTEMPTS",
+    "login_attempts_per_address": "GROUNDSWELL_LOGIN_ATTEMPTS_PER_ADDRESS",
     "scheduler_enabled": "GROUNDSWELL_SCHEDULER",
     "job_interval_seconds": "GROUNDSWELL_JOB_INTERVAL_SECONDS",
     "grant_id_prefix": "GROUNDSWELL_360G_PREFIX",

@@ -275,6 +275,10 @@ async def main_pages(live_server: LiveServer) -> list[tuple[str, str, str | None
         ("listen-error", "/listen?from=2026-02-30", FUNDER),
         ("dashboard-funder", "/dashboard", FUNDER),
         ("outbox", "/admin/outbox", ADMIN),
+        ("forgotten-password", "/account/forgotten-password", None),
+        ("tokens", "/account/tokens", FUNDER),
+        ("users", "/admin/users", ADMIN),
+        ("user", "/admin/users/1", ADMIN),
     ]
 
 

@@ -1,22 +1,26 @@
-"""Users, memberships, sessions and API tokens: the only code that writes them."""
+"""Users, memberships, sessions and API tokens: the only code that writes them.
+
+Invitation and password-reset links are in `links.py`."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import re
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from piccolo.columns import ForeignKey
 
-from groundswell.accounts.tables import ApiToken, Membership, User, UserSession
-from groundswell.core import ratelimit
+from groundswell.accounts.tables import AccountLink, ApiToken, Membership, User, UserSession
+from groundswell.core import audit, ratelimit
 from groundswell.core.clock import now
-from groundswell.core.errors import NotFound, TooManyRequests, ValidationFailed
+from groundswell.core.errors import Conflict, NotFound, TooManyRequests, ValidationFailed
 from groundswell.core.principal import Principal, Role
 from groundswell.core.security import (
     MIN_PASSWORD_LENGTH,
+    UNUSABLE_PASSWORD,
     hash_password,
     new_token,
     token_digest,
@@ -29,8 +33,11 @@ EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 API_TOKEN_PREFIX = "gs_"  # noqa: S105 - a public prefix, not a secret
 LOGIN_WINDOW = timedelta(minutes=15)
 
-
 NAME_MAX = 120
+TOKEN_NAME_MAX = 80  # api_token.name
+DEFAULT_TOKEN_DAYS = 90
+MAX_TOKEN_DAYS = 365  # a year at most
+TOKEN_PREFIX_LENGTH = 10  # what is shown of a token: "gs_" and 7 of its random characters
 
 
 def normalise_email(raw: str) -> str:
@@ -43,11 +50,112 @@ def normalise_email(raw: str) -> str:
     return email
 
 
+def password_problem(password: str) -> str | None:
+    """What is wrong with a new password, in words for the field, or None."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"Use at least {MIN_PASSWORD_LENGTH} characters."
+    if len(password) > 1024:
+        return "Use 1,024 characters or fewer."
+    return None
+
+
 async def _organisation_exists(membership_column: ForeignKey[Any], row_id: int) -> bool:
     """Whether the funder or host a membership column points at exists (read through the
     foreign key, so accounts need not import the floors that keep organisations)."""
     table = membership_column._foreign_key_meta.resolved_references
     return bool(await table.exists().where(table._meta.primary_key == row_id))
+
+
+def _membership_errors(role: Role, funder_ids: tuple[int, ...], host_ids: tuple[int, ...]) -> str:
+    if role is Role.FUNDER:
+        if host_ids:
+            return "A funder member belongs to funders only: untick the host organisations."
+        if not funder_ids:
+            return "A funder member belongs to at least one funder."
+    if role is Role.HOST:
+        if funder_ids:
+            return "A host member belongs to host organisations only: untick the funders."
+        if not host_ids:
+            return "A host member belongs to at least one host organisation."
+    if role is Role.ADMIN and (funder_ids or host_ids):
+        return "Administrators belong to no organisation: untick them all."
+    return ""
+
+
+async def _check_organisations(
+    failure: str, funder_ids: tuple[int, ...], host_ids: tuple[int, ...]
+) -> None:
+    for funder_id in funder_ids:
+        if not await _organisation_exists(Membership.funder, funder_id):
+            raise ValidationFailed(
+                failure,
+                field_errors={"org": f"There is no funder {funder_id}: choose one from the list."},
+            )
+    for host_id in host_ids:
+        if not await _organisation_exists(Membership.host, host_id):
+            raise ValidationFailed(
+                failure,
+                field_errors={
+                    "org": f"There is no host organisation {host_id}: choose one from the list."
+                },
+            )
+
+
+def _validate_new_user(
+    failure: str,
+    *,
+    email: str,
+    name: str,
+    role: Role,
+    funder_ids: tuple[int, ...],
+    host_ids: tuple[int, ...],
+    password: str | None,
+) -> str:
+    """The normalised e-mail, or ValidationFailed with every field's problem at once."""
+    errors: dict[str, str] = {}
+    try:
+        email = normalise_email(email)
+    except ValidationFailed as exc:
+        errors.update(exc.field_errors)
+    if password is not None and (problem := password_problem(password)):
+        errors["password"] = problem
+    if not name.strip():
+        errors["name"] = "Enter a name."
+    elif len(name.strip()) > NAME_MAX:  # app_user.name is Varchar(120)
+        errors["name"] = f"Keep this to {NAME_MAX} characters or fewer."
+    if membership := _membership_errors(role, funder_ids, host_ids):
+        errors["org"] = membership
+    if errors:
+        raise ValidationFailed(failure, field_errors=errors)
+    return email
+
+
+async def _insert_user(
+    failure: str,
+    *,
+    email: str,
+    name: str,
+    password_hash: str,
+    role: Role,
+    funder_ids: tuple[int, ...],
+    host_ids: tuple[int, ...],
+) -> int:
+    """Inside the caller's write transaction."""
+    if await User.exists().where(User.email == email):
+        raise ValidationFailed(
+            failure, field_errors={"email": "A user with this e-mail already exists."}
+        )
+    await _check_organisations(failure, funder_ids, host_ids)
+    rows = await User.insert(
+        User(email=email, name=name.strip(), password_hash=password_hash, role=role.value)
+    ).returning(User.id)
+    user_id = int(rows[0]["id"])
+    memberships = [Membership(user=user_id, funder=f) for f in funder_ids] + [
+        Membership(user=user_id, host=h) for h in host_ids
+    ]
+    if memberships:
+        await Membership.insert(*memberships)
+    return user_id
 
 
 async def create_user(
@@ -58,61 +166,167 @@ async def create_user(
     role: Role,
     funder_ids: tuple[int, ...] = (),
     host_ids: tuple[int, ...] = (),
+    actor: Principal | int | None = None,
 ) -> int:
-    errors: dict[str, str] = {}
-    try:
-        email = normalise_email(email)
-    except ValidationFailed as exc:
-        errors.update(exc.field_errors)
-    if len(password) < MIN_PASSWORD_LENGTH:
-        errors["password"] = f"Use at least {MIN_PASSWORD_LENGTH} characters."
-    if not name.strip():
-        errors["name"] = "Enter a name."
-    elif len(name.strip()) > NAME_MAX:  # app_user.name is Varchar(120)
-        errors["name"] = f"Keep this to {NAME_MAX} characters or fewer."
-    if role is Role.FUNDER and not funder_ids:
-        errors["org"] = "A funder member belongs to at least one funder."
-    if role is Role.HOST and not host_ids:
-        errors["org"] = "A host member belongs to at least one host organisation."
-    if errors:
-        raise ValidationFailed("The user could not be created.", field_errors=errors)
+    """A user with a password chosen now (`groundswell createuser`, the demo, tests)."""
+    failure = "The user could not be created."
+    email = _validate_new_user(
+        failure,
+        email=email,
+        name=name,
+        role=role,
+        funder_ids=funder_ids,
+        host_ids=host_ids,
+        password=password,
+    )
     async with write_transaction():
-        if await User.exists().where(User.email == email):
-            raise ValidationFailed(
-                "The user could not be created.",
-                field_errors={"email": "A user with this e-mail already exists."},
-            )
-        for funder_id in funder_ids:
-            if not await _organisation_exists(Membership.funder, funder_id):
-                raise ValidationFailed(
-                    "The user could not be created.",
-                    field_errors={
-                        "org": f"There is no funder {funder_id}: choose one from the list."
-                    },
-                )
-        for host_id in host_ids:
-            if not await _organisation_exists(Membership.host, host_id):
-                raise ValidationFailed(
-                    "The user could not be created.",
-                    field_errors={
-                        "org": f"There is no host organisation {host_id}: choose one from the list."
-                    },
-                )
-        rows = await User.insert(
-            User(
-                email=email,
-                name=name.strip(),
-                password_hash=hash_password(password),
-                role=role.value,
-            )
-        ).returning(User.id)
-        user_id = int(rows[0]["id"])
+        user_id = await _insert_user(
+            failure,
+            email=email,
+            name=name,
+            password_hash=hash_password(password),
+            role=role,
+            funder_ids=funder_ids,
+            host_ids=host_ids,
+        )
+        await audit.record(
+            actor,
+            "user.created",
+            "user",
+            user_id,
+            email=email,
+            role=role.value,
+            funder_ids=sorted(funder_ids),
+            host_ids=sorted(host_ids),
+        )
+    return user_id
+
+
+async def create_invited_user(
+    actor: Principal,
+    *,
+    email: str,
+    name: str,
+    role: Role,
+    funder_ids: tuple[int, ...],
+    host_ids: tuple[int, ...],
+) -> int:
+    """A user without a password yet (they choose it from the invitation's link). Inside the
+    caller's write transaction, with the link and its e-mail (`links.invite_user`)."""
+    failure = "The user could not be invited."
+    email = _validate_new_user(
+        failure,
+        email=email,
+        name=name,
+        role=role,
+        funder_ids=funder_ids,
+        host_ids=host_ids,
+        password=None,
+    )
+    user_id = await _insert_user(
+        failure,
+        email=email,
+        name=name,
+        password_hash=UNUSABLE_PASSWORD,
+        role=role,
+        funder_ids=funder_ids,
+        host_ids=host_ids,
+    )
+    await audit.record(
+        actor,
+        "user.invited",
+        "user",
+        user_id,
+        email=email,
+        role=role.value,
+        funder_ids=sorted(funder_ids),
+        host_ids=sorted(host_ids),
+    )
+    return user_id
+
+
+async def set_organisations(
+    actor: Principal, user_id: int, *, funder_ids: tuple[int, ...], host_ids: tuple[int, ...]
+) -> None:
+    """Replace a user's memberships (a funder member's funders, a host member's hosts)."""
+    failure = "The organisations could not be changed."
+    async with write_transaction():
+        user = await User.select(User.id, User.role).where(User.id == user_id).first()
+        if user is None:
+            raise NotFound("There is no such user.")
+        if problem := _membership_errors(Role(user["role"]), funder_ids, host_ids):
+            raise ValidationFailed(failure, field_errors={"org": problem})
+        await _check_organisations(failure, funder_ids, host_ids)
+        before = await Membership.select(Membership.funder, Membership.host).where(
+            Membership.user == user_id
+        )
+        await Membership.delete().where(Membership.user == user_id)
         memberships = [Membership(user=user_id, funder=f) for f in funder_ids] + [
             Membership(user=user_id, host=h) for h in host_ids
         ]
         if memberships:
             await Membership.insert(*memberships)
-    return user_id
+        await audit.record(
+            actor,
+            "user.organisations_changed",
+            "user",
+            user_id,
+            funder_ids_before=sorted(m["funder"] for m in before if m["funder"] is not None),
+            host_ids_before=sorted(m["host"] for m in before if m["host"] is not None),
+            funder_ids=sorted(funder_ids),
+            host_ids=sorted(host_ids),
+        )
+
+
+async def end_sessions(user_id: int) -> int:
+    """End every session of the user (inside the caller's transaction, if any)."""
+    ended = await UserSession.delete().where(UserSession.user == user_id).returning(UserSession.id)
+    return len(ended)
+
+
+async def deactivate_user(actor: Principal, user_id: int) -> None:
+    """The user can no longer sign in; their sessions, API tokens and unused links end now."""
+    if user_id == actor.user_id:
+        raise Conflict(
+            "You cannot deactivate your own account. Ask another administrator to do it."
+        )
+    moment = now()
+    async with write_transaction():
+        user = await User.select(User.id, User.is_active).where(User.id == user_id).first()
+        if user is None:
+            raise NotFound("There is no such user.")
+        if not user["is_active"]:
+            return
+        await User.update({User.is_active: False}).where(User.id == user_id)
+        sessions = await end_sessions(user_id)
+        tokens = (
+            await ApiToken.update({ApiToken.revoked_at: moment})
+            .where((ApiToken.user == user_id) & ApiToken.revoked_at.is_null())
+            .returning(ApiToken.id)
+        )
+        await AccountLink.delete().where(
+            (AccountLink.user == user_id) & AccountLink.used_at.is_null()
+        )
+        await audit.record(
+            actor,
+            "user.deactivated",
+            "user",
+            user_id,
+            sessions_ended=sessions,
+            tokens_revoked=len(tokens),
+        )
+
+
+async def reactivate_user(actor: Principal, user_id: int) -> None:
+    """The user may sign in again with their password; revoked API tokens stay revoked."""
+    async with write_transaction():
+        user = await User.select(User.id, User.is_active).where(User.id == user_id).first()
+        if user is None:
+            raise NotFound("There is no such user.")
+        if user["is_active"]:
+            return
+        await User.update({User.is_active: True}).where(User.id == user_id)
+        await audit.record(actor, "user.reactivated", "user", user_id)
 
 
 async def principal_for(user_id: int, session_id: int | None = None) -> Principal | None:
@@ -139,26 +353,52 @@ class NewSession:
     principal: Principal
 
 
-def _login_email_bucket(email_key: str) -> str:
-    """The rate-limit bucket of an e-mail typed at sign-in, by digest.
+def email_digest(email: str) -> str:
+    """A typed e-mail as a rate-limit key: the bucket column is Varchar(200) and the typed
+    e-mail has no bound (a 10,000-character one gave a 500 on PostgreSQL); a digest also
+    keeps addresses out of the counter table."""
+    email_key = email.strip().lower()
+    return hashlib.sha256(email_key.encode("utf-8", "surrogatepass")).hexdigest()
 
-    The bucket column is Varchar(200) and the typed e-mail has no bound (a 10,000-character
-    one gave a 500 on PostgreSQL); a digest also keeps addresses out of the counter table.
-    """
-    digest = hashlib.sha256(email_key.encode("utf-8", "surrogatepass")).hexdigest()
-    return f"login:email:{digest}"
+
+def login_account_bucket(email: str) -> str:
+    """The rate-limit bucket of the account an e-mail typed at sign-in names."""
+    return f"login:email:{email_digest(email)}"
+
+
+def login_source_bucket(client_ip: str) -> str:
+    return f"login:source:{ratelimit.source_key(client_ip)}"
 
 
 async def log_in(settings: Settings, *, email: str, password: str, client_ip: str) -> NewSession:
-    """Check the password and open a new session (always a fresh id: no session fixation)."""
+    """Check the password and open a new session (always a fresh id: no session fixation).
+
+    Each attempt first takes a place in the account's window and then in its source
+    address's, each in one statement; only an attempt holding both is checked. So however
+    many arrive together, at most `login_attempts_per_15_minutes` passwords are checked per
+    account and `login_attempts_per_address` per address in 15 minutes. An attempt refused
+    by the account's limit never reaches the address's count (a locked account does not use
+    up its office's allowance), and a successful sign-in gives its place at the address back
+    and clears the account's failures.
+    """
     email_key = email.strip().lower()
-    email_bucket = _login_email_bucket(email_key)
-    limit = settings.login_attempts_per_15_minutes
-    for bucket in (email_bucket, f"login:ip:{client_ip}"):
-        if await ratelimit.is_limited(bucket, limit=limit, window=LOGIN_WINDOW):
-            raise TooManyRequests(
-                "Too many failed sign-in attempts. Wait 15 minutes and try again."
-            )
+    account = await ratelimit.reserve(
+        login_account_bucket(email_key),
+        limit=settings.login_attempts_per_15_minutes,
+        window=LOGIN_WINDOW,
+    )
+    if account is None:
+        raise TooManyRequests("Too many failed sign-in attempts. Wait 15 minutes and try again.")
+    source = await ratelimit.reserve(
+        login_source_bucket(client_ip),
+        limit=settings.login_attempts_per_address,
+        window=LOGIN_WINDOW,
+    )
+    if source is None:
+        await ratelimit.give_back(account)  # not checked: it does not count for the account
+        raise TooManyRequests(
+            "Too many failed sign-in attempts from this connection. Wait 15 minutes and try again."
+        )
     user = (
         await User.select(User.id, User.password_hash)
         .where(
@@ -166,9 +406,11 @@ async def log_in(settings: Settings, *, email: str, password: str, client_ip: st
         )
         .first()
     )
-    if not verify_password(user["password_hash"] if user else None, password) or user is None:
-        for bucket in (email_bucket, f"login:ip:{client_ip}"):
-            await ratelimit.hit(bucket, limit=limit, window=LOGIN_WINDOW)
+    # argon2 takes tens of milliseconds of CPU: off the event loop, so other requests go on.
+    matched = await asyncio.to_thread(
+        verify_password, user["password_hash"] if user else None, password
+    )
+    if not matched or user is None:
         raise ValidationFailed("That e-mail and password do not match an account.")
     token = new_token()
     moment = now()
@@ -183,7 +425,8 @@ async def log_in(settings: Settings, *, email: str, password: str, client_ip: st
             )
         ).returning(UserSession.id)
         await User.update({User.last_login_at: moment}).where(User.id == user["id"])
-    await ratelimit.reset(email_bucket)
+    await ratelimit.reset(account.bucket)
+    await ratelimit.give_back(source)
     principal = await principal_for(user["id"], session_id=int(rows[0]["id"]))
     assert principal is not None  # just checked active
     return NewSession(token=token, principal=principal)
@@ -213,30 +456,274 @@ async def log_out(token: str) -> None:
     await UserSession.delete().where(UserSession.token_hash == token_digest(token))
 
 
-async def create_api_token(email: str, name: str = "cli") -> str:
+# --- API tokens -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NewToken:
+    """A token just made: `secret` is shown once and never stored."""
+
+    id: int
+    secret: str
+    prefix: str
+    name: str
+    expires_at: datetime
+    read_only: bool
+
+
+def _token_fields(name: str, expires_days: int | None) -> tuple[str, int]:
+    errors: dict[str, str] = {}
+    name = name.strip()
+    if not name:
+        errors["name"] = "Give the token a name, so you know later what uses it."
+    elif len(name) > TOKEN_NAME_MAX:
+        errors["name"] = f"Keep this to {TOKEN_NAME_MAX} characters or fewer."
+    days = DEFAULT_TOKEN_DAYS if expires_days is None else expires_days
+    if not 1 <= days <= MAX_TOKEN_DAYS:
+        errors["expires_days"] = f"Choose from 1 to {MAX_TOKEN_DAYS} days (a year at most)."
+    if errors:
+        raise ValidationFailed("The token could not be created.", field_errors=errors)
+    return name, days
+
+
+async def create_token_for(
+    actor: Principal | int | None,
+    user_id: int,
+    *,
+    name: str,
+    expires_days: int | None = None,
+    read_only: bool = False,
+) -> NewToken:
+    """A new API token for an active user: `expires_days` from now (default 90, at most a
+    year); a read-only token may only read (GET) the API."""
+    name, days = _token_fields(name, expires_days)
+    secret = new_token(API_TOKEN_PREFIX)
+    prefix = secret[:TOKEN_PREFIX_LENGTH]
+    moment = now()
+    expires_at = moment + timedelta(days=days)
+    async with write_transaction():
+        if not await User.exists().where((User.id == user_id) & (User.is_active == True)):  # noqa: E712
+            raise NotFound("There is no active user to make this token for.")
+        rows = await ApiToken.insert(
+            ApiToken(
+                token_hash=token_digest(secret),
+                prefix=prefix,
+                name=name,
+                user=user_id,
+                created_at=moment,
+                expires_at=expires_at,
+                read_only=read_only,
+            )
+        ).returning(ApiToken.id)
+        token_id = int(rows[0]["id"])
+        await audit.record(
+            actor,
+            "api_token.created",
+            "api_token",
+            token_id,
+            user_id=user_id,
+            name=name,
+            prefix=prefix,
+            expires_at=expires_at.isoformat(),
+            read_only=read_only,
+        )
+    return NewToken(
+        id=token_id,
+        secret=secret,
+        prefix=prefix,
+        name=name,
+        expires_at=expires_at,
+        read_only=read_only,
+    )
+
+
+async def create_api_token(
+    email: str,
+    name: str = "cli",
+    *,
+    expires_days: int | None = None,
+    read_only: bool = False,
+) -> str:
+    """A token for the user with this e-mail (the console's `token create`); the secret."""
     user = await User.select(User.id).where(User.email == normalise_email(email)).first()
     if user is None:
         raise NotFound(f"There is no user with the e-mail {email}.")
-    token = new_token(API_TOKEN_PREFIX)
-    await ApiToken.insert(
-        ApiToken(token_hash=token_digest(token), prefix=token[:10], name=name, user=user["id"])
+    made = await create_token_for(
+        None, user["id"], name=name, expires_days=expires_days, read_only=read_only
     )
-    return token
+    return made.secret
+
+
+def token_status(row: dict[str, Any], moment: datetime | None = None) -> str:
+    moment = moment or now()
+    if row["revoked_at"] is not None:
+        return "revoked"
+    if row["expires_at"] is None or row["expires_at"] <= moment:
+        return "expired"
+    return "active"
+
+
+async def list_tokens(
+    *, user_id: int | None = None, email: str | None = None
+) -> list[dict[str, Any]]:
+    """Tokens, newest first, with their owner: never the secret (it is not kept)."""
+    query = ApiToken.select(
+        ApiToken.id,
+        ApiToken.prefix,
+        ApiToken.name,
+        ApiToken.user,
+        ApiToken.user.email.as_alias("owner_email"),
+        ApiToken.created_at,
+        ApiToken.last_used_at,
+        ApiToken.expires_at,
+        ApiToken.revoked_at,
+        ApiToken.read_only,
+    ).order_by(ApiToken.id, ascending=False)
+    if user_id is not None:
+        query = query.where(ApiToken.user == user_id)
+    if email is not None:
+        query = query.where(ApiToken.user.email == normalise_email(email))
+    rows = await query
+    moment = now()
+    for row in rows:
+        row["status"] = token_status(row, moment)
+    return rows
+
+
+async def revoke_token(
+    actor: Principal | None, token_id: int, *, owner_id: int | None = None
+) -> dict[str, Any]:
+    """Revoke one token (an owner's page passes `owner_id`: another's token is not found)."""
+    async with write_transaction():
+        query = ApiToken.select(ApiToken.id, ApiToken.prefix, ApiToken.name, ApiToken.user).where(
+            ApiToken.id == token_id
+        )
+        if owner_id is not None:
+            query = query.where(ApiToken.user == owner_id)
+        row = await query.first()
+        if row is None:
+            raise NotFound("There is no such token.")
+        revoked = (
+            await ApiToken.update({ApiToken.revoked_at: now()})
+            .where((ApiToken.id == token_id) & ApiToken.revoked_at.is_null())
+            .returning(ApiToken.id)
+        )
+        if revoked:
+            await audit.record(
+                actor,
+                "api_token.revoked",
+                "api_token",
+                token_id,
+                user_id=row["user"],
+                name=row["name"],
+                prefix=row["prefix"],
+            )
+    return row
+
+
+async def find_token(prefix_or_id: str) -> int:
+    """The id of the one token with this id or shown prefix (the console's `token revoke`)."""
+    text = prefix_or_id.strip()
+    if text.isascii() and text.isdigit() and len(text) <= 10:
+        row = await ApiToken.select(ApiToken.id).where(ApiToken.id == int(text)).first()
+        if row is not None:
+            return int(row["id"])
+    if not text:
+        raise NotFound("Give a token's id or prefix (see `groundswell token list`).")
+    matches = await ApiToken.select(ApiToken.id).where(ApiToken.prefix == text[:12])
+    if not matches:
+        raise NotFound(f"There is no token {text}.")
+    if len(matches) > 1:
+        ids = ", ".join(str(m["id"]) for m in matches)
+        raise Conflict(f"Several tokens start {text} (ids {ids}): give the id.")
+    return int(matches[0]["id"])
 
 
 async def principal_for_api_token(token: str) -> Principal | None:
+    """The token's user, or None when the token is unknown, revoked or expired, or its user
+    has been deactivated."""
     row = (
-        await ApiToken.select(ApiToken.id, ApiToken.user)
-        .where((ApiToken.token_hash == token_digest(token)) & ApiToken.revoked_at.is_null())
+        await ApiToken.select(ApiToken.id, ApiToken.user, ApiToken.last_used_at, ApiToken.read_only)
+        .where(
+            (ApiToken.token_hash == token_digest(token))
+            & ApiToken.revoked_at.is_null()
+            & (ApiToken.expires_at > now())
+        )
         .first()
     )
     if row is None:
         return None
-    await ApiToken.update({ApiToken.last_used_at: now()}).where(ApiToken.id == row["id"])
-    return await principal_for(row["user"])
+    principal = await principal_for(row["user"])
+    if principal is None:
+        return None
+    moment = now()
+    # Touch at most once a minute, as sessions do.
+    if row["last_used_at"] is None or moment - row["last_used_at"] > timedelta(minutes=1):
+        await ApiToken.update({ApiToken.last_used_at: moment}).where(ApiToken.id == row["id"])
+    if row["read_only"]:
+        return Principal(
+            user_id=principal.user_id,
+            email=principal.email,
+            name=principal.name,
+            role=principal.role,
+            funder_ids=principal.funder_ids,
+            host_ids=principal.host_ids,
+            read_only=True,
+        )
+    return principal
 
 
-async def list_users() -> list[dict[str, object]]:
-    return await User.select(
-        User.id, User.email, User.name, User.role, User.is_active, User.last_login_at
-    ).order_by(User.email)
+# --- The users page ---------------------------------------------------------------------
+
+
+async def _with_organisations(users: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    ids = [user["id"] for user in users]
+    memberships = (
+        await Membership.select(
+            Membership.user,
+            Membership.funder,
+            Membership.funder.name.as_alias("funder_name"),
+            Membership.host,
+            Membership.host.name.as_alias("host_name"),
+        ).where(Membership.user.is_in(ids))
+        if ids
+        else []
+    )
+    by_user: dict[int, list[dict[str, Any]]] = {}
+    for m in memberships:
+        if m["funder"] is not None:
+            org = {"kind": "funder", "id": m["funder"], "name": m["funder_name"]}
+        else:
+            org = {"kind": "host", "id": m["host"], "name": m["host_name"]}
+        by_user.setdefault(m["user"], []).append(org)
+    for user in users:
+        user["invited"] = user.pop("password_hash") == UNUSABLE_PASSWORD
+        user["organisations"] = sorted(
+            by_user.get(user["id"], []), key=lambda o: (o["kind"], o["name"].lower())
+        )
+    return users
+
+
+_USER_COLUMNS = (
+    User.id,
+    User.email,
+    User.name,
+    User.role,
+    User.is_active,
+    User.last_login_at,
+    User.created_at,
+    User.password_hash,
+)
+
+
+async def list_users() -> list[dict[str, Any]]:
+    """Every user with their organisations' names and whether they still have to choose a
+    password (invited)."""
+    return await _with_organisations(await User.select(*_USER_COLUMNS).order_by(User.email))
+
+
+async def get_user(user_id: int) -> dict[str, Any]:
+    rows = await User.select(*_USER_COLUMNS).where(User.id == user_id)
+    if not rows:
+        raise NotFound("There is no such user.")
+    return (await _with_organisations(rows))[0]

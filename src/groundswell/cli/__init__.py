@@ -8,7 +8,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from groundswell.cli.accounts import cmd_createuser, cmd_token
+from groundswell.cli.accounts import cmd_createuser, cmd_token, cmd_token_list, cmd_token_revoke
 from groundswell.cli.common import CommandError
 from groundswell.cli.data import cmd_demo, cmd_export_360giving
 from groundswell.cli.money import (
@@ -98,8 +98,18 @@ def build_parser() -> argparse.ArgumentParser:
     token_commands = token.add_subparsers(dest="token_command", required=True, metavar="ACTION")
     create = token_commands.add_parser("create", help="create an API token and print it once")
     create.add_argument("--email", required=True)
-    create.add_argument("--name", default="cli")
+    create.add_argument("--name", required=True, help="what the token is for")
+    create.add_argument(
+        "--expires-days", type=int, default=None, help="days until it expires (90; at most 365)"
+    )
+    create.add_argument("--read-only", action="store_true", help="it may only read (GET) the API")
     create.set_defaults(func=cmd_token)
+    listing = token_commands.add_parser("list", help="list tokens (never their secrets)")
+    listing.add_argument("--email", help="only this user's tokens")
+    listing.set_defaults(func=cmd_token_list)
+    revoke = token_commands.add_parser("revoke", help="revoke a token by its prefix or id")
+    revoke.add_argument("token", metavar="PREFIX_OR_ID")
+    revoke.set_defaults(func=cmd_token_revoke)
 
     export = commands.add_parser("export", help="publish open data")
     export_commands = export.add_subparsers(dest="export_command", required=True, metavar="FORMAT")

@@ -7,6 +7,7 @@ import asyncio
 import getpass
 import os
 import sys
+from typing import Any
 
 from groundswell.cli.common import CommandError, checked_settings, problem, with_database
 
@@ -51,8 +52,76 @@ def cmd_token(args: argparse.Namespace) -> int:
     from groundswell.core.errors import DomainError
 
     try:
-        token = asyncio.run(with_database(lambda: services.create_api_token(args.email, args.name)))
+        token = asyncio.run(
+            with_database(
+                lambda: services.create_api_token(
+                    args.email, args.name, expires_days=args.expires_days, read_only=args.read_only
+                )
+            )
+        )
+    except DomainError as exc:
+        details = "; ".join(f"{k}: {v}" for k, v in exc.field_errors.items())
+        raise CommandError(f"{exc.detail} {details}".strip()) from None
+    print(token)
+    print(
+        "Shown once: keep it somewhere safe. It is not stored and cannot be shown again.",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def cmd_token_list(args: argparse.Namespace) -> int:
+    """Every token (or one user's): never the secret, which is not stored."""
+    checked_settings()
+    from groundswell.accounts import services
+    from groundswell.core.clock import on_uk_clocks
+    from groundswell.core.errors import DomainError
+
+    def when(moment: Any) -> str:
+        return on_uk_clocks(moment).strftime("%Y-%m-%d %H:%M") if moment else "-"
+
+    try:
+        rows = asyncio.run(with_database(lambda: services.list_tokens(email=args.email)))
     except DomainError as exc:
         raise CommandError(exc.detail) from None
-    print(token)
+    table = [
+        ("ID", "PREFIX", "NAME", "OWNER", "SCOPE", "CREATED", "LAST USED", "EXPIRES", "REVOKED")
+    ]
+    for row in rows:
+        table.append(
+            (
+                str(row["id"]),
+                row["prefix"],
+                row["name"],
+                row["owner_email"],
+                "read-only" if row["read_only"] else "read-write",
+                when(row["created_at"]),
+                when(row["last_used_at"]),
+                when(row["expires_at"]) + (" (expired)" if row["status"] == "expired" else ""),
+                when(row["revoked_at"]) if row["revoked_at"] else "-",
+            )
+        )
+    widths = [max(len(line[i]) for line in table) for i in range(len(table[0]))]
+    for line in table:
+        print(
+            "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
+        )
+    if not rows:
+        print("No tokens.")
+    return 0
+
+
+def cmd_token_revoke(args: argparse.Namespace) -> int:
+    checked_settings()
+    from groundswell.accounts import services
+    from groundswell.core.errors import DomainError
+
+    async def work() -> dict[str, Any]:
+        return await services.revoke_token(None, await services.find_token(args.token))
+
+    try:
+        row = asyncio.run(with_database(work))
+    except DomainError as exc:
+        raise CommandError(exc.detail) from None
+    print(f"Revoked token {row['prefix']} ({row['name']}, id {row['id']}).")
     return 0

@@ -21,6 +21,7 @@ class Principal:
     funder_ids: frozenset[int] = field(default_factory=frozenset)
     host_ids: frozenset[int] = field(default_factory=frozenset)
     session_id: int | None = None  # None when authenticated by API token
+    read_only: bool = False  # an API token that may only read (GET)
 
     @property
     def is_admin(self) -> bool:

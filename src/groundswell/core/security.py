@@ -13,6 +13,8 @@ _hasher = PasswordHasher()  # argon2id with the library's current recommended pa
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 
 MIN_PASSWORD_LENGTH = 10
+# Held by a user who has not chosen a password (invited): not a hash, so nothing matches it.
+UNUSABLE_PASSWORD = "!"  # noqa: S105 - a marker, not a password
 
 
 def hash_password(password: str) -> str:
@@ -20,10 +22,14 @@ def hash_password(password: str) -> str:
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
+    """Whether `password` matches. No hash (an unknown e-mail) or no usable one (an invited
+    user) still costs one verification, so the answer takes as long either way."""
+    usable = password_hash if password_hash and password_hash != UNUSABLE_PASSWORD else None
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        matched = _hasher.verify(usable or _DUMMY_HASH, password)
     except (VerificationError, InvalidHashError):
         return False
+    return bool(matched) and usable is not None
 
 
 def new_token(prefix: str = "") -> str:

@@ -36,6 +36,7 @@ SESSION_COOKIE = "gs_session"
 # Row ids are PostgreSQL `serial` (32-bit): anything outside is refused before any query.
 RowId = Annotated[int, PathParameter(ge=1, le=MAX_ROW_ID)]
 PROBLEM_JSON = "application/problem+json"
+READS = frozenset({"GET", "HEAD", "OPTIONS"})  # what a read-only API token may do
 
 
 def settings_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Settings:
@@ -81,6 +82,16 @@ class PrincipalMiddleware(ASGIMiddleware):
             # The API takes tokens only: cookies would need CSRF protection there too.
             if authorization.lower().startswith("bearer "):
                 principal = await self._for_api_token(authorization[7:].strip())
+            method = scope.get("method", "GET")
+            if principal is not None and principal.read_only and method not in READS:
+                # Refused here, before any handler: a route added later is covered too.
+                response = problem(
+                    403, "Not allowed", "This API token is read-only: it may only read (GET)."
+                )
+                await response.to_asgi_response(app=None, request=Request(scope))(
+                    scope, receive, send
+                )
+                return
         elif token := connection.cookies.get(SESSION_COOKIE):
             principal = await self._for_session(settings_of(connection), token)
         scope["user"] = principal

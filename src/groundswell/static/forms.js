@@ -36,3 +36,12 @@ window.addEventListener("pageshow", function () {
     });
   });
 });
+
+// A page that answers a form puts its error summary or its "done" banner first and marks it
+// data-focus-on-load: the keyboard's focus goes there, so a screen reader reads it first.
+(function () {
+  var target = document.querySelector("[data-focus-on-load]");
+  if (target) {
+    target.focus();
+  }
+})();

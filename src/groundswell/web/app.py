@@ -19,7 +19,11 @@ from litestar.types import ControllerRouterHandler
 
 from groundswell import __version__, db
 from groundswell.accounts import services as accounts
-from groundswell.accounts.controllers import LoginController
+from groundswell.accounts.controllers import (
+    LoginController,
+    SetPasswordController,
+    TokenController,
+)
 from groundswell.allocation.controllers import RoundController, admin_rounds
 from groundswell.core.headers import security_headers
 from groundswell.core.web import PrincipalMiddleware, handle_exception
@@ -44,6 +48,7 @@ from groundswell.vouching.controllers import (
 )
 from groundswell.vouching.webhooks import twilio_sms
 from groundswell.web import templating
+from groundswell.web.account import ForgottenPasswordController
 from groundswell.web.community import (
     HostController,
     LocalityController,
@@ -64,6 +69,9 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     dashboard,
     health,
     LoginController,
+    SetPasswordController,
+    ForgottenPasswordController,
+    TokenController,
     UserAdminController,
     FunderController,
     PoolController,

@@ -32,7 +32,9 @@ async def test_createuser_and_token_create_then_bearer_works(client: WebClient) 
     )
     assert created.returncode == 0, created.stderr
     assert "Created funder user fran@example.org" in created.stdout
-    token = run_cli("token", "create", "--email", "fran@example.org").stdout.strip()
+    token = run_cli(
+        "token", "create", "--email", "fran@example.org", "--name", "tests"
+    ).stdout.strip()
     assert token.startswith("gs_")
     stored = await ApiToken.select(ApiToken.token_hash, ApiToken.prefix).first()
     assert (
@@ -77,7 +79,7 @@ async def test_createuser_errors_are_clear_and_write_nothing() -> None:
         env={"GROUNDSWELL_NEW_PASSWORD": "a long password"},
     )
     assert missing_org.returncode == 2 and "no funder 424242" in missing_org.stderr
-    no_user = run_cli("token", "create", "--email", "nobody@example.org")
+    no_user = run_cli("token", "create", "--email", "nobody@example.org", "--name", "x")
     assert no_user.returncode == 2 and "no user" in no_user.stderr
     assert await User.count() == 0 and await Funder.count() == 0
 

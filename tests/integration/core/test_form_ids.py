@@ -44,7 +44,7 @@ SERVICE_BID_FORM = {
     "notes": "",
 }
 
-NEW_USER = {"email": "new@example.org", "name": "New Member", "password": "a long enough password"}
+NEW_USER = {"email": "new@example.org", "name": "New Member"}
 
 
 @pytest.mark.parametrize("bad", BAD_IDS)
@@ -105,7 +105,7 @@ async def test_new_user_organisation(client: WebClient, bad: str, role: Role) ->
     await make_funder(), await make_host()
     await client.login(await make_user(Role.ADMIN))
     response = await client.submit(
-        "/admin/users", {**NEW_USER, "role": role.value, "org": f"{role.value}:{bad}"}
+        "/admin/users", {**NEW_USER, "role": role.value, role.value: bad}
     )
     assert response.status_code == 422, response.text[-1500:]
     assert field_error(response.text, "org") == "Choose an organisation from the list."
@@ -115,7 +115,7 @@ async def test_new_user_organisation(client: WebClient, bad: str, role: Role) ->
 async def test_new_user_organisation_that_does_not_exist(client: WebClient) -> None:
     await client.login(await make_user(Role.ADMIN))
     response = await client.submit(
-        "/admin/users", {**NEW_USER, "role": "funder", "org": "funder:2147483647"}
+        "/admin/users", {**NEW_USER, "role": "funder", "funder": "2147483647"}
     )
     assert response.status_code == 422, response.text[-1500:]
     assert (

@@ -45,6 +45,20 @@ ACCESS: dict[tuple[str, str], Any] = {
     ("GET", "/dashboard"): LOGIN,
     ("GET", "/admin/users"): ADMIN,
     ("POST", "/admin/users"): ADMIN,
+    ("GET", "/admin/users/{user_id:int}"): ADMIN,
+    ("POST", "/admin/users/{user_id:int}/organisations"): ADMIN,
+    ("POST", "/admin/users/{user_id:int}/deactivate"): ADMIN,
+    ("POST", "/admin/users/{user_id:int}/reactivate"): ADMIN,
+    ("POST", "/admin/users/{user_id:int}/resend-invitation"): ADMIN,
+    # People join and leave: the links e-mailed to them work without signing in.
+    ("GET", "/account/forgotten-password"): PUBLIC,
+    ("POST", "/account/forgotten-password"): PUBLIC,
+    ("GET", "/account/set-password/{token:str}"): PUBLIC,
+    ("POST", "/account/set-password/{token:str}"): PUBLIC,
+    # Everyone signed in manages their own API tokens.
+    ("GET", "/account/tokens"): LOGIN,
+    ("POST", "/account/tokens"): LOGIN,
+    ("POST", "/account/tokens/{token_id:int}/revoke"): LOGIN,
     ("GET", "/funders"): ADMIN,
     ("POST", "/funders"): ADMIN,
     ("GET", "/funders/{funder_id:int}"): FUNDER,
@@ -194,8 +208,19 @@ async def world() -> World:
         "service_bid_id": str(service_bid),
         "grant_id": str(grant),
         "round_id": str(round_id),
+        "user_id": str(await _user_id(emails["host"])),
+        "token": "not-a-link-anyone-was-sent",
+        "token_id": "2147483647",
     }
     return World(params=params, tokens=tokens)
+
+
+async def _user_id(email: str) -> int:
+    from groundswell.accounts.tables import User
+
+    row = await User.select(User.id).where(User.email == email).first()
+    assert row is not None
+    return int(row["id"])
 
 
 def fill(path: str, params: dict[str, str]) -> str:
