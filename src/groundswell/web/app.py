@@ -25,6 +25,7 @@ from groundswell.core.headers import security_headers
 from groundswell.core.web import PrincipalMiddleware, handle_exception
 from groundswell.exports.controllers import OpenDataController
 from groundswell.funders.api import PoolApi
+from groundswell.lessons.controllers import LessonController, lessons_csv
 from groundswell.listening.controllers import ListenController
 from groundswell.payments.controllers import (
     HostStatementController,
@@ -71,6 +72,8 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     HostController,
     OrganiserController,
     ListenController,
+    LessonController,
+    lessons_csv,
     OrganiserApi,
     LocalityApi,
     PoolApi,
