@@ -26,6 +26,7 @@ from groundswell.core.clock import frozen_at, now, today
 from groundswell.core.phones import PhoneCipher
 from groundswell.core.principal import Principal, Role
 from groundswell.db import write_transaction
+from groundswell.demo.lessons import load_lessons_demo
 from groundswell.demo.names import FIRST_NAMES, SURNAMES
 from groundswell.demo.programme import load_programme_demo
 from groundswell.demo.voices import (
@@ -180,6 +181,7 @@ async def load_demo(
     money = not await Deposit.exists().where(Deposit.external_reference.like("DEMO-%"))
     if money:
         await _money_and_rounds(settings or load_settings())
+    created = await load_lessons_demo() or created  # lessons where it went quiet (lessons/)
     if scale == "large":
         created = await load_large(url, large or LargeScale(), progress=progress) or created
     counts = {
