@@ -205,6 +205,29 @@ async def make_programme_grant(pool_id: int, **values: Any) -> int:
     return int(rows[0]["id"])
 
 
+async def make_lesson(locality_id: int, *, author_email: str | None = None, **values: Any) -> int:
+    """A lesson about a place as a whole, tagged "other", written by `author_email`'s user."""
+    from groundswell.accounts.tables import User
+    from groundswell.lessons.tables import Lesson, LessonTag
+
+    author = None
+    if author_email is not None:
+        user = await User.select(User.id).where(User.email == author_email).first()
+        author = user["id"] if user else None
+    defaults: dict[str, Any] = {
+        "note": "The youth club closed in the summer; the young people's voices went with it.",
+        "period_start": today() - timedelta(days=90),
+        "period_end": today(),
+        "author_role": "admin",
+    }
+    rows = await Lesson.insert(
+        Lesson(locality=locality_id, author=author, **{**defaults, **values})
+    ).returning(Lesson.id)
+    lesson_id = int(rows[0]["id"])
+    await LessonTag.insert(LessonTag(lesson=lesson_id, tag="other"))
+    return lesson_id
+
+
 async def organiser_id(code: str) -> int:
     row = await Organiser.select(Organiser.id).where(Organiser.code == code).first()
     assert row is not None, code

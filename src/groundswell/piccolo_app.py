@@ -11,6 +11,7 @@ from groundswell.community.tables import HostOrganisation, Locality, Organiser
 from groundswell.core.tables import AuditEntry, RateLimitCounter, SchedulerStatus
 from groundswell.funders.tables import Deposit, Funder, Pool, PoolLocality
 from groundswell.ledger.tables import TABLES as LEDGER_TABLES
+from groundswell.lessons.tables import TABLES as LESSONS_TABLES
 from groundswell.outbox.tables import TABLES as OUTBOX_TABLES
 from groundswell.payments.tables import TABLES as PAYMENTS_TABLES
 from groundswell.programme.tables import TABLES as PROGRAMME_TABLES
@@ -40,6 +41,7 @@ TABLES: list[type[Table]] = [
     *PAYMENTS_TABLES,  # a checkout intent refers to its deposit
     *LEDGER_TABLES,
     *ALLOCATION_TABLES,
+    *LESSONS_TABLES,  # a lesson refers to a place, an organiser and its author
 ]
 
 APP_CONFIG = AppConfig(

@@ -29,6 +29,7 @@ from groundswell.core.headers import security_headers
 from groundswell.core.web import PrincipalMiddleware, handle_exception
 from groundswell.exports.controllers import OpenDataController
 from groundswell.funders.api import PoolApi
+from groundswell.lessons.controllers import LessonController, lessons_csv
 from groundswell.listening.controllers import ListenController
 from groundswell.payments.controllers import (
     HostStatementController,
@@ -79,6 +80,8 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     HostController,
     OrganiserController,
     ListenController,
+    LessonController,
+    lessons_csv,
     OrganiserApi,
     LocalityApi,
     PoolApi,

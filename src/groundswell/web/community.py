@@ -16,6 +16,7 @@ from groundswell.core.errors import DomainError, Forbidden
 from groundswell.core.pages import is_htmx_partial, read_form, render, render_form_error
 from groundswell.core.principal import Role
 from groundswell.core.web import RowId, principal_of, requires_role, settings_of, signed_in
+from groundswell.lessons import services as lessons
 from groundswell.listening import benchmark
 from groundswell.listening import services as listening
 from groundswell.vouching import queries
@@ -60,6 +61,8 @@ class LocalityController(Controller):
                 median_seconds=benchmark.median_seconds_for(settings_of(request)),
             ),
             funding=await locality_funding(locality_id),
+            # Lessons (issue #18): signed-in readers only; None for the public.
+            lessons=await lessons.place_panel(principal_of(request), locality_id),
         )
 
 
@@ -190,4 +193,6 @@ class OrganiserController(Controller):
                 median_seconds=benchmark.median_seconds_for(settings_of(request)),
             ),
             funding=await organiser_funding(organiser["id"], principal_of(request)),
+            # Lessons (issue #18): signed-in readers only; None for the public.
+            lessons=await lessons.organiser_panel(principal_of(request), organiser),
         )

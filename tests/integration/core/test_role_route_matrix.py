@@ -19,6 +19,7 @@ from tests.helpers import (
     asgi_client,
     deposit,
     make_asset_bid,
+    make_lesson,
     make_organiser,
     make_programme_grant,
     make_service_bid,
@@ -151,6 +152,15 @@ ACCESS: dict[tuple[str, str], Any] = {
     ("GET", "/admin/rounds"): ADMIN,
     ("GET", "/admin/ledger"): ADMIN,
     ("GET", "/admin/ledger/pools/{pool_id:int}"): ADMIN,
+    # Lessons may name people's situations: signed-in roles read them, never the public.
+    # Writing is checked per place and organiser past the gate (tests/integration/lessons);
+    # a lesson is changed by its author or staff (the world's lesson is written by staff).
+    ("GET", "/lessons"): LOGIN,
+    ("GET", "/lessons.csv"): LOGIN,
+    ("GET", "/lessons/new"): LOGIN,
+    ("POST", "/lessons"): LOGIN,
+    ("GET", "/lessons/{lesson_id:int}/edit"): ADMIN,
+    ("POST", "/lessons/{lesson_id:int}/edit"): ADMIN,
 }
 
 # Documentation and static files are outside the matrix: public, read-only, no state.
@@ -195,6 +205,7 @@ async def world() -> World:
         "host": await make_user(Role.HOST, host_ids=(host,)),
     }
     tokens = {role: await create_api_token(email) for role, email in emails.items()}
+    lesson = await make_lesson(locality, author_email=emails["admin"])
     params = {
         "endorsement_id": "1",
         "account_id": "acct_sim_none",
@@ -211,6 +222,7 @@ async def world() -> World:
         "user_id": str(await _user_id(emails["host"])),
         "token": "not-a-link-anyone-was-sent",
         "token_id": "2147483647",
+        "lesson_id": str(lesson),
     }
     return World(params=params, tokens=tokens)
 
