@@ -1,7 +1,7 @@
 """The allocation policy: residents' endorsements in, one round's shares of a budget out.
 
-Pure and deterministic. It imports only the standard library, so it can be run, replayed and
-property-tested without a database, and the same inputs in any order give the same result to
+Pure and deterministic. It imports only the standard library and numpy (through its sibling
+pure modules), so it can be run, replayed and property-tested without a database, and the same inputs in any order give the same result to
 the bit: inputs are put in a canonical order before anything is summed, floating-point sums use
 ``math.fsum`` (correctly rounded, hence independent of summation order), and money is shared
 out in exact rational arithmetic before integer rounding.
@@ -10,7 +10,8 @@ The steps follow DESIGN.md, "Allocation (the heart)":
 
 1. Signal: which testimonies count, one voice per resident per organiser, weighted by
    verification strength and recency; eligibility by a minimum number of voices.
-2. Score: one of four methods, chosen per pool.
+2. Score: one of four methods, chosen per pool (pairwise in ``pairwise.py``, vectorised with
+   numpy and exact to the bit).
 3. Shares: floor, then proportional to score under a cap (water-filling), then largest
    remainder rounding to integer minor units.
 4. Explanation: every number behind every amount, as plain JSON-serialisable data.
@@ -20,12 +21,14 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 from fractions import Fraction
 from typing import Any
+
+from groundswell.allocation.pairwise import pairwise_scores
 
 __all__ = [
     "EXCLUSION_REASONS",
@@ -228,66 +231,27 @@ def _gather(
 
 def _scores(
     method: ScoreMethod, signals: dict[str, _Signal], eligible: list[str], m: float
-) -> dict[str, float]:
+) -> tuple[dict[str, float], dict[str, dict[str, Any]]]:
+    """Each eligible organiser's score, and anything more that explains it."""
     if method is ScoreMethod.PROPORTIONAL:
-        return {o: math.fsum(signals[o].weights.values()) for o in eligible}
+        return {o: math.fsum(signals[o].weights.values()) for o in eligible}, {}
     if method is ScoreMethod.SQRT:
-        return {o: math.sqrt(math.fsum(signals[o].weights.values())) for o in eligible}
-
+        return {o: math.sqrt(math.fsum(signals[o].weights.values())) for o in eligible}, {}
     # k_i counts only eligible organisers: an ineligible organiser receives nothing, so a
     # resident's voice split towards it would simply be lost, penalising residents (and the
     # organisers they also back) for vouching for someone just below the threshold.
+    weights = {o: signals[o].weights for o in eligible}
+    if method is ScoreMethod.PAIRWISE:
+        return pairwise_scores(weights, eligible, m), {}
+
     k: dict[str, int] = defaultdict(int)
     for o in eligible:
         for voice in signals[o].weights:
             k[voice] += 1
-    v: dict[str, dict[str, float]] = {
-        o: {voice: w / k[voice] for voice, w in sorted(signals[o].weights.items())}
+    return {
+        o: math.fsum(math.sqrt(w / k[voice]) for voice, w in signals[o].weights.items()) ** 2
         for o in eligible
-    }
-    root: dict[str, dict[str, float]] = defaultdict(dict)  # voice -> organiser -> sqrt(v_io)
-    for o in eligible:
-        for voice, v_io in v[o].items():
-            root[voice][o] = math.sqrt(v_io)
-
-    if method is ScoreMethod.QUADRATIC:
-        return {o: math.fsum(root[voice][o] for voice in v[o]) ** 2 for o in eligible}
-    return {o: _pairwise_score(o, v[o], root, m) for o in eligible}
-
-
-def _pairwise_score(
-    o: str, v_o: dict[str, float], root: dict[str, dict[str, float]], m: float
-) -> float:
-    """Pairwise-bounded quadratic funding score of organiser ``o``.
-
-    score_o = Σ_i v_io + Σ_{i≠j} √v_io·√v_jo · M / (M + Σ_q √v_iq·√v_jq)
-
-    The ordered-pair sum is symmetric, so it is twice the sum over i < j. Only pairs of voices
-    that both endorse ``o`` are visited, and a pair's overlap Σ_q is taken over the organisers
-    the two voices share, found by walking the shorter of their two profiles. Time is
-    O(Σ_o n_o² · k) for n_o voices of organiser o and k the typical number of organisers a
-    voice backs (1 on the fast path below); memory is O(number of endorsements), since the
-    pair terms are streamed into ``math.fsum`` rather than stored.
-    """
-    voices = list(v_o)
-    a = [root[voice][o] for voice in voices]
-    profiles = [root[voice] for voice in voices]
-
-    def cross_terms() -> Iterator[float]:
-        for x in range(len(voices)):
-            ax, px = a[x], profiles[x]
-            for y in range(x + 1, len(voices)):
-                py = profiles[y]
-                p = ax * a[y]
-                if len(px) == 1 or len(py) == 1:
-                    # The only organiser they can share is o itself.
-                    overlap = p
-                else:
-                    small, large = (px, py) if len(px) <= len(py) else (py, px)
-                    overlap = math.fsum(small[q] * large[q] for q in small if q in large)
-                yield p * m / (m + overlap)
-
-    return math.fsum(v_o.values()) + 2.0 * math.fsum(cross_terms())
+    }, {}
 
 
 # --------------------------------------------------------------------------------------------
@@ -493,7 +457,7 @@ def allocate(
     candidates = sorted(set(organisers))
     signals = _gather(candidates, endorsements, settings, as_of)
     eligible = [o for o in candidates if len(signals[o].weights) >= settings.min_endorsers]
-    scores = _scores(settings.score, signals, eligible, settings.pairwise_m)
+    scores, _ = _scores(settings.score, signals, eligible, settings.pairwise_m)
     shares, mode, by_score = _apportion(eligible, scores, budget, settings)
     total_score = math.fsum(scores.values())
 
