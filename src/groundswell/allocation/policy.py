@@ -413,7 +413,8 @@ def _summary(ex: dict[str, Any], window_days: int) -> str:
         notes.append("every score was zero, so the budget was split equally")
     if ex["floor"]:
         notes.append(f"including the floor of {ex['floor']}")
-    if ex["capped"]:
+    if ex["capped"] or (ex["cap"] is not None and ex["amount"] >= ex["cap"]):
+        # Landing exactly on the cap is being capped too, whether or not it was cut to it.
         notes.append(f"capped at {ex['cap']}")
     if notes:
         text += " (" + "; ".join(notes) + ")"
