@@ -19,6 +19,9 @@ METHODS = {
     "they vouch for, and the score is the square of the sum of the square roots",
     "pairwise": "pairwise-bounded quadratic funding: like quadratic, but residents who "
     "always vouch for the same organisers together count for less",
+    "cocm": "cluster matching (COCM): like quadratic, but residents who back the same "
+    "organisers, or vouched for this organiser in the same hour, count together as one voice; "
+    "the score is the square of the sum of the square roots of each cluster's weight",
 }
 
 # The minor unit of each currency, as amounts below one of it are written: (plural, suffix).
@@ -155,6 +158,8 @@ def explain(ex: dict[str, Any], currency: str, *, individual_weights: bool = Tru
             f"{format_score(ex.get('total_score', 0.0))}.",
         )
     )
+    if isinstance(ex.get("cocm"), dict):
+        facts.append(("Clusters", _clusters(ex["cocm"], counted)))
     mode = ex.get("mode")
     cap = ex.get("cap")
     amount = int(ex.get("amount", 0))
@@ -249,6 +254,46 @@ def _cap(ex: dict[str, Any], cap: int | None, at_cap: bool, money: Any) -> str:
     if exact < cap:
         return f"Capped: rounding to a whole amount brought it to the cap of {money(cap)}."
     return f"Capped: its share came to exactly the cap of {money(cap)}."
+
+
+def _clusters(c: dict[str, Any], counted: int) -> str:
+    """What a COCM score counted: the clusters the organiser's residents formed."""
+    clusters = int(c.get("clusters", 0))
+    clustered = int(c.get("clustered", 0))
+    text = (
+        f"The {_plural(counted, 'resident', 'residents')} counted formed "
+        f"{_plural(clusters, 'cluster', 'clusters')}, each counted as one voice of its "
+        "combined weight"
+    )
+    if clustered:
+        why = []
+        if c.get("same_organisers"):
+            why.append(
+                f"{c['same_organisers']} back exactly the same organisers as another resident"
+            )
+        if c.get("burst"):
+            minutes = int(c.get("burst_minutes", 60))
+            window = "hour" if minutes == 60 else f"{minutes} minutes"
+            why.append(f"{c['burst']} vouched for this organiser in the same {window} as another")
+        text += f": {clustered} share a cluster with another of them" + (
+            f" ({'; '.join(why)})" if why else ""
+        )
+        largest = (c.get("largest") or [{}])[0]
+        if largest:
+            text += (
+                f"; the largest is {largest['residents']} residents weighing "
+                f"{float(largest['weight']):.2f} together (each resident's weight split over "
+                "the organisers they back)"
+            )
+    else:
+        text += ": none of them is connected to another"
+    alone = c.get("alone_score")
+    if alone is not None:
+        text += (
+            f". Had every resident counted alone (quadratic funding) the score would be "
+            f"{format_score(float(alone))}"
+        )
+    return text + "."
 
 
 def _plural(count: int, one: str, many: str) -> str:

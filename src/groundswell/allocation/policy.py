@@ -10,8 +10,8 @@ The steps follow DESIGN.md, "Allocation (the heart)":
 
 1. Signal: which testimonies count, one voice per resident per organiser, weighted by
    verification strength and recency; eligibility by a minimum number of voices.
-2. Score: one of four methods, chosen per pool (pairwise in ``pairwise.py``, vectorised with
-   numpy and exact to the bit).
+2. Score: one of five methods, chosen per pool (pairwise in ``pairwise.py``, vectorised with
+   numpy and exact to the bit; COCM's clusters in ``cocm.py``).
 3. Shares: floor, then proportional to score under a cap (water-filling), then largest
    remainder rounding to integer minor units.
 4. Explanation: every number behind every amount, as plain JSON-serialisable data.
@@ -28,6 +28,7 @@ from enum import StrEnum
 from fractions import Fraction
 from typing import Any
 
+from groundswell.allocation.cocm import burst_of, cocm_scores
 from groundswell.allocation.pairwise import pairwise_scores
 
 __all__ = [
@@ -47,6 +48,7 @@ class ScoreMethod(StrEnum):
     SQRT = "sqrt"
     QUADRATIC = "quadratic"
     PAIRWISE = "pairwise"
+    COCM = "cocm"  # connection-oriented cluster matching (cocm.py)
 
 
 class EndorsementState(StrEnum):
@@ -145,6 +147,7 @@ class _Signal:
     testimonies: int = 0
     excluded: dict[str, int] = field(default_factory=lambda: dict.fromkeys(EXCLUSION_REASONS, 0))
     weights: dict[str, float] = field(default_factory=dict)  # voice -> w_io
+    bursts: dict[str, int] = field(default_factory=dict)  # voice -> hour (COCM only)
 
 
 def _set_aside_reason(e: Endorsement, as_of: datetime) -> str | None:
@@ -184,6 +187,7 @@ def _gather(
     as_of: datetime,
 ) -> dict[str, _Signal]:
     signals = {code: _Signal() for code in candidates}
+    bursts = settings.score is ScoreMethod.COCM
     window_start = as_of - timedelta(days=settings.window_days)
     # Only the latest retained testimony per (organiser, voice) is kept, as it streams past:
     # the same choice as max() over all of them (the first of equal keys wins), with each
@@ -221,6 +225,8 @@ def _gather(
             age_days = (as_of - latest.at) / timedelta(days=1)
             decay = 0.5 ** (age_days / settings.half_life_days)
             signal.weights[voice] = float(latest.strength) * decay
+            if bursts:
+                signal.bursts[voice] = burst_of(latest.at)
     return signals
 
 
@@ -232,7 +238,7 @@ def _gather(
 def _scores(
     method: ScoreMethod, signals: dict[str, _Signal], eligible: list[str], m: float
 ) -> tuple[dict[str, float], dict[str, dict[str, Any]]]:
-    """Each eligible organiser's score, and anything more that explains it."""
+    """Each eligible organiser's score, and for COCM what explains it (its clusters)."""
     if method is ScoreMethod.PROPORTIONAL:
         return {o: math.fsum(signals[o].weights.values()) for o in eligible}, {}
     if method is ScoreMethod.SQRT:
@@ -243,6 +249,8 @@ def _scores(
     weights = {o: signals[o].weights for o in eligible}
     if method is ScoreMethod.PAIRWISE:
         return pairwise_scores(weights, eligible, m), {}
+    if method is ScoreMethod.COCM:
+        return cocm_scores(weights, {o: signals[o].bursts for o in eligible}, eligible)
 
     k: dict[str, int] = defaultdict(int)
     for o in eligible:
@@ -446,7 +454,8 @@ def allocate(
     "equal_zero_scores" or "ineligible"), floor, raw_amount (floor + uncapped proportional
     part), cap (effective, or None), capped, floor_limited_by_cap, amount_after_cap (exact,
     before rounding), rounding_adjustment (amount - amount_after_cap), amount, policy (the
-    settings, budget, as_of and the money shared by score) and summary (one human sentence).
+    settings, budget, as_of and the money shared by score) and summary (one human sentence);
+    under COCM an eligible organiser's also has cocm (its clusters: see cocm.cocm_scores).
     """
     if isinstance(budget, bool) or not isinstance(budget, int):
         raise TypeError("budget must be an int of minor units")
@@ -458,7 +467,7 @@ def allocate(
     candidates = sorted(set(organisers))
     signals = _gather(candidates, endorsements, settings, as_of)
     eligible = [o for o in candidates if len(signals[o].weights) >= settings.min_endorsers]
-    scores, _ = _scores(settings.score, signals, eligible, settings.pairwise_m)
+    scores, clusters = _scores(settings.score, signals, eligible, settings.pairwise_m)
     shares, mode, by_score = _apportion(eligible, scores, budget, settings)
     total_score = math.fsum(scores.values())
 
@@ -523,6 +532,8 @@ def allocate(
                 "rounding_adjustment": float(share.amount - share.exact),
                 "amount": share.amount,
             }
+            if o in clusters:
+                ex["cocm"] = clusters[o]
         ex["policy"] = dict(policy)
         ex["summary"] = _summary(ex, settings.window_days)
         allocations.append(

@@ -217,3 +217,33 @@ def test_the_minor_unit_comes_from_the_currency() -> None:
     assert _rounding(0.25, "USD") == "To whole cents by largest remainder: +0.25¢."
     assert _rounding(0.0, "EUR") == "Already whole cents."
     assert _rounding(0.25, "XYZ") == "To whole minor units by largest remainder: +0.25 minor units."
+
+
+def test_a_cocm_amount_is_explained_by_its_clusters() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from groundswell.allocation.policy import Endorsement, PolicySettings, allocate
+
+    as_of = datetime(2026, 9, 1, 12, 30, tzinfo=UTC)
+    es = [Endorsement(f"b{n}", "A", as_of - timedelta(minutes=n), 1.0) for n in range(4)]
+    es += [Endorsement(f"a{n}", "A", as_of - timedelta(hours=3 + 2 * n), 1.0) for n in range(2)]
+    es += [
+        Endorsement(f"s{n}", code, as_of - timedelta(days=1, hours=n), 1.0)
+        for n in range(2)
+        for code in "AB"
+    ]
+    settings = PolicySettings(score="cocm", min_endorsers=1)  # type: ignore[arg-type]
+    result = allocate(["A", "B"], es, settings, as_of, 100_00)
+    a = next(line for line in result.allocations if line.organiser == "A")
+    facts = dict(explain(a.explanation, "GBP").facts)
+    assert facts["Score"].split(", ")[1].startswith("cluster matching (COCM)")
+    assert facts["Clusters"].startswith(
+        "The 8 residents counted formed 4 clusters, each counted as one voice of its combined "
+        "weight: 6 share a cluster with another of them (2 back exactly the same organisers as "
+        "another resident; 4 vouched for this organiser in the same hour as another); the "
+        "largest is 4 residents weighing "
+    )
+    assert (
+        "Had every resident counted alone (quadratic funding) the score would be"
+        in facts["Clusters"]
+    )
