@@ -6,8 +6,9 @@
 Shapes: ``one``: one organiser with --voices residents who back only it, testimonies spread
 over 170 days; ``bench``: the endorsement pattern of scripts/bench/allocation (each resident
 backs 4 organisers, --organisers and --endorsements); ``mixed``: residents back 1, 2 or 3
-random organisers (half of them one). Prints the CPU and wall seconds of ``allocate`` (for
-memory, see scripts/bench/allocation). Point PYTHONPATH at another checkout's src/ to time an
+random organisers (half of them one). Prints the CPU and wall seconds of ``allocate`` and the
+process's peak RSS (building the round included; scripts/bench/allocation measures a real
+round's). Point PYTHONPATH at another checkout's src/ to time an
 older policy on the same round.
 """
 
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import resource
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -64,7 +66,8 @@ def main() -> None:
     funded = sum(1 for a in result.allocations if a.amount)
     print(
         f"{args.method} {args.shape}: {len(es):,} endorsements, {funded:,} funded: "
-        f"{cpu:.1f} s CPU, {wall:.1f} s wall"
+        f"{cpu:.1f} s CPU, {wall:.1f} s wall, peak RSS of the process "
+        f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB"
     )
 
 

@@ -51,10 +51,15 @@ def exact_parts(x: Floats, out: list[float]) -> None:
 def segment_parts(x: Floats, starts: NDArray[np.intp], outs: Sequence[list[float]]) -> None:
     """:func:`exact_parts` for each segment of ``x``: segment s runs from ``starts[s]`` (in
     ascending order, the first 0, none empty) to the next start, and its parts go to
-    ``outs[s]`` (several segments may share one list)."""
+    ``outs[s]``. Segments that share one list have each round's sums added together first,
+    which is exact for the same reason numpy's sum of the q_i is, so a list gets one float a
+    round however many of its segments the call holds."""
     n = x.size
     if n == 0:
         return
+    lists: dict[int, int] = {}
+    owner = np.array([lists.setdefault(id(out), len(lists)) for out in outs], dtype=np.intp)
+    targets = list({id(out): out for out in outs}.values())
     top = float(x.max())
     bottom = float(x.min())
     ends = [*starts[1:].tolist(), n]
@@ -83,10 +88,11 @@ def segment_parts(x: Floats, starts: NDArray[np.intp], outs: Sequence[list[float
         np.add(p, sigma, out=q)
         np.subtract(q, sigma, out=q)
         np.subtract(p, q, out=r)
-        if len(outs) == 1:
-            outs[0].append(float(q.sum()))
+        if len(targets) == 1:
+            targets[0].append(float(q.sum()))
         else:
-            for total, out in zip(np.add.reduceat(q, starts).tolist(), outs, strict=True):
+            sums = np.bincount(owner, np.add.reduceat(q, starts), minlength=len(targets))
+            for total, out in zip(sums.tolist(), targets, strict=True):
                 if total:
                     out.append(total)
         if not r.any():

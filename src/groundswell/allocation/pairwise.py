@@ -28,10 +28,8 @@ for pairs that share more than that organiser; memory is a few arrays of about 2
 from __future__ import annotations
 
 import math
-from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from functools import cache
-from itertools import combinations
 
 import numpy as np
 from numpy.typing import NDArray
@@ -54,32 +52,31 @@ def pairwise_scores(
     as in quadratic funding; ``m`` is the pool's M.
     """
     codes = list(eligible)
-    voice_ids: dict[str, int] = {}
-    voice_list: list[int] = []
-    w_list: list[float] = []
     starts = [0]
     for o in codes:
-        ws = weights[o]
-        voice_list.extend([voice_ids.setdefault(voice, len(voice_ids)) for voice in ws])
-        w_list.extend(ws.values())
-        starts.append(len(voice_list))
-    voice_of = np.array(voice_list, dtype=np.intp)
-    org_of = np.repeat(np.arange(len(codes), dtype=np.intp), np.diff(starts))
+        starts.append(starts[-1] + len(weights[o]))
+    voice_ids: dict[str, int] = {}
+    voice_of = np.empty(starts[-1], dtype=np.int32)
+    w = np.empty(starts[-1], dtype=np.float64)
+    for oi, o in enumerate(codes):
+        ws, begin, end = weights[o], starts[oi], starts[oi + 1]
+        w[begin:end] = np.fromiter(ws.values(), np.float64, end - begin)
+        ids = (voice_ids.setdefault(voice, len(voice_ids)) for voice in ws)
+        voice_of[begin:end] = np.fromiter(ids, np.int32, end - begin)
     k = np.bincount(voice_of, minlength=len(voice_ids))
+    del voice_ids
     # The same IEEE operations as w_io / k_i and math.sqrt on Python floats.
-    v = np.array(w_list, dtype=np.float64) / k[voice_of]
-    a = np.sqrt(v)
-    del voice_list, w_list, voice_ids
+    v = np.divide(w, k[voice_of], out=w)
+    linear = [math.fsum(v[starts[oi] : starts[oi + 1]].tolist()) for oi in range(len(codes))]
+    a = np.sqrt(v, out=v)
+    del v, w
 
     parts: list[list[float]] = [[] for _ in codes]
     with np.errstate(all="ignore"):
         _default_terms(a, starts, m, parts)
-        _shared_more(voice_of, org_of, a, k, m, parts)
+        _shared_more(voice_of, starts, a, k, m, parts)
 
-    return {
-        o: math.fsum(v[starts[oi] : starts[oi + 1]].tolist()) + 2.0 * math.fsum(parts[oi])
-        for oi, o in enumerate(codes)
-    }
+    return {o: linear[oi] + 2.0 * math.fsum(parts[oi]) for oi, o in enumerate(codes)}
 
 
 def _terms(p: Floats, ov: Floats, m: float) -> Floats:
@@ -179,8 +176,8 @@ def _default_terms(a: Floats, starts: list[int], m: float, parts: list[list[floa
 
 
 def _shared_more(
-    voice_of: Indices,
-    org_of: Indices,
+    voice_of: NDArray[np.int32],
+    starts: list[int],
     a: Floats,
     k: NDArray[np.int64],
     m: float,
@@ -190,47 +187,54 @@ def _shared_more(
     multi = np.flatnonzero(k[voice_of] >= 2)
     if multi.size == 0:
         return
-    # Each such resident's organisers in ascending order, with √v for each, end to end.
-    order = multi[np.lexsort((org_of[multi], voice_of[multi]))]
-    voices = voice_of[order]
-    orgs = org_of[order].tolist()
+    # Each such resident's organisers in ascending order, with √v for each, end to end:
+    # entries come organiser by organiser, so a stable sort by resident keeps that order.
+    order = multi[np.argsort(voice_of[multi], kind="stable")]
+    del multi
     roots = a[order]
-    members: dict[tuple[int, ...], list[int]] = defaultdict(list)  # set -> where each begins
-    begin = 0
-    for end in [*(np.flatnonzero(np.diff(voices)) + 1).tolist(), voices.size]:
-        members[tuple(orgs[begin:end])].append(begin)
-        begin = end
-    del orgs, voices, order
-
-    signatures = list(members)
-    begins = [np.array(members[s], dtype=np.intp) for s in signatures]
-    del members
-    # Groups whose sets share at least two organisers meet under some pair of organisers.
-    meeting: dict[tuple[int, int], list[int]] = defaultdict(list)
-    for g, signature in enumerate(signatures):
-        if len(signature) > 1:
-            for pair in combinations(signature, 2):
-                meeting[pair].append(g)
-    blocks: set[tuple[int, int]] = set()
-    for groups in meeting.values():
-        if len(groups) > 1:
-            blocks.update(combinations(groups, 2))  # g < h: groups are listed in order
-    del meeting
+    voices = voice_of[order]
+    firsts = np.flatnonzero(np.r_[True, voices[1:] != voices[:-1]])  # where each begins
+    sizes = k[voices[firsts]]
+    del voices
+    orgs = (np.searchsorted(np.array(starts), order, side="right") - 1).astype(np.int32)
+    del order
+    # Residents backing the same set: for each set size, the distinct rows of organisers.
+    signatures: list[tuple[int, ...]] = []
+    begins: list[Indices] = []
+    keys: list[NDArray[np.int64]] = []  # each group's pairs of organisers, as q1·n + q2
+    owners: list[Indices] = []
+    n = len(starts)
+    for size in np.unique(sizes).tolist():
+        at = firsts[sizes == size]
+        rows = orgs[at[:, None] + np.arange(size)]
+        distinct, group = np.unique(rows, axis=0, return_inverse=True)
+        group = group.ravel()
+        by_group = np.argsort(group, kind="stable")
+        cuts = np.searchsorted(group[by_group], np.arange(1, len(distinct)))
+        ids = np.arange(len(signatures), len(signatures) + len(distinct))
+        signatures.extend(tuple(row) for row in distinct.tolist())
+        begins.extend(np.split(at[by_group], cuts))
+        c1, c2 = _upper(size)
+        keys.append((distinct[:, c1].astype(np.int64) * n + distinct[:, c2]).ravel())
+        owners.append(np.repeat(ids, len(c1)))
+    del orgs, firsts, sizes
 
     batches: dict[int, _Batch] = {}
     for g, signature in enumerate(signatures):
         if begins[g].size > 1:
             columns = np.arange(len(signature))
             _block(roots, begins[g], columns, begins[g], columns, signature, m, parts, batches)
-    for g, h in sorted(blocks):
-        shared = sorted(set(signatures[g]) & set(signatures[h]))
+    meeting = _meeting(np.concatenate(keys), np.concatenate(owners), len(signatures))
+    del keys, owners
+    for g, h in meeting:
+        shared, cols_g, cols_h = _shared(signatures[g], signatures[h])
         _block(
             roots,
             begins[g],
-            np.array([signatures[g].index(q) for q in shared]),
+            np.array(cols_g),
             begins[h],
-            np.array([signatures[h].index(q) for q in shared]),
-            tuple(shared),
+            np.array(cols_h),
+            shared,
             m,
             parts,
             batches,
@@ -238,6 +242,50 @@ def _shared_more(
         )
     for batch in batches.values():
         batch.flush()
+
+
+def _meeting(keys: NDArray[np.int64], groups: Indices, count: int) -> Iterator[tuple[int, int]]:
+    """The pairs of groups (g < h) whose sets share at least two organisers: those that meet
+    under some pair of organisers (``keys``, one per pair of organisers of each group)."""
+    order = np.lexsort((groups, keys))
+    keys, groups = keys[order], groups[order]
+    edges = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1], True])
+    begin, length = edges[:-1], np.diff(edges)
+    shared = length > 1
+    begin, length = begin[shared], length[shared]
+    if not begin.size:
+        return
+    # Within each run of one key, every later member is a partner of each member.
+    first = np.repeat(begin, length - 1)
+    first += np.arange(first.size) - np.repeat(np.cumsum(length - 1) - (length - 1), length - 1)
+    partners = np.repeat(begin + length, length - 1) - first - 1
+    left = np.repeat(first, partners)
+    offsets = np.arange(left.size) - np.repeat(np.cumsum(partners) - partners, partners)
+    codes = np.unique(groups[left].astype(np.int64) * count + groups[left + 1 + offsets])
+    del order, keys, left, offsets
+    for at in range(0, codes.size, CHUNK):
+        chunk = codes[at : at + CHUNK]
+        yield from zip((chunk // count).tolist(), (chunk % count).tolist(), strict=True)
+
+
+def _shared(g: tuple[int, ...], h: tuple[int, ...]) -> tuple[tuple[int, ...], list[int], list[int]]:
+    """The organisers two ascending sets share, and where each set has them."""
+    shared: list[int] = []
+    cols_g: list[int] = []
+    cols_h: list[int] = []
+    i = j = 0
+    while i < len(g) and j < len(h):
+        if g[i] == h[j]:
+            shared.append(g[i])
+            cols_g.append(i)
+            cols_h.append(j)
+            i += 1
+            j += 1
+        elif g[i] < h[j]:
+            i += 1
+        else:
+            j += 1
+    return tuple(shared), cols_g, cols_h
 
 
 def _block(

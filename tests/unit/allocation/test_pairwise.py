@@ -40,14 +40,22 @@ def test_exact_parts_keep_the_exact_sum(xs: list[float]) -> None:
 
 
 @EXACT
-@given(st.lists(st.lists(any_float, min_size=1, max_size=40), min_size=1, max_size=8))
-def test_segments_keep_each_exact_sum(segments: list[list[float]]) -> None:
-    flat = np.array([x for seg in segments for x in seg], dtype=np.float64)
-    starts = np.cumsum([0, *(len(seg) for seg in segments)])[:-1]
-    outs: list[list[float]] = [[] for _ in segments]
-    segment_parts(flat, starts, outs)
-    for seg, out in zip(segments, outs, strict=True):
-        assert sum(map(Fraction, out), Fraction(0)) == sum(map(Fraction, seg), Fraction(0))
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 3), st.lists(any_float, min_size=1, max_size=40)),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_segments_keep_each_lists_exact_sum(segments: list[tuple[int, list[float]]]) -> None:
+    # Segments go to four lists, several to one list at times.
+    flat = np.array([x for _, seg in segments for x in seg], dtype=np.float64)
+    starts = np.cumsum([0, *(len(seg) for _, seg in segments)])[:-1]
+    lists: list[list[float]] = [[] for _ in range(4)]
+    segment_parts(flat, starts, [lists[owner] for owner, _ in segments])
+    for owner, out in enumerate(lists):
+        expected = [x for o, seg in segments if o == owner for x in seg]
+        assert sum(map(Fraction, out), Fraction(0)) == sum(map(Fraction, expected), Fraction(0))
 
 
 non_negative = (
