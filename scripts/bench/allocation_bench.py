@@ -37,7 +37,7 @@ INSERT INTO funder (name, website, created_at) VALUES ('Benchmark Foundation', '
 INSERT INTO pool (funder, name, description, currency, cadence, round_budget, review_days,
                   score_method, window_days, half_life_days, min_endorsers, floor_amount,
                   cap_amount, pairwise_m, is_active, created_at)
-VALUES (1, 'Benchmark pool', '', 'GBP', 'quarterly', 100000000, 7, 'sqrt', 180, 90, 5, 0,
+VALUES (1, 'Benchmark pool', '', 'GBP', 'quarterly', 100000000, 7, '$method', 180, 90, 5, 0,
         NULL, 1.0, true, now());
 INSERT INTO host_organisation (name, contact_name, contact_email, postcode,
                                stripe_details_submitted, stripe_payouts_enabled, created_at)
@@ -151,10 +151,11 @@ def measure(
     return wall, int(peak_file.read_text()) / 1024, 0
 
 
-async def generate(url: str, organisers: int, endorsements: int, per: int) -> float:
+async def generate(url: str, organisers: int, endorsements: int, per: int, method: str) -> float:
     residents = -(-endorsements // per)
     sql = (
-        GENERATE.replace("$residents", str(residents))
+        GENERATE.replace("$method", method)
+        .replace("$residents", str(residents))
         .replace("$organisers", str(organisers))
         .replace("$endorsements", str(endorsements))
         .replace("$per", str(per))
@@ -188,6 +189,12 @@ def main() -> int:
     parser.add_argument(
         "--server", default=os.environ.get("GROUNDSWELL_BENCH_POSTGRES_URL", DEFAULT_SERVER)
     )
+    parser.add_argument(
+        "--method",
+        choices=["proportional", "sqrt", "quadratic", "pairwise", "cocm"],
+        default="sqrt",
+        help="the pool's scoring method (pairwise at M = 1)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument("--summary", help="also write the results as JSON to this file")
     args = parser.parse_args()
@@ -210,10 +217,12 @@ def main() -> int:
         subprocess.run([*groundswell, "migrate"], env=env, check=True, capture_output=True)
         print(
             f"Generating {args.organisers:,} organisers and {args.endorsements:,} endorsements "
-            f"in {name}…",
+            f"in {name}, scoring {args.method}…",
             flush=True,
         )
-        seconds = asyncio.run(generate(url, args.organisers, args.endorsements, args.per_resident))
+        seconds = asyncio.run(
+            generate(url, args.organisers, args.endorsements, args.per_resident, args.method)
+        )
         print(f"  generated in {seconds:.1f} s", flush=True)
         subprocess.run(
             [
@@ -279,6 +288,8 @@ def main() -> int:
         )
         if args.summary:
             size = f"{args.organisers:,} organisers, {args.endorsements:,} endorsements"
+            if args.method != "sqrt":
+                size += f", {args.method}"
             Path(args.summary).write_text(
                 json.dumps(
                     [

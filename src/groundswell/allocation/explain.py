@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +19,13 @@ METHODS = {
     "they vouch for, and the score is the square of the sum of the square roots",
     "pairwise": "pairwise-bounded quadratic funding: like quadratic, but residents who "
     "always vouch for the same organisers together count for less",
+    "cocm": "cluster matching (COCM): like quadratic, but residents who back the same "
+    "organisers, or vouched for this organiser in the same hour, count together as one voice; "
+    "the score is the square of the sum of the square roots of each cluster's weight",
 }
+
+# The minor unit of each currency, as amounts below one of it are written: (plural, suffix).
+MINOR_UNITS = {"GBP": ("pence", "p"), "EUR": ("cents", " c"), "USD": ("cents", "¢")}
 
 
 def reason_label(reason: str, window_days: int) -> str:
@@ -41,8 +48,31 @@ class Explained:
 
 def format_score(x: float) -> str:
     """A score as the round page prints it everywhere: one decimal place, thousands grouped
-    (211.0, 583.2, 38.3), so scores read alike however large."""
+    (211.0, 583.2, 38.3), so scores read alike however large; a positive score too small to
+    show in one decimal place gets two significant digits (0.042, 0.00031), never "0.0"."""
+    if x and abs(x) < 0.05:
+        return _significant(x)
     return f"{x:,.1f}"
+
+
+def _significant(x: float, digits: int = 2) -> str:
+    """x with ``digits`` significant digits, written out in full (0.00031, not 3.1e-04)."""
+    places = digits - 1 - math.floor(math.log10(abs(x)))
+    return f"{x:.{max(places, 0)}f}"
+
+
+def format_percent(share: float) -> str:
+    """A share as a percentage, one decimal place, or two significant digits when it is too
+    small for that (0.012%), so a share above nothing never reads as 0.0%."""
+    percent = share * 100
+    if percent and abs(percent) < 0.05:
+        return _significant(percent) + "%"
+    return f"{percent:.1f}%"
+
+
+def minor_units(currency: str) -> tuple[str, str]:
+    """What a currency's minor unit is called (pence, cents) and how a figure in it ends."""
+    return MINOR_UNITS.get(currency, ("minor units", " minor units"))
 
 
 def _number(x: float) -> str:
@@ -124,11 +154,16 @@ def explain(ex: dict[str, Any], currency: str, *, individual_weights: bool = Tru
         (
             "Score",
             f"{format_score(ex.get('score', 0.0))}, {METHODS.get(method, method)}; "
-            f"{ex.get('share', 0.0) * 100:.1f}% of all eligible organisers' "
+            f"{format_percent(ex.get('share', 0.0))} of all eligible organisers' "
             f"{format_score(ex.get('total_score', 0.0))}.",
         )
     )
+    if isinstance(ex.get("cocm"), dict):
+        facts.append(("Clusters", _clusters(ex["cocm"], counted)))
     mode = ex.get("mode")
+    cap = ex.get("cap")
+    amount = int(ex.get("amount", 0))
+    at_cap = bool(ex.get("capped")) or (cap is not None and amount >= cap)
     if mode == "equal_split":
         facts.append(
             (
@@ -156,53 +191,24 @@ def explain(ex: dict[str, Any], currency: str, *, individual_weights: bool = Tru
                 + (" including the floor." if ex.get("floor") else "."),
             )
         )
-        cap = ex.get("cap")
-        if cap is None:
-            facts.append(("Cap", "No cap."))
-        elif ex.get("capped") and float(ex.get("raw_amount", 0.0)) < cap:
-            # Its own share was below the cap; money passed on from organisers above it
-            # (water-filling) brought it up to the cap.
-            facts.append(
-                (
-                    "Cap",
-                    f"Reached the cap of {money(cap)} with "
-                    f"{money(cap - float(ex.get('raw_amount', 0.0)))} passed on from capped "
-                    "organisers; anything more went to organisers still below the cap.",
-                )
-            )
-        elif ex.get("capped"):
-            facts.append(
-                (
-                    "Cap",
-                    f"Capped at {money(cap)}; what was above it went to organisers below "
-                    "the cap, in proportion to their scores.",
-                )
-            )
-        else:
-            facts.append(
-                (
-                    "Cap",
-                    f"Not reached ({money(cap)}); this includes "
-                    f"{money(ex.get('amount_after_cap', 0.0) - ex.get('raw_amount', 0.0))} "
-                    "passed on from capped organisers."
-                    if abs(ex.get("amount_after_cap", 0.0) - ex.get("raw_amount", 0.0)) >= 0.5
-                    else f"Not reached ({money(cap)}).",
-                )
-            )
+        facts.append(("Cap", _cap(ex, cap, at_cap, money)))
     adjustment = float(ex.get("rounding_adjustment", 0.0))
+    units, suffix = minor_units(currency)
     facts.append(
         (
             "Rounding",
-            f"To whole pence by largest remainder: {adjustment:+.2f}p."
-            if adjustment
-            else "Already whole pence.",
+            # Under a hundredth of a minor unit the exact share was already whole (the rest is
+            # the arithmetic's last decimal places); "+0.00p" would say nothing.
+            f"To whole {units} by largest remainder: {adjustment:+.2f}{suffix}."
+            if round(abs(adjustment), 2)
+            else f"Already whole {units}.",
         )
     )
-    facts.append(("Amount", money(ex.get("amount", 0))))
+    facts.append(("Amount", money(amount)))
     notes = [
         note
         for note, applies in (
-            ("capped: the most one organiser can get this round", bool(ex.get("capped"))),
+            ("capped: the most one organiser can get this round", at_cap),
             (
                 f"this includes the {money(ex.get('floor', 0))} every eligible organiser "
                 "gets first",
@@ -214,12 +220,80 @@ def explain(ex: dict[str, Any], currency: str, *, individual_weights: bool = Tru
     ]
     summary = (
         f"{counted} resident{'' if counted == 1 else 's'} counted; score "
-        f"{format_score(ex.get('score', 0.0))} is {ex.get('share', 0.0) * 100:.1f}% of all "
-        f"organisers' scores → {money(ex.get('amount', 0))}"
-        + (f" ({'; '.join(notes)})" if notes else "")
-        + "."
+        f"{format_score(ex.get('score', 0.0))} is {format_percent(ex.get('share', 0.0))} of all "
+        f"organisers' scores → {money(amount)}" + (f" ({'; '.join(notes)})" if notes else "") + "."
     )
     return Explained(summary=summary, facts=facts)
+
+
+def _cap(ex: dict[str, Any], cap: int | None, at_cap: bool, money: Any) -> str:
+    """The cap's part in an amount: none, not reached, or reached, and how."""
+    if cap is None:
+        return "No cap."
+    own = float(ex.get("raw_amount", 0.0))  # its share in proportion to score, floor included
+    exact = float(ex.get("amount_after_cap", 0.0))  # after the cap, before rounding
+    if not at_cap:
+        if abs(exact - own) >= 0.5:
+            return (
+                f"Not reached ({money(cap)}); this includes {money(exact - own)} passed on "
+                "from capped organisers."
+            )
+        return f"Not reached ({money(cap)})."
+    if own > cap:
+        return (
+            f"Capped at {money(cap)}; what was above it went to organisers below the cap, in "
+            "proportion to their scores."
+        )
+    if exact - own >= 0.5:
+        # Its own share was below the cap; money passed on from organisers above it
+        # (water-filling) brought it up to the cap.
+        return (
+            f"Reached the cap of {money(cap)} with {money(exact - own)} passed on from capped "
+            "organisers; anything more went to organisers still below the cap."
+        )
+    if exact < cap:
+        return f"Capped: rounding to a whole amount brought it to the cap of {money(cap)}."
+    return f"Capped: its share came to exactly the cap of {money(cap)}."
+
+
+def _clusters(c: dict[str, Any], counted: int) -> str:
+    """What a COCM score counted: the clusters the organiser's residents formed."""
+    clusters = int(c.get("clusters", 0))
+    clustered = int(c.get("clustered", 0))
+    text = (
+        f"The {_plural(counted, 'resident', 'residents')} counted formed "
+        f"{_plural(clusters, 'cluster', 'clusters')}, each counted as one voice of its "
+        "combined weight"
+    )
+    if clustered:
+        why = []
+        if c.get("same_organisers"):
+            why.append(
+                f"{c['same_organisers']} back exactly the same organisers as another resident"
+            )
+        if c.get("burst"):
+            minutes = int(c.get("burst_minutes", 60))
+            window = "hour" if minutes == 60 else f"{minutes} minutes"
+            why.append(f"{c['burst']} vouched for this organiser in the same {window} as another")
+        text += f": {clustered} share a cluster with another of them" + (
+            f" ({'; '.join(why)})" if why else ""
+        )
+        largest = (c.get("largest") or [{}])[0]
+        if largest:
+            text += (
+                f"; the largest is {largest['residents']} residents weighing "
+                f"{float(largest['weight']):.2f} together (each resident's weight split over "
+                "the organisers they back)"
+            )
+    else:
+        text += ": none of them is connected to another"
+    alone = c.get("alone_score")
+    if alone is not None:
+        text += (
+            f". Had every resident counted alone (quadratic funding) the score would be "
+            f"{format_score(float(alone))}"
+        )
+    return text + "."
 
 
 def _plural(count: int, one: str, many: str) -> str:

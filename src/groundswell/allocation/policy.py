@@ -1,7 +1,7 @@
 """The allocation policy: residents' endorsements in, one round's shares of a budget out.
 
-Pure and deterministic. It imports only the standard library, so it can be run, replayed and
-property-tested without a database, and the same inputs in any order give the same result to
+Pure and deterministic. It imports only the standard library and numpy (through its sibling
+pure modules), so it can be run, replayed and property-tested without a database, and the same inputs in any order give the same result to
 the bit: inputs are put in a canonical order before anything is summed, floating-point sums use
 ``math.fsum`` (correctly rounded, hence independent of summation order), and money is shared
 out in exact rational arithmetic before integer rounding.
@@ -10,7 +10,8 @@ The steps follow DESIGN.md, "Allocation (the heart)":
 
 1. Signal: which testimonies count, one voice per resident per organiser, weighted by
    verification strength and recency; eligibility by a minimum number of voices.
-2. Score: one of four methods, chosen per pool.
+2. Score: one of five methods, chosen per pool (pairwise in ``pairwise.py``, vectorised with
+   numpy and exact to the bit; COCM's clusters in ``cocm.py``).
 3. Shares: floor, then proportional to score under a cap (water-filling), then largest
    remainder rounding to integer minor units.
 4. Explanation: every number behind every amount, as plain JSON-serialisable data.
@@ -20,13 +21,15 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 from fractions import Fraction
 from typing import Any
 
+from groundswell.allocation.cocm import burst_of, cocm_scores
+from groundswell.allocation.pairwise import pairwise_scores
 from groundswell.funders.states import ScoreMethod  # an enum-only module: policy stays pure
 
 __all__ = [
@@ -137,6 +140,7 @@ class _Signal:
     testimonies: int = 0
     excluded: dict[str, int] = field(default_factory=lambda: dict.fromkeys(EXCLUSION_REASONS, 0))
     weights: dict[str, float] = field(default_factory=dict)  # voice -> w_io
+    bursts: dict[str, int] = field(default_factory=dict)  # voice -> hour (COCM only)
 
 
 def _set_aside_reason(e: Endorsement, as_of: datetime) -> str | None:
@@ -176,6 +180,7 @@ def _gather(
     as_of: datetime,
 ) -> dict[str, _Signal]:
     signals = {code: _Signal() for code in candidates}
+    bursts = settings.score is ScoreMethod.COCM
     window_start = as_of - timedelta(days=settings.window_days)
     # Only the latest retained testimony per (organiser, voice) is kept, as it streams past:
     # the same choice as max() over all of them (the first of equal keys wins), with each
@@ -213,6 +218,8 @@ def _gather(
             age_days = (as_of - latest.at) / timedelta(days=1)
             decay = 0.5 ** (age_days / settings.half_life_days)
             signal.weights[voice] = float(latest.strength) * decay
+            if bursts:
+                signal.bursts[voice] = burst_of(latest.at)
     return signals
 
 
@@ -223,66 +230,29 @@ def _gather(
 
 def _scores(
     method: ScoreMethod, signals: dict[str, _Signal], eligible: list[str], m: float
-) -> dict[str, float]:
+) -> tuple[dict[str, float], dict[str, dict[str, Any]]]:
+    """Each eligible organiser's score, and for COCM what explains it (its clusters)."""
     if method is ScoreMethod.PROPORTIONAL:
-        return {o: math.fsum(signals[o].weights.values()) for o in eligible}
+        return {o: math.fsum(signals[o].weights.values()) for o in eligible}, {}
     if method is ScoreMethod.SQRT:
-        return {o: math.sqrt(math.fsum(signals[o].weights.values())) for o in eligible}
-
+        return {o: math.sqrt(math.fsum(signals[o].weights.values())) for o in eligible}, {}
     # k_i counts only eligible organisers: an ineligible organiser receives nothing, so a
     # resident's voice split towards it would simply be lost, penalising residents (and the
     # organisers they also back) for vouching for someone just below the threshold.
+    weights = {o: signals[o].weights for o in eligible}
+    if method is ScoreMethod.PAIRWISE:
+        return pairwise_scores(weights, eligible, m), {}
+    if method is ScoreMethod.COCM:
+        return cocm_scores(weights, {o: signals[o].bursts for o in eligible}, eligible)
+
     k: dict[str, int] = defaultdict(int)
     for o in eligible:
         for voice in signals[o].weights:
             k[voice] += 1
-    v: dict[str, dict[str, float]] = {
-        o: {voice: w / k[voice] for voice, w in sorted(signals[o].weights.items())}
+    return {
+        o: math.fsum(math.sqrt(w / k[voice]) for voice, w in signals[o].weights.items()) ** 2
         for o in eligible
-    }
-    root: dict[str, dict[str, float]] = defaultdict(dict)  # voice -> organiser -> sqrt(v_io)
-    for o in eligible:
-        for voice, v_io in v[o].items():
-            root[voice][o] = math.sqrt(v_io)
-
-    if method is ScoreMethod.QUADRATIC:
-        return {o: math.fsum(root[voice][o] for voice in v[o]) ** 2 for o in eligible}
-    return {o: _pairwise_score(o, v[o], root, m) for o in eligible}
-
-
-def _pairwise_score(
-    o: str, v_o: dict[str, float], root: dict[str, dict[str, float]], m: float
-) -> float:
-    """Pairwise-bounded quadratic funding score of organiser ``o``.
-
-    score_o = Σ_i v_io + Σ_{i≠j} √v_io·√v_jo · M / (M + Σ_q √v_iq·√v_jq)
-
-    The ordered-pair sum is symmetric, so it is twice the sum over i < j. Only pairs of voices
-    that both endorse ``o`` are visited, and a pair's overlap Σ_q is taken over the organisers
-    the two voices share, found by walking the shorter of their two profiles. Time is
-    O(Σ_o n_o² · k) for n_o voices of organiser o and k the typical number of organisers a
-    voice backs (1 on the fast path below); memory is O(number of endorsements), since the
-    pair terms are streamed into ``math.fsum`` rather than stored.
-    """
-    voices = list(v_o)
-    a = [root[voice][o] for voice in voices]
-    profiles = [root[voice] for voice in voices]
-
-    def cross_terms() -> Iterator[float]:
-        for x in range(len(voices)):
-            ax, px = a[x], profiles[x]
-            for y in range(x + 1, len(voices)):
-                py = profiles[y]
-                p = ax * a[y]
-                if len(px) == 1 or len(py) == 1:
-                    # The only organiser they can share is o itself.
-                    overlap = p
-                else:
-                    small, large = (px, py) if len(px) <= len(py) else (py, px)
-                    overlap = math.fsum(small[q] * large[q] for q in small if q in large)
-                yield p * m / (m + overlap)
-
-    return math.fsum(v_o.values()) + 2.0 * math.fsum(cross_terms())
+    }, {}
 
 
 # --------------------------------------------------------------------------------------------
@@ -444,7 +414,8 @@ def _summary(ex: dict[str, Any], window_days: int) -> str:
         notes.append("every score was zero, so the budget was split equally")
     if ex["floor"]:
         notes.append(f"including the floor of {ex['floor']}")
-    if ex["capped"]:
+    if ex["capped"] or (ex["cap"] is not None and ex["amount"] >= ex["cap"]):
+        # Landing exactly on the cap is being capped too, whether or not it was cut to it.
         notes.append(f"capped at {ex['cap']}")
     if notes:
         text += " (" + "; ".join(notes) + ")"
@@ -476,7 +447,8 @@ def allocate(
     "equal_zero_scores" or "ineligible"), floor, raw_amount (floor + uncapped proportional
     part), cap (effective, or None), capped, floor_limited_by_cap, amount_after_cap (exact,
     before rounding), rounding_adjustment (amount - amount_after_cap), amount, policy (the
-    settings, budget, as_of and the money shared by score) and summary (one human sentence).
+    settings, budget, as_of and the money shared by score) and summary (one human sentence);
+    under COCM an eligible organiser's also has cocm (its clusters: see cocm.cocm_scores).
     """
     if isinstance(budget, bool) or not isinstance(budget, int):
         raise TypeError("budget must be an int of minor units")
@@ -488,7 +460,7 @@ def allocate(
     candidates = sorted(set(organisers))
     signals = _gather(candidates, endorsements, settings, as_of)
     eligible = [o for o in candidates if len(signals[o].weights) >= settings.min_endorsers]
-    scores = _scores(settings.score, signals, eligible, settings.pairwise_m)
+    scores, clusters = _scores(settings.score, signals, eligible, settings.pairwise_m)
     shares, mode, by_score = _apportion(eligible, scores, budget, settings)
     total_score = math.fsum(scores.values())
 
@@ -553,6 +525,8 @@ def allocate(
                 "rounding_adjustment": float(share.amount - share.exact),
                 "amount": share.amount,
             }
+            if o in clusters:
+                ex["cocm"] = clusters[o]
         ex["policy"] = dict(policy)
         ex["summary"] = _summary(ex, settings.window_days)
         allocations.append(

@@ -11,6 +11,7 @@ class ScoreMethod(StrEnum):
     SQRT = "sqrt"
     QUADRATIC = "quadratic"
     PAIRWISE = "pairwise"
+    COCM = "cocm"  # connection-oriented cluster matching (allocation/cocm.py)
 
 
 # One name per method wherever a person reads it (pool page, forms, simulator, rounds).
@@ -19,11 +20,14 @@ SCORE_LABELS = {
     ScoreMethod.PROPORTIONAL.value: "Proportional",
     ScoreMethod.QUADRATIC.value: "Quadratic funding",
     ScoreMethod.PAIRWISE.value: "Pairwise-bounded quadratic",
+    ScoreMethod.COCM.value: "Cluster matching (COCM)",
 }
 SCORE_HINT = (
     "Square root is the default: a large estate cannot take it all. Quadratic funding splits "
     "each resident's voice across the organisers they vouch for; pairwise-bounded quadratic "
-    "also counts residents who always vouch for the same organisers together for less."
+    "also counts residents who always vouch for the same organisers together for less; "
+    "cluster matching (COCM) counts residents who back the same organisers, or vouch for one "
+    "organiser in the same hour, as one voice."
 )
 PAIRWISE_M_HINT = (
     "Only for pairwise-bounded quadratic scoring. How much two residents who vouch for the same "

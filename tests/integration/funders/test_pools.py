@@ -206,6 +206,26 @@ async def test_pool_settings_read_in_plain_words(client: WebClient) -> None:
     )
 
 
+async def test_the_pool_form_guides_the_choice_of_scoring_and_offers_cocm(
+    client: WebClient,
+) -> None:
+    funder = await make_funder()
+    await client.login(await make_user(Role.FUNDER, funder_ids=(funder,)))
+    form = " ".join((await client.get(f"/funders/{funder}/pools/new")).text.split())
+    assert '<option value="cocm" >Cluster matching (COCM)</option>' in form
+    assert "<summary>Which scoring to choose</summary>" in form
+    assert "At M = 1 it never counts a pair for less than half" in form
+    assert '<th scope="row">Cluster matching (COCM)</th>' in form
+    response = await client.submit(
+        f"/funders/{funder}/pools", {**GOOD_FORM, "score_method": "cocm"}
+    )
+    assert response.status_code in (302, 303), response.text
+    pool = await Pool.select().first()
+    assert pool is not None and pool["score_method"] == "cocm"
+    page = (await client.get(f"/pools/{pool['id']}")).text
+    assert "<dt>Scoring</dt><dd>Cluster matching (COCM)</dd>" in page
+
+
 async def test_the_programme_pool_lists_no_amount_each_round(client: WebClient) -> None:
     funder = await make_funder()
     await make_pool(funder, "Teesside Fund", round_budget=60_000_00)

@@ -132,3 +132,118 @@ def test_an_organiser_brought_up_to_the_cap_by_passed_on_money_is_told_so() -> N
         "more went to organisers still below the cap."
     )
     assert cap_fact("C").startswith("Not reached (£40.00); this includes £10.00 passed on")
+
+
+def _round(shares: dict[str, int], budget: int, **policy: object) -> dict[str, dict]:
+    from datetime import UTC, datetime, timedelta
+
+    from groundswell.allocation.policy import Endorsement, PolicySettings, allocate
+
+    as_of = datetime(2026, 9, 1, tzinfo=UTC)
+    endorsements = [
+        Endorsement(f"{code}{n}", code, as_of - timedelta(minutes=n + 1), 1.0)
+        for code, count in shares.items()
+        for n in range(count)
+    ]
+    policy.setdefault("score", "proportional")
+    settings = PolicySettings(min_endorsers=1, half_life_days=1e9, **policy)  # type: ignore[arg-type]
+    return {
+        a.organiser: a.explanation
+        for a in allocate(shares, endorsements, settings, as_of, budget).allocations
+    }
+
+
+def test_an_organiser_landing_exactly_on_the_cap_is_called_capped() -> None:
+    # Two equal shares of £10.00 under a £5.00 cap: each share is exactly the cap.
+    lines = _round({"A": 1, "B": 1}, 10_00, cap=5_00)
+    why = explain(lines["A"], "GBP")
+    assert lines["A"]["amount"] == 5_00 and not lines["A"]["capped"]
+    assert dict(why.facts)["Cap"] == "Capped: its share came to exactly the cap of £5.00."
+    assert "capped: the most one organiser can get this round" in why.summary
+    assert "Not reached" not in " ".join(text for _, text in why.facts)
+    assert "capped at 500" in lines["A"]["summary"]
+    # Lifted to exactly the cap by money passed on, not cut: floors of £1.00 and £7.00 by
+    # score with headroom £3.00; A's £4.20 is capped, and B's £2.10 plus what A passes on
+    # comes to exactly its £3.00 headroom.
+    lines = _round({"A": 6, "B": 3, "C": 1}, 10_00, cap=4_00, floor=1_00)
+    assert lines["B"]["amount"] == 4_00 and not lines["B"]["capped"]
+    assert dict(explain(lines["B"], "GBP").facts)["Cap"] == (
+        "Reached the cap of £4.00 with £0.90 passed on from capped organisers; anything more "
+        "went to organisers still below the cap."
+    )
+
+
+def test_a_small_positive_score_shows_significant_digits() -> None:
+    assert [format_score(x) for x in (0.0312, 0.00031, 0.049, 0.0, 0.05, 2e-9)] == [
+        "0.031",
+        "0.00031",
+        "0.049",
+        "0.0",
+        "0.1",
+        "0.0000000020",
+    ]
+    why = explain(
+        {
+            "eligible": True,
+            "counted": 5,
+            "score": 0.0123,
+            "total_score": 41.0,
+            "share": 0.0123 / 41.0,
+            "amount": 3,
+            "weights": [0.002] * 5,
+            "weight_sum": 0.01,
+        },
+        "GBP",
+    )
+    assert "score 0.012 is 0.030% of all organisers' scores" in why.summary
+    assert dict(why.facts)["Score"].startswith("0.012, ")
+
+
+def _rounding(adjustment: float, currency: str = "GBP") -> str:
+    ex = {"eligible": True, "counted": 1, "amount": 100, "rounding_adjustment": adjustment}
+    return dict(explain(ex, currency).facts)["Rounding"]
+
+
+def test_a_rounding_adjustment_under_a_hundredth_of_a_penny_says_already_whole() -> None:
+    assert _rounding(0.0) == "Already whole pence."
+    assert _rounding(-1.1368683772161603e-13) == "Already whole pence."
+    assert _rounding(0.004) == "Already whole pence."
+    assert _rounding(0.4) == "To whole pence by largest remainder: +0.40p."
+    assert _rounding(-0.43) == "To whole pence by largest remainder: -0.43p."
+
+
+def test_the_minor_unit_comes_from_the_currency() -> None:
+    assert _rounding(0.25, "EUR") == "To whole cents by largest remainder: +0.25 c."
+    assert _rounding(0.25, "USD") == "To whole cents by largest remainder: +0.25¢."
+    assert _rounding(0.0, "EUR") == "Already whole cents."
+    assert _rounding(0.25, "XYZ") == "To whole minor units by largest remainder: +0.25 minor units."
+
+
+def test_a_cocm_amount_is_explained_by_its_clusters() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from groundswell.allocation.policy import Endorsement, PolicySettings, allocate
+
+    as_of = datetime(2026, 9, 1, 12, 30, tzinfo=UTC)
+    es = [Endorsement(f"b{n}", "A", as_of - timedelta(minutes=n), 1.0) for n in range(4)]
+    es += [Endorsement(f"a{n}", "A", as_of - timedelta(hours=3 + 2 * n), 1.0) for n in range(2)]
+    es += [
+        Endorsement(f"s{n}", code, as_of - timedelta(days=1, hours=n), 1.0)
+        for n in range(2)
+        for code in "AB"
+    ]
+    settings = PolicySettings(score="cocm", min_endorsers=1)  # type: ignore[arg-type]
+    result = allocate(["A", "B"], es, settings, as_of, 100_00)
+    a = next(line for line in result.allocations if line.organiser == "A")
+    facts = dict(explain(a.explanation, "GBP").facts)
+    assert facts["Score"].split(", ")[1].startswith("cluster matching (COCM)")
+    assert facts["Clusters"].startswith(
+        "The 8 residents counted formed 4 clusters, each counted as one voice of its combined "
+        "weight: 6 share a cluster with another of them (2 back exactly the same organisers as "
+        "another resident; 4 vouched for this organiser in the same hour as another); the "
+        "largest is 4 residents weighing "
+    )
+    assert (
+        "Had every resident counted alone (quadratic funding) the score would be"
+        in facts["Clusters"]
+    )
