@@ -27,6 +27,7 @@ from groundswell.community.controllers import (
     LocalityController,
     OrganiserController,
 )
+from groundswell.community.poster_controllers import OrganiserPrintController
 from groundswell.core import templating
 from groundswell.core.controllers import dashboard, health, home
 from groundswell.core.headers import security_headers
@@ -74,6 +75,7 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     LocalityController,
     HostController,
     OrganiserController,
+    OrganiserPrintController,
     ListenController,
     OrganiserApi,
     LocalityApi,

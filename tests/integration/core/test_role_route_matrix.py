@@ -68,6 +68,10 @@ ACCESS: dict[tuple[str, str], Any] = {
     ("POST", "/hosts/{host_id:int}/organisers"): HOST,
     ("GET", "/organisers"): PUBLIC,
     ("GET", "/organisers/{code:str}"): PUBLIC,
+    # Posters and cards print what the public organiser page shows; organisers and residents
+    # (no accounts) print them too. See community/poster_controllers.py.
+    ("GET", "/organisers/{code:str}/poster.pdf"): PUBLIC,
+    ("GET", "/organisers/{code:str}/card.pdf"): PUBLIC,
     # Testimony was consented for funders to read: the searchable feed is for signed-in
     # people (funders, hosts, admins), not the open web. See README "Listening".
     ("GET", "/listen"): LOGIN,
