@@ -112,6 +112,8 @@ ACCESS: dict[tuple[str, str], Any] = {
     ("GET", "/programme/asset-bids/{asset_bid_id:int}/edit"): ADMIN,
     ("POST", "/programme/asset-bids/{asset_bid_id:int}/edit"): ADMIN,
     ("POST", "/programme/asset-bids/{asset_bid_id:int}/stage"): ADMIN,
+    # Programme staff only for now (issue #18: later the group's contacts too).
+    ("GET", "/programme/asset-bids/{asset_bid_id:int}/evidence.pdf"): ADMIN,
     ("GET", "/programme/service-bids/new"): ADMIN,
     ("POST", "/programme/service-bids"): ADMIN,
     ("GET", "/programme/service-bids/{service_bid_id:int}"): FUNDER,
