@@ -18,6 +18,7 @@ Welsh speaker before posters are printed for residents (as the SMS catalogue's i
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final, Literal
@@ -407,15 +408,16 @@ def build_cards(data: PosterData, layout: CardLayout = "sheet") -> bytes:
         doc.set_auto_page_break(False)
         doc.set_margins(0, 0, 0)
         doc.add_page()
-        _card(doc, data, 0, 0)
+        _card(doc, card_wording(doc, data), 0, 0)
         return to_bytes(doc)
     doc = Document(title=data.text("card_title"), lang=data.lang)
     doc.set_auto_page_break(False)
     doc.set_margins(0, 0, 0)
     doc.add_page()
+    wording = card_wording(doc, data)
     for row in range(_ROWS):
         for column in range(_COLUMNS):
-            _card(doc, data, _SHEET_X + column * CARD_W, _SHEET_Y + row * CARD_H)
+            _card(doc, wording, _SHEET_X + column * CARD_W, _SHEET_Y + row * CARD_H)
     _cut_marks(doc)
     # Between the first two cut marks, so the words never cross one.
     doc.set_font(SANS, "", 7)
@@ -425,22 +427,60 @@ def build_cards(data: PosterData, layout: CardLayout = "sheet") -> bytes:
     return to_bytes(doc)
 
 
+_CARD_PAD = 4.0
+_CARD_QR = 25.0
+
+
+def card_wording(doc: Document, data: PosterData) -> PosterData:
+    """The card names the organiser in full where that fits (the title on one line at 8 pt,
+    the question in three lines, the closing line in two); otherwise by their first name,
+    as neighbours would. The poster always has room for the full name."""
+    inner = CARD_W - 2 * _CARD_PAD
+    left = inner - _CARD_QR + 1
+
+    def fits(candidate: PosterData) -> bool:
+        doc.set_font(SANS, "B", 8)
+        if doc.get_string_width(candidate.text("card_title")) > inner - 2:
+            return False
+        doc.set_font(SANS, "", 7)
+        question = candidate.text("card_prompt") + " " + candidate.text("prompt_2")
+        if len(wrapped_lines(doc, left, 3.1, question)) > 3:
+            return False
+        doc.set_font(SANS, "", 6)
+        closing = candidate.text("card_points" if candidate.sms_number else "card_points_no_sms")
+        return len(wrapped_lines(doc, inner, 2.9, closing)) <= 2
+
+    if fits(data) or not data.name.split():
+        return data
+    return dataclasses.replace(data, name=data.name.split()[0])
+
+
 def _card(doc: Document, data: PosterData, x0: float, y0: float) -> None:
-    pad = 4.0
+    pad = _CARD_PAD
     inner = CARD_W - 2 * pad
-    qr_size = 25.0
-    # Title strip.
+    qr_size = _CARD_QR
+    # Title strip, inset from the card's edges: a cut a millimetre off leaves no green on
+    # the neighbouring card.
+    inset = 2.5
     doc.set_fill_color(*ACCENT)
-    doc.rect(x0, y0, CARD_W, 9, style="F")
+    doc.rect(
+        x0 + inset,
+        y0 + inset,
+        CARD_W - 2 * inset,
+        8,
+        style="F",
+        round_corners=True,
+        corner_radius=1.5,
+    )
     doc.set_text_color(255, 255, 255)
     title = data.text("card_title")
-    doc.set_font(SANS, "B", fit_font_size(doc, title, inner, largest=11, smallest=7))
-    doc.set_xy(x0 + pad, y0 + 1.5)
+    doc.set_font(SANS, "B", fit_font_size(doc, title, inner - 2, largest=11, smallest=7))
+    doc.set_xy(x0 + pad, y0 + inset + 1)
     doc.cell(inner, 6, title)
     doc.set_text_color(*INK)
 
     left = inner - qr_size + 1
-    y = y0 + 11
+    y = y0 + 12.5
     doc.set_font(SANS, "", 7)
     doc.set_xy(x0 + pad, y)
     doc.multi_cell(left, 3.1, data.text("card_prompt") + " " + data.text("prompt_2"), align="L")
@@ -491,12 +531,12 @@ def _card(doc: Document, data: PosterData, x0: float, y0: float) -> None:
         doc.set_text_color(*INK)
         y = doc.get_y() + 0.5
 
-    draw_qr(doc, data.vouch_url, x0 + CARD_W - pad - qr_size + 1.5, y0 + 10.5, qr_size)
+    draw_qr(doc, data.vouch_url, x0 + CARD_W - pad - qr_size + 1.5, y0 + 12, qr_size)
 
     # The web address across the card's width, under the QR code.
     doc.set_font(SANS, "", 6.5)
     web = data.text("card_web") + " "
-    url_top = y0 + 38.2
+    url_top = y0 + 39.6
     doc.set_xy(x0 + pad, url_top)
     doc.cell(doc.get_string_width(web), 4, web)
     url_x = x0 + pad + doc.get_string_width(web)
@@ -512,7 +552,7 @@ def _card(doc: Document, data: PosterData, x0: float, y0: float) -> None:
     doc.set_text_color(*MUTED)
     key = "card_points" if data.sms_number else "card_points_no_sms"
     doc.set_font(SANS, "", 6)
-    doc.set_xy(x0 + pad, y0 + 43.5)
+    doc.set_xy(x0 + pad, y0 + 44.8)
     doc.multi_cell(inner, 2.9, data.text(key), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     doc.set_text_color(*INK)
 

@@ -29,7 +29,6 @@ __all__ = [
     "Document",
     "draw_qr",
     "fit_font_size",
-    "missing_glyphs",
     "qr_code",
     "to_bytes",
     "wrapped_lines",
@@ -130,16 +129,6 @@ def wrapped_lines(document: FPDF, width: float, line_height: float, text: str) -
     lines = document.multi_cell(width, line_height, text, dry_run=True, output="LINES")
     assert isinstance(lines, list)
     return [str(line) for line in lines]
-
-
-def missing_glyphs(document: FPDF, text: str, *, family: str = SANS, style: str = "") -> set[str]:
-    """Characters of ``text`` the font cannot draw (a name in a script DejaVu lacks)."""
-    document.set_font(family, style)
-    font = document.current_font
-    cmap = getattr(font, "cmap", None)
-    if not cmap:
-        return set()
-    return {ch for ch in text if not ch.isspace() and ord(ch) not in cmap}
 
 
 def qr_code(payload: str) -> segno.QRCode:

@@ -118,7 +118,12 @@ def test_a_long_name_and_address_still_fit_on_one_page() -> None:
     text = pdf_text(pdf)
     # Split before /vouch/, never leaving the code's last letter alone on a line.
     assert "community-grants.groundswell.example.org.uk /vouch/MAXIMILIANA-7K" in text
-    assert len(page_texts(build_cards(data, "single"))) == 1
+    # The poster names them in full; a card too small for that uses their first name.
+    assert "Tell us about a time Maximiliana Wolfeschlegelsteinhausen-Bergerdorff" in text
+    card = pdf_text(build_cards(data, "single"))
+    assert "Vouch for Maximiliana Tell us about a time Maximiliana helped" in card
+    assert "count towards Maximiliana's funding" in card
+    assert "Vouch for Siân Łucja Evans" in pdf_text(build_cards(SIAN, "single"))
 
 
 def test_the_qr_codes_open_the_vouching_page() -> None:
