@@ -25,6 +25,7 @@ from groundswell.accounts.controllers import (
     TokenController,
 )
 from groundswell.allocation.controllers import RoundController, admin_rounds
+from groundswell.community.poster_controllers import OrganiserPrintController
 from groundswell.core.headers import security_headers
 from groundswell.core.web import PrincipalMiddleware, handle_exception
 from groundswell.exports.controllers import OpenDataController
@@ -39,6 +40,7 @@ from groundswell.payments.controllers import (
 )
 from groundswell.programme.api import AssetBidApi, GrantApi, ServiceBidApi
 from groundswell.programme.controllers import ProgrammeController
+from groundswell.programme.evidence_controllers import EvidencePackController
 from groundswell.scheduler import SchedulerRunner
 from groundswell.settings import Settings, load_settings
 from groundswell.vouching.controllers import (
@@ -79,6 +81,7 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     LocalityController,
     HostController,
     OrganiserController,
+    OrganiserPrintController,
     ListenController,
     LessonController,
     lessons_csv,
@@ -96,6 +99,7 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     HostStatementController,
     stripe_webhook,
     ProgrammeController,
+    EvidencePackController,
     AssetBidApi,
     ServiceBidApi,
     GrantApi,

@@ -79,6 +79,10 @@ ACCESS: dict[tuple[str, str], Any] = {
     ("POST", "/hosts/{host_id:int}/organisers"): HOST,
     ("GET", "/organisers"): PUBLIC,
     ("GET", "/organisers/{code:str}"): PUBLIC,
+    # Posters and cards print what the public organiser page shows; organisers and residents
+    # (no accounts) print them too. See community/poster_controllers.py.
+    ("GET", "/organisers/{code:str}/poster.pdf"): PUBLIC,
+    ("GET", "/organisers/{code:str}/card.pdf"): PUBLIC,
     # Testimony was consented for funders to read: the searchable feed is for signed-in
     # people (funders, hosts, admins), not the open web. See README "Listening".
     ("GET", "/listen"): LOGIN,
@@ -119,6 +123,8 @@ ACCESS: dict[tuple[str, str], Any] = {
     ("GET", "/programme/asset-bids/{asset_bid_id:int}/edit"): ADMIN,
     ("POST", "/programme/asset-bids/{asset_bid_id:int}/edit"): ADMIN,
     ("POST", "/programme/asset-bids/{asset_bid_id:int}/stage"): ADMIN,
+    # Programme staff only for now (issue #18: later the group's contacts too).
+    ("GET", "/programme/asset-bids/{asset_bid_id:int}/evidence.pdf"): ADMIN,
     ("GET", "/programme/service-bids/new"): ADMIN,
     ("POST", "/programme/service-bids"): ADMIN,
     ("GET", "/programme/service-bids/{service_bid_id:int}"): FUNDER,
