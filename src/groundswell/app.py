@@ -36,6 +36,7 @@ from groundswell.funders.api import PoolApi
 from groundswell.funders.controllers import FunderController, PoolController
 from groundswell.ledger.controllers import ledger_index, pool_ledger
 from groundswell.listening.controllers import ListenController
+from groundswell.outbox.webhooks import twilio_status
 from groundswell.payments.controllers import (
     HostStatementController,
     OnboardingController,
@@ -61,7 +62,7 @@ STATIC = Path(__file__).resolve().parent / "static"
 
 # Paths that are signed by their sender instead of carrying a CSRF token; /api takes
 # Bearer tokens only (never cookies), so a cross-site form cannot act with a user's session.
-CSRF_EXEMPT = ["/webhooks/twilio/sms", "/webhooks/stripe", "/api/"]
+CSRF_EXEMPT = ["/webhooks/twilio/sms", "/webhooks/twilio/status", "/webhooks/stripe", "/api/"]
 
 ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     home,
@@ -83,6 +84,7 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     ModerationController,
     OutboxController,
     twilio_sms,
+    twilio_status,
     OnboardingController,
     SimulatedStripeController,
     TopUpController,

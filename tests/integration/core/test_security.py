@@ -23,7 +23,7 @@ from tests.helpers import (
     make_user,
 )
 
-SIGNED_WEBHOOKS = {"/webhooks/twilio/sms", "/webhooks/stripe"}
+SIGNED_WEBHOOKS = {"/webhooks/twilio/sms", "/webhooks/twilio/status", "/webhooks/stripe"}
 
 
 def state_changing_routes(app: Litestar) -> list[tuple[str, str]]:
