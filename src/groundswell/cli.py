@@ -1,5 +1,5 @@
 """The `groundswell` command: serve, migrate, demo, createuser, token, scheduler, sms, resident,
-export, allocate, deposit, ledger check."""
+export, allocate, deposit, ledger check, payments reconcile, outbox send."""
 
 from __future__ import annotations
 
@@ -413,6 +413,18 @@ def cmd_payments_reconcile(args: argparse.Namespace) -> int:
     return 1
 
 
+def cmd_outbox_send(args: argparse.Namespace) -> int:
+    settings = _settings()
+    from groundswell.outbox.services import send_due
+
+    async def work() -> Any:
+        return await send_due(settings)
+
+    for line in asyncio.run(_with_database(work)).lines():
+        print(line)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="groundswell", description="Listening grants without strings."
@@ -532,6 +544,11 @@ def build_parser() -> argparse.ArgumentParser:
         "reconcile",
         help="compare the provider's transfers with the ledger; exit 1 naming each difference",
     ).set_defaults(func=cmd_payments_reconcile)
+    outbox = commands.add_parser("outbox", help="queued SMS and e-mail")
+    outbox_commands = outbox.add_subparsers(dest="outbox_command", required=True, metavar="ACTION")
+    outbox_commands.add_parser(
+        "send", help="send what is due now; print what happened per channel and each failure"
+    ).set_defaults(func=cmd_outbox_send)
     return parser
 
 
