@@ -36,6 +36,7 @@ from groundswell.demo_voices import (
 )
 from groundswell.funders import services as funders
 from groundswell.funders.tables import Deposit, Funder, Pool, PoolLocality
+from groundswell.outbox.demo import show_deliveries
 from groundswell.payments import checkout, payouts
 from groundswell.payments import services as payments
 from groundswell.payments.offline import OfflineGateway
@@ -244,6 +245,8 @@ async def load_demo(
     money = not await Deposit.exists().where(Deposit.external_reference.like("DEMO-%"))
     if money:
         await _money_and_rounds(settings or load_settings())
+        # The outbox shows messages delivered, not delivered, failed and waiting.
+        await show_deliveries(settings or load_settings())
     if scale == "large":
         created = await load_large(url, large or LargeScale(), progress=progress) or created
     counts = {

@@ -229,7 +229,7 @@ async def test_a_permanent_refusal_fails_with_its_reason_on_the_outbox_page(
 
     await client.login(await make_user(Role.ADMIN))
     page = (await client.get("/admin/outbox")).text
-    assert "no such user" in page and "rejected as spam" in page
+    assert "Failed" in page and "no such user" in page and "rejected as spam" in page
 
 
 async def test_an_unreachable_server_is_a_temporary_failure(settings: Settings) -> None:
