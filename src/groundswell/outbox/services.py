@@ -72,7 +72,11 @@ async def _enqueue(*, dedupe_key: str, ttl: timedelta, **values: Any) -> bool:
     rows = (
         await OutboxMessage.insert(
             OutboxMessage(
-                dedupe_key=dedupe_key, next_attempt_at=moment, expires_at=moment + ttl, **values
+                dedupe_key=dedupe_key,
+                created_at=moment,  # the injectable clock, like the other times (the demo's past)
+                next_attempt_at=moment,
+                expires_at=moment + ttl,
+                **values,
             )
         )
         .on_conflict(action="DO NOTHING")
