@@ -31,6 +31,7 @@ from groundswell.settings import Settings, load_settings
 from groundswell.web.app import create_app
 from tests import phone_check
 from tests.helpers import WebClient, asgi_client, ledger_unlocked
+from tests.twilio_server import twilio_server  # noqa: F401 - one local Twilio server per session
 
 # No property test asserts a wall-clock time: Hypothesis's 200 ms deadline per example would
 # fail a correct test on a busy machine. CI explores the same examples on every run, so a red

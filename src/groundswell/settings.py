@@ -45,6 +45,11 @@ class Settings:
     """TWILIO_AUTH_TOKEN: checks X-Twilio-Signature; without it the SMS webhook answers 503."""
     twilio_from_number: str = ""
     """TWILIO_FROM_NUMBER: the number outgoing SMS come from."""
+    twilio_messaging_service_sid: str = ""
+    """TWILIO_MESSAGING_SERVICE_SID: send through this Messaging Service (MG...) instead of
+    from TWILIO_FROM_NUMBER; Twilio picks the sender from the service's pool."""
+    twilio_api_base: str = ""
+    """TWILIO_API_BASE: points the Twilio SDK at a Twilio-compatible server (tests)."""
     stripe_api_key: str = field(default="", repr=False)
     """STRIPE_API_KEY: enables the Stripe adapter; without it payments are simulated."""
     stripe_webhook_secret: str = field(default="", repr=False)
@@ -53,8 +58,19 @@ class Settings:
     """STRIPE_API_BASE: points the Stripe SDK at a Stripe-compatible server (tests)."""
     smtp_host: str = ""
     """GROUNDSWELL_SMTP_HOST: send e-mail through this SMTP server; empty keeps it in the outbox page."""
-    smtp_port: int = 25
-    """GROUNDSWELL_SMTP_PORT: the SMTP server's port."""
+    smtp_port: int | None = None
+    """GROUNDSWELL_SMTP_PORT: the SMTP server's port (default: 587 for starttls, 465 for tls,
+    25 for none)."""
+    smtp_tls: str = "starttls"
+    """GROUNDSWELL_SMTP_TLS: starttls (default: upgrade the connection, refuse to send if the
+    server cannot), tls (implicit TLS from the first byte, usually port 465) or none."""
+    smtp_user: str = ""
+    """GROUNDSWELL_SMTP_USER: log in to the SMTP server as this user (needs TLS)."""
+    smtp_password: str = field(default="", repr=False)
+    """GROUNDSWELL_SMTP_PASSWORD: the SMTP user's password."""
+    smtp_ca_file: str = ""
+    """GROUNDSWELL_SMTP_CA_FILE: trust the certificates in this PEM file for the SMTP server
+    (a relay with a private certificate authority; tests) instead of the system's."""
     email_from: str = "Groundswell <noreply@groundswell.invalid>"
     """GROUNDSWELL_EMAIL_FROM: the From address of e-mail we send."""
     session_idle_minutes: int = 120
@@ -111,6 +127,12 @@ class Settings:
     def secure_cookies(self) -> bool:
         return self.is_production or self.public_url.startswith("https://")
 
+    @property
+    def smtp_port_or_default(self) -> int:
+        if self.smtp_port is not None:
+            return self.smtp_port
+        return {"tls": 465, "none": 25}.get(self.smtp_tls, 587)
+
 
 ENV_NAMES: Mapping[str, str] = {
     "env": "GROUNDSWELL_ENV",
@@ -121,11 +143,17 @@ ENV_NAMES: Mapping[str, str] = {
     "twilio_account_sid": "TWILIO_ACCOUNT_SID",
     "twilio_auth_token": "TWILIO_AUTH_TOKEN",
     "twilio_from_number": "TWILIO_FROM_NUMBER",
+    "twilio_messaging_service_sid": "TWILIO_MESSAGING_SERVICE_SID",
+    "twilio_api_base": "TWILIO_API_BASE",
     "stripe_api_key": "STRIPE_API_KEY",
     "stripe_webhook_secret": "STRIPE_WEBHOOK_SECRET",
     "stripe_api_base": "STRIPE_API_BASE",
     "smtp_host": "GROUNDSWELL_SMTP_HOST",
     "smtp_port": "GROUNDSWELL_SMTP_PORT",
+    "smtp_tls": "GROUNDSWELL_SMTP_TLS",
+    "smtp_user": "GROUNDSWELL_SMTP_USER",
+    "smtp_password": "GROUNDSWELL_SMTP_PASSWORD",
+    "smtp_ca_file": "GROUNDSWELL_SMTP_CA_FILE",
     "email_from": "GROUNDSWELL_EMAIL_FROM",
     "session_idle_minutes": "GROUNDSWELL_SESSION_IDLE_MINUTES",
     "session_absolute_hours": "GROUNDSWELL_SESSION_ABSOLUTE_HOURS",
@@ -199,6 +227,7 @@ def load_settings(environ: Mapping[str, str] | None = None, *, cwd: Path | None 
         values[name] = _parse(name, raw, kinds.get(str(types[name]), str))
     settings = Settings(**values)  # type: ignore[arg-type]
     _check_database_url(settings.database_url)
+    _check_smtp(settings)
     if settings.is_production:
         missing = [
             ENV_NAMES[name] for name in ("secret_key", "phone_key") if not getattr(settings, name)
@@ -222,6 +251,26 @@ def load_settings(environ: Mapping[str, str] | None = None, *, cwd: Path | None 
             }  # type: ignore[arg-type]
         )
     return settings
+
+
+SMTP_TLS_MODES = ("starttls", "tls", "none")
+
+
+def _check_smtp(settings: Settings) -> None:
+    if settings.smtp_tls not in SMTP_TLS_MODES:
+        raise SettingsError(
+            f"GROUNDSWELL_SMTP_TLS must be one of {', '.join(SMTP_TLS_MODES)}, "
+            f"not {settings.smtp_tls!r}."
+        )
+    if bool(settings.smtp_user) != bool(settings.smtp_password):
+        raise SettingsError(
+            "GROUNDSWELL_SMTP_USER and GROUNDSWELL_SMTP_PASSWORD go together: set both or neither."
+        )
+    if settings.smtp_user and settings.smtp_tls == "none":
+        raise SettingsError(
+            "GROUNDSWELL_SMTP_USER is set with GROUNDSWELL_SMTP_TLS=none: Groundswell never sends "
+            "a password in clear. Use starttls or tls."
+        )
 
 
 def _check_database_url(url: str) -> None:

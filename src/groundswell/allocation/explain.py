@@ -399,8 +399,15 @@ def round_voices(
             told = f"{closed:,} of the {owed:,} who asked" + (
                 " and can still be reached by text" if owed != asked else ""
             )
-            waiting = f"; {owed - closed:,} waiting" if owed > closed else ""
-            told += f" (result texts delivered{waiting})."
+            sent, lost = int(loop.get("sent", 0)), int(loop.get("lost", 0))
+            waiting = owed - closed - sent - lost
+            notes = [
+                f"{sent:,} sent, delivery not yet confirmed" if sent else "",
+                f"{lost:,} could not be delivered" if lost else "",
+                f"{waiting:,} waiting to be sent" if waiting > 0 else "",
+            ]
+            rest = "; ".join(note for note in notes if note)
+            told += f" (result texts delivered{'; ' + rest if rest else ''})."
         elif approved:
             told = "No resident of this round asked to hear back."
         else:

@@ -17,9 +17,8 @@ from groundswell.core.clock import now
 from groundswell.core.money import format_money
 from groundswell.core.phones import PhoneCipher, PhoneDecryptionError
 from groundswell.funders.tables import Pool
-from groundswell.outbox.services import enqueue_sms
-from groundswell.outbox.states import OutboxStatus
-from groundswell.outbox.tables import OutboxMessage
+from groundswell.outbox.services import enqueue_sms, status_counts
+from groundswell.outbox.states import FINAL, OutboxStatus
 from groundswell.settings import Settings
 from groundswell.vouching.messages import render
 from groundswell.vouching.queries import VERIFIED
@@ -150,14 +149,21 @@ async def close_the_loop_for(settings: Settings, round_id: int) -> int:
 
 
 async def loop_stats(round_id: int) -> dict[str, int]:
-    """Loops owed and closed for a round: messages queued, and those delivered."""
-    rows = await OutboxMessage.select(OutboxMessage.status).where(
-        (OutboxMessage.purpose == PURPOSE)
-        & OutboxMessage.dedupe_key.like(f"round:{round_id}:resident:%")
-    )
-    owed = len(rows)
-    closed = sum(1 for row in rows if row["status"] == OutboxStatus.SENT.value)
-    return {"owed": owed, "closed": closed}
+    """Loops owed and closed for a round: result texts queued (`owed`); delivered to the
+    handset by the carrier's receipt (`closed`); handed to the provider with no receipt yet
+    (`sent`); and those that will never arrive (`lost`: undelivered, failed, expired, or
+    stopped by the resident)."""
+    counts = await status_counts(purpose=PURPOSE, dedupe_key_prefix=f"round:{round_id}:resident:")
+    return {
+        "owed": sum(counts.values()),
+        "closed": counts.get(OutboxStatus.DELIVERED.value, 0),
+        "sent": counts.get(OutboxStatus.SENT.value, 0),
+        "lost": sum(
+            n
+            for status, n in counts.items()
+            if status in FINAL and status != OutboxStatus.DELIVERED.value
+        ),
+    }
 
 
 async def hear_back_share(round_id: int) -> dict[str, int]:

@@ -1,5 +1,5 @@
 """The `groundswell` command: serve, migrate, demo, createuser, token, scheduler, sms, resident,
-export, allocate, deposit, ledger check, payments reconcile. Each area's command bodies live in
+export, allocate, deposit, ledger check, payments reconcile, outbox send. Each area's command bodies live in
 their own module; the parser and `main` are here."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from groundswell.cli.money import (
     cmd_payments_reconcile,
 )
 from groundswell.cli.residents import cmd_resident, cmd_sms_simulate
-from groundswell.cli.server import cmd_migrate, cmd_scheduler, cmd_serve
+from groundswell.cli.server import cmd_migrate, cmd_outbox_send, cmd_scheduler, cmd_serve
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -150,6 +150,11 @@ def build_parser() -> argparse.ArgumentParser:
         "reconcile",
         help="compare the provider's transfers with the ledger; exit 1 naming each difference",
     ).set_defaults(func=cmd_payments_reconcile)
+    outbox = commands.add_parser("outbox", help="queued SMS and e-mail")
+    outbox_commands = outbox.add_subparsers(dest="outbox_command", required=True, metavar="ACTION")
+    outbox_commands.add_parser(
+        "send", help="send what is due now; print what happened per channel and each failure"
+    ).set_defaults(func=cmd_outbox_send)
     return parser
 
 

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import contextlib
 import os
+from typing import Any
 
 from groundswell.cli.common import checked_settings, with_database
 
@@ -60,4 +61,17 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
 
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(with_database(work))
+    return 0
+
+
+def cmd_outbox_send(args: argparse.Namespace) -> int:
+    """Send what is due now and print what happened (for operators and tests)."""
+    settings = checked_settings()
+    from groundswell.outbox.services import send_due
+
+    async def work() -> Any:
+        return await send_due(settings)
+
+    for line in asyncio.run(with_database(work)).lines():
+        print(line)
     return 0

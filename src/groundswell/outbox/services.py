@@ -1,14 +1,20 @@
 """Queue messages in the same transaction as the change that causes them; send after commit.
 
-`drain` is the scheduled job: it claims due messages, sends each through the configured
-adapter, and records the outcome. A resident's number is held encrypted only until the
-message is sent, expires or fails for good, then erased.
+`drain` is the scheduled job (one batch every few seconds) and `send_due` what
+`groundswell outbox send` runs (every batch due now): each claims due messages, sends each
+through the configured adapter, and records the outcome. A temporary failure is tried again
+after a growing pause, up to MAX_ATTEMPTS; a permanent one is marked failed with its reason.
+Twilio's delivery reports then move a sent SMS to delivered, undelivered or failed
+(`record_delivery_report`). A resident's number is held encrypted only until the message is
+sent, expires or fails for good, then erased.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 from groundswell.core.clock import now
@@ -18,10 +24,19 @@ from groundswell.outbox.adapters import (
     EmailSender,
     SmsSender,
     email_sender,
+    message_id_for,
     sms_sender,
 )
 from groundswell.outbox.opt_outs import opted_out
-from groundswell.outbox.states import Medium, OutboxStatus
+from groundswell.outbox.states import (
+    TWILIO_FINAL,
+    TWILIO_PROGRESS,
+    WAITING,
+    Medium,
+    OutboxStatus,
+    status_label,
+    twilio_error,
+)
 from groundswell.outbox.tables import OutboxMessage
 from groundswell.settings import Settings
 
@@ -30,6 +45,10 @@ log = logging.getLogger("groundswell.outbox")
 MAX_ATTEMPTS = 6
 DRAIN_BATCH = 100
 STUCK_AFTER = timedelta(minutes=10)
+# When a channel is down (server unreachable, credentials refused), the rest of the batch on
+# it waits this long instead of each message timing out in turn.
+CHANNEL_DOWN_PAUSE = timedelta(minutes=1)
+MAX_BATCHES = 1000  # `outbox send` stops after this many batches whatever happens
 
 
 # What each message is for, as the outbox page says it.
@@ -54,7 +73,11 @@ async def _enqueue(*, dedupe_key: str, ttl: timedelta, **values: Any) -> bool:
     rows = (
         await OutboxMessage.insert(
             OutboxMessage(
-                dedupe_key=dedupe_key, next_attempt_at=moment, expires_at=moment + ttl, **values
+                dedupe_key=dedupe_key,
+                created_at=moment,  # the injectable clock, like the other times (the demo's past)
+                next_attempt_at=moment,
+                expires_at=moment + ttl,
+                **values,
             )
         )
         .on_conflict(action="DO NOTHING")
@@ -126,11 +149,115 @@ async def _claim(ids: list[int]) -> list[dict[str, Any]]:
     return claimed
 
 
+RESULTS = ("sent", "retry", "failed", "suppressed", "deferred")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one send attempt did, for `groundswell outbox send` and the logs (never a number)."""
+
+    message_id: int
+    medium: str
+    purpose: str
+    recipient: str  # an e-mail address, or "resident #<hash prefix>" for an SMS
+    result: str  # one of RESULTS
+    reason: str = ""
+    next_attempt_at: datetime | None = None
+
+
+@dataclass
+class DrainReport:
+    outcomes: list[Outcome] = field(default_factory=list)
+    expired: int = 0
+    adapters: dict[str, str] = field(default_factory=dict)  # medium -> adapter name
+    # medium -> why nothing more goes on it in this run (server unreachable, login refused)
+    down: dict[str, DeliveryError] = field(default_factory=dict, repr=False)
+
+    def count(self, result: str, medium: str | None = None) -> int:
+        return sum(
+            1
+            for o in self.outcomes
+            if o.result == result and (medium is None or o.medium == medium)
+        )
+
+    def summary(self) -> str:
+        """One line for the scheduler's job log: "2 sent, 1 retry, 0 failed, ..."."""
+        counts = {name: self.count(name) for name in RESULTS if name != "deferred"}
+        counts["expired"] = self.expired
+        if deferred := self.count("deferred"):
+            counts["deferred"] = deferred
+        return ", ".join(f"{count} {name}" for name, count in counts.items())
+
+    def lines(self) -> list[str]:
+        """What `groundswell outbox send` prints: per channel and result, then each problem."""
+        if not self.outcomes and not self.expired:
+            return ["Nothing was due: no message sent."]
+        lines = []
+        words = {
+            "sent": "sent",
+            "retry": "to try again",
+            "failed": "failed",
+            "suppressed": "not sent (opted out)",
+            "deferred": "waiting (channel unavailable)",
+        }
+        for medium, title in ((Medium.SMS.value, "SMS"), (Medium.EMAIL.value, "E-mail")):
+            counts = Counter(o.result for o in self.outcomes if o.medium == medium)
+            adapter = self.adapters.get(medium, "")
+            parts = [f"{counts.get(r, 0)} {words[r]}" for r in RESULTS if counts.get(r, 0)]
+            lines.append(f"{title} ({adapter}): {', '.join(parts) if parts else 'nothing due'}")
+        if self.expired:
+            lines.append(f"Expired before they could be sent: {self.expired}")
+        for outcome in self.outcomes:
+            if outcome.result not in {"failed", "retry", "deferred"}:
+                continue
+            what = "SMS" if outcome.medium == Medium.SMS.value else "e-mail"
+            when = (
+                f"; next try {outcome.next_attempt_at:%Y-%m-%d %H:%M} UTC"
+                if outcome.next_attempt_at and outcome.result != "failed"
+                else ""
+            )
+            lines.append(
+                f"{outcome.result.upper()}: {what} #{outcome.message_id} to {outcome.recipient} "
+                f"({PURPOSE_LABELS.get(outcome.purpose, outcome.purpose)}): {outcome.reason}{when}"
+            )
+        return lines
+
+
+def _recipient(message: dict[str, Any]) -> str:
+    if message["medium"] == Medium.SMS.value:
+        return f"resident #{message['recipient_hash'][:8]}"
+    return str(message["recipient_email"])
+
+
 async def drain(
     settings: Settings, *, sms: SmsSender | None = None, email: EmailSender | None = None
 ) -> str:
+    """The scheduled job: one batch of what is due."""
+    report = await send_due(settings, sms=sms, email=email, max_batches=1)
+    return report.summary()
+
+
+async def send_due(
+    settings: Settings,
+    *,
+    sms: SmsSender | None = None,
+    email: EmailSender | None = None,
+    max_batches: int = MAX_BATCHES,
+) -> DrainReport:
+    """Send everything due now, batch after batch, and say what happened to each message."""
     sms = sms or sms_sender(settings)
     email = email or email_sender(settings)
+    report = DrainReport(adapters={Medium.SMS.value: sms.name, Medium.EMAIL.value: email.name})
+    for _ in range(max_batches):
+        claimed = await _send_batch(settings, sms, email, report)
+        if claimed < DRAIN_BATCH:
+            break
+    return report
+
+
+async def _send_batch(
+    settings: Settings, sms: SmsSender, email: EmailSender, report: DrainReport
+) -> int:
     moment = now()
     # Messages left in `sending` by a process that died are tried again.
     await OutboxMessage.update({OutboxMessage.status: OutboxStatus.PENDING.value}).where(
@@ -150,6 +277,7 @@ async def drain(
         )
         .returning(OutboxMessage.id)
     )
+    report.expired += len(expired)
     due = (
         await OutboxMessage.select(OutboxMessage.id)
         .where(
@@ -163,55 +291,102 @@ async def drain(
     stopped = await opted_out(
         {m["recipient_hash"] for m in messages if m["medium"] == Medium.SMS.value}
     )
-    counts = {"sent": 0, "retry": 0, "failed": 0, "suppressed": 0, "expired": len(expired)}
     cipher = PhoneCipher(settings.phone_key)
     for message in messages:
-        if (
-            message["medium"] == Medium.SMS.value
-            and message["recipient_hash"] in stopped
-            and message["purpose"] != "stop_confirmation"
-        ):
-            await _finish(message["id"], OutboxStatus.SUPPRESSED, error="the resident opted out")
-            counts["suppressed"] += 1
-            continue
-        try:
-            if message["medium"] == Medium.SMS.value:
-                sent = await sms.send_sms(
-                    cipher.decrypt(message["recipient_encrypted"]),
-                    message["body"],
-                    dedupe_key=message["dedupe_key"],
-                )
-            else:
-                sent = await email.send_email(
-                    message["recipient_email"],
-                    message["subject"],
-                    message["body"],
-                    dedupe_key=message["dedupe_key"],
-                )
-        except DeliveryError as exc:
-            attempts = message["attempts"] + 1
-            if exc.permanent or attempts >= MAX_ATTEMPTS:
-                await _finish(message["id"], OutboxStatus.FAILED, error=str(exc), attempts=attempts)
-                counts["failed"] += 1
-            else:
-                await OutboxMessage.update(
-                    {
-                        OutboxMessage.status: OutboxStatus.PENDING.value,
-                        OutboxMessage.attempts: attempts,
-                        OutboxMessage.last_error: str(exc)[:500],
-                        OutboxMessage.next_attempt_at: now() + _backoff(attempts),
-                    }
-                ).where(OutboxMessage.id == message["id"])
-                counts["retry"] += 1
-            continue
-        await _finish(
-            message["id"],
-            OutboxStatus.SENT,
-            provider_id=sent.provider_id,
-            attempts=message["attempts"] + 1,
+        outcome = await _send_one(settings, message, sms, email, cipher, stopped, report.down)
+        report.outcomes.append(outcome)
+        if outcome.result in {"failed", "retry"}:
+            log.warning(
+                "outbox: %s #%s %s: %s",
+                outcome.medium,
+                outcome.message_id,
+                outcome.result,
+                outcome.reason,
+            )
+    return len(messages)
+
+
+async def _send_one(
+    settings: Settings,
+    message: dict[str, Any],
+    sms: SmsSender,
+    email: EmailSender,
+    cipher: PhoneCipher,
+    stopped: set[str],
+    down: dict[str, DeliveryError],
+) -> Outcome:
+    medium = message["medium"]
+
+    def outcome(result: str, reason: str = "", at: datetime | None = None) -> Outcome:
+        return Outcome(
+            message["id"], medium, message["purpose"], _recipient(message), result, reason, at
         )
-        counts["sent"] += 1
-    return ", ".join(f"{count} {name}" for name, count in counts.items())
+
+    if (
+        medium == Medium.SMS.value
+        and message["recipient_hash"] in stopped
+        and message["purpose"] != "stop_confirmation"
+    ):
+        await _finish(message["id"], OutboxStatus.SUPPRESSED, error="the resident opted out")
+        return outcome("suppressed", "the resident opted out")
+    if medium in down:
+        # Not tried: the channel failed a moment ago. Back to the queue, no attempt counted.
+        reason = f"not tried: {down[medium]}"
+        at = now() + CHANNEL_DOWN_PAUSE
+        await OutboxMessage.update(
+            {
+                OutboxMessage.status: OutboxStatus.PENDING.value,
+                OutboxMessage.last_error: reason[:500],
+                OutboxMessage.next_attempt_at: at,
+            }
+        ).where(OutboxMessage.id == message["id"])
+        return outcome("deferred", reason, at)
+    try:
+        if medium == Medium.SMS.value:
+            sent = await sms.send_sms(
+                cipher.decrypt(message["recipient_encrypted"]),
+                message["body"],
+                dedupe_key=message["dedupe_key"],
+            )
+        else:
+            sent = await email.send_email(
+                message["recipient_email"],
+                message["subject"],
+                message["body"],
+                dedupe_key=message["dedupe_key"],
+                message_id=message_id_for(
+                    message["id"], message["created_at"], message["dedupe_key"], settings.email_from
+                ),
+            )
+    except DeliveryError as exc:
+        if exc.channel_down:
+            down[medium] = exc
+        attempts = message["attempts"] + 1
+        if exc.permanent or attempts >= MAX_ATTEMPTS:
+            reason = str(exc) if exc.permanent else f"gave up after {attempts} tries: {exc}"
+            await _finish(
+                message["id"], OutboxStatus.FAILED, error=reason, code=exc.code, attempts=attempts
+            )
+            return outcome("failed", reason)
+        at = now() + _backoff(attempts)
+        await OutboxMessage.update(
+            {
+                OutboxMessage.status: OutboxStatus.PENDING.value,
+                OutboxMessage.attempts: attempts,
+                OutboxMessage.last_error: str(exc)[:500],
+                OutboxMessage.error_code: exc.code[:20],
+                OutboxMessage.next_attempt_at: at,
+            }
+        ).where(OutboxMessage.id == message["id"])
+        return outcome("retry", str(exc), at)
+    await _finish(
+        message["id"],
+        OutboxStatus.SENT,
+        provider_id=sent.provider_id,
+        provider_status=sent.provider_status,
+        attempts=message["attempts"] + 1,
+    )
+    return outcome("sent")
 
 
 async def _finish(
@@ -219,14 +394,18 @@ async def _finish(
     status: OutboxStatus,
     *,
     error: str = "",
+    code: str = "",
     provider_id: str = "",
+    provider_status: str = "",
     attempts: int | None = None,
 ) -> None:
     values: dict[Any, Any] = {
         OutboxMessage.status: status.value,
         OutboxMessage.recipient_encrypted: None,
         OutboxMessage.last_error: error[:500],
-        OutboxMessage.provider_id: provider_id,
+        OutboxMessage.error_code: code[:20],
+        OutboxMessage.provider_id: provider_id[:80],
+        OutboxMessage.provider_status: provider_status[:20],
     }
     if status is OutboxStatus.SENT:
         values[OutboxMessage.sent_at] = now()
@@ -235,9 +414,106 @@ async def _finish(
     await OutboxMessage.update(values).where(OutboxMessage.id == message_id)
 
 
+# ---------------------------------------------------------------------------------------------
+# Delivery reports (Twilio status callbacks)
+# ---------------------------------------------------------------------------------------------
+
+
+async def record_delivery_report(message_sid: str, status: str, error_code: str = "") -> str:
+    """Apply one of Twilio's status callbacks to the SMS it sent as `message_sid`.
+
+    Reports only move a message forward: queued → sending → sent on the way, then one final
+    word (delivered, undelivered, failed) that nothing changes afterwards. So a late `sent`
+    never undoes `delivered`, a replay changes nothing, and two reports racing each other
+    are settled by the database (each is one conditional UPDATE). Returns what it did:
+    "unknown", "ignored" (not a forward move, or a status we do not know) or the new status.
+    """
+    status = status.strip().lower()
+    error_code = "".join(ch for ch in error_code if ch.isalnum())[:20]
+    sid_match = (OutboxMessage.provider_id == message_sid) & (
+        OutboxMessage.medium == Medium.SMS.value
+    )
+    final = TWILIO_FINAL.get(status)
+    if final is not None:
+        values: dict[Any, Any] = {
+            OutboxMessage.status: final.value,
+            OutboxMessage.provider_status: status,
+            OutboxMessage.reported_at: now(),
+        }
+        if final is not OutboxStatus.DELIVERED:
+            values[OutboxMessage.error_code] = error_code
+            values[OutboxMessage.last_error] = twilio_error(error_code)
+        # Only a message we sent and have heard no final word about yet.
+        rows = (
+            await OutboxMessage.update(values)
+            .where(sid_match & (OutboxMessage.status == OutboxStatus.SENT.value))
+            .returning(OutboxMessage.id)
+        )
+        if rows:
+            return final.value
+    elif status in TWILIO_PROGRESS:
+        earlier = [
+            "",
+            *(name for name, rank in TWILIO_PROGRESS.items() if rank < TWILIO_PROGRESS[status]),
+        ]
+        rows = (
+            await OutboxMessage.update(
+                {OutboxMessage.provider_status: status, OutboxMessage.reported_at: now()}
+            )
+            .where(
+                sid_match
+                & (OutboxMessage.status == OutboxStatus.SENT.value)
+                & OutboxMessage.provider_status.is_in(earlier)
+            )
+            .returning(OutboxMessage.id)
+        )
+        if rows:
+            return OutboxStatus.SENT.value
+    if not await OutboxMessage.exists().where(sid_match):
+        return "unknown"
+    return "ignored"
+
+
+async def status_of(dedupe_key: str) -> dict[str, str] | None:
+    """Where one queued message stands, for the feature that queued it (e.g. the web vouch
+    page telling a resident their code could not be sent): status, its words, and why."""
+    row = (
+        await OutboxMessage.select(
+            OutboxMessage.status,
+            OutboxMessage.medium,
+            OutboxMessage.attempts,
+            OutboxMessage.last_error,
+        )
+        .where(OutboxMessage.dedupe_key == dedupe_key)
+        .first()
+    )
+    if row is None:
+        return None
+    return {
+        "status": row["status"],
+        "label": status_label(row["status"], row["medium"], retrying=row["attempts"] > 0),
+        "reason": row["last_error"],
+    }
+
+
+async def status_counts(
+    *, purpose: str | None = None, dedupe_key_prefix: str | None = None
+) -> dict[str, int]:
+    """How many messages are in each status (e.g. a round's close-the-loop SMS:
+    purpose="round_result", dedupe_key_prefix="round:7:resident:")."""
+    query = OutboxMessage.select(OutboxMessage.status)
+    if purpose is not None:
+        query = query.where(OutboxMessage.purpose == purpose)
+    if dedupe_key_prefix is not None:
+        query = query.where(OutboxMessage.dedupe_key.like(f"{dedupe_key_prefix}%"))
+    return dict(Counter(row["status"] for row in await query))
+
+
 async def recent(limit: int = 200) -> list[dict[str, Any]]:
-    """For /admin/outbox: the newest messages, recipients masked (never the number)."""
-    return (
+    """For /admin/outbox: the newest messages, recipients masked (never the number), each with
+    its status in words (`status_label`) and whether it is waiting, done well or gone wrong
+    (`outcome`: waiting, ok, problem, stopped)."""
+    rows = (
         await OutboxMessage.select(
             OutboxMessage.id,
             OutboxMessage.medium,
@@ -251,7 +527,28 @@ async def recent(limit: int = 200) -> list[dict[str, Any]]:
             OutboxMessage.created_at,
             OutboxMessage.sent_at,
             OutboxMessage.last_error,
+            OutboxMessage.error_code,
+            OutboxMessage.provider_status,
+            OutboxMessage.next_attempt_at,
+            OutboxMessage.reported_at,
         )
         .order_by(OutboxMessage.id, ascending=False)
         .limit(limit)
     )
+    for row in rows:
+        retrying = row["status"] == OutboxStatus.PENDING.value and row["attempts"] > 0
+        row["status_label"] = status_label(row["status"], row["medium"], retrying=retrying)
+        row["retrying"] = retrying
+        row["outcome"] = _OUTCOMES.get(row["status"], "waiting")
+    return rows
+
+
+_OUTCOMES = {
+    **{status.value: "waiting" for status in WAITING},
+    OutboxStatus.SENT.value: "ok",
+    OutboxStatus.DELIVERED.value: "ok",
+    OutboxStatus.UNDELIVERED.value: "problem",
+    OutboxStatus.FAILED.value: "problem",
+    OutboxStatus.SUPPRESSED.value: "stopped",
+    OutboxStatus.EXPIRED.value: "stopped",
+}

@@ -24,9 +24,15 @@ class OutboxMessage(Table, tablename="outbox_message"):
     next_attempt_at = Timestamptz(default=TimestamptzNow(), index=True)
     expires_at = Timestamptz()
     last_error = Text(default="")
-    provider_id = Varchar(length=80, default="")
+    # Twilio's MessageSid, or the e-mail's Message-ID: delivery reports find the message by it.
+    provider_id = Varchar(length=80, default="", index=True)
+    # The provider's last word on it (Twilio: queued, sent, delivered, undelivered, failed ...)
+    # and its error code (Twilio's ErrorCode, or the SMTP reply code of a refusal).
+    provider_status = Varchar(length=20, default="")
+    error_code = Varchar(length=20, default="")
     created_at = Timestamptz(default=TimestamptzNow())
     sent_at = Timestamptz(null=True, default=None)
+    reported_at = Timestamptz(null=True, default=None)  # the provider's last delivery report
 
 
 TABLES = [OutboxMessage]

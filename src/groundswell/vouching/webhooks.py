@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, Response, post
-from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
+from groundswell.core.twilio_signature import is_signed_by_twilio, signed_url
 from groundswell.core.web import settings_of
 from groundswell.vouching.messages import render
 from groundswell.vouching.sms import handle_sms
@@ -24,8 +24,7 @@ def twiml(text: str | None, status_code: int = 200) -> Response[str]:
 
 def public_url_for(base: str, request: Request[Any, Any, Any]) -> str:
     """The URL Twilio called, as configured: signatures cover scheme, host, port, path and query."""
-    query = request.url.query
-    return base.rstrip("/") + request.url.path + (f"?{query}" if query else "")
+    return signed_url(base, request.url.path, request.url.query)
 
 
 @post(
@@ -46,9 +45,8 @@ async def twilio_sms(request: Request[Any, Any, Any]) -> Response[str]:
     form = await request.form()
     params = {key: form.get(key) for key in form}
     signature = request.headers.get("x-twilio-signature", "")
-    validator = RequestValidator(settings.twilio_auth_token)
-    if not signature or not validator.validate(
-        public_url_for(settings.public_url, request), params, signature
+    if not is_signed_by_twilio(
+        settings.twilio_auth_token, public_url_for(settings.public_url, request), params, signature
     ):
         return Response(
             "Invalid or missing X-Twilio-Signature.", status_code=403, media_type="text/plain"

@@ -32,6 +32,7 @@ from groundswell.exports.controllers import OpenDataController
 from groundswell.funders.api import PoolApi
 from groundswell.lessons.controllers import LessonController, lessons_csv
 from groundswell.listening.controllers import ListenController
+from groundswell.outbox.webhooks import twilio_status
 from groundswell.payments.controllers import (
     HostStatementController,
     OnboardingController,
@@ -65,7 +66,7 @@ from groundswell.web.users import UserAdminController
 
 # Paths that are signed by their sender instead of carrying a CSRF token; /api takes
 # Bearer tokens only (never cookies), so a cross-site form cannot act with a user's session.
-CSRF_EXEMPT = ["/webhooks/twilio/sms", "/webhooks/stripe", "/api/"]
+CSRF_EXEMPT = ["/webhooks/twilio/sms", "/webhooks/twilio/status", "/webhooks/stripe", "/api/"]
 
 ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     home,
@@ -93,6 +94,7 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     ModerationController,
     OutboxController,
     twilio_sms,
+    twilio_status,
     OnboardingController,
     SimulatedStripeController,
     TopUpController,

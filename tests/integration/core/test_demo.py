@@ -39,6 +39,13 @@ async def test_demo_has_voices_money_and_rounds_in_every_state_and_loads_once() 
     )
     link = f"{load_settings().public_url}/rounds/"
     assert reviews and all(link in r["body"] for r in reviews), reviews[:1]
+    # The outbox shows what happens to messages: delivered, not delivered, failed, waiting.
+    outbox = {row["status"] for row in await OutboxMessage.select(OutboxMessage.status)}
+    assert {"sent", "delivered", "undelivered", "failed", "pending"} <= outbox
+    retrying = await OutboxMessage.select().where(
+        (OutboxMessage.status == "pending") & (OutboxMessage.attempts > 0)
+    )
+    assert retrying and all(r["last_error"] for r in retrying)
 
     residents = await Resident.select(Resident.voice_hash)
     assert len(residents) > 100

@@ -104,6 +104,7 @@ ACCESS: dict[tuple[str, str], Any] = {
     ("POST", "/admin/moderation/{endorsement_id:int}"): ADMIN,
     ("GET", "/admin/outbox"): ADMIN,
     ("POST", "/webhooks/twilio/sms"): SIGNED,
+    ("POST", "/webhooks/twilio/status"): SIGNED,
     ("POST", "/webhooks/stripe"): SIGNED,
     ("POST", "/hosts/{host_id:int}/payments/onboard"): HOST,
     ("GET", "/hosts/{host_id:int}/payments/onboard"): HOST,

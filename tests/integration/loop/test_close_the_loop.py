@@ -6,7 +6,7 @@ from groundswell.allocation.loop import close_the_loop, hear_back_share, loop_st
 from groundswell.allocation.review import approve_round
 from groundswell.allocation.tables import Round
 from groundswell.core.clock import frozen_at, now
-from groundswell.outbox.services import drain
+from groundswell.outbox.services import drain, record_delivery_report
 from groundswell.outbox.tables import OutboxMessage
 from groundswell.settings import Settings
 from groundswell.vouching.sms import handle_sms
@@ -61,10 +61,14 @@ async def test_opted_in_residents_hear_what_happened_exactly_once(settings: Sett
         and "Their work continues" in m["body"]
         for m in messages
     )
-    assert await loop_stats(round_id) == {"owed": 3, "closed": 0}
+    assert await loop_stats(round_id) == {"owed": 3, "closed": 0, "sent": 0, "lost": 0}
     sender = RecordingSender()
     await drain(settings, sms=sender, email=sender)
-    assert await loop_stats(round_id) == {"owed": 3, "closed": 3}
+    # Handed to the provider is not closed: only the carrier's receipt says it arrived.
+    assert await loop_stats(round_id) == {"owed": 3, "closed": 0, "sent": 3, "lost": 0}
+    assert await record_delivery_report("SM1", "delivered") == "delivered"
+    assert await record_delivery_report("SM2", "undelivered", "30003") == "undelivered"
+    assert await loop_stats(round_id) == {"owed": 3, "closed": 1, "sent": 1, "lost": 1}
     assert await hear_back_share(round_id) == {"voices": 6, "opted_in": 3}
 
 

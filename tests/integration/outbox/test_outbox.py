@@ -27,9 +27,11 @@ class RecordingSender:
         self.sent.append((to_e164, body))
         return Sent(provider_id=f"SM{len(self.sent)}")
 
-    async def send_email(self, to: str, subject: str, body: str, *, dedupe_key: str) -> Sent:
+    async def send_email(
+        self, to: str, subject: str, body: str, *, dedupe_key: str, message_id: str
+    ) -> Sent:
         self.sent.append((to, subject))
-        return Sent(provider_id="email")
+        return Sent(provider_id=message_id)
 
 
 async def test_queued_once_sent_once_and_number_erased(settings: Settings) -> None:

@@ -38,7 +38,7 @@ def test_the_figures_about_voices_add_up_and_say_what_they_count() -> None:
     assert facts["Asked to hear back"].startswith("3 of the 9 residents whose voices the round")
     assert "from the last 180 days" in facts["Asked to hear back"]
     assert facts["Residents told what happened"] == (
-        "1 of the 3 who asked (result texts delivered; 2 waiting)."
+        "1 of the 3 who asked (result texts delivered; 2 waiting to be sent)."
     )
 
 
