@@ -61,10 +61,11 @@ def machine() -> str:
 def commands(args: argparse.Namespace) -> dict[str, list[str]]:
     quick = args.quick
     pin = ["--no-pin"] if args.no_pin else []
+    profile = ["--profile"] if args.profile else []
     load = ["--seconds", "8", "--repeat", "2", "--warmup", "2"] if quick else []
     return {
-        "sms": ["sms.py", *load, *pin],
-        "listen": ["listen_bench.py", *load, *pin],
+        "sms": ["sms.py", *load, *pin, *profile],
+        "listen": ["listen_bench.py", *load, *pin, *profile],
         "listen-large": [
             "listen_bench.py", "--scale", "large", *load, *pin,
             *(["--database", args.listen_database] if args.listen_database else []),
@@ -96,7 +97,7 @@ def table_line(row: dict[str, Any]) -> str:
             if target
             else "judged at a million voices"
         )
-        return f"| {row['benchmark']} | {gp50:.1f} ms | {bp50:.1f} ms | — ({verdict}) | {gp50:.1f} / {gp99:.1f} | {bp50:.1f} / {bp99:.1f} | wrk -c1 |"
+        return f"| {row['benchmark']} | {gp50:.1f} ms | {bp50:.1f} ms | — ({verdict}) | {gp50:.1f} / {gp99:.1f} | {bp50:.1f} / {bp99:.1f} | — | — | wrk -c1 |"
     if "sender" in row:  # ingest
         sender, ceiling = row["sender"], row["sender_ceiling"]
         verdict = (
@@ -107,7 +108,7 @@ def table_line(row: dict[str, Any]) -> str:
         return (
             f"| {row['benchmark']} | {row['accepted']:,} of {row['offered']:,} accepted, "
             f"{row['lost']} lost, {row['server_errors']} 5xx | — | {verdict} "
-            f"| {row['p50_ms']:.0f} / {row['p99_ms']:.0f} (receipt→reply) | — "
+            f"| {row['p50_ms']:.0f} / {row['p99_ms']:.0f} (receipt→reply) | — | — | — "
             f"| open-loop sender: {ceiling['offered_rate']:.0f}/s to hello, late p99 "
             f"{ceiling['late_p99_ms']:.0f} ms; in the run late p99 {sender['late_p99_ms']:.0f} ms, "
             f"{sender['sender_cpu_share']:.0%} of a CPU |"
@@ -115,7 +116,7 @@ def table_line(row: dict[str, Any]) -> str:
     gs, base = row.get("groundswell"), row.get("baseline")  # allocation
     ratio = f"{gs / base:.1f}" if gs is not None and base else "—"
     return (
-        f"| {row['benchmark']} | {cell(gs, 1)} | {cell(base, 1)} | {ratio} | — | — "
+        f"| {row['benchmark']} | {cell(gs, 1)} | {cell(base, 1)} | {ratio} | — | — | — | — "
         f"| {row.get('note', '')} |"
     )
 
@@ -125,6 +126,9 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="short loads, no large demo")
     parser.add_argument("--only", choices=BENCHES, action="append")
     parser.add_argument("--no-pin", action="store_true", help="do not pin wrk and the servers")
+    parser.add_argument(
+        "--profile", action="store_true", help="sms and listen: one more run under py-spy"
+    )
     parser.add_argument(
         "--listen-database", help="the kept database for the large demo (groundswell_bench)"
     )

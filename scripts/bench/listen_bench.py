@@ -225,6 +225,11 @@ def main() -> int:
     parser.add_argument("--ceiling-seconds", type=float, default=5)
     parser.add_argument("--no-pin", action="store_true")
     parser.add_argument("--keep", action="store_true", help="keep the small demo's database")
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="after the measured runs, one more Groundswell run under py-spy (dev extra)",
+    )
     parser.add_argument("--summary", help="also write the result rows as JSON to this file")
     args = parser.parse_args()
     wb.require_wrk()
@@ -367,6 +372,18 @@ def main() -> int:
         for i in range(args.repeat):
             essential.append(measure("essential", baseline.url, baseline.pid, i))
             print(essential[-1].line(), flush=True)
+        profile: list[str] = []
+        if args.profile:
+            collapsed = logs / "groundswell-profile.txt"
+            spy = wb.start_profile(groundswell.pid, args.seconds, collapsed)
+            run = measure("groundswell", groundswell.url, groundswell.pid, args.repeat)
+            run.target = "groundswell under py-spy (not counted)"
+            print(run.line(), flush=True)
+            if spy is not None:
+                spy.wait(timeout=args.seconds + 60)
+                profile = wb.summarise_profile(collapsed)
+                print("\nProfile of Groundswell's worker under that load (py-spy):")
+                print("\n".join(profile))
     finally:
         wb.stop_servers(servers)
         cleanup.close()
@@ -413,7 +430,8 @@ def main() -> int:
     }
     for row in (comparison.row(), reference.row()):
         row.update(started=started, pinning=pinning.describe(), loadavg_before=load_before,
-                   loadavg_after=load_after, page_check=same, scale=args.scale)  # fmt: skip
+                   loadavg_after=load_after, page_check=same, scale=args.scale,
+                   profile=profile)  # fmt: skip
         rows.append(row)
     rows.insert(0, latency_row)
     print(

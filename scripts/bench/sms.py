@@ -49,6 +49,11 @@ def main() -> int:
     )
     parser.add_argument("--no-pin", action="store_true", help="do not pin wrk and the server")
     parser.add_argument("--keep", action="store_true", help="keep the databases and logs")
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="after the measured runs, one more Groundswell run under py-spy (dev extra)",
+    )
     parser.add_argument("--summary", help="also write the result rows as JSON to this file")
     args = parser.parse_args()
     wb.require_wrk()
@@ -112,14 +117,13 @@ def main() -> int:
                 wb.write_sms_requests(
                     logs / f"requests-{i}.tsv", codes, warm + i * per_run, per_run
                 )
-                for i in range(args.repeat)
+                for i in range(args.repeat + args.profile)
             ]
             # One more, never sent by wrk: the sanity request each server answers first.
-            probe_n = warm + args.repeat * per_run
+            probe_n = warm + (args.repeat + args.profile) * per_run
             probe = wb.write_sms_requests(logs / "probe.tsv", codes, probe_n, 1)
             print(
-                f"{warm + args.repeat * per_run:,} distinct signed requests prepared in "
-                f"{time.monotonic() - t0:.1f} s",
+                f"{probe_n:,} distinct signed requests prepared in {time.monotonic() - t0:.1f} s",
                 flush=True,
             )
             replies = {s.name: _send_probe(s.url, probe) for s in (baseline, groundswell)}
@@ -170,6 +174,18 @@ def main() -> int:
                 repeat=args.repeat,
                 measure=measure,
             )
+            profile: list[str] = []
+            if args.profile:
+                collapsed = logs / "groundswell-profile.txt"
+                spy = wb.start_profile(groundswell.pid, args.seconds, collapsed)
+                run = measure("groundswell", groundswell.url, groundswell.pid, args.repeat)
+                run.target = "groundswell under py-spy (not counted)"
+                print(run.line(), flush=True)
+                if spy is not None:
+                    spy.wait(timeout=args.seconds + 60)
+                    profile = wb.summarise_profile(collapsed)
+                    print("\nProfile of Groundswell's worker under that load (py-spy):")
+                    print("\n".join(profile))
         finally:
             wb.stop_servers(servers)
         stored = asyncio.run(_stored(gs_url, base_url))
@@ -200,6 +216,7 @@ def main() -> int:
         loadavg_after=load_after,
         stored=stored,
         groundswell_reply=replies["groundswell"][1],
+        profile=profile,
     )
     print(
         f"\nStored: Groundswell {stored['groundswell_messages']:,} inbound messages and "

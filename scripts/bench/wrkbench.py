@@ -17,7 +17,10 @@ own is a server-bound measurement.
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import hashlib
+import hmac
 import json
 import os
 import shutil
@@ -160,17 +163,36 @@ asyncio.run(main())
 """
 
 
+def process_write_calls(pid: int) -> int | None:
+    """How many write syscalls a process has made (/proc/<pid>/io syscw), or None.
+
+    Per request this counts the answer plus one per PostgreSQL round trip (asyncpg sends a
+    statement's parse/bind/execute/sync, or a pool's reset query, in one write): a cheap
+    count of round trips per request that a busy machine does not blur."""
+    try:
+        for line in Path(f"/proc/{pid}/io").read_text().splitlines():
+            if line.startswith("syscw:"):
+                return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
 class CpuMeter:
     """CPU seconds used between start() and stop() by given processes and by the PostgreSQL
-    backends of one database (backends that appear during the run count from zero)."""
+    backends of one database (backends that appear during the run count from zero), and the
+    processes' write syscalls."""
 
     def __init__(self, pids: Sequence[int], database: str | None) -> None:
         self.pids = list(pids)
         self.database = database
         self.before: dict[int, float] = {}
         self.db_before: dict[int, float] = {}
+        self.writes_before: dict[int, int | None] = {}
+        self.writes: int | None = None
 
     def start(self) -> None:
+        self.writes_before = {pid: process_write_calls(pid) for pid in self.pids}
         self.before = {pid: process_cpu_seconds(pid) or 0.0 for pid in self.pids}
         if self.database:
             self.db_before = {
@@ -182,6 +204,14 @@ class CpuMeter:
     def stop(self) -> tuple[float, float | None]:
         """(the processes' CPU seconds, the database backends' CPU seconds or None)."""
         used = sum((process_cpu_seconds(pid) or 0.0) - self.before[pid] for pid in self.pids)
+        total = 0
+        for pid in self.pids:
+            after, before = process_write_calls(pid), self.writes_before[pid]
+            if after is None or before is None:
+                break
+            total += after - before
+        else:
+            self.writes = total if self.pids else None
         if not self.database:
             return used, None
         db = 0.0
@@ -308,11 +338,15 @@ def write_sms_requests(
     path: Path, codes: Sequence[str], start: int, count: int, *, token: str = TWILIO_TOKEN
 ) -> Path:
     """Write `count` distinct, correctly signed Twilio inbound-SMS requests, numbered from
-    `start` (fresh MessageSid and fresh phone each), as "<signature>\\t<body>" lines."""
+    `start` (fresh MessageSid and fresh phone each), as "<signature>\\t<body>" lines.
+
+    X-Twilio-Signature is base64(HMAC-SHA1(auth token, URL + each name and value, sorted by
+    name)); it is computed here directly (a few times faster) and checked against the official
+    validator's for the first request of the file."""
     from twilio.request_validator import RequestValidator
 
-    validator = RequestValidator(token)
     url = SMS_PUBLIC_URL + SMS_PATH
+    key = token.encode()
     with path.open("w") as out:
         for n in range(start, start + count):
             params = {
@@ -324,7 +358,13 @@ def write_sms_requests(
                 "Body": f"{codes[n % len(codes)]} {SMS_WORDS[n % len(SMS_WORDS)]} ({n})",
                 "NumMedia": "0",
             }
-            out.write(f"{validator.compute_signature(url, params)}\t{urlencode(params)}\n")
+            signed = url + "".join(name + params[name] for name in sorted(params))
+            digest = hmac.new(key, signed.encode(), hashlib.sha1).digest()
+            signature = base64.b64encode(digest).decode()
+            if n == start:
+                official = RequestValidator(token).compute_signature(url, params)
+                assert signature == official, (signature, official)
+            out.write(f"{signature}\t{urlencode(params)}\n")
     return path
 
 
@@ -351,6 +391,7 @@ class WrkRun:
     wrk_cpu_s: float = 0.0
     server_cpu_s: float | None = None
     db_cpu_s: float | None = None
+    server_writes: int | None = None
     loadavg: str = ""
     extra: dict[str, float] = field(default_factory=dict)
 
@@ -363,6 +404,12 @@ class WrkRun:
 
     def cpu_ms_per_request(self, seconds: float | None) -> float | None:
         return None if seconds is None or not self.requests else 1000 * seconds / self.requests
+
+    @property
+    def writes_per_request(self) -> float | None:
+        if self.server_writes is None or not self.requests:
+            return None
+        return self.server_writes / self.requests
 
     def line(self) -> str:
         def share(seconds: float | None) -> str:
@@ -384,7 +431,9 @@ class WrkRun:
             f"| {self.target} | {self.rps:,.0f} | {self.p50_ms:.1f} | {self.p99_ms:.1f} "
             f"| {self.requests:,} | {share(self.server_cpu_s)} ({per(self.server_cpu_s)} ms/req) "
             f"| {share(self.db_cpu_s)} ({per(self.db_cpu_s)} ms/req) "
-            f"| {share(self.wrk_cpu_s)} ({per(self.wrk_cpu_s)} ms/req) | {self.loadavg} "
+            f"| {share(self.wrk_cpu_s)} ({per(self.wrk_cpu_s)} ms/req) "
+            f"| {'—' if self.writes_per_request is None else f'{self.writes_per_request:.1f}'} "
+            f"| {self.loadavg} "
             f"| {'; '.join(flags) or 'ok'} |"
         )
 
@@ -396,7 +445,8 @@ class WrkRun:
 
 RUN_HEADER = (
     "| run | req/s | p50 ms | p99 ms | requests | server CPU | PostgreSQL CPU (its db) "
-    "| wrk CPU | load avg 1/5/15 min | notes |\n|---|---:|---:|---:|---:|---:|---:|---:|---|---|"
+    "| wrk CPU | server writes/req | load avg 1/5/15 min | notes |\n"
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|"
 )
 
 
@@ -466,6 +516,7 @@ def run_wrk(
         wrapped=data["wrapped"],
         wrk_cpu_s=usage.ru_utime + usage.ru_stime,
         server_cpu_s=server_cpu if server_pid else None,
+        server_writes=meter.writes if server_pid else None,
         db_cpu_s=db_cpu,
         loadavg=loadavg_text(),
     )
@@ -497,7 +548,15 @@ class Comparison:
     @staticmethod
     def _summary(runs: list[WrkRun]) -> dict[str, float]:
         good = [r for r in runs if r.valid] or runs
+
+        def per_request(values: list[float | None]) -> float:
+            known = [v for v in values if v is not None]
+            return median(known) if known else float("nan")
+
         return {
+            "server_cpu_ms": per_request([r.cpu_ms_per_request(r.server_cpu_s) for r in good]),
+            "db_cpu_ms": per_request([r.cpu_ms_per_request(r.db_cpu_s) for r in good]),
+            "writes": per_request([r.writes_per_request for r in good]),
             "rps": median([r.rps for r in good]),
             "rps_min": min(r.rps for r in good),
             "rps_max": max(r.rps for r in good),
@@ -558,6 +617,11 @@ class Comparison:
             "met": self.met,
             "groundswell_p50_p99_ms": [gs["p50_ms"], gs["p99_ms"]],
             "baseline_p50_p99_ms": [base["p50_ms"], base["p99_ms"]],
+            # CPU per request holds up better than req/s on a busy machine.
+            "groundswell_cpu_ms": [gs["server_cpu_ms"], gs["db_cpu_ms"]],
+            "baseline_cpu_ms": [base["server_cpu_ms"], base["db_cpu_ms"]],
+            # Write syscalls per request: the answer plus one per PostgreSQL round trip.
+            "writes_per_request": [gs["writes"], base["writes"]],
             "ceiling": self.ceiling.as_dict() if self.ceiling else None,
             "ceiling_text": self.ceiling_text(),
             "problems": self.problems,
@@ -571,8 +635,11 @@ class Comparison:
 
 TABLE_HEADER = (
     "| benchmark | Groundswell req/s | baseline req/s | ratio (target) "
-    "| p50 / p99 ms, Groundswell | p50 / p99 ms, baseline | generator ceiling (same wrk script) |\n"
-    "|---|---:|---:|---:|---:|---:|---|"
+    "| p50 / p99 ms, Groundswell | p50 / p99 ms, baseline "
+    "| CPU ms per request, server + PostgreSQL: Groundswell / baseline "
+    "| server writes per request (answer + PostgreSQL round trips): Groundswell / baseline "
+    "| generator ceiling (same wrk script) |\n"
+    "|---|---:|---:|---:|---:|---:|---:|---:|---|"
 )
 
 
@@ -589,11 +656,15 @@ def table_row(row: dict[str, Any]) -> str:
     verdict = "" if target is None else f" (≥ {target:.2f}: {'met' if met else 'MISSED'})"
     gp50, gp99 = row["groundswell_p50_p99_ms"]
     bp50, bp99 = row["baseline_p50_p99_ms"]
+    g_cpu, g_db = row.get("groundswell_cpu_ms") or (float("nan"), float("nan"))
+    b_cpu, b_db = row.get("baseline_cpu_ms") or (float("nan"), float("nan"))
+    g_writes, b_writes = row.get("writes_per_request") or (float("nan"), float("nan"))
     return (
         f"| {row['benchmark']} | {rps(row['groundswell_rps'], row['groundswell_rps_range'])} "
         f"| {rps(row['baseline_rps'], row['baseline_rps_range'])} "
         f"| {row['ratio']:.2f}{verdict} | {gp50:.0f} / {gp99:.0f} | {bp50:.0f} / {bp99:.0f} "
-        f"| {row['ceiling_text']} |"
+        f"| {g_cpu:.2f} + {g_db:.2f} / {b_cpu:.2f} + {b_db:.2f} "
+        f"| {g_writes:.1f} / {b_writes:.1f} | {row['ceiling_text']} |"
     )
 
 
@@ -629,3 +700,92 @@ def run_dir(name: str) -> Path:
 def write_summary(path: str | None, rows: list[dict[str, object]]) -> None:
     if path:
         Path(path).write_text(json.dumps(rows, indent=1, default=str))
+
+
+# ------------------------------------------------------------------------------ profiling
+
+PROFILE_PACKAGES = (
+    ("piccolo", "(piccolo/"),
+    ("litestar", "(litestar/"),
+    ("jinja2", "(jinja2/"),
+    ("templates", ".html:"),
+    ("asyncpg", "(asyncpg/"),
+    ("uvicorn", "(uvicorn/"),
+    ("twilio", "(twilio/"),
+    ("phonenumbers", "(phonenumbers/"),
+    ("msgspec", "(msgspec/"),
+    ("asyncio", "(asyncio/"),
+    ("groundswell", "(groundswell/"),
+)
+
+
+def start_profile(pid: int, seconds: float, out: Path) -> subprocess.Popen[bytes] | None:
+    """py-spy (dev extra) sampling a server for `seconds`, collapsed stacks into `out`. It
+    pauses the process for each sample (250 a second): that run is slower and not counted."""
+    spy = shutil.which("py-spy") or str(Path(PYTHON).with_name("py-spy"))
+    if not Path(spy).exists():
+        print("py-spy is not installed (pip install py-spy): no profile", file=sys.stderr)
+        return None
+    return subprocess.Popen(
+        [spy, "record", "--pid", str(pid), "--duration", str(max(1, round(seconds))),
+         "--rate", "250", "--format", "raw", "--output", str(out)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+
+
+# Threads waiting for work that py-spy still counts as busy.
+IDLE_LEAVES = ("_worker (concurrent/futures/thread.py:81)", "Condition.wait (threading.py:327)")
+
+
+def summarise_profile(collapsed: Path, top: int = 12) -> list[str]:
+    """Where the samples went: each package's share of stacks it appears in (inclusive) and
+    of the frames running (self), then the functions most often running."""
+    inclusive: dict[str, int] = {}
+    own: dict[str, int] = {}
+    leaves: dict[str, int] = {}
+    ours: dict[str, int] = {}  # Groundswell's own functions, inclusive
+    total = 0
+    for line in collapsed.read_text(errors="replace").splitlines():
+        stack, _, count_text = line.rpartition(" ")
+        if not count_text.isdigit():
+            continue
+        count = int(count_text)
+        frames = stack.split(";")
+        if frames[-1] in IDLE_LEAVES:
+            continue
+        total += count
+        seen = {name for name, marker in PROFILE_PACKAGES for f in frames if marker in f}
+        for name in seen:
+            inclusive[name] = inclusive.get(name, 0) + count
+        for function in {
+            f.split(" (")[0] + " (" + f.split(" (")[1].split(":")[0] + ")"
+            for f in frames
+            if "(groundswell/" in f
+        }:
+            ours[function] = ours.get(function, 0) + count
+        leaf = frames[-1]
+        leaf_package = next((n for n, marker in PROFILE_PACKAGES if marker in leaf), "other")
+        own[leaf_package] = own.get(leaf_package, 0) + count
+        leaves[leaf] = leaves.get(leaf, 0) + count
+    if not total:
+        return ["no samples"]
+    lines = [f"{total:,} samples of busy stacks"]
+    lines.append(
+        "in the stack (inclusive): "
+        + ", ".join(
+            f"{name} {n / total:.0%}" for name, n in sorted(inclusive.items(), key=lambda i: -i[1])
+        )
+    )
+    lines.append(
+        "running (self): "
+        + ", ".join(
+            f"{name} {n / total:.0%}" for name, n in sorted(own.items(), key=lambda i: -i[1])
+        )
+    )
+    lines.append("Groundswell's functions (inclusive):")
+    for function, n in sorted(ours.items(), key=lambda i: -i[1])[:top]:
+        lines.append(f"  {n / total:5.1%}  {function[:150]}")
+    lines.append("most often running (self):")
+    for leaf, n in sorted(leaves.items(), key=lambda i: -i[1])[:top]:
+        lines.append(f"  {n / total:5.1%}  {leaf[:150]}")
+    return lines
