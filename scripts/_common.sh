@@ -56,6 +56,16 @@ ensure_venv() {
   fi
 }
 
+# ensure_wrk: the benchmarks' load generator, Debian's wrk package (installed when missing).
+ensure_wrk() {
+  command -v wrk >/dev/null 2>&1 && return 0
+  say "Installing wrk (Debian package) for the benchmarks"
+  if ! { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }; then
+    echo "Could not install wrk: run \`apt-get install -y wrk\` (as root) and try again." >&2
+    return 1
+  fi
+}
+
 # fetch_htmx: htmx comes from the npm registry, checked against its published integrity,
 # and is never committed. Pages work without it (plain links and forms).
 fetch_htmx() {

@@ -1,9 +1,18 @@
 """The bare baseline for scripts/bench/listen: the first page of /listen served by a tiny
 ASGI app — raw asyncpg and the same Jinja templates, no framework, no sessions, no ORM.
 
-It runs the same SQL Groundswell runs for that page (the feed and the three lists of
-filter choices), redacts the words the same way, and renders the same templates with the
-same context, so the difference in throughput is what Groundswell's stack costs.
+- `GET /listen`: the same HTML from the same SQL. The SQL is compiled once, at start-up,
+  from Groundswell's own query builders (the feed query of listening.feed for the first
+  keyset page, and the three filter-choice queries of listening.services.filter_options), so
+  it is the very text and parameters Groundswell sends; each request then runs it through
+  asyncpg. The words are redacted the same way and the same templates render with the same
+  Jinja filters and globals (templating.configure) and the same context, as the demo funder
+  sees it. The difference in throughput is what Groundswell's stack costs per page.
+- `GET /listen/essential`: the essential work alone, for reference — one keyset page of 25
+  published testimonies (the same feed SQL) as a small escaped HTML list, no filter form.
+
+`x-baseline-sql` on each answer says where the SQL came from ("groundswell": compiled from
+Groundswell's builders; "copy": its builders moved, so a hand-kept copy below was used).
 
     uvicorn --app-dir scripts/bench baseline_app:app   (GROUNDSWELL_DATABASE_URL=postgresql://...)
 """
@@ -19,21 +28,23 @@ from typing import Any
 import asyncpg
 from jinja2 import Environment, FileSystemLoader
 
-from groundswell import __version__
 from groundswell.listening.controllers import FIELD_LABELS, _groups, _status, _summary
 from groundswell.listening.services import (
+    PAGE_SIZE,
     SORT_LABELS,
     THEME_LABELS,
     ListenPage,
     ListenQuery,
 )
+from groundswell.settings import load_settings
 from groundswell.vouching.queries import public_testimony
-from groundswell.web.templating import _date
+from groundswell.web.templating import configure
 
 ROOT = Path(__file__).resolve().parents[2]
-PAGE_SIZE = 20
+ESSENTIAL_PAGE = 25
 
-FEED_SQL = """
+# Used only when Groundswell's builders cannot be imported (see the module docstring).
+COPY_FEED_SQL = """
 SELECT endorsement.id, endorsement.testimony, endorsement.theme, endorsement.display_name,
        endorsement.neighbourhood, endorsement.updated_at,
        o.id AS organiser_id, o.code AS organiser_code, o.name AS organiser_name,
@@ -47,13 +58,14 @@ WHERE endorsement.verification IN ('sms_inbound', 'sms_code') AND endorsement.st
 ORDER BY endorsement.updated_at DESC, endorsement.id DESC
 LIMIT $1
 """
-POOLS_SQL = """
+COPY_POOLS_SQL = """
 SELECT pool.id, pool.name, pool.funder, funder.name AS funder_name
-FROM pool JOIN funder ON funder.id = pool.funder
+FROM pool LEFT JOIN funder ON funder.id = pool.funder
 WHERE pool.is_active ORDER BY funder.name, pool.name
 """
-PLACES_SQL = "SELECT id, name, local_authority FROM locality ORDER BY local_authority, name"
-HOSTS_SQL = "SELECT id, name FROM host_organisation ORDER BY name"
+COPY_PLACES_SQL = "SELECT id, name, local_authority FROM locality ORDER BY local_authority, name"
+COPY_HOSTS_SQL = "SELECT id, name FROM host_organisation ORDER BY name"
+
 PLACE_KEYS = (
     "organiser_id",
     "organiser_code",
@@ -63,15 +75,82 @@ PLACE_KEYS = (
     "host_id",
     "host_name",
 )
+Statement = tuple[str, list[Any]]
+
+
+def groundswell_sql(limit: int) -> dict[str, Statement]:
+    """The statements Groundswell sends for the first page, compiled by its own builders."""
+    from piccolo.querystring import QueryString
+
+    from groundswell.community.tables import HostOrganisation, Locality
+    from groundswell.funders.tables import Pool
+    from groundswell.listening import feed as listen_feed
+    from groundswell.vouching import queries
+
+    def compiled(query: Any) -> Statement:
+        text, args = query.querystrings[0].compile_string(engine_type="postgres")
+        return text, list(args)
+
+    feed = QueryString(
+        listen_feed._FEED_SQL % listen_feed._FEED_ORDER[listen_feed.FeedSort.NEWEST],
+        listen_feed._all_of([queries.published_condition().querystring]),
+        listen_feed._all_of([]),
+        limit + 1,
+    ).compile_string(engine_type="postgres")
+    essential = QueryString(
+        listen_feed._FEED_SQL % listen_feed._FEED_ORDER[listen_feed.FeedSort.NEWEST],
+        listen_feed._all_of([queries.published_condition().querystring]),
+        listen_feed._all_of([]),
+        ESSENTIAL_PAGE + 1,
+    ).compile_string(engine_type="postgres")
+    # As listening.services.filter_options builds them.
+    pools = (
+        Pool.select(Pool.id, Pool.name, Pool.funder, Pool.funder.name.as_alias("funder_name"))
+        .where(Pool.is_active == True)  # noqa: E712
+        .order_by(Pool.funder.name)
+        .order_by(Pool.name)
+    )
+    places = Locality.select(Locality.id, Locality.name, Locality.local_authority).order_by(
+        Locality.local_authority, Locality.name
+    )
+    hosts = HostOrganisation.select(HostOrganisation.id, HostOrganisation.name).order_by(
+        HostOrganisation.name
+    )
+    return {
+        "feed": (feed[0], list(feed[1])),
+        "essential": (essential[0], list(essential[1])),
+        "pools": compiled(pools),
+        "places": compiled(places),
+        "hosts": compiled(hosts),
+    }
+
+
+def copied_sql(limit: int) -> dict[str, Statement]:
+    return {
+        "feed": (COPY_FEED_SQL, [limit + 1]),
+        "essential": (COPY_FEED_SQL, [ESSENTIAL_PAGE + 1]),
+        "pools": (COPY_POOLS_SQL, []),
+        "places": (COPY_PLACES_SQL, []),
+        "hosts": (COPY_HOSTS_SQL, []),
+    }
+
+
+try:
+    SQL, SQL_SOURCE = groundswell_sql(PAGE_SIZE), b"groundswell"
+except (ImportError, AttributeError, KeyError, TypeError) as exc:  # builders moved
+    print(f"baseline_app: Groundswell's query builders moved ({exc!r}); using the copy")
+    SQL, SQL_SOURCE = copied_sql(PAGE_SIZE), b"copy"
 
 environment = Environment(loader=FileSystemLoader(ROOT / "templates"), autoescape=True)
-environment.filters["date"] = _date
-environment.globals.update(
-    version=__version__,
-    environment="development",
-    htmx_available=(ROOT / "src/groundswell/static/vendor/htmx.min.js").exists(),
-)
+configure(load_settings())(SimpleNamespace(engine=environment))  # type: ignore[arg-type]
 template = environment.get_template("listening/page.html")
+essential_template = environment.from_string(
+    "<!doctype html><title>What residents said</title><h1>What residents said</h1><ol>"
+    "{% for row in rows %}<li><blockquote>{{ row['testimony'] }}</blockquote>"
+    "<p><a href=\"/organisers/{{ row['organiser_code'] }}\">{{ row['organiser_name'] }}</a>, "
+    "{{ row['locality_name'] }} · {{ row['at'] | date }}</p></li>{% endfor %}</ol>"
+    '{% if more %}<a href="/listen?cursor=next">Older</a>{% endif %}'
+)
 # The same signed-in funder the Groundswell run uses, as the templates see a user.
 USER = SimpleNamespace(role="funder", email="funder@groundswell.example")
 REQUEST = SimpleNamespace(scope={"user": USER}, url=SimpleNamespace(path="/listen"))
@@ -79,13 +158,17 @@ CSRF = '<input type="hidden" name="_csrf_token" value="baseline">'
 state: dict[str, Any] = {}
 
 
+async def fetch(connection: asyncpg.Connection, name: str) -> list[asyncpg.Record]:
+    text, args = SQL[name]
+    return list(await connection.fetch(text, *args))
+
+
 async def render_listen() -> bytes:
-    pool = state["pool"]
-    async with pool.acquire() as connection:
-        rows = await connection.fetch(FEED_SQL, PAGE_SIZE + 1)
-        pools = await connection.fetch(POOLS_SQL)
-        places = await connection.fetch(PLACES_SQL)
-        hosts = await connection.fetch(HOSTS_SQL)
+    async with state["pool"].acquire() as connection:
+        rows = await fetch(connection, "feed")
+        pools = await fetch(connection, "pools")
+        places = await fetch(connection, "places")
+        hosts = await fetch(connection, "hosts")
     page = ListenPage(query=ListenQuery())
     page.items = [
         {**public_testimony(dict(row)), **{key: row[key] for key in PLACE_KEYS}}
@@ -99,7 +182,10 @@ async def render_listen() -> bytes:
             (label, group)
             for label, group in (
                 ("Your pools", [dict(p) for p in pools if p["funder"] in own]),
-                ("Other pools", [dict(p) for p in pools if p["funder"] not in own]),
+                (
+                    "Other pools" if own else "Pools",
+                    [dict(p) for p in pools if p["funder"] not in own],
+                ),
             )
             if group
         ],
@@ -127,6 +213,16 @@ async def render_listen() -> bytes:
     return html.encode()
 
 
+async def render_essential() -> bytes:
+    async with state["pool"].acquire() as connection:
+        rows = await fetch(connection, "essential")
+    page = [
+        {**public_testimony(dict(row)), **{key: row[key] for key in PLACE_KEYS}}
+        for row in rows[:ESSENTIAL_PAGE]
+    ]
+    return essential_template.render(rows=page, more=len(rows) > ESSENTIAL_PAGE).encode()
+
+
 async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
     if scope["type"] == "lifespan":
         while True:
@@ -148,11 +244,14 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
                 return
     if scope["type"] != "http":
         return
-    if scope["path"] != "/listen":
+    if scope["path"] == "/listen":
+        body = await render_listen()
+    elif scope["path"] == "/listen/essential":
+        body = await render_essential()
+    else:
         await send({"type": "http.response.start", "status": 404, "headers": []})
         await send({"type": "http.response.body", "body": b"not found"})
         return
-    body = await render_listen()
     await send(
         {
             "type": "http.response.start",
@@ -160,6 +259,7 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
             "headers": [
                 (b"content-type", b"text/html; charset=utf-8"),
                 (b"content-length", str(len(body)).encode()),
+                (b"x-baseline-sql", SQL_SOURCE),
             ],
         }
     )

@@ -1,8 +1,10 @@
-"""The bare baseline for the SMS ingest benchmark: the same work with nothing else.
+"""The bare baseline for the SMS ingest benchmark: the essential work with nothing else.
 
 An ASGI callable that parses Twilio's form, checks X-Twilio-Signature with the official
-validator, inserts one row with raw asyncpg and answers TwiML. Run under the same uvicorn
-as Groundswell, against the same PostgreSQL server.
+validator, hashes the phone with a key (HMAC-SHA256, as Groundswell stores voices), inserts
+one row with raw asyncpg into a table shaped like Groundswell's inbound_message (unique
+MessageSid, indexed voice hash) and answers TwiML. Run under the same uvicorn as
+Groundswell, one worker, against the same PostgreSQL server (its own fresh database).
 """
 
 from __future__ import annotations
@@ -31,9 +33,13 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
-                pool = await asyncpg.create_pool(DATABASE_URL, min_size=2, max_size=10)
+                # The same pool bounds as Groundswell's (groundswell.db).
+                pool = await asyncpg.create_pool(DATABASE_URL, min_size=1, max_size=10)
                 await pool.execute(
-                    "CREATE TABLE IF NOT EXISTS inbound (sid text PRIMARY KEY, sender text, body text)"
+                    "CREATE TABLE IF NOT EXISTS inbound (id serial PRIMARY KEY, "
+                    "message_sid varchar(64) UNIQUE, voice_hash varchar(64), body text, "
+                    "received_at timestamptz NOT NULL DEFAULT now()); "
+                    "CREATE INDEX IF NOT EXISTS inbound_voice_hash ON inbound (voice_hash)"
                 )
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
@@ -58,7 +64,8 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
     # Hash the sender as Groundswell does, so both sides do the same work.
     sender = hmac.new(PHONE_KEY, params["From"].encode(), hashlib.sha256).hexdigest()
     await pool.execute(
-        "INSERT INTO inbound (sid, sender, body) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+        "INSERT INTO inbound (message_sid, voice_hash, body) VALUES ($1, $2, $3) "
+        "ON CONFLICT DO NOTHING",
         params["MessageSid"],
         sender,
         params["Body"],
