@@ -14,8 +14,8 @@ from groundswell.accounts.tables import User
 from groundswell.community.tables import Locality, Organiser
 from groundswell.core.clock import frozen_at, now
 from groundswell.core.principal import Principal
-from groundswell.lessons.services import create_lesson, update_lesson
 from groundswell.lessons.tables import Lesson
+from groundswell.lessons.writing import create_lesson, update_lesson
 
 
 @dataclass(frozen=True)

@@ -22,10 +22,11 @@ from groundswell.core.ids import parse_row_id
 from groundswell.core.pages import read_form, render
 from groundswell.core.principal import Principal
 from groundswell.core.web import RowId, requires_login, signed_in
-from groundswell.lessons import services
+from groundswell.lessons import reading, subjects, writing
 from groundswell.lessons.filters import ACTED_LABELS, parse_query
 from groundswell.lessons.permissions import WriterScope, writer_scope
 from groundswell.lessons.states import TAG_LABELS, VOICE_LABELS
+from groundswell.lessons.tables import ACTION_MAX, NOTE_MAX
 
 FORM = "lessons/form.html"
 CHOOSE = "lessons/choose.html"
@@ -38,7 +39,7 @@ def _back(value: object, default: str) -> str:
     return str(value) if value in BACK else default
 
 
-def _done_url(back: str, subject: services.Subject, outcome: str) -> str:
+def _done_url(back: str, subject: subjects.Subject, outcome: str) -> str:
     """Where a saved form goes: the page it was started from, with the banner's word."""
     banner = urlencode({"lesson": outcome})
     if back == "organiser" and subject.organiser is not None:
@@ -49,7 +50,7 @@ def _done_url(back: str, subject: services.Subject, outcome: str) -> str:
 
 
 def _form_context(
-    scope: WriterScope, subject: services.Subject, choices: list[dict[str, Any]]
+    scope: WriterScope, subject: subjects.Subject, choices: list[dict[str, Any]]
 ) -> dict[str, Any]:
     organisers = [subject.organiser] if subject.organiser and not choices else choices
     return {
@@ -58,9 +59,9 @@ def _form_context(
         "may_record_words": any(scope.may_record_organisers_words(o) for o in organisers if o),
         "tag_options": list(TAG_LABELS.items()),
         "voice_labels": VOICE_LABELS,
-        "labels": services.FIELD_LABELS,
-        "note_max": services.NOTE_MAX,
-        "action_max": services.ACTION_MAX,
+        "labels": writing.FIELD_LABELS,
+        "note_max": NOTE_MAX,
+        "action_max": ACTION_MAX,
     }
 
 
@@ -76,8 +77,8 @@ async def _choose_page(principal: Principal, status_code: int = 200, **context: 
     return render(
         CHOOSE,
         status_code=status_code,
-        places=await services.writable_places(scope),
-        labels=services.FIELD_LABELS,
+        places=await subjects.writable_places(scope),
+        labels=writing.FIELD_LABELS,
         **context,
     )
 
@@ -91,7 +92,7 @@ class LessonController(Controller):
     async def index(self, request: Request[Any, Any, Any]) -> Template:
         raw = {key: request.query_params.get(key) for key in request.query_params}
         query, errors = parse_query(raw)
-        page = None if errors else await services.lessons_page(query)
+        page = None if errors else await reading.lessons_page(query)
         principal = signed_in(request)
         scope = await writer_scope(principal)
         return Template(
@@ -104,7 +105,7 @@ class LessonController(Controller):
                 "places": await list_localities(),
                 "tag_options": list(TAG_LABELS.items()),
                 "acted_options": list(ACTED_LABELS.items()),
-                "page_size": services.PAGE_SIZE,
+                "page_size": reading.PAGE_SIZE,
                 "labels": {
                     "locality": "Place",
                     "tag": "Tag",
@@ -136,7 +137,7 @@ class LessonController(Controller):
                 if code
                 else None
             )
-            organiser = await services.organiser_by_id(row["id"]) if row else None
+            organiser = await subjects.organiser_by_id(row["id"]) if row else None
             if organiser is None:
                 raise NotFound("There is no organiser with that code.")
             locality_id = organiser["locality_id"]
@@ -155,12 +156,12 @@ class LessonController(Controller):
                 form_error="Choose a place first." if asked else None,
                 back=_back(request.query_params.get("back"), "lessons"),
             )
-        subject = services.Subject(
-            locality=await services.get_locality(locality_id), organiser=organiser
+        subject = subjects.Subject(
+            locality=await subjects.get_locality(locality_id), organiser=organiser
         )
-        services.check_may_write(scope, subject)
-        choices = await services.choices_for(scope, locality_id)
-        values = services.default_values()
+        writing.check_may_write(scope, subject)
+        choices = await subjects.choices_for(scope, locality_id)
+        values = writing.default_values()
         values.update(locality=locality_id, organiser=organiser["id"] if organiser else "")
         back = _back(
             request.query_params.get("back"), "organiser" if organiser is not None else "place"
@@ -181,13 +182,11 @@ class LessonController(Controller):
         data = await read_form(request, "tags")
         back = _back(data.get("back"), "place")
         try:
-            lesson_id = await services.create_lesson(principal, data)
+            lesson_id = await writing.create_lesson(principal, data)
         except ValidationFailed as exc:
             return await self._form_again(principal, data, exc, back)
-        lesson = await services.get_lesson(lesson_id)
-        return Redirect(
-            _done_url(back, await services.subject_of(lesson), "saved"), status_code=303
-        )
+        lesson = await writing.get_lesson(lesson_id)
+        return Redirect(_done_url(back, await writing.subject_of(lesson), "saved"), status_code=303)
 
     async def _form_again(
         self, principal: Principal, data: dict[str, Any], exc: DomainError, back: str
@@ -211,8 +210,8 @@ class LessonController(Controller):
                 form_error=exc.detail,
                 back=back,
             )
-        subject = services.Subject(locality=locality)
-        choices = await services.choices_for(scope, locality["id"])
+        subject = subjects.Subject(locality=locality)
+        choices = await subjects.choices_for(scope, locality["id"])
         return render(
             FORM,
             status_code=422,
@@ -228,17 +227,17 @@ class LessonController(Controller):
     @get("/{lesson_id:int}/edit")
     async def edit(self, request: Request[Any, Any, Any], lesson_id: RowId) -> Template:
         principal = signed_in(request)
-        lesson = await services.get_lesson(lesson_id)
+        lesson = await writing.get_lesson(lesson_id)
         scope = await writer_scope(principal)
-        services.check_may_edit(scope, lesson)
-        subject = await services.subject_of(lesson)
+        writing.check_may_edit(scope, lesson)
+        subject = await writing.subject_of(lesson)
         default = "organiser" if subject.organiser else "place"
         return render(
             FORM,
             mode="edit",
             action=f"/lessons/{lesson_id}/edit",
             lesson=lesson,
-            values=services.form_values(lesson),
+            values=writing.form_values(lesson),
             errors={},
             back=_back(request.query_params.get("back"), default),
             **_form_context(scope, subject, []),
@@ -248,11 +247,11 @@ class LessonController(Controller):
     async def update(self, request: Request[Any, Any, Any], lesson_id: RowId) -> Any:
         principal = signed_in(request)
         data = await read_form(request, "tags")
-        lesson = await services.get_lesson(lesson_id)
-        subject = await services.subject_of(lesson)
+        lesson = await writing.get_lesson(lesson_id)
+        subject = await writing.subject_of(lesson)
         back = _back(data.get("back"), "organiser" if subject.organiser else "place")
         try:
-            changed = await services.update_lesson(principal, lesson_id, data)
+            changed = await writing.update_lesson(principal, lesson_id, data)
         except ValidationFailed as exc:
             scope = await writer_scope(principal)
             return render(
@@ -280,7 +279,7 @@ async def lessons_csv(request: Request[Any, Any, Any]) -> Response[Any]:
     errors.pop("page", None)  # the CSV has every page
     if errors:
         raise ValidationFailed("The filters have a problem.", field_errors=errors)
-    rows = services.csv_rows(await services.all_lessons(replace(query, page=1)))
+    rows = reading.csv_rows(await reading.all_lessons(replace(query, page=1)))
     return csv_download(
-        write_csv(services.CSV_COLUMNS, rows, headings=services.CSV_HEADINGS), "lessons.csv"
+        write_csv(reading.CSV_COLUMNS, rows, headings=reading.CSV_HEADINGS), "lessons.csv"
     )

@@ -16,7 +16,7 @@ from groundswell.core.errors import DomainError, Forbidden
 from groundswell.core.pages import is_htmx_partial, read_form, render, render_form_error
 from groundswell.core.principal import Role
 from groundswell.core.web import RowId, principal_of, requires_role, settings_of, signed_in
-from groundswell.lessons import services as lessons
+from groundswell.lessons import reading as lessons
 from groundswell.listening import benchmark
 from groundswell.listening import services as listening
 from groundswell.vouching import queries
