@@ -238,7 +238,12 @@ async def test_review_pause_resume_and_approval(world: World, settings: Settings
     assert states == {"approved", "not_funded"}
     with pytest.raises(Conflict):
         await review.pause_round(funder, round_id)
-    actions = [row["action"] for row in await AuditEntry.select().order_by(AuditEntry.id)]
+    actions = [
+        row["action"]
+        for row in await AuditEntry.select()
+        .where(AuditEntry.subject_type == "round")
+        .order_by(AuditEntry.id)
+    ]
     assert actions == ["round.pause", "round.resume", "round.approve"]
     assert (await check_ledger()).ok
 
