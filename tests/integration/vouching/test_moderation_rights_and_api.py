@@ -56,7 +56,12 @@ async def test_moderators_hide_and_restore_with_an_audit_trail(
     )
     restored = await Endorsement.select().first()
     assert restored["state"] == "active" and restored["moderation"] == "reviewed"  # type: ignore[index]
-    actions = [a["action"] for a in await AuditEntry.select().order_by(AuditEntry.id)]
+    actions = [
+        a["action"]
+        for a in await AuditEntry.select()
+        .where(AuditEntry.subject_type == "endorsement")
+        .order_by(AuditEntry.id)
+    ]
     assert actions == ["testimony.hide", "testimony.restore"]
 
 
