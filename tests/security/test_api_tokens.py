@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from groundswell.accounts import services
+from groundswell.accounts import tokens
 from groundswell.accounts.tables import ApiToken
 from groundswell.core.clock import frozen_at, now
 from groundswell.core.errors import ValidationFailed
@@ -25,7 +25,7 @@ def bearer(token: str) -> dict[str, str]:
 async def _funder_token(**options: object) -> tuple[int, str]:
     funder = await make_funder()
     email = await make_user(Role.FUNDER, funder_ids=(funder,))
-    return funder, await services.create_api_token(email, "tests", **options)  # type: ignore[arg-type]
+    return funder, await tokens.create_api_token(email, "tests", **options)  # type: ignore[arg-type]
 
 
 async def _write(client: WebClient, funder: int, token: str, name: str = "By token") -> int:
@@ -59,8 +59,8 @@ async def test_a_token_expires_after_90_days_unless_told(client: WebClient) -> N
 async def test_a_revoked_token_authenticates_nobody(client: WebClient) -> None:
     funder, token = await _funder_token()
     assert await _write(client, funder, token) == 201
-    token_id = await services.find_token(token[:10])
-    await services.revoke_token(None, token_id)
+    token_id = await tokens.find_token(token[:10])
+    await tokens.revoke_token(None, token_id)
     assert await _write(client, funder, token, "After") == 401
     bid = await make_asset_bid()
     read = await client.get(f"/api/v1/programme/asset-bids/{bid}", headers=bearer(token))
@@ -71,12 +71,12 @@ async def test_expiry_is_at_most_a_year() -> None:
     email = await make_user(Role.ADMIN)
     for days in (0, 366, -1):
         try:
-            await services.create_api_token(email, "long", expires_days=days)
+            await tokens.create_api_token(email, "long", expires_days=days)
         except ValidationFailed as exc:
             assert "expires_days" in exc.field_errors
         else:
             raise AssertionError(f"{days} days was accepted")
-    await services.create_api_token(email, "a year", expires_days=365)
+    await tokens.create_api_token(email, "a year", expires_days=365)
     assert await ApiToken.count() == 1
 
 
@@ -140,7 +140,7 @@ async def test_cli_creates_lists_and_revokes_without_printing_secrets(client: We
     revoked = run_cli("token", "revoke", secret[:10])
     assert revoked.returncode == 0, revoked.stderr
     assert f"Revoked token {secret[:10]}" in revoked.stdout
-    second_id = str(await services.find_token(second_secret[:10]))
+    second_id = str(await tokens.find_token(second_secret[:10]))
     assert run_cli("token", "revoke", second_id).returncode == 0
     rows = run_cli("token", "list").stdout.strip().splitlines()[1:]
     assert len(rows) == 2 and all(re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d$", r) for r in rows)
@@ -181,7 +181,7 @@ async def test_my_tokens_page_creates_shows_once_and_revokes(client: WebClient) 
         secret[1][:10] in again.text and "Spreadsheet" in again.text and "Read only" in again.text
     )
 
-    token_id = await services.find_token(secret[1][:10])
+    token_id = await tokens.find_token(secret[1][:10])
     revoked = await client.submit(f"/account/tokens/{token_id}/revoke")
     assert revoked.status_code == 303
     banner = await client.get(revoked.headers["location"])
@@ -208,7 +208,7 @@ async def test_my_tokens_page_explains_mistakes(client: WebClient) -> None:
 
 async def test_nobody_revokes_anothers_token_from_their_page(client: WebClient) -> None:
     other = await make_user(Role.ADMIN, "other@example.org")
-    await services.create_api_token(other, "theirs")
+    await tokens.create_api_token(other, "theirs")
     token_id = (await ApiToken.select(ApiToken.id).first() or {})["id"]
     await client.login(await make_user(Role.ADMIN))
     response = await client.submit(f"/account/tokens/{token_id}/revoke")

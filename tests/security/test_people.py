@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from litestar import Litestar
 
-from groundswell.accounts import services
+from groundswell.accounts import tokens
 from groundswell.accounts.tables import AccountLink, ApiToken, Membership, User
 from groundswell.core.clock import frozen_at, now
 from groundswell.core.principal import Role
@@ -266,7 +266,7 @@ async def test_deactivation_ends_an_open_session_and_tokens_on_the_next_request(
 ) -> None:
     funder = await make_funder()
     member = await make_user(Role.FUNDER, "dee@example.org", funder_ids=(funder,))
-    token = await services.create_api_token(member, "reports")
+    token = await tokens.create_api_token(member, "reports")
     bid = await make_asset_bid()
     api = f"/api/v1/programme/asset-bids/{bid}"
     auth = {"authorization": f"Bearer {token}"}

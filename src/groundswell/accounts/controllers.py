@@ -7,7 +7,7 @@ from litestar.datastructures import CacheControlHeader, Cookie, ResponseHeader
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-from groundswell.accounts import links, services
+from groundswell.accounts import links, services, tokens
 from groundswell.accounts.states import LinkPurpose
 from groundswell.core.errors import DomainError, ValidationFailed
 from groundswell.core.pages import read_form, render, render_form_error
@@ -145,12 +145,12 @@ TOKEN_NOTICES = {"revoked": "Token revoked. Anything using it can no longer reac
 def _expiry_days(raw: object) -> int:
     text = str(raw or "").strip()
     if not text:
-        return services.DEFAULT_TOKEN_DAYS
+        return tokens.DEFAULT_TOKEN_DAYS
     if not (text.isascii() and text.isdigit() and len(text) <= 4):
         raise ValidationFailed(
             "The token could not be created.",
             field_errors={
-                "expires_days": f"Enter a whole number of days, from 1 to {services.MAX_TOKEN_DAYS}."
+                "expires_days": f"Enter a whole number of days, from 1 to {tokens.MAX_TOKEN_DAYS}."
             },
         )
     return int(text)
@@ -168,14 +168,14 @@ class TokenController(Controller):
         self, request: Request[Any, Any, Any], status_code: int = 200, **context: Any
     ) -> Template:
         principal = signed_in(request)
-        context.setdefault("values", {"expires_days": str(services.DEFAULT_TOKEN_DAYS)})
+        context.setdefault("values", {"expires_days": str(tokens.DEFAULT_TOKEN_DAYS)})
         context.setdefault("errors", {})
         return render(
             "accounts/tokens.html",
             status_code=status_code,
-            tokens=await services.list_tokens(user_id=principal.user_id),
-            default_days=services.DEFAULT_TOKEN_DAYS,
-            max_days=services.MAX_TOKEN_DAYS,
+            tokens=await tokens.list_tokens(user_id=principal.user_id),
+            default_days=tokens.DEFAULT_TOKEN_DAYS,
+            max_days=tokens.MAX_TOKEN_DAYS,
             **context,
         )
 
@@ -190,7 +190,7 @@ class TokenController(Controller):
         principal = signed_in(request)
         data = await read_form(request)
         try:
-            made = await services.create_token_for(
+            made = await tokens.create_token_for(
                 principal,
                 principal.user_id,
                 name=str(data.get("name") or ""),
@@ -212,5 +212,5 @@ class TokenController(Controller):
     @post("/{token_id:int}/revoke")
     async def revoke(self, request: Request[Any, Any, Any], token_id: RowId) -> Redirect:
         principal = signed_in(request)
-        await services.revoke_token(principal, token_id, owner_id=principal.user_id)
+        await tokens.revoke_token(principal, token_id, owner_id=principal.user_id)
         return Redirect("/account/tokens?done=revoked", status_code=303)

@@ -9,6 +9,7 @@ import os
 import sys
 from typing import Any
 
+from groundswell.accounts import tokens
 from groundswell.cli.common import CommandError, checked_settings, problem, with_database
 
 
@@ -48,13 +49,12 @@ def cmd_createuser(args: argparse.Namespace) -> int:
 
 def cmd_token(args: argparse.Namespace) -> int:
     checked_settings()
-    from groundswell.accounts import services
     from groundswell.core.errors import DomainError
 
     try:
         token = asyncio.run(
             with_database(
-                lambda: services.create_api_token(
+                lambda: tokens.create_api_token(
                     args.email, args.name, expires_days=args.expires_days, read_only=args.read_only
                 )
             )
@@ -73,7 +73,6 @@ def cmd_token(args: argparse.Namespace) -> int:
 def cmd_token_list(args: argparse.Namespace) -> int:
     """Every token (or one user's): never the secret, which is not stored."""
     checked_settings()
-    from groundswell.accounts import services
     from groundswell.core.clock import on_uk_clocks
     from groundswell.core.errors import DomainError
 
@@ -81,7 +80,7 @@ def cmd_token_list(args: argparse.Namespace) -> int:
         return on_uk_clocks(moment).strftime("%Y-%m-%d %H:%M") if moment else "-"
 
     try:
-        rows = asyncio.run(with_database(lambda: services.list_tokens(email=args.email)))
+        rows = asyncio.run(with_database(lambda: tokens.list_tokens(email=args.email)))
     except DomainError as exc:
         raise CommandError(exc.detail) from None
     table = [
@@ -113,11 +112,10 @@ def cmd_token_list(args: argparse.Namespace) -> int:
 
 def cmd_token_revoke(args: argparse.Namespace) -> int:
     checked_settings()
-    from groundswell.accounts import services
     from groundswell.core.errors import DomainError
 
     async def work() -> dict[str, Any]:
-        return await services.revoke_token(None, await services.find_token(args.token))
+        return await tokens.revoke_token(None, await tokens.find_token(args.token))
 
     try:
         row = asyncio.run(with_database(work))

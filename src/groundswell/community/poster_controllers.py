@@ -20,11 +20,10 @@ from litestar import Controller, Request, Response, get
 from litestar.params import FromPath, FromQuery
 
 from groundswell.community import services
+from groundswell.community.poster_layout import build_cards, build_poster
 from groundswell.community.posters import (
     LANGS,
     PosterData,
-    build_cards,
-    build_poster,
     poster_data,
     poster_filename,
 )

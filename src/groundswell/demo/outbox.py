@@ -16,7 +16,8 @@ from itertools import count
 
 from groundswell.core.clock import frozen_at, now
 from groundswell.outbox.adapters import DeliveryError, Sent
-from groundswell.outbox.services import record_delivery_report, send_due
+from groundswell.outbox.receipts import record_delivery_report
+from groundswell.outbox.services import send_due
 from groundswell.outbox.states import Medium, OutboxStatus
 from groundswell.outbox.tables import OutboxMessage
 from groundswell.settings import Settings

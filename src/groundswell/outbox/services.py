@@ -5,7 +5,7 @@
 through the configured adapter, and records the outcome. A temporary failure is tried again
 after a growing pause, up to MAX_ATTEMPTS; a permanent one is marked failed with its reason.
 Twilio's delivery reports then move a sent SMS to delivered, undelivered or failed
-(`record_delivery_report`). A resident's number is held encrypted only until the message is
+(`receipts.record_delivery_report`). A resident's number is held encrypted only until the message is
 sent, expires or fails for good, then erased.
 """
 
@@ -29,13 +29,10 @@ from groundswell.outbox.adapters import (
 )
 from groundswell.outbox.opt_outs import opted_out
 from groundswell.outbox.states import (
-    TWILIO_FINAL,
-    TWILIO_PROGRESS,
     WAITING,
     Medium,
     OutboxStatus,
     status_label,
-    twilio_error,
 )
 from groundswell.outbox.tables import OutboxMessage
 from groundswell.settings import Settings
@@ -412,66 +409,6 @@ async def _finish(
     if attempts is not None:
         values[OutboxMessage.attempts] = attempts
     await OutboxMessage.update(values).where(OutboxMessage.id == message_id)
-
-
-# ---------------------------------------------------------------------------------------------
-# Delivery reports (Twilio status callbacks)
-# ---------------------------------------------------------------------------------------------
-
-
-async def record_delivery_report(message_sid: str, status: str, error_code: str = "") -> str:
-    """Apply one of Twilio's status callbacks to the SMS it sent as `message_sid`.
-
-    Reports only move a message forward: queued → sending → sent on the way, then one final
-    word (delivered, undelivered, failed) that nothing changes afterwards. So a late `sent`
-    never undoes `delivered`, a replay changes nothing, and two reports racing each other
-    are settled by the database (each is one conditional UPDATE). Returns what it did:
-    "unknown", "ignored" (not a forward move, or a status we do not know) or the new status.
-    """
-    status = status.strip().lower()
-    error_code = "".join(ch for ch in error_code if ch.isalnum())[:20]
-    sid_match = (OutboxMessage.provider_id == message_sid) & (
-        OutboxMessage.medium == Medium.SMS.value
-    )
-    final = TWILIO_FINAL.get(status)
-    if final is not None:
-        values: dict[Any, Any] = {
-            OutboxMessage.status: final.value,
-            OutboxMessage.provider_status: status,
-            OutboxMessage.reported_at: now(),
-        }
-        if final is not OutboxStatus.DELIVERED:
-            values[OutboxMessage.error_code] = error_code
-            values[OutboxMessage.last_error] = twilio_error(error_code)
-        # Only a message we sent and have heard no final word about yet.
-        rows = (
-            await OutboxMessage.update(values)
-            .where(sid_match & (OutboxMessage.status == OutboxStatus.SENT.value))
-            .returning(OutboxMessage.id)
-        )
-        if rows:
-            return final.value
-    elif status in TWILIO_PROGRESS:
-        earlier = [
-            "",
-            *(name for name, rank in TWILIO_PROGRESS.items() if rank < TWILIO_PROGRESS[status]),
-        ]
-        rows = (
-            await OutboxMessage.update(
-                {OutboxMessage.provider_status: status, OutboxMessage.reported_at: now()}
-            )
-            .where(
-                sid_match
-                & (OutboxMessage.status == OutboxStatus.SENT.value)
-                & OutboxMessage.provider_status.is_in(earlier)
-            )
-            .returning(OutboxMessage.id)
-        )
-        if rows:
-            return OutboxStatus.SENT.value
-    if not await OutboxMessage.exists().where(sid_match):
-        return "unknown"
-    return "ignored"
 
 
 async def status_of(dedupe_key: str) -> dict[str, str] | None:

@@ -17,7 +17,7 @@ from litestar import Request, Response, post
 from groundswell.core.twilio_signature import is_signed_by_twilio, signed_url
 from groundswell.core.web import settings_of
 from groundswell.outbox.adapters import STATUS_CALLBACK_PATH
-from groundswell.outbox.services import record_delivery_report
+from groundswell.outbox.receipts import record_delivery_report
 
 log = logging.getLogger("groundswell.outbox")
 

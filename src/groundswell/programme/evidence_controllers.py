@@ -16,10 +16,10 @@ from groundswell.core.web import RowId, requires_role, settings_of
 from groundswell.programme import bids
 from groundswell.programme.evidence import (
     BuildingVoices,
-    build_evidence_pack,
     evidence_filename,
     evidence_pack,
 )
+from groundswell.programme.evidence_pdf import build_evidence_pack
 from groundswell.programme.kinds import ASSET_BID
 
 

@@ -19,6 +19,7 @@ from litestar.types import ControllerRouterHandler
 
 from groundswell import __version__, db
 from groundswell.accounts import services as accounts
+from groundswell.accounts import tokens
 from groundswell.accounts.controllers import (
     LoginController,
     SetPasswordController,
@@ -155,7 +156,7 @@ def create_app(settings: Settings | None = None, *, run_scheduler: bool | None =
         middleware=[
             PrincipalMiddleware(
                 for_session=accounts.principal_for_session,
-                for_api_token=accounts.principal_for_api_token,
+                for_api_token=tokens.principal_for_api_token,
             )
         ],
         before_send=[security_headers(hsts=settings.is_production)],

@@ -1,4 +1,4 @@
-from groundswell.accounts.services import create_api_token
+from groundswell.accounts.tokens import create_api_token
 from groundswell.community.codes import is_valid_code
 from groundswell.community.tables import HostOrganisation, Locality, Organiser
 from groundswell.core.principal import Role

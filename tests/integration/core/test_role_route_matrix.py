@@ -11,7 +11,7 @@ import pytest
 from litestar import Litestar
 from litestar.routes import HTTPRoute
 
-from groundswell.accounts.services import create_api_token
+from groundswell.accounts.tokens import create_api_token
 from groundswell.core.clock import today
 from groundswell.core.principal import Role
 from tests.factories import computed_round, pool_in_a_place

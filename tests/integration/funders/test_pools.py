@@ -1,6 +1,6 @@
 import re
 
-from groundswell.accounts.services import create_api_token
+from groundswell.accounts.tokens import create_api_token
 from groundswell.core.principal import Role
 from groundswell.funders.tables import Pool, PoolLocality
 from tests.helpers import (

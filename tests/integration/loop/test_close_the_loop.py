@@ -6,7 +6,8 @@ from groundswell.allocation.loop import close_the_loop, hear_back_share, loop_st
 from groundswell.allocation.review import approve_round
 from groundswell.allocation.tables import Round
 from groundswell.core.clock import frozen_at, now
-from groundswell.outbox.services import drain, record_delivery_report
+from groundswell.outbox.receipts import record_delivery_report
+from groundswell.outbox.services import drain
 from groundswell.outbox.tables import OutboxMessage
 from groundswell.settings import Settings
 from groundswell.vouching.sms import handle_sms

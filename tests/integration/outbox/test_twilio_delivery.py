@@ -11,7 +11,8 @@ from twilio.request_validator import RequestValidator
 from groundswell.core.clock import frozen_at, now
 from groundswell.core.principal import Role
 from groundswell.outbox.adapters import TwilioSmsSender, sms_sender
-from groundswell.outbox.services import enqueue_sms, record_delivery_report, send_due, status_of
+from groundswell.outbox.receipts import record_delivery_report
+from groundswell.outbox.services import enqueue_sms, send_due, status_of
 from groundswell.outbox.tables import OutboxMessage
 from groundswell.settings import Settings
 from tests.helpers import WebClient, make_user

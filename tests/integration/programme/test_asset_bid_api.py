@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from groundswell.accounts.services import create_api_token
+from groundswell.accounts.tokens import create_api_token
 from groundswell.core.principal import Role
 from groundswell.core.tables import AuditEntry
 from groundswell.programme.tables import AssetBid

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from groundswell.accounts.services import create_api_token
 from groundswell.accounts.tables import User
+from groundswell.accounts.tokens import create_api_token
 from groundswell.core.clock import today
 from groundswell.core.errors import Conflict, ValidationFailed
 from groundswell.core.principal import Principal, Role

@@ -7,10 +7,9 @@ import dataclasses
 
 import pytest
 
+from groundswell.community.poster_layout import build_cards, build_poster
 from groundswell.community.posters import (
     PosterData,
-    build_cards,
-    build_poster,
     display_sms_number,
     poster_data,
     poster_filename,

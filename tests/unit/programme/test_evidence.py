@@ -15,11 +15,10 @@ from groundswell.programme.evidence import (
     MIN_PLACE_COUNT,
     BuildingVoices,
     PublicWords,
-    build_evidence_pack,
     evidence_filename,
     evidence_pack,
-    folded_places,
 )
+from groundswell.programme.evidence_pdf import build_evidence_pack, folded_places
 from tests.pdfs import page_texts, pdf_text, render_pages
 
 GENERATED = datetime(2026, 10, 3, 9, 30, tzinfo=UTC)
