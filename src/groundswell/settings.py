@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from pathlib import Path
+from urllib.parse import SplitResult, urlsplit
 
 DEFAULT_DATABASE_URL = "sqlite:///groundswell.sqlite3"
 DEVELOPMENT_KEY_FILE = ".groundswell-dev-keys"
@@ -228,6 +229,7 @@ def load_settings(environ: Mapping[str, str] | None = None, *, cwd: Path | None 
     settings = Settings(**values)  # type: ignore[arg-type]
     _check_database_url(settings.database_url)
     _check_smtp(settings)
+    _check_public_url(settings.public_url)
     if settings.is_production:
         missing = [
             ENV_NAMES[name] for name in ("secret_key", "phone_key") if not getattr(settings, name)
@@ -239,6 +241,11 @@ def load_settings(environ: Mapping[str, str] | None = None, *, cwd: Path | None 
                 f"{'them' if len(missing) > 1 else 'it'} to long random values, e.g. the output "
                 "of `python -c 'import secrets; print(secrets.token_urlsafe(48))'`, and keep "
                 "them: changing GROUNDSWELL_PHONE_KEY disconnects every resident's voice."
+            )
+        if not settings.public_url.startswith("https://"):
+            raise SettingsError(
+                "GROUNDSWELL_PUBLIC_URL must use https in production (residents follow these "
+                f"links from texts and e-mails), not {settings.public_url!r}."
             )
         return settings
     if not settings.secret_key or not settings.phone_key:
@@ -271,6 +278,29 @@ def _check_smtp(settings: Settings) -> None:
             "GROUNDSWELL_SMTP_USER is set with GROUNDSWELL_SMTP_TLS=none: Groundswell never sends "
             "a password in clear. Use starttls or tls."
         )
+
+
+def _check_public_url(url: str) -> None:
+    """Every link Groundswell sends (codes, payments, e-mails, posters) starts with this, so a
+    wrong one fails loudly at start-up rather than in a resident's text message."""
+    parts = urlsplit(url)
+    problem = ""
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        problem = "must be a full web address such as https://groundswell.example.org"
+    elif parts.query or parts.fragment or parts.username or parts.password:
+        problem = "must not carry a query, fragment or password"
+    elif not _port_is_valid(parts):
+        problem = "has a port that is not a number from 1 to 65535"
+    if problem:
+        raise SettingsError(f"GROUNDSWELL_PUBLIC_URL {problem}, not {url!r}.")
+
+
+def _port_is_valid(parts: SplitResult) -> bool:
+    try:
+        parts.port  # noqa: B018 - urllib validates the port when it is read
+    except ValueError:
+        return False
+    return True
 
 
 def _check_database_url(url: str) -> None:

@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import os
 from typing import Any
+from urllib.parse import urlsplit
 
 from groundswell.cli.common import checked_settings, with_database
 
@@ -25,9 +26,41 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def link_address(host: str, port: int) -> str:
+    """Where a browser on this machine reaches a server listening on host:port."""
+    if host in ("0.0.0.0", "::", ""):  # noqa: S104 - naming the wildcard, not binding it
+        host = "127.0.0.1"
+    elif ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
+def point_links_at_server(host: str, port: int) -> str | None:
+    """Make the links Groundswell generates (payments, checkout, e-mails, posters) lead to the
+    port this server listens on, unless GROUNDSWELL_PUBLIC_URL says where they should go.
+    Returns a warning when a configured local address names a different port."""
+    configured = os.environ.get("GROUNDSWELL_PUBLIC_URL", "")
+    if not configured:
+        os.environ["GROUNDSWELL_PUBLIC_URL"] = link_address(host, port)
+        return None
+    parts = urlsplit(configured)
+    local = parts.hostname in ("127.0.0.1", "localhost", "::1")
+    with contextlib.suppress(ValueError):
+        if local and (parts.port or 80) != port:
+            return (
+                f"Warning: GROUNDSWELL_PUBLIC_URL is {configured} but this server listens on "
+                f"port {port}: links in texts, e-mails and payments will not reach it."
+            )
+    return None
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
+    warning = point_links_at_server(args.host, args.port)
     settings = checked_settings()
     import uvicorn
+
+    if warning:
+        print(warning, flush=True)
 
     cmd_migrate(args)
     if args.workers > 1 and not args.no_scheduler:

@@ -38,10 +38,41 @@ def test_production_with_secrets_starts(tmp_path: Path) -> None:
             "GROUNDSWELL_SECRET_KEY": "s" * 40,
             "GROUNDSWELL_PHONE_KEY": "p" * 40,
             "GROUNDSWELL_DATABASE_URL": "postgresql://app@db:5432/groundswell",
+            "GROUNDSWELL_PUBLIC_URL": "https://groundswell.example.org",
         },
         cwd=tmp_path,
     )
     assert settings.is_production and settings.secure_cookies and not settings.is_sqlite
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("ftp://example.org", "must be a full web address"),
+        ("javascript:alert(1)", "must be a full web address"),
+        ("example.org", "must be a full web address"),
+        ("http://127.0.0.1:99999", "has a port that is not a number"),
+        ("https://example.org/?next=evil", "must not carry a query"),
+        ("https://user:pw@example.org", "must not carry a query, fragment or password"),
+    ],
+)
+def test_a_public_url_that_cannot_work_is_refused_at_start_up(
+    tmp_path: Path, url: str, message: str
+) -> None:
+    with pytest.raises(SettingsError, match=message):
+        load_settings({"GROUNDSWELL_PUBLIC_URL": url}, cwd=tmp_path)
+
+
+def test_production_links_use_https(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError, match="must use https in production"):
+        load_settings(
+            {
+                "GROUNDSWELL_ENV": "production",
+                "GROUNDSWELL_SECRET_KEY": "s" * 40,
+                "GROUNDSWELL_PHONE_KEY": "p" * 40,
+            },
+            cwd=tmp_path,
+        )
 
 
 @pytest.mark.parametrize(
