@@ -59,3 +59,18 @@ def read_date(
         fields.errors[name] = RANGE_HELP
         return None
     return day
+
+
+def filter_day(raw: str, name: str, errors: dict[str, str]) -> date | None:
+    """A page filter's date (None when blank); a bad one adds its message to `errors`."""
+    if not raw:
+        return None
+    try:
+        day = date.fromisoformat(raw)
+    except ValueError:
+        errors[name] = "Enter a date as YYYY-MM-DD, for example 2026-03-31."
+        return None
+    if not in_range(day):
+        errors[name] = RANGE_HELP
+        return None
+    return day

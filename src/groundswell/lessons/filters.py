@@ -13,7 +13,7 @@ from datetime import date
 from urllib.parse import urlencode
 
 from groundswell.community.codes import normalise_code
-from groundswell.core.dates import RANGE_HELP, in_range
+from groundswell.core.dates import filter_day
 from groundswell.core.ids import parse_row_id
 from groundswell.lessons.states import TAG_LABELS
 
@@ -69,20 +69,6 @@ def _clean(value: object) -> str:
     return "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in text).strip()
 
 
-def _day(raw: str, name: str, errors: dict[str, str]) -> date | None:
-    if not raw:
-        return None
-    try:
-        day = date.fromisoformat(raw)
-    except ValueError:
-        errors[name] = "Enter a date as YYYY-MM-DD, for example 2026-03-31."
-        return None
-    if not in_range(day):
-        errors[name] = RANGE_HELP
-        return None
-    return day
-
-
 def parse_query(raw: Mapping[str, object]) -> tuple[LessonQuery, dict[str, str]]:
     errors: dict[str, str] = {}
     locality = None
@@ -103,8 +89,8 @@ def parse_query(raw: Mapping[str, object]) -> tuple[LessonQuery, dict[str, str]]
     if acted and acted not in ACTED_LABELS:
         errors["acted"] = "Choose acted on or not yet."
         acted = ""
-    date_from = _day(_clean(raw.get("from")), "from", errors)
-    date_to = _day(_clean(raw.get("to")), "to", errors)
+    date_from = filter_day(_clean(raw.get("from")), "from", errors)
+    date_to = filter_day(_clean(raw.get("to")), "to", errors)
     if date_from and date_to and date_to < date_from:
         errors["to"] = "The end date is on or after the start date."
     page = 1

@@ -16,7 +16,7 @@ from groundswell.community.codes import normalise_code
 from groundswell.community.tables import HostOrganisation, Locality, Organiser
 from groundswell.core.clock import UK_TIME, now
 from groundswell.core.cursor import decode_keyset, encode_keyset
-from groundswell.core.dates import RANGE_HELP, in_range
+from groundswell.core.dates import filter_day
 from groundswell.core.errors import ValidationFailed
 from groundswell.core.principal import Principal
 from groundswell.core.search import query_row_id, query_text, search_words
@@ -88,20 +88,6 @@ class ListenQuery:
         return bool(replace(self, sort=FeedSort.NEWEST, cursor="").params())
 
 
-def _day(raw: str, name: str, errors: dict[str, str]) -> date | None:
-    if not raw:
-        return None
-    try:
-        day = date.fromisoformat(raw)
-    except ValueError:
-        errors[name] = "Enter a date as YYYY-MM-DD, for example 2026-03-31."
-        return None
-    if not in_range(day):
-        errors[name] = RANGE_HELP
-        return None
-    return day
-
-
 def parse_query(raw: Mapping[str, str | None]) -> tuple[ListenQuery, dict[str, str]]:
     """Typed values from the query string and a message per bad field (not raised, so the
     page can show the form with what was typed)."""
@@ -127,7 +113,10 @@ def parse_query(raw: Mapping[str, str | None]) -> tuple[ListenQuery, dict[str, s
     except ValueError:
         errors["sort"] = "Choose newest first or by organiser."
         sort = FeedSort.NEWEST
-    date_from, date_to = _day(text("from"), "from", errors), _day(text("to"), "to", errors)
+    date_from, date_to = (
+        filter_day(text("from"), "from", errors),
+        filter_day(text("to"), "to", errors),
+    )
     if date_from and date_to and date_to < date_from:
         errors["to"] = "The end date is on or after the start date."
     query = ListenQuery(

@@ -39,6 +39,7 @@ __all__ = [
     "asset_bid_deadlines",
     "deadline",
     "human_date",
+    "month_and_year",
     "reminder_dates",
     "service_bid_date_problems",
     "service_bid_deadlines",
@@ -381,3 +382,8 @@ def human_date(day: date) -> str:
 def _human(day: date) -> str:
     # Not strftime: month names must not depend on the server's locale.
     return f"{day.day} {_MONTH_NAMES[day.month - 1]} {day.year}"
+
+
+def month_and_year(day: date) -> str:
+    """'September 2026'."""
+    return f"{_MONTH_NAMES[day.month - 1]} {day.year}"

@@ -3,35 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
 
 from fpdf.enums import TableCellFillMode, XPos, YPos
 from fpdf.fonts import FontFace
 
 from groundswell.core.pdf import ACCENT, INK, MUTED, SANS, Document, to_bytes, wrapped_lines
-from groundswell.programme.clocks import human_date
+from groundswell.programme.clocks import human_date, month_and_year
 from groundswell.programme.evidence import (
     MIN_PLACE_COUNT,
     EvidencePack,
     StatutoryLine,
     plural,
 )
-
-MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
-
 
 # ---------------------------------------------------------------------------------------
 # The document
@@ -215,10 +198,6 @@ def _dates_table(doc: Document, lines: Sequence[StatutoryLine]) -> None:
             row.cell(line.how)
 
 
-def _month(day: date) -> str:
-    return f"{MONTHS[day.month - 1]} {day.year}"
-
-
 def folded_places(places: Sequence[tuple[str, int]]) -> list[tuple[str, int]]:
     """Places with at least ``MIN_PLACE_COUNT`` residents, most first; the rest together."""
     shown = sorted(
@@ -264,7 +243,7 @@ def _voices(doc: Document, pack: EvidencePack) -> None:
     doc.ln(2)
     if voices.by_month:
         _subheading(doc, "When")
-        _count_table(doc, "Month", [(_month(day), n) for day, n in voices.by_month])
+        _count_table(doc, "Month", [(month_and_year(day), n) for day, n in voices.by_month])
     places = folded_places(voices.places)
     if places:
         _subheading(doc, "Where they live, as they described it")
@@ -292,7 +271,9 @@ def _voices(doc: Document, pack: EvidencePack) -> None:
         doc.set_font(SANS, "", 8.5)
         doc.set_text_color(*MUTED)
         doc.set_x(doc.l_margin + 5)
-        doc.cell(0, 4.5, f"Given in {_month(item.given_on)}", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        doc.cell(
+            0, 4.5, f"Given in {month_and_year(item.given_on)}", new_x=XPos.LMARGIN, new_y=YPos.NEXT
+        )
         doc.set_text_color(*INK)
         doc.set_draw_color(*ACCENT)
         doc.set_line_width(0.8)
