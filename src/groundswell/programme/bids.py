@@ -162,8 +162,25 @@ async def update_bid(
     require_staff(principal)
     values, fields = _read_bid_values(kind, raw, partial=partial, minor_units=minor_units)
     fields.check(f"The {kind.noun} could not be saved.")
+    return await change_bid(kind, principal, bid_id, values, durations=durations)
+
+
+async def change_bid(
+    kind: BidKind,
+    actor: Principal | None,
+    bid_id: int,
+    values: dict[str, Any],
+    *,
+    durations: ClockDurations,
+    check: Callable[[dict[str, Any]], None] | None = None,
+) -> bool:
+    """Store checked `values` on the locked bid and move its stage as the facts say; False if
+    nothing changed. `actor` is staff, or None for the bid's own group (who signs in by an
+    e-mailed link, not as a user); `check` sees the locked row first and may refuse."""
     async with db.write_transaction():
         current = await _locked_bid(kind, bid_id)
+        if check is not None:
+            check(current)
         errors: dict[str, str] = {}
         await check_links(values, errors)  # may fill in the group's name from its host
         merged = {**current, **values}
@@ -187,7 +204,7 @@ async def update_bid(
             kind.table.id == bid_id
         )
         if new_stage is not stage:
-            await _record_move(principal, kind, bid_id, stage, new_stage, by=kind.moved_by)
+            await _record_move(actor, kind, bid_id, stage, new_stage, by=kind.moved_by)
     return True
 
 
@@ -225,7 +242,7 @@ async def transition_bid(
 
 
 async def _record_move(
-    principal: Principal, kind: BidKind, bid_id: int, stage: Any, to: Any, **why: str
+    principal: Principal | None, kind: BidKind, bid_id: int, stage: Any, to: Any, **why: str
 ) -> None:
     """The audit entry for a bid that moved stage, by an edit (`by`) or a decision (`note`)."""
     await audit.record(

@@ -24,7 +24,7 @@ from groundswell.core.money import major_amount
 from groundswell.core.pages import read_form, render, render_form_error
 from groundswell.core.principal import Role
 from groundswell.core.web import RowId, requires_role, settings_of, signed_in
-from groundswell.programme import bids, grants, reminders, reports
+from groundswell.programme import bids, grants, groups, reminders, reports
 from groundswell.programme.bids import BidKind, durations_from
 from groundswell.programme.clocks import ClockDurations
 from groundswell.programme.kinds import ASSET_BID, BID_KINDS, SERVICE_BID
@@ -149,6 +149,8 @@ async def _bid_page(
         timeline=pages.timeline(bid, on),
         grants=await grants.list_grants(**{f"{pages.kind.key}_bid_id": bid_id}),
         reminders=await reminders.reminders_for(pages.kind.key, bid_id),
+        group_activity=await groups.group_activity(pages.kind, bid_id),
+        describe_group_action=groups.describe,
         today=on,
         can_edit=signed_in(request).is_admin,
         stage_errors=extra.pop("stage_errors", {}),

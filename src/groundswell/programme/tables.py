@@ -134,4 +134,18 @@ class ProgrammeReminder(Table, tablename="programme_reminder"):
     sent_at = Timestamptz(default=TimestamptzNow(), index=True)
 
 
-TABLES = [AssetBid, ServiceBid, ProgrammeGrant, ProgrammeReminder]
+class GroupSignIn(Table, tablename="group_sign_in"):
+    """A nominating group's contact signing in without a password: first a single-use link
+    e-mailed to an address named on a bid (`kind` "link"), then, once the link is taken, a
+    session (`kind` "session"). Only the token's hash is kept; each works until it expires."""
+
+    id: Serial
+    kind = Varchar(length=8)  # "link" or "session"
+    email = Varchar(length=254, index=True)  # as named in a bid's contact_emails
+    token_hash = Varchar(length=64, unique=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+    expires_at = Timestamptz(index=True)
+    used_at = Timestamptz(null=True, default=None)
+
+
+TABLES = [AssetBid, ServiceBid, ProgrammeGrant, ProgrammeReminder, GroupSignIn]

@@ -43,6 +43,7 @@ from groundswell.payments.controllers import (
 from groundswell.programme.api import AssetBidApi, GrantApi, ServiceBidApi
 from groundswell.programme.controllers import ProgrammeController
 from groundswell.programme.evidence_controllers import EvidencePackController
+from groundswell.programme.group_controllers import GroupController
 from groundswell.scheduler import SchedulerRunner
 from groundswell.settings import Settings, load_settings
 from groundswell.vouching.controllers import (
@@ -102,6 +103,7 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     HostStatementController,
     stripe_webhook,
     ProgrammeController,
+    GroupController,
     EvidencePackController,
     AssetBidApi,
     ServiceBidApi,

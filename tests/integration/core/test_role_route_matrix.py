@@ -100,6 +100,18 @@ ACCESS: dict[tuple[str, str], Any] = {
     ("GET", "/vouch/{code:str}/confirm"): PUBLIC,
     ("POST", "/vouch/{code:str}/confirm"): PUBLIC,
     ("POST", "/testimony/{endorsement_id:int}/report"): PUBLIC,
+    # A nominating group's contact: no account; these pages answer only to the group's own
+    # session (a link e-mailed to an address on the bid), and send anyone else to sign in.
+    ("GET", "/groups/sign-in"): PUBLIC,
+    ("POST", "/groups/sign-in"): PUBLIC,
+    ("GET", "/groups/sign-in/sent"): PUBLIC,
+    ("GET", "/groups/sign-in/{token:str}"): PUBLIC,
+    ("POST", "/groups/sign-in/{token:str}"): PUBLIC,
+    ("POST", "/groups/sign-out"): PUBLIC,
+    ("GET", "/groups/bids"): PUBLIC,
+    ("GET", "/groups/bids/{kind:str}/{bid_id:int}"): PUBLIC,
+    ("POST", "/groups/bids/{kind:str}/{bid_id:int}/request-to-bid"): PUBLIC,
+    ("POST", "/groups/bids/{kind:str}/{bid_id:int}/contacts"): PUBLIC,
     ("GET", "/admin/moderation"): ADMIN,
     ("POST", "/admin/moderation/{endorsement_id:int}"): ADMIN,
     ("GET", "/admin/outbox"): ADMIN,
@@ -230,6 +242,8 @@ async def world() -> World:
         "token": "not-a-link-anyone-was-sent",
         "token_id": "2147483647",
         "lesson_id": str(lesson),
+        "kind": "asset",
+        "bid_id": str(asset_bid),
     }
     return World(params=params, tokens=tokens)
 

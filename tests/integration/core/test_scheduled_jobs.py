@@ -10,6 +10,7 @@ def test_every_module_registers_its_jobs() -> None:
         "vouching_forget",
         "close_the_loop",
         "programme_reminders",
+        "programme_group_sign_ins",
         "rounds.compute",
         "rounds.approve",
     } <= ids
