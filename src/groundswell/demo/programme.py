@@ -20,6 +20,7 @@ from groundswell.ledger import deposits
 from groundswell.programme.bids import create_bid, durations_from, transition_bid
 from groundswell.programme.clocks import add_months_deadline
 from groundswell.programme.grants import award_grant, mark_grant_paid, propose_grant
+from groundswell.programme.groups import request_link
 from groundswell.programme.kinds import ASSET_BID, SERVICE_BID
 from groundswell.programme.reminders import send_due_reminders
 from groundswell.programme.tables import AssetBid
@@ -246,6 +247,8 @@ async def load_programme_demo(settings: Settings) -> bool:
                     )
 
     await send_due_reminders(settings)
+    # A group contact's sign-in link waits in the development outbox (/admin/outbox).
+    await request_link(settings, email="friends@redlion.example.org", client_ip="demo")
     return True
 
 

@@ -47,6 +47,13 @@ async def test_demo_has_voices_money_and_rounds_in_every_state_and_loads_once() 
     )
     assert retrying and all(r["last_error"] for r in retrying)
 
+    # A nominating group's contact has a sign-in link waiting in the development outbox.
+    sign_in = await OutboxMessage.select(OutboxMessage.body).where(
+        (OutboxMessage.purpose == "group_sign_in")
+        & (OutboxMessage.recipient_email == "friends@redlion.example.org")
+    )
+    assert sign_in and "/groups/sign-in/" in sign_in[0]["body"]
+
     residents = await Resident.select(Resident.voice_hash)
     assert len(residents) > 100
     assert all(re.fullmatch(r"[0-9a-f]{64}", r["voice_hash"]) for r in residents)
