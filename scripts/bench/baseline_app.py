@@ -3,9 +3,11 @@ ASGI app — raw asyncpg and the same Jinja templates, no framework, no sessions
 
 - `GET /listen`: the same HTML from the same SQL. The SQL is compiled once, at start-up,
   from Groundswell's own query builders (the feed query of listening.feed for the first
-  keyset page, and the three filter-choice queries of listening.services.filter_options), so
-  it is the very text and parameters Groundswell sends; each request then runs it through
-  asyncpg. The words are redacted the same way and the same templates render with the same
+  keyset page, and the pools query of listening.choices), so it is the very text and
+  parameters Groundswell sends; each request then runs the feed through asyncpg and, like
+  Groundswell, reads the pools only when its copy is older than POOL_CHOICES_SECONDS.
+  (Places and hosts are typed on the page, with suggestions from their own endpoints, so
+  neither page lists them.) The words are redacted the same way and the same templates render with the same
   Jinja filters and globals (templating.configure) and the same context, as the demo funder
   sees it. The difference in throughput is what Groundswell's stack costs per page.
 - `GET /listen/essential`: the essential work alone, for reference — one keyset page of 25
@@ -20,7 +22,7 @@ Groundswell's builders; "copy": its builders moved, so a hand-kept copy below wa
 from __future__ import annotations
 
 import os
-from itertools import groupby
+import time
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -28,6 +30,7 @@ from typing import Any
 import asyncpg
 from jinja2 import Environment, FileSystemLoader
 
+from groundswell.listening.choices import POOL_CHOICES_SECONDS
 from groundswell.listening.controllers import FIELD_LABELS, _groups, _status, _summary
 from groundswell.listening.services import (
     PAGE_SIZE,
@@ -63,8 +66,6 @@ SELECT pool.id, pool.name, pool.funder, funder.name AS funder_name
 FROM pool LEFT JOIN funder ON funder.id = pool.funder
 WHERE pool.is_active ORDER BY funder.name, pool.name
 """
-COPY_PLACES_SQL = "SELECT id, name, local_authority FROM locality ORDER BY local_authority, name"
-COPY_HOSTS_SQL = "SELECT id, name FROM host_organisation ORDER BY name"
 
 PLACE_KEYS = (
     "organiser_id",
@@ -82,7 +83,6 @@ def groundswell_sql(limit: int) -> dict[str, Statement]:
     """The statements Groundswell sends for the first page, compiled by its own builders."""
     from piccolo.querystring import QueryString
 
-    from groundswell.community.tables import HostOrganisation, Locality
     from groundswell.funders.tables import Pool
     from groundswell.listening import feed as listen_feed
     from groundswell.vouching import queries
@@ -103,25 +103,17 @@ def groundswell_sql(limit: int) -> dict[str, Statement]:
         listen_feed._all_of([]),
         ESSENTIAL_PAGE + 1,
     ).compile_string(engine_type="postgres")
-    # As listening.services.filter_options builds them.
+    # As listening.choices builds it.
     pools = (
         Pool.select(Pool.id, Pool.name, Pool.funder, Pool.funder.name.as_alias("funder_name"))
         .where(Pool.is_active == True)  # noqa: E712
         .order_by(Pool.funder.name)
         .order_by(Pool.name)
     )
-    places = Locality.select(Locality.id, Locality.name, Locality.local_authority).order_by(
-        Locality.local_authority, Locality.name
-    )
-    hosts = HostOrganisation.select(HostOrganisation.id, HostOrganisation.name).order_by(
-        HostOrganisation.name
-    )
     return {
         "feed": (feed[0], list(feed[1])),
         "essential": (essential[0], list(essential[1])),
         "pools": compiled(pools),
-        "places": compiled(places),
-        "hosts": compiled(hosts),
     }
 
 
@@ -130,8 +122,6 @@ def copied_sql(limit: int) -> dict[str, Statement]:
         "feed": (COPY_FEED_SQL, [limit + 1]),
         "essential": (COPY_FEED_SQL, [ESSENTIAL_PAGE + 1]),
         "pools": (COPY_POOLS_SQL, []),
-        "places": (COPY_PLACES_SQL, []),
-        "hosts": (COPY_HOSTS_SQL, []),
     }
 
 
@@ -163,12 +153,19 @@ async def fetch(connection: asyncpg.Connection, name: str) -> list[asyncpg.Recor
     return list(await connection.fetch(text, *args))
 
 
+async def pool_rows(connection: asyncpg.Connection) -> list[asyncpg.Record]:
+    """The pools, read again when older than Groundswell keeps them (the same work)."""
+    moment = time.monotonic()
+    kept = state.get("pools")
+    if kept is None or moment - kept[0] > POOL_CHOICES_SECONDS:
+        kept = state["pools"] = (moment, await fetch(connection, "pools"))
+    return kept[1]
+
+
 async def render_listen() -> bytes:
     async with state["pool"].acquire() as connection:
         rows = await fetch(connection, "feed")
-        pools = await fetch(connection, "pools")
-        places = await fetch(connection, "places")
-        hosts = await fetch(connection, "hosts")
+        pools = await pool_rows(connection)
     page = ListenPage(query=ListenQuery())
     page.items = [
         {**public_testimony(dict(row)), **{key: row[key] for key in PLACE_KEYS}}
@@ -189,11 +186,6 @@ async def render_listen() -> bytes:
             )
             if group
         ],
-        "place_groups": [
-            (authority or "Other places", [dict(p) for p in group])
-            for authority, group in groupby(places, key=lambda row: row["local_authority"])
-        ],
-        "hosts": [dict(h) for h in hosts],
         "themes": list(THEME_LABELS.items()),
         "sorts": list(SORT_LABELS.items()),
     }

@@ -340,3 +340,65 @@ async def test_keyboard_reaches_the_results_and_focus_is_visible(
         )
     for control in ("f-q", "f-pool", "f-locality", "f-organiser", "f-host", "f-theme", "f-from"):
         assert control in seen, seen
+
+
+def place_names(live_server: LiveServer) -> list[str]:
+    rows = httpx.get(f"{live_server.url}/api/v1/localities", timeout=10).json()
+    return [row["name"] for row in rows]
+
+
+async def test_the_place_box_suggests_as_you_type_and_filters_by_the_name(
+    live_server: LiveServer, session: tuple[Any, Watched]
+) -> None:
+    page, watched = session
+    name = place_names(live_server)[0]
+    await login(page, FUNDER)
+    await page.goto("/listen")
+    await open_filters(page)
+    box = page.get_by_label("Place", exact=True)
+    async with page.expect_response(lambda r: "/listen/places?" in r.url) as answer:
+        await box.press_sequentially(name[:3].lower(), delay=50)
+    assert (await answer.value).status == 200
+    options = page.locator("#f-locality-choices option")
+    await expect(options.first).to_be_attached()
+    assert 1 <= await options.count() <= 10
+    assert name in await options.evaluate_all("os => os.map(o => o.value)")
+    await box.fill(name)
+    await box.press("Tab")  # leaving the box is a change: the results follow it
+    await page.wait_for_url(re.compile(r"/listen\?locality=\d+$"))
+    places = set(
+        await page.locator("#results figcaption a[href^='/localities/']").all_inner_texts()
+    )
+    assert places == {name}
+    assert not watched.errors and not watched.csp, (watched.errors, watched.csp)
+
+
+async def test_without_javascript_a_typed_place_filters_or_asks_which(
+    browser: Any, live_server: LiveServer
+) -> None:
+    names = place_names(live_server)
+    letters = sorted(
+        {ch for n in names for ch in n.lower() if ch.isalpha()},
+        key=lambda ch: -sum(ch in n.lower() for n in names),
+    )
+    shared = letters[0]  # in the most names: several match
+    context, page, _ = await new_page(browser, live_server, javascript=False)
+    try:
+        await login(page, FUNDER)
+        await page.goto("/listen")
+        await open_filters(page)
+        await page.get_by_label("Place", exact=True).fill(shared)
+        await page.get_by_role("button", name="Show testimony").click()
+        await page.wait_for_url(re.compile(r"locality="))
+        assert "Did you mean" in await page.get_by_role("alert").inner_text()
+        suggestion = page.get_by_role("alert").locator("ul").nth(1).locator("a").first
+        chosen = (await suggestion.inner_text()).split(" (")[0]
+        await suggestion.click()
+        await page.wait_for_url(re.compile(r"locality=\d+"))
+        assert await page.get_by_label("Place", exact=True).input_value() == chosen
+        await page.get_by_label("Place", exact=True).fill(names[-1].upper())
+        await page.get_by_role("button", name="Show testimony").click()
+        await page.wait_for_url(re.compile(r"locality="))
+        assert await page.get_by_label("Place", exact=True).input_value() == names[-1]
+    finally:
+        await context.close()

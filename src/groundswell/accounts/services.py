@@ -427,24 +427,46 @@ async def log_in(settings: Settings, *, email: str, password: str, client_ip: st
     return NewSession(token=token, principal=principal)
 
 
+# The session, its user and the user's memberships in one round trip: this runs before
+# every signed-in page (a membership per row; a user with none still gives one row).
+_SESSION_SQL = (
+    "SELECT s.id AS session_id, s.last_seen_at, s.expires_at, u.id AS user_id, u.email, "
+    "u.name, u.role, u.is_active, m.funder, m.host FROM user_session s "
+    'JOIN app_user u ON u.id = s."user" '
+    'LEFT JOIN membership m ON m."user" = u.id '
+    "WHERE s.token_hash = {}"
+)
+
+
 async def principal_for_session(settings: Settings, token: str) -> Principal | None:
-    """The session's user, or None when the session is unknown, idle too long or expired."""
-    session = (
-        await UserSession.select().where(UserSession.token_hash == token_digest(token)).first()
-    )
-    if session is None:
+    """The session's user, or None when the session is unknown, idle too long or expired,
+    or the user is deactivated. Read fresh on every request (no cache), so signing out,
+    ending sessions and deactivating a user take effect on the very next request."""
+    rows = await UserSession.raw(_SESSION_SQL, token_digest(token))
+    if not rows:
         return None
+    session = rows[0]
     moment = now()
     idle_limit = session["last_seen_at"] + timedelta(minutes=settings.session_idle_minutes)
     if moment >= session["expires_at"] or moment >= idle_limit:
-        await UserSession.delete().where(UserSession.id == session["id"])
+        await UserSession.delete().where(UserSession.id == session["session_id"])
+        return None
+    if not session["is_active"]:
         return None
     # Touch at most once a minute: a page load should not always be a write.
     if moment - session["last_seen_at"] > timedelta(minutes=1):
         await UserSession.update({UserSession.last_seen_at: moment}).where(
-            UserSession.id == session["id"]
+            UserSession.id == session["session_id"]
         )
-    return await principal_for(session["user"], session_id=session["id"])
+    return Principal(
+        user_id=session["user_id"],
+        email=session["email"],
+        name=session["name"],
+        role=Role(session["role"]),
+        funder_ids=frozenset(row["funder"] for row in rows if row["funder"] is not None),
+        host_ids=frozenset(row["host"] for row in rows if row["host"] is not None),
+        session_id=session["session_id"],
+    )
 
 
 async def log_out(token: str) -> None:

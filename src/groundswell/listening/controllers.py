@@ -7,8 +7,9 @@ from litestar.enums import MediaType
 from litestar.response import Template
 
 from groundswell.core.pages import is_htmx_partial
+from groundswell.core.search import query_words
 from groundswell.core.web import principal_of, requires_login
-from groundswell.listening import services
+from groundswell.listening import choices, services
 from groundswell.listening.feed import FeedSort
 from groundswell.listening.services import THEME_LABELS, ListenPage
 
@@ -123,3 +124,32 @@ class ListenController(Controller):
             headers=headers,
             media_type=MediaType.HTML,
         )
+
+    @get("/places", name="listen-place-choices")
+    async def place_choices(self, request: Request[Any, Any, Any]) -> Template:
+        """Type-ahead for the place box: up to ten places whose names have the words in
+        them, as <option>s for its <datalist> (htmx swaps them in as the reader types)."""
+        typed = _typed(request, "locality")
+        return _choice_list(await choices.place_suggestions(typed))
+
+    @get("/hosts", name="listen-host-choices")
+    async def host_choices(self, request: Request[Any, Any, Any]) -> Template:
+        """Type-ahead for the host organisation box, as the place box's."""
+        typed = _typed(request, "host")
+        return _choice_list(await choices.host_suggestions(typed))
+
+
+def _typed(request: Request[Any, Any, Any], name: str) -> str:
+    """The box's words: htmx sends the box's own field (locality=, host=); q= also works."""
+    params = request.query_params
+    return query_words(params.get(name) or params.get("q"))[: choices.TYPED_MAX]
+
+
+def _choice_list(found: list[choices.Choice]) -> Template:
+    return Template(
+        "listening/_choices.html",
+        context={"choices": found},
+        # Names of places and hosts, not testimony: the browser may reuse them a moment.
+        headers={"cache-control": "private, max-age=60", "vary": "Cookie"},
+        media_type=MediaType.HTML,
+    )

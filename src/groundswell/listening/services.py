@@ -8,20 +8,27 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
-from itertools import groupby
 from typing import Any
 from urllib.parse import urlencode
 
 from groundswell.community.codes import normalise_code
-from groundswell.community.tables import HostOrganisation, Locality, Organiser
+from groundswell.community.tables import Locality, Organiser
 from groundswell.core.clock import UK_TIME, now
 from groundswell.core.cursor import decode_keyset, encode_keyset
 from groundswell.core.dates import filter_day
 from groundswell.core.errors import ValidationFailed
 from groundswell.core.principal import Principal
-from groundswell.core.search import query_row_id, query_text, search_words
+from groundswell.core.search import query_row_id, query_text, query_words, search_words
 from groundswell.funders.tables import Pool, PoolLocality
 from groundswell.listening.chart import BarChart, monthly_bar_chart
+from groundswell.listening.choices import (
+    TYPED_MAX,
+    Resolved,
+    host_label_for,
+    pool_groups,
+    resolve_host,
+    resolve_place,
+)
 from groundswell.listening.feed import FEED_KEY_SHAPES, FeedFilters, FeedSort, published_feed
 from groundswell.listening.tally import VoiceTrend, voice_tally
 from groundswell.listening.trends import WINDOW, quiet
@@ -37,6 +44,8 @@ THEME_LABELS = {
     Theme.IDEA.value: "An idea",
 }
 SORT_LABELS = {FeedSort.NEWEST.value: "Newest first", FeedSort.ORGANISER.value: "By organiser"}
+THEME_CHOICES = list(THEME_LABELS.items())
+SORT_CHOICES = list(SORT_LABELS.items())
 
 
 @dataclass(frozen=True)
@@ -54,6 +63,10 @@ class ListenQuery:
     date_to: date | None = None
     sort: FeedSort = FeedSort.NEWEST
     cursor: str = ""
+    # Words typed in the place or host box, until listen() finds which one they mean
+    # (then the id above is set and these are cleared: the canonical URL names the id).
+    place_typed: str = ""
+    host_typed: str = ""
 
     def params(self, *, cursor: str | None = None) -> list[tuple[str, str]]:
         """The canonical query string: only what differs from the defaults, in one order."""
@@ -61,9 +74,9 @@ class ListenQuery:
         for name, value in (
             ("q", self.q),
             ("pool", self.pool),
-            ("locality", self.locality),
+            ("locality", self.place_typed if self.locality is None else self.locality),
             ("organiser", self.organiser),
-            ("host", self.host),
+            ("host", self.host_typed if self.host is None else self.host),
             ("theme", self.theme),
             ("from", self.date_from.isoformat() if self.date_from else ""),
             ("to", self.date_to.isoformat() if self.date_to else ""),
@@ -119,19 +132,34 @@ def parse_query(raw: Mapping[str, str | None]) -> tuple[ListenQuery, dict[str, s
     )
     if date_from and date_to and date_to < date_from:
         errors["to"] = "The end date is on or after the start date."
+    locality, place_typed = _id_or_words(raw, "locality", errors)
+    host, host_typed = _id_or_words(raw, "host", errors)
     query = ListenQuery(
         q=q,
         pool=query_row_id(raw, "pool", errors),
-        locality=query_row_id(raw, "locality", errors),
+        locality=locality,
         organiser=organiser,
-        host=query_row_id(raw, "host", errors),
+        host=host,
         theme=theme,
         date_from=date_from,
         date_to=date_to,
         sort=sort,
         cursor=text("cursor")[:1000],
+        place_typed=place_typed,
+        host_typed=host_typed,
     )
     return query, errors
+
+
+def _id_or_words(
+    raw: Mapping[str, str | None], name: str, errors: dict[str, str]
+) -> tuple[int | None, str]:
+    """A place or host as a row id (links, shared URLs) or as the words typed in its box
+    (the form, with or without JavaScript)."""
+    typed = query_words(raw.get(name))
+    if not typed or typed.isdecimal():
+        return query_row_id(raw, name, errors), ""
+    return None, typed[:TYPED_MAX]
 
 
 @dataclass
@@ -148,14 +176,55 @@ class ListenPage:
     host_name: str = ""
     # What was typed in the organiser box when it is not a code, so the form shows it again.
     organiser_typed: str = ""
+    # What the place and host boxes show: the chosen one's label, or what was typed.
+    place_box: str = ""
+    host_box: str = ""
+    # "Did you mean": for a place or host box whose words match several, (label, URL).
+    suggestions: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+
+
+async def _resolve_typed(page: ListenPage) -> None:
+    """Turn words typed in the place and host boxes into the ids they mean, or say why not
+    (no match; several: which, each as a link to this view with that one chosen)."""
+    if page.query.place_typed:
+        found = await resolve_place(page.query.place_typed)
+        _use(page, "locality", page.query.place_typed, found)
+    if page.query.host_typed:
+        found = await resolve_host(page.query.host_typed)
+        _use(page, "host", page.query.host_typed, found)
+
+
+def _chosen(query: ListenQuery, name: str, row_id: int) -> ListenQuery:
+    if name == "locality":
+        return replace(query, locality=row_id, place_typed="")
+    return replace(query, host=row_id, host_typed="")
+
+
+def _use(page: ListenPage, name: str, typed: str, found: Resolved) -> None:
+    what = "place" if name == "locality" else "host organisation"
+    if found.choice is not None:
+        page.query = _chosen(page.query, name, found.choice.id)
+    elif not found.suggestions:
+        page.errors[name] = f"No {what} has “{typed}” in its name; check the spelling."
+    else:
+        page.errors[name] = f"Several match “{typed}”: choose the {what} you mean below."
+        page.suggestions[name] = [
+            (
+                choice.label + (f" ({choice.detail})" if choice.detail else ""),
+                _chosen(page.query, name, choice.id).url(cursor=""),
+            )
+            for choice in found.suggestions
+        ]
 
 
 async def listen(raw: Mapping[str, str | None]) -> ListenPage:
     """One page of published testimony for what the query string asks."""
-    query, errors = parse_query(raw)
-    page = ListenPage(query=query, errors=errors)
-    if "organiser" in errors:
+    page = ListenPage(*parse_query(raw))
+    if "organiser" in page.errors:
         page.organiser_typed = query_text(raw.get("organiser"))[:40]
+    page.place_box, page.host_box = page.query.place_typed, page.query.host_typed
+    await _resolve_typed(page)
+    query, errors = page.query, page.errors
     filters = FeedFilters(
         locality_id=query.locality,
         host_id=query.host,
@@ -200,19 +269,15 @@ async def listen(raw: Mapping[str, str | None]) -> ListenPage:
     if query.locality is not None:
         place = await Locality.select(Locality.name).where(Locality.id == query.locality).first()
         if place is None:
-            errors["locality"] = "There is no such place; choose one from the list."
+            errors["locality"] = "There is no such place; type part of its name."
         else:
-            page.locality_name = place["name"]
+            page.locality_name = page.place_box = place["name"]
     if query.host is not None:
-        host = (
-            await HostOrganisation.select(HostOrganisation.name)
-            .where(HostOrganisation.id == query.host)
-            .first()
-        )
+        host = await host_label_for(query.host)
         if host is None:
-            errors["host"] = "There is no such host organisation; choose one from the list."
+            errors["host"] = "There is no such host organisation; type part of its name."
         else:
-            page.host_name = host["name"]
+            page.host_name, page.host_box = host
     if errors:
         return page
     try:
@@ -231,35 +296,13 @@ async def listen(raw: Mapping[str, str | None]) -> ListenPage:
 
 
 async def filter_options(principal: Principal | None) -> dict[str, Any]:
-    """Choices for the filter form: pools (the funder's own first), places by local
-    authority, host organisations, themes and sorts."""
-    pools = (
-        await Pool.select(Pool.id, Pool.name, Pool.funder, Pool.funder.name.as_alias("funder_name"))
-        .where(Pool.is_active == True)  # noqa: E712
-        .order_by(Pool.funder.name)
-        .order_by(Pool.name)
-    )
-    own = principal.funder_ids if principal is not None else frozenset()
-    pool_groups = [
-        ("Your pools", [p for p in pools if p["funder"] in own]),
-        ("Other pools" if own else "Pools", [p for p in pools if p["funder"] not in own]),
-    ]
-    localities = await Locality.select(
-        Locality.id, Locality.name, Locality.local_authority
-    ).order_by(Locality.local_authority, Locality.name)
-    places = [
-        (authority or "Other places", list(group))
-        for authority, group in groupby(localities, key=lambda row: row["local_authority"])
-    ]
-    hosts = await HostOrganisation.select(HostOrganisation.id, HostOrganisation.name).order_by(
-        HostOrganisation.name
-    )
+    """Choices for the filter form: pools (the funder's own first; kept per worker for a
+    minute), themes and sorts. Places and hosts are typed (see choices.py): listing every
+    one was most of the page on the large demo."""
     return {
-        "pool_groups": [(label, group) for label, group in pool_groups if group],
-        "place_groups": places,
-        "hosts": hosts,
-        "themes": list(THEME_LABELS.items()),
-        "sorts": list(SORT_LABELS.items()),
+        "pool_groups": await pool_groups(principal),
+        "themes": THEME_CHOICES,
+        "sorts": SORT_CHOICES,
     }
 
 

@@ -45,7 +45,7 @@ from groundswell.programme.controllers import ProgrammeController
 from groundswell.programme.evidence_controllers import EvidencePackController
 from groundswell.programme.group_controllers import GroupController
 from groundswell.scheduler import SchedulerRunner
-from groundswell.settings import Settings, load_settings
+from groundswell.settings import Environment, Settings, load_settings
 from groundswell.vouching.controllers import (
     ModerationController,
     OutboxController,
@@ -123,6 +123,9 @@ def create_app(settings: Settings | None = None, *, run_scheduler: bool | None =
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         await db.start()
+        if settings.env is not Environment.TEST:
+            # Each test builds its own app; compiling all of them there would only be slower.
+            templating.precompile(app.template_engine)  # type: ignore[arg-type]
         runner = None
         if scheduler_wanted:
             runner = SchedulerRunner(settings)

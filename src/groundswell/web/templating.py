@@ -16,7 +16,7 @@ from groundswell.core.money import format_money
 from groundswell.core.text import plain_number
 from groundswell.funders.states import PAIRWISE_M_HINT, SCORE_HINT, SCORE_LABELS, score_label
 from groundswell.ledger.states import account_kind_label, transaction_kind_label
-from groundswell.settings import Settings
+from groundswell.settings import Environment, Settings
 from groundswell.vouching.moderation import flag_label
 
 TEMPLATES = Path(__file__).resolve().parents[3] / "templates"
@@ -83,6 +83,9 @@ def configure(settings: Settings) -> Callable[[JinjaTemplateEngine], None]:
     def callback(engine: JinjaTemplateEngine) -> None:
         env = engine.engine
         env.autoescape = True
+        # Outside development a template never changes while a worker runs: no stat() of
+        # every template, its base and its includes on each render to see whether it did.
+        env.auto_reload = settings.env is Environment.DEVELOPMENT
         env.filters["money"] = lambda minor, currency="GBP": (
             "—" if minor is None else format_money(int(minor), currency)
         )
@@ -105,6 +108,17 @@ def configure(settings: Settings) -> Callable[[JinjaTemplateEngine], None]:
         env.globals["payments_simulated"] = not settings.stripe_api_key
 
     return callback
+
+
+def precompile(engine: JinjaTemplateEngine) -> int:
+    """Compile every template once, at start-up, so no reader's request waits for one
+    (a worker's first /listen otherwise compiled the page, its base and its includes).
+    Returns how many were compiled."""
+    env = engine.engine
+    names = [name for name in env.list_templates() if name.endswith(".html")]
+    for name in names:
+        env.get_template(name)
+    return len(names)
 
 
 def _htmx_present() -> bool:

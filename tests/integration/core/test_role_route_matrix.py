@@ -86,6 +86,8 @@ ACCESS: dict[tuple[str, str], Any] = {
     # Testimony was consented for funders to read: the searchable feed is for signed-in
     # people (funders, hosts, admins), not the open web. See README "Listening".
     ("GET", "/listen"): LOGIN,
+    ("GET", "/listen/places"): LOGIN,
+    ("GET", "/listen/hosts"): LOGIN,
     ("GET", "/api/v1/organisers"): PUBLIC,
     ("GET", "/api/v1/organisers/{code:str}"): PUBLIC,
     ("GET", "/api/v1/organisers/{code:str}/endorsements"): PUBLIC,
