@@ -25,6 +25,7 @@ from groundswell.listening.chart import BarChart, monthly_bar_chart
 from groundswell.listening.feed import FEED_KEY_SHAPES, FeedFilters, FeedSort, published_feed
 from groundswell.listening.tally import VoiceTrend, voice_tally
 from groundswell.listening.trends import WINDOW, quiet
+from groundswell.vouching.queries import Audience
 from groundswell.vouching.states import Theme
 
 PAGE_SIZE = 20
@@ -161,8 +162,9 @@ class ListenPage:
     organiser_typed: str = ""
 
 
-async def listen(raw: Mapping[str, str | None]) -> ListenPage:
-    """One page of published testimony for what the query string asks."""
+async def listen(raw: Mapping[str, str | None], audience: Audience = Audience.PUBLIC) -> ListenPage:
+    """One page of published testimony for what the query string asks, as `audience` may
+    read it (words each resident shared with them; names only where shared with funders)."""
     query, errors = parse_query(raw)
     page = ListenPage(query=query, errors=errors)
     if "organiser" in errors:
@@ -183,6 +185,7 @@ async def listen(raw: Mapping[str, str | None]) -> ListenPage:
             else None
         ),
         search=query.q or None,
+        audience=audience,
     )
     if query.pool is not None:
         pool = await Pool.select(Pool.id, Pool.name).where(Pool.id == query.pool).first()
