@@ -128,3 +128,15 @@ async def test_property_anonymous_sees_only_public_words_and_funders_see_theirs(
         # A funder's token on the API reads at funder level.
         assert (marker in str(api)) == (public or funders)
         assert (f"Name{n:03d}y" in str(api)) == (funders and named)
+
+
+async def test_the_vouch_form_asks_both_questions_in_plain_words(
+    client: WebClient, settings: object
+) -> None:
+    host = await make_host()
+    await make_organiser(host, await make_locality(), "Amina Hussein", code="AMINA-7K")
+    form = (await client.get("/vouch/AMINA-7K")).text
+    assert "Who may read your words?" in form
+    assert 'name="show_public"' in form and "Anyone, on Amina Hussein's public page" in form
+    assert 'name="show_funders"' in form and "Funders who sign in to Groundswell" in form
+    assert "Your vouch counts either way." in form

@@ -138,3 +138,26 @@ async def test_enumeration_gets_nothing(client: WebClient, app: Litestar) -> Non
         ).status_code == 404
     assert await ModerationReport.count() == 1
     assert ids
+
+
+async def test_keeping_a_reported_voice_closes_its_reports_with_a_record(
+    client: WebClient, app: Litestar
+) -> None:
+    from groundswell.core.tables import AuditEntry
+
+    pool, _, _ = await _organiser_with_voices(3, show_public=True)
+    ref = REPORT_LINK.findall((await client.get("/organisers/AMINA-2A")).text)[0]
+    await client.submit(f"/testimony/{ref}/report", {"reason": "I just don't like it"})
+    reported = await Endorsement.select(Endorsement.id).where(Endorsement.public_ref == ref).first()
+    assert reported is not None
+    await make_user(Role.ADMIN)
+    async with asgi_client(app, address="198.51.100.7") as admin:
+        await admin.login("admin@example.org")
+        assert "Keep it and close the reports" in (await admin.get("/admin/moderation")).text
+        await admin.submit(f"/admin/moderation/{reported['id']}", {"action": "restore"})
+        assert "Nothing is waiting." in (await admin.get("/admin/moderation")).text
+    assert await _counted(pool) == 3
+    actions = await AuditEntry.select(AuditEntry.action).where(
+        (AuditEntry.subject_type == "endorsement") & (AuditEntry.subject_id == str(reported["id"]))
+    )
+    assert [a["action"] for a in actions] == ["testimony.restore"]
