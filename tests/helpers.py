@@ -331,7 +331,10 @@ async def make_voice(
             resident=rows[0]["id"],
             organiser=organiser["id"],
             testimony=testimony,
-            search_text=search_text(testimony, neighbourhood),
+            search_text=search_text(
+                testimony,
+                neighbourhood if (consent if show_funders is None else show_funders) else "",
+            ),
             theme=theme,
             display_name=display_name,
             neighbourhood=neighbourhood,

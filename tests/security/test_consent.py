@@ -140,3 +140,36 @@ async def test_the_vouch_form_asks_both_questions_in_plain_words(
     assert 'name="show_public"' in form and "Anyone, on Amina Hussein's public page" in form
     assert 'name="show_funders"' in form and "Funders who sign in to Groundswell" in form
     assert "Your vouch counts either way." in form
+
+
+async def test_a_neighbourhood_not_shared_cannot_be_found_by_searching(
+    client: WebClient, app: Litestar, settings: object
+) -> None:
+    """Web vouch with a neighbourhood, shared on the public page only: a funder searching for
+    the place must not find the words (that would say where the resident lives)."""
+    from groundswell.settings import Settings
+    from groundswell.vouching.recording import claim_resident, record_endorsement
+    from groundswell.vouching.states import Channel, Verification
+    from tests.helpers import organiser_id
+
+    assert isinstance(settings, Settings)
+    host = await make_host()
+    await make_organiser(host, await make_locality(), "Amina Hussein", code="AMINA-7K")
+    await make_user(Role.FUNDER, funder_ids=(await make_funder(),))
+    for n, funders in enumerate((False, True)):
+        resident, _ = await claim_resident(f"voice-{n}")
+        await record_endorsement(
+            settings,
+            resident_id=resident,
+            organiser_id=await organiser_id("AMINA-7K"),
+            testimony=f"She mended the swings, story {n}wxq.",
+            channel=Channel.WEB,
+            verification=Verification.SMS_CODE,
+            neighbourhood="Grovehill",
+            show_public=True,
+            show_funders=funders,
+        )
+    async with asgi_client(app, address="198.51.100.30") as funder:
+        await funder.login("funder@example.org")
+        found = (await funder.get("/listen?q=Grovehill")).text
+    assert "story 1wxq" in found and "story 0wxq" not in found

@@ -115,7 +115,9 @@ async def record_endorsement(
     )
     values: dict[str, Any] = {
         "testimony": testimony,
-        "search_text": search_text(testimony, neighbourhood),
+        # The neighbourhood is searchable only where readers may see it (shared with funders):
+        # otherwise searching for a place would tell who lives there.
+        "search_text": search_text(testimony, neighbourhood if show_funders else ""),
         "text_digest": moderation.text_digest(testimony),
         "theme": theme.value,
         "display_name": display_name,
