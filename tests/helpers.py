@@ -309,12 +309,16 @@ async def make_voice(
     display_name: str = "",
     neighbourhood: str = "",
     consent: bool = True,
+    show_public: bool | None = None,
+    show_funders: bool | None = None,
     verification: str = "sms_code",
     state: str = "active",
     moderation: str = "clear",
     score: int | None = None,
 ) -> int:
-    """One resident's endorsement, stored as record_endorsement stores it (published by default)."""
+    """One resident's endorsement, stored as record_endorsement stores it. `consent`: shared
+    on the public page and with funders (the default) or neither; `show_public` and
+    `show_funders` choose one place apart."""
     organiser = await Organiser.select(Organiser.id).where(Organiser.code == organiser_code).first()
     assert organiser is not None, organiser_code
     number = next(_resident_counter)
@@ -327,11 +331,15 @@ async def make_voice(
             resident=rows[0]["id"],
             organiser=organiser["id"],
             testimony=testimony,
-            search_text=search_text(testimony, neighbourhood),
+            search_text=search_text(
+                testimony,
+                neighbourhood if (consent if show_funders is None else show_funders) else "",
+            ),
             theme=theme,
             display_name=display_name,
             neighbourhood=neighbourhood,
-            consent_to_publish=consent,
+            show_public=consent if show_public is None else show_public,
+            show_funders=consent if show_funders is None else show_funders,
             channel="web",
             verification=verification,
             state=state,

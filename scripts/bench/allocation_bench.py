@@ -55,7 +55,7 @@ SELECT 'Organiser ' || g, 'ORG-' || g, (g % 100) + 1, 1,
 FROM generate_series(1, $organisers) g;
 -- Each resident vouches for `per` distinct organisers; dates mostly within the window.
 INSERT INTO endorsement (resident, organiser, testimony, theme, display_name, neighbourhood,
-                         consent_to_publish, channel, verification, state, moderation, flags,
+                         show_funders, channel, verification, state, moderation, flags,
                          score, source_hash, created_at, updated_at, withdrawn_at)
 SELECT r, o, 'She got the council to fix the lights on the underpass.', 'value', '', '',
        false, 'sms',

@@ -57,7 +57,7 @@ JOIN organiser o ON o.id = endorsement.organiser
 JOIN locality loc ON loc.id = o.locality
 JOIN host_organisation host ON host.id = o.host
 WHERE endorsement.verification IN ('sms_inbound', 'sms_code') AND endorsement.state = 'active'
-  AND endorsement.moderation != 'flagged' AND endorsement.consent_to_publish
+  AND endorsement.moderation != 'flagged' AND (endorsement.show_public OR endorsement.show_funders)
 ORDER BY endorsement.updated_at DESC, endorsement.id DESC
 LIMIT $1
 """

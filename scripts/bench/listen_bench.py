@@ -44,7 +44,7 @@ FIRST_PAGE_P50_TARGET_MS = 20.0
 PAGE_P50_LIMIT_MS = 50.0  # every kind of page, at a million voices
 PUBLISHED = (
     "e.verification IN ('sms_inbound', 'sms_code') AND e.state = 'active' "
-    "AND e.moderation <> 'flagged' AND e.consent_to_publish"
+    "AND e.moderation <> 'flagged' AND (e.show_public OR e.show_funders)"
 )
 DEEP_OFFSET = 19_999  # 1,000 pages of 20 on the large demo
 

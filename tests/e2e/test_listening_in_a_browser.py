@@ -60,7 +60,7 @@ async def vouch(
     await page.get_by_label("A hope for what comes next").check()
     await page.get_by_label("Your first name (optional)").fill("Maureen")
     await page.get_by_label("Your neighbourhood (optional)").fill("Grove Hill")
-    await page.get_by_label(re.compile("^Funders may read my words")).check()
+    await page.get_by_label(re.compile("^Funders who sign in")).check()
     await page.get_by_label("Your mobile number").fill(phone)
     await page.get_by_role("button", name="Send me a code").click()
     await page.wait_for_url(re.compile(r"/vouch/[A-Z0-9-]+/confirm\?t="))

@@ -24,7 +24,7 @@ class OrganiserDetail(Struct):
 
 
 class TestimonyOut(Struct):
-    id: int
+    ref: str  # random public reference (row ids are sequential and would list every voice)
     testimony: str
     theme: str
     display_name: str

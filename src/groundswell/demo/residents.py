@@ -144,7 +144,7 @@ async def load_round_voices(rng: random.Random) -> None:
             for batch in range(0, len(residents), 200)
             for row in await Resident.insert(*residents[batch : batch + 200]).returning(Resident.id)
         ]
-        rows = []
+        rows: list[Endorsement] = []
         for item in endorsements:
             at = moment - timedelta(days=rng.uniform(1, 240), minutes=rng.randint(0, 600))
             verification = rng.choices(
@@ -171,7 +171,9 @@ async def load_round_voices(rng: random.Random) -> None:
                     ],
                     display_name=rng.choice(FIRST_NAMES) if named else "",
                     neighbourhood=rng.choice(NEIGHBOURHOODS) if named else "",
-                    consent_to_publish=consent,
+                    # Some share with funders only, some also on the public page.
+                    show_funders=consent,
+                    show_public=consent and len(rows) % 2 == 0,
                     channel="sms" if verification == "sms_inbound" else "web",
                     verification=verification,
                     state=state,

@@ -17,6 +17,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from groundswell.vouching.redact import search_text
+from groundswell.vouching.tables import new_public_ref
 
 # What happened: "{name}" is the organiser's first name.
 HAPPENED = [
@@ -137,7 +138,9 @@ ENDORSEMENT_COLUMNS = (
     "theme",
     "display_name",
     "neighbourhood",
-    "consent_to_publish",
+    "show_public",
+    "show_funders",
+    "public_ref",
     "channel",
     "verification",
     "state",
@@ -192,7 +195,7 @@ def voice_row(
     state = "withdrawn" if roll < 0.03 else "hidden" if roll < 0.04 else "active"
     roll = rng.random()
     moderation = "flagged" if roll < 0.01 else "reviewed" if roll < 0.03 else "clear"
-    flags = '["reported"]' if moderation != "clear" else "[]"
+    flags = '["burst"]' if moderation != "clear" else "[]"
     return (
         endorsement_id,
         resident_id,
@@ -203,7 +206,9 @@ def voice_row(
         theme,
         name,
         neighbourhood,
+        consent and endorsement_id % 2 == 0,  # some public as well as for funders
         consent,
+        new_public_ref(),  # not from the seeded rng: references must not be predictable
         "web" if web else "sms",
         verification,
         state,

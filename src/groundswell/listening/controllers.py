@@ -12,6 +12,7 @@ from groundswell.core.web import principal_of, requires_login
 from groundswell.listening import choices, services
 from groundswell.listening.feed import FeedSort
 from groundswell.listening.services import THEME_LABELS, ListenPage
+from groundswell.vouching.queries import audience_of
 
 FIELD_LABELS = {
     "q": "Search",
@@ -90,7 +91,7 @@ class ListenController(Controller):
     async def index(self, request: Request[Any, Any, Any]) -> Template:
         """Published testimony for funders, hosts and admins: filter, search, page through."""
         raw = {key: request.query_params.get(key) for key in request.query_params}
-        page = await services.listen(raw)
+        page = await services.listen(raw, audience_of(principal_of(request)))
         partial = is_htmx_partial(request)
         context: dict[str, Any] = {
             "page": page,

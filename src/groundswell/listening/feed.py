@@ -13,7 +13,7 @@ from typing import Any
 from piccolo.querystring import QueryString
 
 from groundswell.db import is_sqlite, placeholders
-from groundswell.vouching.queries import public_testimony, published_condition
+from groundswell.vouching.queries import Audience, public_testimony, published_condition
 from groundswell.vouching.tables import Endorsement
 
 
@@ -41,11 +41,14 @@ class FeedFilters:
     since: datetime | None = None  # inclusive
     until: datetime | None = None  # exclusive
     search: str | None = None
+    # Whose eyes: the public reads only words shared publicly, never with names.
+    audience: Audience = Audience.PUBLIC
 
 
 _PAGE_COLUMNS = (
-    "endorsement.id, endorsement.testimony, endorsement.theme, endorsement.display_name, "
-    "endorsement.neighbourhood, endorsement.updated_at"
+    "endorsement.id, endorsement.public_ref, endorsement.testimony, endorsement.theme, "
+    "endorsement.display_name, endorsement.neighbourhood, endorsement.show_funders, "
+    "endorsement.updated_at"
 )
 _PLACE_COLUMNS = (
     "o.id AS organiser_id, o.code AS organiser_code, o.name AS organiser_name, "
@@ -151,7 +154,7 @@ def _feed_conditions(
 ) -> tuple[list[QueryString], list[QueryString]] | None:
     """WHERE clauses on the voice and on its organiser (search apart: it is planned by
     engine); None when they can match nothing."""
-    voice: list[QueryString] = [published_condition().querystring]
+    voice: list[QueryString] = [published_condition(filters.audience).querystring]
     organiser: list[QueryString] = []
     if filters.locality_in is not None:
         if not filters.locality_in:
@@ -239,13 +242,13 @@ async def _recent_matches(
     )
 
 
-async def _search_candidates(search: str) -> list[int] | None:
+async def _search_candidates(search: str, audience: Audience) -> list[int] | None:
     """Every published voice with these words, by the GIN index; None when there are more
     than SEARCH_CANDIDATES_MAX (then the words are common enough to filter on)."""
     rows = await Endorsement.raw(
         "SELECT endorsement.id FROM endorsement WHERE {} AND {} LIMIT {}",
         _tsquery(search),
-        published_condition().querystring,
+        published_condition(audience).querystring,
         SEARCH_CANDIDATES_MAX + 1,
     )
     if len(rows) > SEARCH_CANDIDATES_MAX:
@@ -292,7 +295,7 @@ async def _postgres_rows(
                 search,
             )
             return await _plain([*voice, words, *keyset], organiser, sort, limit)
-        candidates = await _search_candidates(search)
+        candidates = await _search_candidates(search, filters.audience)
         if candidates is not None and not candidates:
             return []
         matches = (
@@ -344,7 +347,7 @@ async def published_feed(
         rows = await _postgres_rows(filters, voice, organiser, keyset, sort, limit)
     page = [
         {
-            **public_testimony(row),
+            **public_testimony(row, filters.audience),
             "organiser_id": row["organiser_id"],
             "organiser_code": row["organiser_code"],
             "organiser_name": row["organiser_name"],

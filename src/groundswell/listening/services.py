@@ -32,6 +32,7 @@ from groundswell.listening.choices import (
 from groundswell.listening.feed import FEED_KEY_SHAPES, FeedFilters, FeedSort, published_feed
 from groundswell.listening.tally import VoiceTrend, voice_tally
 from groundswell.listening.trends import WINDOW, quiet
+from groundswell.vouching.queries import Audience
 from groundswell.vouching.states import Theme
 
 PAGE_SIZE = 20
@@ -217,8 +218,9 @@ def _use(page: ListenPage, name: str, typed: str, found: Resolved) -> None:
         ]
 
 
-async def listen(raw: Mapping[str, str | None]) -> ListenPage:
-    """One page of published testimony for what the query string asks."""
+async def listen(raw: Mapping[str, str | None], audience: Audience = Audience.PUBLIC) -> ListenPage:
+    """One page of published testimony for what the query string asks, as `audience` may
+    read it (words each resident shared with them; names only where shared with funders)."""
     page = ListenPage(*parse_query(raw))
     if "organiser" in page.errors:
         page.organiser_typed = query_text(raw.get("organiser"))[:40]
@@ -241,6 +243,7 @@ async def listen(raw: Mapping[str, str | None]) -> ListenPage:
             else None
         ),
         search=query.q or None,
+        audience=audience,
     )
     if query.pool is not None:
         pool = await Pool.select(Pool.id, Pool.name).where(Pool.id == query.pool).first()

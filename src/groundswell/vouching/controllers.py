@@ -11,9 +11,11 @@ from groundswell.core import ratelimit
 from groundswell.core.errors import DomainError, TooManyRequests
 from groundswell.core.pages import read_form, render, render_form_error
 from groundswell.core.principal import Role
-from groundswell.core.web import RowId, requires_role, settings_of, signed_in
+from groundswell.core.web import RowId, principal_of, requires_role, settings_of, signed_in
 from groundswell.outbox import services as outbox
 from groundswell.vouching import moderation
+from groundswell.vouching.queries import audience_of
+from groundswell.vouching.recording import source_hash
 from groundswell.vouching.states import Theme
 from groundswell.vouching.web_vouch import (
     confirm_web_vouch,
@@ -92,14 +94,28 @@ class ReportController(Controller):
     include_in_schema = False
     path = "/testimony"
 
-    @post("/{endorsement_id:int}/report", name="report_testimony")
-    async def report(self, request: Request[Any, Any, Any], endorsement_id: RowId) -> Template:
+    @post("/{public_ref:str}/report", name="report_testimony")
+    async def report(self, request: Request[Any, Any, Any], public_ref: FromPath[str]) -> Template:
+        """Anyone who can read a testimony may ask a moderator to look at it. Unknown and
+        unreadable references get the same 404, so guessing learns nothing."""
         if not await ratelimit.hit(
             f"report:ip:{_client_ip(request)}", limit=20, window=timedelta(hours=1)
         ):
             raise TooManyRequests("Too many reports from this connection. Please try again later.")
+        principal = principal_of(request)
+        # One report per source per voice: the signed-in session, else the address.
+        source = (
+            f"session:{principal.session_id}"
+            if principal is not None and principal.session_id is not None
+            else f"address:{ratelimit.source_key(_client_ip(request))}"
+        )
         data = await read_form(request)
-        await moderation.report(endorsement_id, str(data.get("reason") or ""))
+        await moderation.report(
+            public_ref,
+            str(data.get("reason") or ""),
+            audience=audience_of(principal),
+            source=source_hash(settings_of(request), source),
+        )
         return render("vouching/reported.html")
 
 
@@ -110,7 +126,11 @@ class ModerationController(Controller):
 
     @get("/", name="moderation")
     async def index(self) -> Template:
-        return render("vouching/moderation.html", items=await moderation.queue())
+        return render(
+            "vouching/moderation.html",
+            items=await moderation.queue(),
+            sources=await moderation.reports_by_source(),
+        )
 
     @post("/{endorsement_id:int}")
     async def decide(self, request: Request[Any, Any, Any], endorsement_id: RowId) -> Redirect:

@@ -1,7 +1,9 @@
 """Signals that a voice may not be what it seems, and the moderators' queue.
 
-Flagged voices wait for a person: they are not shown and do not count for funding until a
-moderator restores them. Hidden voices never show and never count. Every decision is audited.
+Voices the system flags itself (bursts, repeated words, one source behind many voices, links)
+wait for a person: they are not shown and do not count for funding until a moderator restores
+them. A reader's report only asks a person to look: the voice keeps counting and showing until
+a moderator decides. Hidden voices never show and never count. Every decision is audited.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from groundswell.core.errors import Forbidden, NotFound, ValidationFailed
 from groundswell.core.principal import Principal
 from groundswell.db import write_transaction
 from groundswell.settings import Settings
+from groundswell.vouching.queries import Audience, visible_endorsement
 from groundswell.vouching.redact import has_link, remove_phone_numbers
 from groundswell.vouching.states import EndorsementState, ModerationStatus
 from groundswell.vouching.tables import Endorsement, ModerationReport
@@ -26,7 +29,8 @@ BURST_NEW_VOICES = 15  # new voices for one organiser in an hour before the rest
 REPEATED_TEXT_VOICES = 3  # the same words from this many residents
 SHARED_SOURCE_VOICES = 5  # voices from one IP or web session for one organiser
 
-# Why a voice was flagged (Endorsement.flags, set below; "reported" when a reader reported it),
+# Why a voice was flagged (Endorsement.flags, set below; "reported" from older data, when a
+# report still held a voice; the round page also counts a voice's open reports under it),
 # in words for moderators and funders: the moderation queue and the round's signal health.
 FLAG_LABELS = {
     "burst": f"a burst: {BURST_NEW_VOICES} or more new voices for this organiser within an hour",
@@ -102,17 +106,46 @@ async def flag_siblings(*, testimony: str, flags: list[str]) -> None:
         ).where(Endorsement.id == row["id"])
 
 
-async def report(endorsement_id: int, reason: str) -> None:
+# The same answer for unknown testimony and testimony this reader cannot see.
+NOT_FOUND_MESSAGE = "There is no testimony here to report."
+
+
+async def report(public_ref: str, reason: str, *, audience: Audience, source: str) -> None:
+    """Put a voice in front of a moderator. It changes nothing about the voice: only a
+    moderator's recorded decision hides it. One report per source (keyed hash of the
+    reporter's address or session) per voice; a second from the same source is a no-op."""
     async with write_transaction():
-        if not await Endorsement.exists().where(Endorsement.id == endorsement_id):
-            raise NotFound("That testimony does not exist.")
+        endorsement_id = await visible_endorsement(public_ref, audience)
+        if endorsement_id is None:
+            raise NotFound(NOT_FOUND_MESSAGE)
         await ModerationReport.insert(
-            ModerationReport(endorsement=endorsement_id, reason=remove_phone_numbers(reason)[:500])
-        )
-        await Endorsement.update({Endorsement.moderation: ModerationStatus.FLAGGED.value}).where(
-            (Endorsement.id == endorsement_id)
-            & (Endorsement.moderation != ModerationStatus.FLAGGED.value)
-        )
+            ModerationReport(
+                endorsement=endorsement_id,
+                reason=remove_phone_numbers(reason)[:500],
+                source_hash=source,
+            )
+        ).on_conflict(action="DO NOTHING")
+
+
+async def reports_by_source(limit: int = 20) -> list[dict[str, Any]]:
+    """Open reports counted by source, most first: many reports from one source across many
+    voices is reporting used as an attack, visible at a glance. Sources are keyed hashes;
+    moderators see a short prefix, enough to tell them apart."""
+    rows = await ModerationReport.raw(
+        "SELECT source_hash, COUNT(*) AS reports, COUNT(DISTINCT endorsement) AS voices "
+        "FROM moderation_report WHERE resolved_at IS NULL "
+        "AND source_hash IS NOT NULL GROUP BY source_hash ORDER BY COUNT(*) DESC, "
+        "MAX(created_at) DESC LIMIT {}",
+        limit,
+    )
+    return [
+        {
+            "source": str(row["source_hash"])[:10],
+            "reports": int(row["reports"]),
+            "voices": int(row["voices"]),
+        }
+        for row in rows
+    ]
 
 
 async def queue() -> list[dict[str, Any]]:
@@ -130,6 +163,11 @@ async def queue() -> list[dict[str, Any]]:
         .where(
             (Endorsement.moderation == ModerationStatus.FLAGGED.value)
             | (Endorsement.state == EndorsementState.HIDDEN.value)
+            | Endorsement.id.is_in(
+                ModerationReport.select(ModerationReport.endorsement).where(
+                    ModerationReport.resolved_at.is_null()
+                )
+            )
         )
         .order_by(Endorsement.updated_at, ascending=False)
         .limit(200)
@@ -171,9 +209,15 @@ async def decide(principal: Principal, endorsement_id: int, action: str, note: s
                 Endorsement.moderation: ModerationStatus.REVIEWED.value,
             }
         else:
+            open_reports = await ModerationReport.exists().where(
+                (ModerationReport.endorsement == endorsement_id)
+                & ModerationReport.resolved_at.is_null()
+            )
+            # Restoring a voice that was only reported keeps it and closes its reports.
             if (
                 row["state"] != EndorsementState.HIDDEN.value
                 and row["moderation"] != ModerationStatus.FLAGGED.value
+                and not open_reports
             ):
                 return
             state = (

@@ -82,7 +82,8 @@ async def record_endorsement(
     theme: Theme = Theme.VALUE,
     display_name: str = "",
     neighbourhood: str = "",
-    consent_to_publish: bool = False,
+    show_public: bool = False,
+    show_funders: bool = False,
     source: str = "",
     score: int | None = None,
     asked_score: bool = False,
@@ -114,12 +115,15 @@ async def record_endorsement(
     )
     values: dict[str, Any] = {
         "testimony": testimony,
-        "search_text": search_text(testimony, neighbourhood),
+        # The neighbourhood is searchable only where readers may see it (shared with funders):
+        # otherwise searching for a place would tell who lives there.
+        "search_text": search_text(testimony, neighbourhood if show_funders else ""),
         "text_digest": moderation.text_digest(testimony),
         "theme": theme.value,
         "display_name": display_name,
         "neighbourhood": neighbourhood,
-        "consent_to_publish": consent_to_publish,
+        "show_public": show_public,
+        "show_funders": show_funders,
         "channel": channel.value,
         "verification": verification.value,
         "source_hash": source,

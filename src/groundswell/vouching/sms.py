@@ -304,9 +304,7 @@ async def _share_latest(msg: Incoming) -> str:
         )
     if latest is None:
         return render("nothing_to_share", msg.lang)
-    await Endorsement.update({Endorsement.consent_to_publish: True}).where(
-        Endorsement.id == latest["id"]
-    )
+    await Endorsement.update({Endorsement.show_funders: True}).where(Endorsement.id == latest["id"])
     return render(
         "shared", msg.lang, organiser=latest["organiser_name"], code=latest["organiser_code"]
     )

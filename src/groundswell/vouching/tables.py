@@ -1,5 +1,7 @@
 """Residents' voices: who (as a keyed hash, never a number), what they said, and its state."""
 
+import secrets
+
 from piccolo.columns import (
     JSONB,
     Boolean,
@@ -37,10 +39,18 @@ class Resident(Table, tablename="resident"):
     created_at = Timestamptz(default=TimestamptzNow())
 
 
+def new_public_ref() -> str:
+    """A random reference for one testimony, shown to readers instead of its row id: ids are
+    sequential, so answering for them would let anyone list every voice."""
+    return secrets.token_urlsafe(16)
+
+
 class Endorsement(Table, tablename="endorsement"):
     """A resident's vouch for one organiser; vouching again replaces the words (one voice)."""
 
     id: Serial
+    # Unique (index made by the migration "testimony public reference backfill").
+    public_ref = Varchar(length=32, null=True, default=new_public_ref)
     resident = ForeignKey(Resident, null=False, on_delete=OnDelete.cascade)
     organiser = ForeignKey(Organiser, null=False, on_delete=OnDelete.restrict)
     testimony = Text()
@@ -53,7 +63,9 @@ class Endorsement(Table, tablename="endorsement"):
     theme = Varchar(length=16, choices=Theme, default=Theme.VALUE)
     display_name = Varchar(length=40, default="")  # first name, only with consent
     neighbourhood = Varchar(length=60, default="")
-    consent_to_publish = Boolean(default=False)
+    # Where the words may appear, as the resident chose (both off: counted, never shown).
+    show_public = Boolean(default=False)  # organiser's public page, never with name or place
+    show_funders = Boolean(default=False)  # signed-in funders, with first name and neighbourhood
     channel = Varchar(length=8, choices=Channel)
     verification = Varchar(length=16, choices=Verification, default=Verification.UNVERIFIED)
     state = Varchar(
@@ -101,7 +113,8 @@ class WebVerification(Table, tablename="web_verification"):
     theme = Varchar(length=16, choices=Theme, default=Theme.VALUE)
     display_name = Varchar(length=40, default="")
     neighbourhood = Varchar(length=60, default="")
-    consent_to_publish = Boolean(default=False)
+    show_public = Boolean(default=False)
+    show_funders = Boolean(default=False)
     hear_back = Boolean(default=False)
     score = Integer(null=True, default=None)  # optional 0-10 "tell a neighbour" answer
     # Only when the resident asked to hear back: moved to the resident on confirmation.
@@ -115,11 +128,16 @@ class WebVerification(Table, tablename="web_verification"):
 
 
 class ModerationReport(Table, tablename="moderation_report"):
-    """A "report this" from anyone reading testimony; reviewed in the admin queue."""
+    """A "report this" from anyone reading testimony; reviewed in the admin queue. A report
+    asks a moderator to look: it never takes a voice out of a round by itself."""
 
     id: Serial
     endorsement = ForeignKey(Endorsement, null=False, on_delete=OnDelete.cascade)
     reason = Text(default="")
+    # Keyed hash of the reporter's address or session (never in clear): one report per source
+    # per voice (unique with the endorsement, made by the migration), and moderators see how
+    # many reports each source sent. NULL for reports made before sources were kept.
+    source_hash = Varchar(length=64, null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
     resolved_at = Timestamptz(null=True, default=None)
 

@@ -95,7 +95,9 @@ def read_web_vouch(raw: dict[str, Any]) -> tuple[dict[str, Any], str]:
         "theme": theme,
         "display_name": remove_phone_numbers(display_name),
         "neighbourhood": remove_phone_numbers(neighbourhood),
-        "consent_to_publish": bool(raw.get("consent_to_publish")),
+        # Two plain questions: where the words may appear (neither: counted, never shown).
+        "show_public": bool(raw.get("show_public")),
+        "show_funders": bool(raw.get("show_funders")),
         "hear_back": bool(raw.get("hear_back")),
         "score": score,
     }
@@ -153,7 +155,8 @@ async def start_web_vouch(
                 theme=values["theme"].value,
                 display_name=values["display_name"],
                 neighbourhood=values["neighbourhood"],
-                consent_to_publish=values["consent_to_publish"],
+                show_public=values["show_public"],
+                show_funders=values["show_funders"],
                 hear_back=values["hear_back"],
                 score=values["score"],
                 phone_encrypted=PhoneCipher(settings.phone_key).encrypt(e164)
@@ -258,7 +261,8 @@ async def _confirm(settings: Settings, row: dict[str, Any]) -> VouchOutcome:
         theme=Theme(row["theme"]),
         display_name=row["display_name"],
         neighbourhood=row["neighbourhood"],
-        consent_to_publish=row["consent_to_publish"],
+        show_public=row["show_public"],
+        show_funders=row["show_funders"],
         source=row["source_hash"],
         score=row["score"],
         asked_score=True,

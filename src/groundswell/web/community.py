@@ -177,7 +177,10 @@ class OrganiserController(Controller):
     @get("/{code:str}", name="organiser")
     async def detail(self, request: Request[Any, Any, Any], code: FromPath[str]) -> Template:
         organiser = await services.get_organiser(code)
-        testimony, _ = await queries.published_for_organiser(organiser["id"], limit=10)
+        # The public page, whoever reads it: words residents made public, never a name.
+        testimony, _ = await queries.published_for_organiser(
+            organiser["id"], audience=queries.Audience.PUBLIC, limit=10
+        )
         return render(
             "community/organiser.html",
             organiser=organiser,

@@ -18,7 +18,7 @@ from groundswell.community.schemas import (
 from groundswell.core.cursor import decode_cursor, encode_cursor
 from groundswell.core.errors import ValidationFailed
 from groundswell.core.principal import Role
-from groundswell.core.web import requires_role, signed_in
+from groundswell.core.web import principal_of, requires_role, signed_in
 from groundswell.vouching import queries
 
 
@@ -54,9 +54,16 @@ class OrganiserApi(Controller):
 
     @get("/{code:str}/endorsements")
     async def list_endorsements(
-        self, code: FromPath[str], cursor: FromQuery[str | None] = None, limit: FromQuery[int] = 20
+        self,
+        request: Request[Any, Any, Any],
+        code: FromPath[str],
+        cursor: FromQuery[str | None] = None,
+        limit: FromQuery[int] = 20,
     ) -> TestimonyPage:
-        """Published testimony (verified, consented, visible, redacted), newest first.
+        """Published testimony (verified, visible, redacted), newest first, as the caller may
+        read it: without a token, only words residents made public and never a name; with a
+        funder's or staff token, also words shared with funders, with the first name and
+        neighbourhood they gave.
 
         Pass `next_cursor` back as `cursor` for the next page."""
         row = await services.get_organiser(code)
@@ -65,10 +72,24 @@ class OrganiserApi(Controller):
                 "limit must be between 1 and 100.", field_errors={"limit": "1 to 100"}
             )
         items, next_key = await queries.published_for_organiser(
-            row["id"], before=decode_cursor(cursor), limit=limit
+            row["id"],
+            audience=queries.audience_of(principal_of(request)),
+            before=decode_cursor(cursor),
+            limit=limit,
         )
         return TestimonyPage(
-            items=[TestimonyOut(**item) for item in items], next_cursor=encode_cursor(next_key)
+            items=[
+                TestimonyOut(
+                    ref=item["ref"],
+                    testimony=item["testimony"],
+                    theme=item["theme"],
+                    display_name=item["display_name"],
+                    neighbourhood=item["neighbourhood"],
+                    at=item["at"],
+                )
+                for item in items
+            ],
+            next_cursor=encode_cursor(next_key),
         )
 
     @post("/", guards=[requires_role(Role.ADMIN, Role.HOST)])

@@ -16,6 +16,7 @@ from groundswell.funders import services as funders
 from groundswell.funders.tables import PoolLocality
 from groundswell.ledger import services as ledger
 from groundswell.listening.feed import FeedFilters, FeedSort, published_feed
+from groundswell.vouching.queries import audience_of
 
 RECENT_VOICES = 5
 RECENT_ROUNDS = 20
@@ -111,7 +112,10 @@ async def funder_dashboard(principal: Principal) -> FunderDashboard:
         localities = sorted(
             {row["locality"] for p in listening for row in by_pool.get(p["id"], [])}
         )
-        filters = FeedFilters(locality_in=None if everywhere else tuple(localities))
+        # Funders (and staff) read the words residents shared with funders.
+        filters = FeedFilters(
+            locality_in=None if everywhere else tuple(localities), audience=audience_of(principal)
+        )
         dashboard.voices, _ = await published_feed(
             filters, sort=FeedSort.NEWEST, limit=RECENT_VOICES
         )

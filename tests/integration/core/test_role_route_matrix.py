@@ -83,8 +83,9 @@ ACCESS: dict[tuple[str, str], Any] = {
     # (no accounts) print them too. See community/poster_controllers.py.
     ("GET", "/organisers/{code:str}/poster.pdf"): PUBLIC,
     ("GET", "/organisers/{code:str}/card.pdf"): PUBLIC,
-    # Testimony was consented for funders to read: the searchable feed is for signed-in
-    # people (funders, hosts, admins), not the open web. See README "Listening".
+    # The searchable feed is for signed-in people, not the open web; each reads only the
+    # words residents shared with them (funders and staff: "funders"; hosts: public words).
+    # See README "Who sees which words".
     ("GET", "/listen"): LOGIN,
     ("GET", "/listen/places"): LOGIN,
     ("GET", "/listen/hosts"): LOGIN,
@@ -101,7 +102,7 @@ ACCESS: dict[tuple[str, str], Any] = {
     ("POST", "/vouch/{code:str}"): PUBLIC,
     ("GET", "/vouch/{code:str}/confirm"): PUBLIC,
     ("POST", "/vouch/{code:str}/confirm"): PUBLIC,
-    ("POST", "/testimony/{endorsement_id:int}/report"): PUBLIC,
+    ("POST", "/testimony/{public_ref:str}/report"): PUBLIC,
     # A nominating group's contact: no account; these pages answer only to the group's own
     # session (a link e-mailed to an address on the bid), and send anyone else to sign in.
     ("GET", "/groups/sign-in"): PUBLIC,

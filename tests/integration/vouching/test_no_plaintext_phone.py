@@ -54,7 +54,7 @@ async def test_no_test_phone_number_in_the_database_or_logs(
     form = {
         "testimony": "She got the lights fixed on the underpass.",
         "theme": "value",
-        "consent_to_publish": "1",
+        "show_funders": "1",
         "hear_back": "1",
         "phone": "07911 123456",
     }

@@ -275,9 +275,13 @@ async def test_a_resident_chooses_welsh_replies_and_back(settings: Settings, ami
 
 
 async def published() -> list[str]:
-    from groundswell.vouching.queries import published_condition
+    """Words signed-in funders may read (SHARE is consent for funders, not the public page)."""
+    from groundswell.vouching.queries import Audience, published_condition
 
-    rows = await Endorsement.select(Endorsement.testimony).where(published_condition())
+    rows = await Endorsement.select(Endorsement.testimony).where(
+        published_condition(Audience.FUNDERS)
+    )
+    assert not await Endorsement.exists().where(published_condition(Audience.PUBLIC))
     return [row["testimony"] for row in rows]
 
 

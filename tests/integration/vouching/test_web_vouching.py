@@ -19,7 +19,7 @@ FORM = {
     "theme": "value",
     "display_name": "Maureen",
     "neighbourhood": "Pallister Park",
-    "consent_to_publish": "1",
+    "show_funders": "1",
     "phone": "07911 123456",
 }
 
@@ -62,7 +62,8 @@ async def test_web_vouch_end_to_end(client: WebClient, settings: Settings, amina
     assert (
         row["verification"] == "sms_code"
         and row["channel"] == "web"
-        and row["consent_to_publish"] is True
+        and row["show_funders"] is True
+        and row["show_public"] is False  # asked separately, not ticked
     )
     assert row["display_name"] == "Maureen" and row["testimony"] == FORM["testimony"]
     # Confirming again changes nothing.
