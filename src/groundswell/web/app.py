@@ -47,6 +47,7 @@ from groundswell.scheduler import SchedulerRunner
 from groundswell.settings import Settings, load_settings
 from groundswell.vouching.controllers import (
     ModerationController,
+    MyVoiceController,
     OutboxController,
     ReportController,
     VouchController,
@@ -91,6 +92,7 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     LocalityApi,
     PoolApi,
     VouchController,
+    MyVoiceController,
     ReportController,
     ModerationController,
     OutboxController,
