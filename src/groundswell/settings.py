@@ -14,6 +14,8 @@ from enum import StrEnum
 from pathlib import Path
 from urllib.parse import SplitResult, urlsplit
 
+import phonenumbers
+
 DEFAULT_DATABASE_URL = "sqlite:///groundswell.sqlite3"
 DEVELOPMENT_KEY_FILE = ".groundswell-dev-keys"
 
@@ -103,6 +105,10 @@ class Settings:
     on organiser and place pages) is reused before it is counted again. Counting it reads
     every voice of every organiser the pool could fund (about 0.7 s at a million voices), so
     pages reuse it; it is recomputed at once in the test environment."""
+    vouch_regions: str = "GB"
+    """GROUNDSWELL_VOUCH_REGIONS: the countries whose mobile numbers may vouch, as ISO 3166
+    region codes separated by commas (default GB). Landlines, UK personal numbers (070) and
+    other non-mobile numbers can never vouch; any number may still use STOP, MYDATA, DELETE."""
     # Statutory periods for the programme's clocks: the law as written, configurable because
     # the law changes (Localism Act 2011; Assets of Community Value (England) Regs 2012).
     nomination_decision_weeks: int = 8
@@ -115,6 +121,13 @@ class Settings:
     """GROUNDSWELL_FULL_MORATORIUM_MONTHS: from the same notice, once a group asks to bid."""
     protected_period_months: int = 18
     """GROUNDSWELL_PROTECTED_PERIOD_MONTHS: from the same notice."""
+
+    @property
+    def vouch_region_codes(self) -> frozenset[str]:
+        """GROUNDSWELL_VOUCH_REGIONS as a set of upper-case region codes."""
+        return frozenset(
+            code.strip().upper() for code in self.vouch_regions.split(",") if code.strip()
+        )
 
     @property
     def is_production(self) -> bool:
@@ -166,6 +179,7 @@ ENV_NAMES: Mapping[str, str] = {
     "log_level": "GROUNDSWELL_LOG_LEVEL",
     "listening_min_answers": "GROUNDSWELL_LISTENING_MIN_ANSWERS",
     "listening_median_seconds": "GROUNDSWELL_LISTENING_MEDIAN_SECONDS",
+    "vouch_regions": "GROUNDSWELL_VOUCH_REGIONS",
     "nomination_decision_weeks": "GROUNDSWELL_NOMINATION_DECISION_WEEKS",
     "listing_years": "GROUNDSWELL_LISTING_YEARS",
     "interim_moratorium_weeks": "GROUNDSWELL_INTERIM_MORATORIUM_WEEKS",
@@ -230,6 +244,7 @@ def load_settings(environ: Mapping[str, str] | None = None, *, cwd: Path | None 
     _check_database_url(settings.database_url)
     _check_smtp(settings)
     _check_public_url(settings.public_url)
+    _check_vouch_regions(settings)
     if settings.is_production:
         missing = [
             ENV_NAMES[name] for name in ("secret_key", "phone_key") if not getattr(settings, name)
@@ -258,6 +273,15 @@ def load_settings(environ: Mapping[str, str] | None = None, *, cwd: Path | None 
             }  # type: ignore[arg-type]
         )
     return settings
+
+
+def _check_vouch_regions(settings: Settings) -> None:
+    unknown = sorted(settings.vouch_region_codes - phonenumbers.SUPPORTED_REGIONS)
+    if unknown or not settings.vouch_region_codes:
+        raise SettingsError(
+            "GROUNDSWELL_VOUCH_REGIONS must be ISO 3166 region codes separated by commas, "
+            f"such as GB or GB,JE,GG,IM; not recognised: {', '.join(unknown) or '(none given)'}."
+        )
 
 
 SMTP_TLS_MODES = ("starttls", "tls", "none")

@@ -8,8 +8,14 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 OptOutLookup = Callable[[set[str]], Awaitable[set[str]]]
+OptOutRecorder = Callable[[str], Awaitable[None]]
+
+# Twilio's "the recipient replied STOP to our number": it blocks every message to them, so
+# they have opted out whether or not their STOP reached us.
+TWILIO_UNSUBSCRIBED = "21610"
 
 _lookup: OptOutLookup | None = None
+_recorder: OptOutRecorder | None = None
 
 
 class NoOptOutLookup(RuntimeError):
@@ -19,6 +25,18 @@ class NoOptOutLookup(RuntimeError):
 def register_opt_out_lookup(lookup: OptOutLookup) -> None:
     global _lookup
     _lookup = lookup
+
+
+def register_opt_out_recorder(recorder: OptOutRecorder) -> None:
+    global _recorder
+    _recorder = recorder
+
+
+async def record_opt_out_if_unsubscribed(recipient_hash: str, error_code: str) -> None:
+    """Twilio refused a message because the recipient unsubscribed: record them as opted
+    out, as if their STOP had reached us, so nothing more is queued for them."""
+    if error_code == TWILIO_UNSUBSCRIBED and recipient_hash and _recorder is not None:
+        await _recorder(recipient_hash)
 
 
 async def opted_out(recipient_hashes: set[str]) -> set[str]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from groundswell.core.clock import now
+from groundswell.outbox.opt_outs import record_opt_out_if_unsubscribed
 from groundswell.outbox.states import (
     TWILIO_FINAL,
     TWILIO_PROGRESS,
@@ -44,9 +45,11 @@ async def record_delivery_report(message_sid: str, status: str, error_code: str 
         rows = (
             await OutboxMessage.update(values)
             .where(sid_match & (OutboxMessage.status == OutboxStatus.SENT.value))
-            .returning(OutboxMessage.id)
+            .returning(OutboxMessage.id, OutboxMessage.recipient_hash)
         )
         if rows:
+            if final is not OutboxStatus.DELIVERED:
+                await record_opt_out_if_unsubscribed(rows[0]["recipient_hash"], error_code)
             return final.value
     elif status in TWILIO_PROGRESS:
         earlier = [

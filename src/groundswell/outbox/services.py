@@ -27,7 +27,7 @@ from groundswell.outbox.adapters import (
     message_id_for,
     sms_sender,
 )
-from groundswell.outbox.opt_outs import opted_out
+from groundswell.outbox.opt_outs import opted_out, record_opt_out_if_unsubscribed
 from groundswell.outbox.states import (
     WAITING,
     Medium,
@@ -364,6 +364,8 @@ async def _send_one(
             await _finish(
                 message["id"], OutboxStatus.FAILED, error=reason, code=exc.code, attempts=attempts
             )
+            if medium == Medium.SMS.value:
+                await record_opt_out_if_unsubscribed(message["recipient_hash"], exc.code)
             return outcome("failed", reason)
         at = now() + _backoff(attempts)
         await OutboxMessage.update(

@@ -4,23 +4,27 @@ from datetime import timedelta
 from typing import Any
 
 from litestar import Controller, Request, get, post
+from litestar.datastructures import Cookie
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from groundswell.core import ratelimit
-from groundswell.core.errors import DomainError, TooManyRequests
+from groundswell.core.errors import DomainError, NotFound, TooManyRequests
 from groundswell.core.pages import read_form, render, render_form_error
 from groundswell.core.principal import Role
 from groundswell.core.web import RowId, principal_of, requires_role, settings_of, signed_in
 from groundswell.outbox import services as outbox
-from groundswell.vouching import moderation
+from groundswell.vouching import moderation, my_voice
 from groundswell.vouching.queries import audience_of
 from groundswell.vouching.recording import source_hash
+from groundswell.vouching.residents import erase_voice
+from groundswell.vouching.self_service import held_for, set_sharing, sharing_words
 from groundswell.vouching.states import Theme
 from groundswell.vouching.web_vouch import (
     confirm_web_vouch,
     organiser_for_vouching,
     pending_verification,
+    resend_code,
     start_web_vouch,
 )
 
@@ -60,15 +64,35 @@ class VouchController(Controller):
                 settings_of(request), code, data, client_ip=_client_ip(request)
             )
         except DomainError as exc:
-            return render_form_error(
+            page = render_form_error(
                 "vouching/vouch.html", exc, data, organiser=organiser, themes=THEMES
             )
+            # The number typed is back in its field: no cache may keep this page.
+            page.headers["Cache-Control"] = "no-store"
+            return page
         return Redirect(f"/vouch/{organiser['code']}/confirm?t={started.token}")
 
     @get("/{code:str}/confirm", name="vouch_confirm")
-    async def confirm_form(self, code: FromPath[str], t: FromQuery[str] = "") -> Template:
-        pending = await pending_verification(t)
+    async def confirm_form(
+        self, request: Request[Any, Any, Any], code: FromPath[str], t: FromQuery[str] = ""
+    ) -> Template:
+        pending = await pending_verification(t, settings_of(request))
         return render("vouching/confirm.html", pending=pending, token=t, values={}, errors={})
+
+    @post("/{code:str}/resend", name="vouch_resend")
+    async def resend(self, request: Request[Any, Any, Any], code: FromPath[str]) -> Any:
+        data = await read_form(request)
+        token = str(data.get("t") or "")
+        settings = settings_of(request)
+        try:
+            await resend_code(settings, token, client_ip=_client_ip(request))
+        except DomainError as exc:
+            pending = await pending_verification(token, settings)
+            return render_form_error("vouching/confirm.html", exc, {}, pending=pending, token=token)
+        pending = await pending_verification(token, settings)
+        return render(
+            "vouching/confirm.html", pending=pending, token=token, values={}, errors={}, resent=True
+        )
 
     @post("/{code:str}/confirm")
     async def confirm(self, request: Request[Any, Any, Any], code: FromPath[str]) -> Any:
@@ -80,13 +104,14 @@ class VouchController(Controller):
                 settings_of(request), token, str(data.get("code") or "")
             )
         except DomainError as exc:
-            pending = await pending_verification(token)
+            pending = await pending_verification(token, settings_of(request))
             return render_form_error("vouching/confirm.html", exc, {}, pending=pending, token=token)
         return render(
             "vouching/thanks.html",
             organiser_name=result.organiser_name,
             replaced=result.replaced,
             code=pending["organiser_code"],
+            vouch_url=f"{settings_of(request).public_url.rstrip('/')}/vouch/{pending['organiser_code']}",
         )
 
 
@@ -159,3 +184,115 @@ class OutboxController(Controller):
             purposes=outbox.PURPOSE_LABELS,
             adapter=sms_sender(settings_of(request)).name,
         )
+
+
+class MyVoiceController(Controller):
+    """/my-voice: see, share or erase what is held for a phone, after a code to it."""
+
+    include_in_schema = False
+    path = "/my-voice"
+
+    @staticmethod
+    def _voice(request: Request[Any, Any, Any]) -> str | None:
+        return my_voice.signed_in_voice(settings_of(request), request.cookies.get(my_voice.COOKIE))
+
+    @staticmethod
+    def _private(page: Any) -> Any:
+        # What a resident holds is theirs alone: no cache may keep these pages.
+        page.headers["Cache-Control"] = "no-store"
+        return page
+
+    @get("/", name="my_voice")
+    async def index(self, request: Request[Any, Any, Any]) -> Template:
+        voice = self._voice(request)
+        if voice is None:
+            return self._private(render("vouching/my_voice_start.html", values={}, errors={}))
+        held = await held_for(voice)
+        return self._private(
+            render(
+                "vouching/my_voice.html",
+                held=held,
+                sharing_words=sharing_words,
+                changed=request.query_params.get("changed", ""),
+            )
+        )
+
+    @post("/")
+    async def start(self, request: Request[Any, Any, Any]) -> Any:
+        data = await read_form(request)
+        try:
+            sent = await my_voice.send_code(
+                settings_of(request), str(data.get("phone") or ""), client_ip=_client_ip(request)
+            )
+        except DomainError as exc:
+            return self._private(render_form_error("vouching/my_voice_start.html", exc, data))
+        return Redirect(f"/my-voice/code?t={sent.token}")
+
+    @get("/code", name="my_voice_code")
+    async def code_form(self, request: Request[Any, Any, Any], t: FromQuery[str] = "") -> Any:
+        mask = my_voice.pending_mask(settings_of(request), t)
+        if mask is None:
+            return Redirect("/my-voice")
+        return self._private(
+            render("vouching/my_voice_code.html", token=t, masked_phone=mask, errors={})
+        )
+
+    @post("/code")
+    async def check_code(self, request: Request[Any, Any, Any]) -> Any:
+        settings = settings_of(request)
+        data = await read_form(request)
+        token = str(data.get("t") or "")
+        try:
+            signed = await my_voice.check_code(settings, token, str(data.get("code") or ""))
+        except DomainError as exc:
+            return self._private(
+                render_form_error(
+                    "vouching/my_voice_code.html",
+                    exc,
+                    {},
+                    token=token,
+                    masked_phone=my_voice.pending_mask(settings, token) or "",
+                )
+            )
+        return Redirect(
+            "/my-voice",
+            cookies=[
+                Cookie(
+                    key=my_voice.COOKIE,
+                    value=signed,
+                    path="/my-voice",
+                    httponly=True,
+                    secure=settings.secure_cookies,
+                    samesite="strict",
+                    max_age=int(my_voice.SIGNED_IN_FOR.total_seconds()),
+                )
+            ],
+        )
+
+    @post("/sharing/{endorsement_id:int}")
+    async def sharing(self, request: Request[Any, Any, Any], endorsement_id: RowId) -> Redirect:
+        voice = self._voice(request)
+        if voice is None:
+            return Redirect("/my-voice")
+        data = await read_form(request)
+        shared = str(data.get("shared") or "") == "1"
+        if not await set_sharing(voice, endorsement_id, shared=shared):
+            raise NotFound("There is no such vouch from this phone.")
+        return Redirect(f"/my-voice?changed={'shared' if shared else 'private'}")
+
+    @get("/erase", name="my_voice_erase")
+    async def erase_check(self, request: Request[Any, Any, Any]) -> Any:
+        voice = self._voice(request)
+        if voice is None:
+            return Redirect("/my-voice")
+        return self._private(render("vouching/my_voice_erase.html", held=await held_for(voice)))
+
+    @post("/erase")
+    async def erase(self, request: Request[Any, Any, Any]) -> Any:
+        voice = self._voice(request)
+        if voice is None:
+            return Redirect("/my-voice")
+        await erase_voice(voice)
+        page = self._private(render("vouching/my_voice_erased.html"))
+        page.cookies.append(Cookie(key=my_voice.COOKIE, value="", path="/my-voice", max_age=0))
+        return page

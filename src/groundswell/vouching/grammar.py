@@ -11,10 +11,16 @@ Forms recognised (any case, extra spaces and punctuation tolerated):
   ``VOUCH AMINA-7K she got...`` too (``keyword="VOUCH"``).
 - ``AMINA-7K`` or ``VOUCH AMINA-7K``: CODE_ONLY; the caller asks for the resident's words.
 - ``WITHDRAW AMINA-7K``: WITHDRAW_ONE (words after the code are ignored).
-- ``WITHDRAW`` or ``WITHDRAW ALL``: WITHDRAW_ALL. ``WITHDRAW`` followed by something that is
-  not a code: UNKNOWN with ``keyword="WITHDRAW"``.
-- ``STOP`` ``STOPALL`` ``UNSUBSCRIBE`` ``CANCEL`` ``END`` ``QUIT``: OPT_OUT.
-- ``START`` ``UNSTOP`` ``YES``: RESUME (``keyword`` says which word).
+- ``WITHDRAW`` alone: WITHDRAW_ASK (the caller asks which, listing the codes).
+  ``WITHDRAW ALL`` (or ``EVERYTHING``): WITHDRAW_ALL. ``WITHDRAW`` followed by something that
+  is not a code: UNKNOWN with ``keyword="WITHDRAW"``.
+- ``STOP`` ``STOPALL`` ``UNSUBSCRIBE`` ``CANCEL`` ``END`` ``QUIT`` (and Welsh ``STOPIO``):
+  OPT_OUT, which stops texts and nothing else: the words keep counting.
+- ``START`` ``UNSTOP`` ``YES`` (and Welsh ``AILDDECHRAU``): RESUME (``keyword`` says which
+  word; YES also confirms a DELETE or opts in to hear back).
+- ``MYDATA`` ``MY DATA`` (Welsh ``FYNATA``, ``FY NATA``: "my data", with the soft mutation
+  a Welsh speaker writes): MY_DATA, what is held for this number.
+- ``DELETE`` (Welsh ``DILEU``): ERASE, which asks for YES before erasing everything.
 - ``HELP`` ``INFO``: HELP.
 - ``SHARE`` ``RHANNU``: SHARE, consent for funders to read the words just sent.
 - ``CYMRAEG`` ``WELSH`` / ``ENGLISH`` ``SAESNEG``: LANGUAGE, the language of our replies
@@ -44,8 +50,10 @@ from enum import StrEnum
 from groundswell.community.codes import normalise_code
 
 __all__ = [
+    "ERASE_KEYWORDS",
     "HELP_KEYWORDS",
     "LANGUAGE_KEYWORDS",
+    "MY_DATA_KEYWORDS",
     "OPT_OUT_KEYWORDS",
     "RESUME_KEYWORDS",
     "SHARE_KEYWORDS",
@@ -60,12 +68,15 @@ class CommandKind(StrEnum):
     VOUCH = "vouch"
     CODE_ONLY = "code_only"
     WITHDRAW_ONE = "withdraw_one"
+    WITHDRAW_ASK = "withdraw_ask"
     WITHDRAW_ALL = "withdraw_all"
     OPT_OUT = "opt_out"
     RESUME = "resume"
     HELP = "help"
     LANGUAGE = "language"
     SHARE = "share"
+    MY_DATA = "my_data"
+    ERASE = "erase"
     UNKNOWN = "unknown"
     EMPTY = "empty"
     MEDIA_ONLY = "media_only"
@@ -88,8 +99,13 @@ class Command:
     keyword: str | None = None
 
 
-OPT_OUT_KEYWORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"})
-RESUME_KEYWORDS = frozenset({"START", "UNSTOP", "YES"})
+# The carrier's opt-out words, and the Welsh for stop the catalogue's Welsh replies use.
+OPT_OUT_KEYWORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "STOPIO"})
+RESUME_KEYWORDS = frozenset({"START", "UNSTOP", "YES", "AILDDECHRAU"})
+# "Fy nata" is "my data" in Welsh (data after "fy" takes the nasal mutation); written as
+# one word or two, like MYDATA / MY DATA.
+MY_DATA_KEYWORDS = frozenset({"MYDATA", "FYNATA"})
+ERASE_KEYWORDS = frozenset({"DELETE", "DILEU"})
 HELP_KEYWORDS = frozenset({"HELP", "INFO"})
 LANGUAGE_KEYWORDS = {"CYMRAEG": "cy", "WELSH": "cy", "ENGLISH": "en", "SAESNEG": "en"}
 SHARE_KEYWORDS = frozenset({"SHARE", "RHANNU"})
@@ -119,6 +135,8 @@ def parse_sms(body: str | None, num_media: int = 0) -> Command:
         keyword_command = _single_keyword(words[0])
         if keyword_command is not None:
             return keyword_command
+    if len(words) == 2 and "".join(words) in MY_DATA_KEYWORDS:
+        return Command(CommandKind.MY_DATA, keyword="".join(words))
 
     first = _word(tokens[0][0])
     if first == _WITHDRAW:
@@ -188,14 +206,21 @@ def _single_keyword(word: str) -> Command | None:
         return Command(CommandKind.LANGUAGE, keyword=word)
     if word in SHARE_KEYWORDS:
         return Command(CommandKind.SHARE, keyword=word)
+    if word in MY_DATA_KEYWORDS:
+        return Command(CommandKind.MY_DATA, keyword=word)
+    if word in ERASE_KEYWORDS:
+        return Command(CommandKind.ERASE, keyword=word)
     if word == _WITHDRAW:
-        return Command(CommandKind.WITHDRAW_ALL, keyword=_WITHDRAW)
+        # Which words? Taking back every vouch needs the resident to say ALL.
+        return Command(CommandKind.WITHDRAW_ASK, keyword=_WITHDRAW)
     return None
 
 
 def _withdraw(text: str, rest: list[tuple[str, int]]) -> Command:
     words = [w for w in (_word(tok) for tok, _ in rest) if w]
-    if not words or (len(words) == 1 and words[0] in _WITHDRAW_ALL_WORDS):
+    if not words:
+        return Command(CommandKind.WITHDRAW_ASK, keyword=_WITHDRAW)
+    if len(words) == 1 and words[0] in _WITHDRAW_ALL_WORDS:
         return Command(CommandKind.WITHDRAW_ALL, keyword=_WITHDRAW)
     found = _code_at_start(rest)
     if found is None:

@@ -11,7 +11,7 @@ little. Two things make that tight and are worth knowing when editing:
 * Welsh needs ŵ, ŷ, â, ô... which GSM-7 lacks, so Welsh texts are always UCS-2 and have to
   fit 134 characters including the placeholders.
 
-Command words (WITHDRAW, YES, SHARE, STOP, HELP) stay in English in both languages: they are what
+Command words (WITHDRAW, YES, SHARE, STOP, HELP, START) stay in English in both languages: they are what
 the SMS grammar and the carrier understand.
 
 The Welsh wording is a first draft and needs checking by a Welsh speaker before use.
@@ -65,16 +65,93 @@ _CATALOGUE: dict[str, dict[str, str]] = {
         "en": "Done. Your words about {organiser} are withdrawn and will not count.",
         "cy": "Wedi'i wneud. Mae eich geiriau am {organiser} wedi'u tynnu'n ôl.",
     },
-    # STOP or WITHDRAW with no code: every vouch withdrawn and no more messages.
+    # WITHDRAW ALL: every vouch withdrawn; texts carry on (STOP is for texts).
     "withdrawn_all": {
         "en": (
-            "Done. All your words are withdrawn and we will not text you again. "
-            "Reply START if you change your mind."
+            "Done. All your words ({count}) are withdrawn and will not count. We can still "
+            "text you: reply STOP to stop texts."
         ),
         "cy": (
-            "Wedi'i wneud. Mae'ch holl eiriau wedi'u tynnu'n ôl ac ni fyddwn yn tecstio eto. "
-            "Atebwch START i ailddechrau."
+            "Wedi'i wneud. Mae'ch holl eiriau ({count}) wedi'u tynnu'n ôl. STOP i stopio tecstiau."
         ),
+    },
+    # A bare WITHDRAW: which words? Never everything unless the resident says ALL.
+    "withdraw_which": {
+        "en": (
+            "Which words? You have words for {codes}. Reply WITHDRAW and a code, e.g. "
+            "WITHDRAW {code}, or WITHDRAW ALL to take back all of them."
+        ),
+        "cy": "Pa eiriau? Geiriau am {codes}. WITHDRAW a'r cod (e.e. WITHDRAW {code}) neu WITHDRAW ALL.",
+    },
+    "nothing_to_withdraw_any": {
+        "en": "We have no words from this phone that count, so there is nothing to withdraw.",
+        "cy": "Does dim geiriau gan y ffôn hwn, felly does dim i'w dynnu'n ôl.",
+    },
+    # STOP and the carrier's words: no more texts. The words stay; they were given freely.
+    "texts_stopped": {
+        "en": (
+            "Done. We will not text you again. Your words still count: reply WITHDRAW to take "
+            "them back, START to get texts again."
+        ),
+        "cy": (
+            "Iawn, dim mwy o decstiau. Mae'ch geiriau'n dal i gyfrif. WITHDRAW i'w tynnu'n ôl, "
+            "START i ailddechrau."
+        ),
+    },
+    # A number that cannot vouch (GROUNDSWELL_VOUCH_REGIONS, mobiles only): say it is the number.
+    "vouch_refused_not_mobile": {
+        "en": (
+            "Sorry, this number can't be used to vouch because it is not a mobile number "
+            "(landlines and 070 numbers can't vouch). Please text from your own mobile."
+        ),
+        "cy": (
+            "Sori, ni all y rhif hwn gefnogi am nad yw'n ffôn symudol. "
+            "Tecstiwch o'ch ffôn symudol eich hun."
+        ),
+    },
+    "vouch_refused_region": {
+        "en": (
+            "Sorry, this number can't be used to vouch because it is not a mobile number "
+            "from {regions}. Only local mobile numbers can vouch."
+        ),
+        "cy": "Sori, ni all y rhif hwn gefnogi am nad yw'n ffôn symudol o {regions}.",
+    },
+    # MYDATA / FYNATA: what is held, built from the fragments below to fit two segments.
+    "my_data": {
+        "en": "We hold for this number: {details}. Reply DELETE to erase it all.",
+        "cy": "Data'r rhif hwn: {details}. DILEU i ddileu'r cyfan.",
+    },
+    "my_data_none": {
+        "en": (
+            "We hold no words or settings for this number. Text an organiser's code and a few "
+            "words to vouch."
+        ),
+        "cy": "Does gennym ddim geiriau na gosodiadau am y rhif hwn.",
+    },
+    "my_data_shared": {"en": "funders may read", "cy": "cyllidwyr yn darllen"},
+    "my_data_private": {"en": "counted, not shown", "cy": "cyfrif, heb ddangos"},
+    "my_data_withdrawn": {"en": "withdrawn", "cy": "tynnwyd yn ôl"},
+    "my_data_hear_back_yes": {"en": "hear back: yes", "cy": "clywed yn ôl: ie"},
+    "my_data_hear_back_no": {"en": "hear back: no", "cy": "clywed yn ôl: na"},
+    "my_data_texts_stopped": {"en": "texts stopped", "cy": "tecstiau wedi stopio"},
+    "my_data_more": {"en": "{count} more at /my-voice", "cy": "{count} arall ar /my-voice"},
+    # DELETE / DILEU: nothing is erased until YES comes back in time.
+    "erase_confirm": {
+        "en": (
+            "Reply YES within 10 minutes to erase everything we hold for this number: all your "
+            "words ({count}), settings and messages. This cannot be undone."
+        ),
+        "cy": (
+            "Atebwch YES o fewn 10 munud i ddileu popeth sydd gennym am y rhif hwn "
+            "({count} o eiriau). Dim modd dadwneud."
+        ),
+    },
+    "erased": {
+        "en": (
+            "Done. We have erased everything we held for this number, and your words no "
+            "longer count. Thank you for taking part."
+        ),
+        "cy": "Wedi'i wneud. Rydym wedi dileu popeth oedd gennym am y rhif hwn. Diolch.",
     },
     "resumed": {
         "en": "Welcome back. We can text you again. Reply STOP at any time to stop.",
@@ -84,7 +161,8 @@ _CATALOGUE: dict[str, dict[str, str]] = {
         "en": (
             "Groundswell: text an organiser's code and a few words about their work, "
             "e.g. AMINA-7K she got the lights fixed. Reply SHARE to let funders read your last "
-            "words, WITHDRAW to take your words back, STOP to stop texts, CYMRAEG for Welsh."
+            "words, WITHDRAW to take your words back, MYDATA to see what we hold, STOP to stop "
+            "texts, CYMRAEG for Welsh."
         ),
         "cy": (
             "Tecstiwch god trefnydd a gair am eu gwaith, e.e. AMINA-7K trwsiodd y goleuadau. "
@@ -168,7 +246,7 @@ _CATALOGUE: dict[str, dict[str, str]] = {
     "hear_back_confirmed": {
         "en": (
             "Thank you. We will text you after the next funding round with what residents "
-            "said and what happened. Reply STOP to stop."
+            "said and what happened. Reply STOP to stop texts."
         ),
         "cy": (
             "Diolch. Byddwn yn tecstio ar ôl y rownd ariannu nesaf i ddweud beth ddigwyddodd. "
@@ -202,7 +280,7 @@ _CATALOGUE: dict[str, dict[str, str]] = {
     "round_result_unfunded": {
         "en": (
             "Groundswell: {count} neighbours spoke up for {organiser}, short of the {needed} "
-            "needed, so no funding this round. Your words still count next time. Reply STOP to stop."
+            "needed, so no funding this round. Your words still count next time. Reply STOP to stop texts."
         ),
         "cy": "{count} cymydog dros {organiser}; angen {needed}, felly dim arian tro hwn. STOP i stopio.",
     },

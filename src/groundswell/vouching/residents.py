@@ -20,7 +20,11 @@ from groundswell.vouching.tables import (
 
 
 async def export(settings: Settings, raw_phone: str) -> dict[str, Any]:
-    voice = voice_of(settings, normalise_phone(raw_phone))
+    return await export_voice(voice_of(settings, normalise_phone(raw_phone)))
+
+
+async def export_voice(voice: str) -> dict[str, Any]:
+    """Everything held for one voice (the keyed hash of a number)."""
     resident = (
         await Resident.select(
             Resident.id,
@@ -70,7 +74,12 @@ async def export(settings: Settings, raw_phone: str) -> dict[str, Any]:
 async def erase(settings: Settings, raw_phone: str) -> dict[str, int]:
     """Remove the resident and everything keyed by their number; their voice stops counting
     in every future round (past rounds keep only their anonymous totals)."""
-    voice = voice_of(settings, normalise_phone(raw_phone))
+    return await erase_voice(voice_of(settings, normalise_phone(raw_phone)))
+
+
+async def erase_voice(voice: str) -> dict[str, int]:
+    """`erase` for a voice already hashed: the one erasure the shell command, the SMS DELETE
+    and /my-voice all use. Joins the caller's transaction when there is one."""
     async with write_transaction():
         resident = await Resident.select(Resident.id).where(Resident.voice_hash == voice).first()
         counts = {"endorsements": 0}

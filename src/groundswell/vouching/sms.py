@@ -19,6 +19,8 @@ from groundswell.core.clock import now
 from groundswell.core.phones import InvalidPhoneNumber, PhoneCipher, normalise_phone
 from groundswell.db import write_transaction
 from groundswell.settings import Settings
+from groundswell.vouching import sms_rights
+from groundswell.vouching.eligibility import VouchRefusal, region_names, vouch_refusal
 from groundswell.vouching.grammar import (
     LANGUAGE_KEYWORDS,
     Command,
@@ -26,7 +28,7 @@ from groundswell.vouching.grammar import (
     clean_text,
     parse_sms,
 )
-from groundswell.vouching.messages import render
+from groundswell.vouching.messages import render, sms_segments
 from groundswell.vouching.recording import (
     TESTIMONY_MAX,
     claim_resident,
@@ -169,9 +171,24 @@ async def _words_for_prompt(msg: Incoming) -> str:
     return await _vouch(msg, resident["id"], organiser, clean_text(msg.body))
 
 
+def _number_refusal(msg: Incoming) -> str:
+    """The reply when the sender's number may not vouch (GROUNDSWELL_VOUCH_REGIONS, mobiles
+    only), saying that the number is the problem; "" when it may."""
+    regions = msg.settings.vouch_region_codes
+    refusal = vouch_refusal(msg.e164, regions)
+    if refusal is VouchRefusal.REGION:
+        return render("vouch_refused_region", msg.lang, regions=region_names(regions, msg.lang))
+    if refusal is VouchRefusal.NOT_MOBILE:
+        return render("vouch_refused_not_mobile", msg.lang)
+    return ""
+
+
 async def _organiser_named(msg: Incoming) -> tuple[dict[str, Any] | None, str]:
-    """The organiser the text's code names, or None and the reply that says why not (no
-    such code, or the sender is that organiser)."""
+    """The organiser the text's code names, or None and the reply that says why not (the
+    number may not vouch, no such code, or the sender is that organiser)."""
+    refusal = _number_refusal(msg)
+    if refusal:
+        return None, refusal
     organiser = await organiser_for_code(msg.command.code)
     if organiser is None:
         return None, render("unknown_code", msg.lang, code=msg.command.code or "")
@@ -245,11 +262,49 @@ async def _withdraw_one(msg: Incoming) -> str:
     return render("withdrawn_one", msg.lang, organiser=organiser["name"] if organiser else "")
 
 
+async def _active_codes(resident_id: int) -> list[str]:
+    rows = (
+        await Endorsement.select(Endorsement.organiser.code.as_alias("code"))
+        .where(
+            (Endorsement.resident == resident_id)
+            & (Endorsement.state == EndorsementState.ACTIVE.value)
+        )
+        .order_by(Endorsement.updated_at, ascending=False)
+    )
+    return [row["code"] for row in rows]
+
+
+async def _withdraw_ask(msg: Incoming) -> str:
+    """A bare WITHDRAW: ask which, listing the codes; nothing is withdrawn until the
+    resident names one or says ALL."""
+    codes = await _active_codes(msg.resident["id"]) if msg.resident else []
+    if not codes:
+        return render("nothing_to_withdraw_any", msg.lang)
+    # As many codes as fit the reply in two segments; the rest are still withdrawable.
+    for shown in range(len(codes), 0, -1):
+        listed = ", ".join(codes[:shown]) + ("..." if shown < len(codes) else "")
+        reply = render("withdraw_which", msg.lang, codes=listed, code=codes[0])
+        if sms_segments(reply) <= 2:
+            return reply
+    return reply
+
+
 async def _withdraw_all(msg: Incoming) -> str:
-    """WITHDRAW (ALL) and the carrier's STOP words: every voice withdrawn, no more messages,
-    the number forgotten."""
+    """WITHDRAW ALL: every vouch withdrawn. Texts are a separate choice (STOP)."""
+    if msg.resident is None:
+        return render("nothing_to_withdraw_any", msg.lang)
+    count = await withdraw(msg.resident["id"])
+    await PendingPrompt.delete().where(PendingPrompt.resident == msg.resident["id"])
+    if not count:
+        return render("nothing_to_withdraw_any", msg.lang)
+    return render("withdrawn_all", msg.lang, count=count)
+
+
+async def _stop_texts(msg: Incoming) -> str:
+    """STOP and the carrier's opt-out words: no more texts of any kind, and the number kept
+    to hear back is forgotten. The words keep counting: stopping texts is not taking back
+    what was said (WITHDRAW does that)."""
     resident_id, _ = await _sender(msg)
-    await withdraw(resident_id)
     await PendingPrompt.delete().where(PendingPrompt.resident == resident_id)
     await Resident.update(
         {
@@ -258,14 +313,16 @@ async def _withdraw_all(msg: Incoming) -> str:
             Resident.phone_encrypted: None,
         }
     ).where(Resident.id == resident_id)
-    return render("withdrawn_all", msg.lang)
+    return render("texts_stopped", msg.lang)
 
 
 async def _resume(msg: Incoming) -> str:
-    """START / UNSTOP: messages again. YES also keeps the number to hear back, for a resident
-    with a voice that counts."""
+    """START / UNSTOP: messages again. YES confirms a DELETE asked in the last few minutes;
+    otherwise it also keeps the number to hear back, for a resident with a voice that counts."""
+    if msg.command.keyword == "YES" and sms_rights.erase_pending(msg):
+        return await sms_rights.erase_confirmed(msg)
     resident_id, _ = await _sender(msg)
-    values: dict[Any, Any] = {Resident.messages_stopped: False}
+    values: dict[Any, Any] = {Resident.messages_stopped: False, Resident.erase_requested_at: None}
     opted_in = False
     if msg.command.keyword == "YES":
         has_voice = await Endorsement.exists().where(
@@ -322,12 +379,15 @@ HANDLERS: dict[CommandKind, Handler] = {
     CommandKind.VOUCH: _vouch_with_words,
     CommandKind.CODE_ONLY: _ask_for_words,
     CommandKind.WITHDRAW_ONE: _withdraw_one,
+    CommandKind.WITHDRAW_ASK: _withdraw_ask,
     CommandKind.WITHDRAW_ALL: _withdraw_all,
-    CommandKind.OPT_OUT: _withdraw_all,
+    CommandKind.OPT_OUT: _stop_texts,
     CommandKind.RESUME: _resume,
     CommandKind.HELP: _help,
     CommandKind.LANGUAGE: _set_language,
     CommandKind.SHARE: _share_latest,
+    CommandKind.MY_DATA: sms_rights.my_data,
+    CommandKind.ERASE: sms_rights.ask_to_erase,
     CommandKind.UNKNOWN: _words_for_prompt,
     CommandKind.EMPTY: _not_understood,
     CommandKind.MEDIA_ONLY: _media_only,

@@ -36,6 +36,8 @@ class Resident(Table, tablename="resident"):
     hear_back = Boolean(default=False)  # opted in to hear what happened after a round
     # Kept, encrypted, only while the resident has opted in to hear back.
     phone_encrypted = Text(null=True, default=None, secret=True)
+    # When they texted DELETE: a YES within sms_rights.ERASE_CONFIRM_WINDOW erases them.
+    erase_requested_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
 
 

@@ -16,10 +16,11 @@ from groundswell.core import ratelimit
 from groundswell.core.clock import now
 from groundswell.core.errors import NotFound, TooManyRequests, ValidationFailed
 from groundswell.core.forms import FieldReader
-from groundswell.core.phones import InvalidPhoneNumber, PhoneCipher, normalise_phone
+from groundswell.core.phones import InvalidPhoneNumber, PhoneCipher, mask_phone, normalise_phone
 from groundswell.db import locked, write_transaction
 from groundswell.outbox.services import enqueue_sms
 from groundswell.settings import Settings
+from groundswell.vouching.eligibility import vouch_refusal, web_refusal_message
 from groundswell.vouching.messages import render
 from groundswell.vouching.recording import (
     TESTIMONY_MAX,
@@ -72,8 +73,11 @@ async def organiser_for_vouching(raw_code: str) -> dict[str, Any]:
     return row
 
 
-def read_web_vouch(raw: dict[str, Any]) -> tuple[dict[str, Any], str]:
-    """Validate the web vouch form; returns the clean values and the E.164 number."""
+def read_web_vouch(
+    raw: dict[str, Any], regions: frozenset[str] = frozenset({"GB"})
+) -> tuple[dict[str, Any], str]:
+    """Validate the web vouch form; returns the clean values and the E.164 number. A number
+    that may not vouch (`regions`, mobiles only) is the phone field's error, like a typo."""
     fields = FieldReader(raw)
     testimony = fields.text("testimony", max_length=TESTIMONY_MAX)
     if testimony and len(testimony) < TESTIMONY_MIN:
@@ -89,6 +93,18 @@ def read_web_vouch(raw: dict[str, Any]) -> tuple[dict[str, Any], str]:
             e164 = normalise_phone(phone_raw)
         except InvalidPhoneNumber as exc:
             fields.errors["phone"] = str(exc)
+        else:
+            refusal = vouch_refusal(e164, regions)
+            if refusal is not None:
+                fields.errors["phone"] = web_refusal_message(refusal, regions)
+    # GOV.UK style: a missing answer says what to do, not just that something is missing.
+    missing = {
+        "testimony": f"Tell us in your own words what they did, in at least {TESTIMONY_MIN} characters.",
+        "phone": "Enter your mobile number, for example 07911 123456.",
+    }
+    for name, message in missing.items():
+        if fields.errors.get(name) == "This is required.":
+            fields.errors[name] = message
     fields.check("Please check your vouch.")
     values = {
         "testimony": remove_phone_numbers(testimony),
@@ -122,7 +138,7 @@ async def start_web_vouch(
     settings: Settings, raw_code: str, raw: dict[str, Any], *, client_ip: str
 ) -> WebVouchStarted:
     organiser = await organiser_for_vouching(raw_code)
-    values, e164 = read_web_vouch(raw)
+    values, e164 = read_web_vouch(raw, settings.vouch_region_codes)
     voice = voice_of(settings, e164)
     if organiser["phone_hash"] == voice:
         raise ValidationFailed(
@@ -159,9 +175,10 @@ async def start_web_vouch(
                 show_funders=values["show_funders"],
                 hear_back=values["hear_back"],
                 score=values["score"],
-                phone_encrypted=PhoneCipher(settings.phone_key).encrypt(e164)
-                if values["hear_back"]
-                else None,
+                # Kept, encrypted, while the code is alive: the code page shows it masked and
+                # "Not received a text message?" resends to it. Erased on confirmation (moved
+                # to the resident only if they asked to hear back) or by the expiry job.
+                phone_encrypted=PhoneCipher(settings.phone_key).encrypt(e164),
                 source_hash=source_hash(settings, client_ip),
                 expires_at=moment + CODE_LIFETIME,
                 created_at=moment,
@@ -184,10 +201,12 @@ class ConfirmResult:
     replaced: bool
 
 
-async def pending_verification(token: str) -> dict[str, Any]:
+async def pending_verification(token: str, settings: Settings | None = None) -> dict[str, Any]:
+    """The vouch waiting for its code; with `settings`, also its number masked ("••••56")."""
     row = (
         await WebVerification.select(
             WebVerification.id,
+            WebVerification.phone_encrypted,
             WebVerification.expires_at,
             WebVerification.attempts,
             WebVerification.confirmed_at,
@@ -199,7 +218,54 @@ async def pending_verification(token: str) -> dict[str, Any]:
     )
     if row is None:
         raise NotFound("This vouch was not found. Please start again.")
+    encrypted = row.pop("phone_encrypted")
+    row["masked_phone"] = ""
+    if settings is not None and encrypted:
+        row["masked_phone"] = mask_phone(PhoneCipher(settings.phone_key).decrypt(encrypted))
     return row
+
+
+async def resend_code(settings: Settings, token: str, *, client_ip: str) -> None:
+    """ "Not received a text message?": a new code to the same number, with a fresh 10
+    minutes, under the same per-phone and per-connection limits as starting a vouch. A vouch
+    locked by wrong codes stays locked: a new code must not reset the count of guesses."""
+    async with write_transaction():
+        row = await locked(
+            WebVerification.select().where(WebVerification.token_hash == _token_digest(token))
+        ).first()
+        if row is None:
+            raise NotFound("This vouch was not found. Please start again.")
+        if row["confirmed_at"] is not None:
+            raise ValidationFailed("Your vouch is already confirmed: there is no need for a code.")
+        if row["attempts"] >= MAX_CODE_ATTEMPTS or not row["phone_encrypted"]:
+            raise ValidationFailed(
+                "We cannot send another code for this vouch. Please start again.",
+                field_errors={"code": "Start again to get a new code."},
+            )
+        if not await ratelimit.hit(
+            f"web:ip:{client_ip}", limit=WEB_STARTS_PER_IP_PER_HOUR, window=HOUR
+        ) or not await ratelimit.hit(
+            f"web:phone:{row['voice_hash']}", limit=WEB_CODES_PER_PHONE_PER_HOUR, window=HOUR
+        ):
+            raise TooManyRequests(
+                "We have sent several codes to this number already. Please wait an hour."
+            )
+        code = f"{secrets.randbelow(1_000_000):06d}"
+        expires_at = now() + CODE_LIFETIME
+        await WebVerification.update(
+            {
+                WebVerification.code_hash: _code_digest(settings, token, code),
+                WebVerification.expires_at: expires_at,
+            }
+        ).where(WebVerification.id == row["id"])
+        await enqueue_sms(
+            settings,
+            to_e164=PhoneCipher(settings.phone_key).decrypt(row["phone_encrypted"]),
+            body=render("verification_code", code=code),
+            purpose="verification_code",
+            dedupe_key=f"verify:{row['id']}:{secrets.token_hex(4)}",
+            ttl=CODE_LIFETIME,
+        )
 
 
 async def confirm_web_vouch(settings: Settings, token: str, code: str) -> ConfirmResult:

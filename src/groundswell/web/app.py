@@ -48,6 +48,7 @@ from groundswell.scheduler import SchedulerRunner
 from groundswell.settings import Environment, Settings, load_settings
 from groundswell.vouching.controllers import (
     ModerationController,
+    MyVoiceController,
     OutboxController,
     ReportController,
     VouchController,
@@ -92,6 +93,7 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     LocalityApi,
     PoolApi,
     VouchController,
+    MyVoiceController,
     ReportController,
     ModerationController,
     OutboxController,

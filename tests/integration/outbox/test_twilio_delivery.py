@@ -273,3 +273,61 @@ async def test_an_email_is_never_moved_by_an_sms_report(settings: Settings) -> N
     (row,) = await rows()
     assert await record_delivery_report(str(row["provider_id"]), "failed", "30008") == "unknown"
     assert (await rows())[0]["status"] == "sent"
+
+
+async def _resident_hearing_back(settings: Settings, number: str) -> None:
+    from groundswell.core.phones import PhoneCipher, phone_hash
+    from groundswell.vouching.tables import Resident
+
+    await Resident.insert(
+        Resident(
+            voice_hash=phone_hash(number, settings.phone_key),
+            hear_back=True,
+            phone_encrypted=PhoneCipher(settings.phone_key).encrypt(number),
+        )
+    )
+
+
+async def _stopped(settings: Settings, number: str) -> dict[str, object]:
+    from groundswell.core.phones import phone_hash
+    from groundswell.vouching.tables import Resident
+
+    row = (
+        await Resident.select()
+        .where(Resident.voice_hash == phone_hash(number, settings.phone_key))
+        .first()
+    )
+    assert row is not None
+    return row
+
+
+async def test_twilio_21610_on_send_records_the_resident_as_opted_out(
+    twilio_settings: Settings, twilio_server: str
+) -> None:
+    unsubscribed = "+15005550004"  # Twilio: 21610, the recipient replied STOP
+    await _resident_hearing_back(twilio_settings, unsubscribed)
+    await queue(twilio_settings, 1, to=unsubscribed)
+    await send_due(twilio_settings)
+    resident = await _stopped(twilio_settings, unsubscribed)
+    assert resident["messages_stopped"] is True
+    assert resident["hear_back"] is False and resident["phone_encrypted"] is None
+    # Nothing more is sent to them: the next message is suppressed before reaching Twilio.
+    await queue(twilio_settings, 2, to=unsubscribed)
+    report = await send_due(twilio_settings)
+    assert [o.result for o in report.outcomes] == ["suppressed"]
+
+
+async def test_twilio_21610_in_a_delivery_report_records_the_resident_as_opted_out(
+    twilio_settings: Settings, twilio_server: str
+) -> None:
+    await _resident_hearing_back(twilio_settings, NUMBER)
+    await queue(twilio_settings, 1)
+    await send_due(twilio_settings)
+    (row,) = await rows()
+    assert await record_delivery_report(str(row["provider_id"]), "undelivered", "30003")
+    assert (await _stopped(twilio_settings, NUMBER))["messages_stopped"] is False
+    await queue(twilio_settings, 2)
+    await send_due(twilio_settings)
+    second = (await rows())[1]
+    assert await record_delivery_report(str(second["provider_id"]), "failed", "21610") == "failed"
+    assert (await _stopped(twilio_settings, NUMBER))["messages_stopped"] is True

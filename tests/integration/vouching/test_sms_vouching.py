@@ -126,12 +126,7 @@ async def test_withdraw_one_and_revouch(settings: Settings, amina: str) -> None:
     assert row["state"] == "active"
 
 
-@pytest.mark.parametrize(
-    "word", ["WITHDRAW", "STOP", "stopall", "Unsubscribe", "CANCEL", "end", "QUIT."]
-)
-async def test_withdraw_all_and_carrier_opt_outs_stop_everything(
-    settings: Settings, amina: str, word: str
-) -> None:
+async def _two_vouches(settings: Settings) -> None:
     from tests.helpers import make_host, make_locality, make_organiser
 
     await make_organiser(
@@ -139,15 +134,49 @@ async def test_withdraw_all_and_carrier_opt_outs_stop_everything(
     )
     await sms(settings, "AMINA-7K she listens")
     await sms(settings, "DELE-3M he runs the food club")
+
+
+@pytest.mark.parametrize(
+    "word", ["STOP", "stopall", "Unsubscribe", "CANCEL", "end", "QUIT.", "Stopio"]
+)
+async def test_stop_and_carrier_opt_outs_stop_texts_and_keep_the_words(
+    settings: Settings, amina: str, word: str
+) -> None:
+    await _two_vouches(settings)
     reply = await sms(settings, word)
-    assert "All your words are withdrawn" in reply
-    assert {row["state"] for row in await endorsements()} == {"withdrawn"}
+    assert "We will not text you again" in reply or "dim mwy o decstiau" in reply
+    assert "Your words still count" in reply or "dal i gyfrif" in reply
+    assert {row["state"] for row in await endorsements()} == {"active"}
     resident = await Resident.select().first()
     assert resident is not None and resident["messages_stopped"] is True
 
 
+async def test_bare_withdraw_asks_which_listing_the_codes_and_withdraws_nothing(
+    settings: Settings, amina: str
+) -> None:
+    await _two_vouches(settings)
+    reply = await sms(settings, "WITHDRAW")
+    assert "Which words?" in reply and "DELE-3M, AMINA-7K" in reply
+    assert "WITHDRAW ALL" in reply
+    assert {row["state"] for row in await endorsements()} == {"active"}
+    assert "nothing to withdraw" in await sms(settings, "WITHDRAW", sender=NEIGHBOUR)
+
+
+@pytest.mark.parametrize("words", ["WITHDRAW ALL", "withdraw everything"])
+async def test_withdraw_all_takes_every_vouch_back_and_keeps_texts_on(
+    settings: Settings, amina: str, words: str
+) -> None:
+    await _two_vouches(settings)
+    reply = await sms(settings, words)
+    assert "All your words (2) are withdrawn" in reply and "STOP to stop texts" in reply
+    assert {row["state"] for row in await endorsements()} == {"withdrawn"}
+    resident = await Resident.select().first()
+    assert resident is not None and resident["messages_stopped"] is False
+    assert "nothing to withdraw" in await sms(settings, words)
+
+
 @pytest.mark.parametrize("word", ["START", "unstop"])
-async def test_start_resumes_messages_but_not_endorsements(
+async def test_start_resumes_texts_and_the_words_were_never_withdrawn(
     settings: Settings, amina: str, word: str
 ) -> None:
     await sms(settings, "AMINA-7K she listens")
@@ -156,7 +185,7 @@ async def test_start_resumes_messages_but_not_endorsements(
     resident = await Resident.select().first()
     assert resident is not None and resident["messages_stopped"] is False
     [row] = await endorsements()
-    assert row["state"] == "withdrawn"
+    assert row["state"] == "active"
 
 
 async def test_yes_after_thanks_opts_in_to_hear_back_keeping_the_number_encrypted(

@@ -55,9 +55,9 @@ async def test_web_vouch_end_to_end(client: WebClient, settings: Settings, amina
     token = await start(client)
     assert await Endorsement.count() == 0
     confirm_page = await client.get(f"/vouch/AMINA-7K/confirm?t={token}")
-    assert "Enter the code we texted you" in confirm_page.text
+    assert "Check your phone" in confirm_page.text and "••••56" in confirm_page.text
     done = await confirm(client, token, await code_sent())
-    assert done.status_code == 200 and "Your words about Amina Hussein are in" in done.text
+    assert done.status_code == 200 and "Thank you for speaking up for Amina Hussein" in done.text
     [row] = await Endorsement.select()
     assert (
         row["verification"] == "sms_code"
@@ -111,7 +111,7 @@ async def test_codes_expire_after_ten_minutes(client: WebClient, amina: str) -> 
     assert await Endorsement.count() == 0
 
 
-async def test_invalid_form_keeps_words_never_echoes_the_number(
+async def test_invalid_form_keeps_words_and_the_number_only_in_its_own_uncached_field(
     client: WebClient, amina: str
 ) -> None:
     response = await client.submit(
@@ -120,11 +120,12 @@ async def test_invalid_form_keeps_words_never_echoes_the_number(
     assert response.status_code == 422
     assert "at least 10 characters" in (field_error(response.text, "testimony") or "")
     assert "not one in use" in (field_error(response.text, "phone") or "")
-    assert (
-        "too short" in response.text
-        and "07700 900123" not in response.text
-        and "Maureen" in response.text
-    )
+    assert "too short" in response.text and "Maureen" in response.text
+    # GOV.UK keeps what was typed so it can be corrected; the number goes back only into
+    # its own field (never into a message), on a page no cache keeps.
+    assert response.text.count("07700 900123") == 1
+    assert 'value="07700 900123"' in response.text
+    assert "no-store" in response.headers.get("cache-control", "")
     assert await WebVerification.count() == 0 and await OutboxMessage.count() == 0
 
 

@@ -87,3 +87,12 @@ def test_production_links_use_https(tmp_path: Path) -> None:
 def test_bad_values_are_named(tmp_path: Path, environ: dict[str, str], message: str) -> None:
     with pytest.raises(SettingsError, match=message):
         load_settings(environ, cwd=tmp_path)
+
+
+def test_vouch_regions_default_to_gb_and_unknown_codes_stop_start_up(tmp_path) -> None:
+    assert load_settings({}, cwd=tmp_path).vouch_region_codes == frozenset({"GB"})
+    assert load_settings(
+        {"GROUNDSWELL_VOUCH_REGIONS": " gb, je ,"}, cwd=tmp_path
+    ).vouch_region_codes == frozenset({"GB", "JE"})
+    with pytest.raises(SettingsError, match=r"GROUNDSWELL_VOUCH_REGIONS.*UK"):
+        load_settings({"GROUNDSWELL_VOUCH_REGIONS": "UK"}, cwd=tmp_path)

@@ -65,10 +65,13 @@ def test_withdraw_one(body):
     assert parse_sms(body) == Command(K.WITHDRAW_ONE, code="AMINA-7K", keyword="WITHDRAW")
 
 
-@pytest.mark.parametrize(
-    "body", ["WITHDRAW", "withdraw.", " Withdraw! ", "WITHDRAW ALL", "withdraw everything"]
-)
-def test_withdraw_all(body):
+@pytest.mark.parametrize("body", ["WITHDRAW", "withdraw.", " Withdraw! "])
+def test_bare_withdraw_asks_which(body):
+    assert parse_sms(body) == Command(K.WITHDRAW_ASK, keyword="WITHDRAW")
+
+
+@pytest.mark.parametrize("body", ["WITHDRAW ALL", "withdraw everything", "Withdraw all!"])
+def test_withdraw_all_needs_all(body):
     assert parse_sms(body) == Command(K.WITHDRAW_ALL, keyword="WITHDRAW")
 
 
@@ -89,6 +92,14 @@ def test_withdraw_with_something_unreadable_is_not_withdraw_all():
         ("quit!", K.OPT_OUT, "QUIT"),
         ("STOP 🛑", K.OPT_OUT, "STOP"),
         ("ＳＴＯＰ", K.OPT_OUT, "STOP"),  # full-width letters
+        ("Stopio", K.OPT_OUT, "STOPIO"),  # Welsh
+        ("AILDDECHRAU", K.RESUME, "AILDDECHRAU"),
+        ("MYDATA", K.MY_DATA, "MYDATA"),
+        ("my data?", K.MY_DATA, "MYDATA"),
+        ("Fynata", K.MY_DATA, "FYNATA"),
+        ("fy nata", K.MY_DATA, "FYNATA"),
+        ("DELETE", K.ERASE, "DELETE"),
+        ("dileu.", K.ERASE, "DILEU"),
         ("START", K.RESUME, "START"),
         ("unstop", K.RESUME, "UNSTOP"),
         ("Yes!", K.RESUME, "YES"),

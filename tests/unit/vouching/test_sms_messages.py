@@ -21,12 +21,24 @@ WORST_CASE = {
     "needed": "1,000",
     "amount": "£12,345.67",
     "period": "12 months",
+    # Filled in by code that trims them to fit (sms._withdraw_ask, self_service.my_data_text);
+    # here at the length the catalogue text must leave room for.
+    "codes": "BARTHOLOMEWF-7K, AMINA-7K",
+    "regions": "the UK, Jersey, Guernsey or the Isle of Man",
+    "details": "AMINA-7K 5/12/26 counted, not shown; hear back: no",
 }
 REQUIRED_MESSAGES = {
     "thanks",
     "listening_prompt",
     "withdrawn_one",
     "withdrawn_all",
+    "withdraw_which",
+    "texts_stopped",
+    "vouch_refused_not_mobile",
+    "vouch_refused_region",
+    "my_data",
+    "erase_confirm",
+    "erased",
     "resumed",
     "help",
     "unknown",
