@@ -6,8 +6,10 @@ the secrets must be given, or start-up stops with a message naming what is missi
 
 from __future__ import annotations
 
+import math
 import os
 import secrets
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from enum import StrEnum
@@ -240,6 +242,7 @@ def load_settings(environ: Mapping[str, str] | None = None, *, cwd: Path | None 
                 "of `python -c 'import secrets; print(secrets.token_urlsafe(48))'`, and keep "
                 "them: changing GROUNDSWELL_PHONE_KEY disconnects every resident's voice."
             )
+        _check_secret_key_strength(settings.secret_key)
         return settings
     if not settings.secret_key or not settings.phone_key:
         secret, phone = _development_keys(cwd or Path.cwd())
@@ -251,6 +254,45 @@ def load_settings(environ: Mapping[str, str] | None = None, *, cwd: Path | None 
             }  # type: ignore[arg-type]
         )
     return settings
+
+
+MIN_SECRET_KEY_LENGTH = 32
+# A key drawn at random (secrets.token_urlsafe(32): 43 characters, about 5.5 bits each as
+# counted below) scores far above this; a word, a pattern or one character repeated does not.
+MIN_SECRET_KEY_BITS = 128
+# Fragments of the placeholders people paste from examples: a key containing one was typed.
+PLACEHOLDER_FRAGMENTS = ("changeme", "change-me", "change_me", "secret-key-here", "replace-me")
+
+
+def _estimated_bits(value: str) -> float:
+    """A rough upper bound on a string's entropy: its length times the Shannon entropy of its
+    characters, taken from the smallest unit it repeats (so "abcd" * 12 scores as "abcd")."""
+    unit = value
+    for size in range(1, len(value) // 2 + 1):
+        if len(value) % size == 0 and value[:size] * (len(value) // size) == value:
+            unit = value[:size]
+            break
+    counts = Counter(unit)
+    per_character = -sum((n / len(unit)) * math.log2(n / len(unit)) for n in counts.values())
+    return per_character * len(unit)
+
+
+def _check_secret_key_strength(secret_key: str) -> None:
+    """The secret key signs CSRF tokens: one that can be guessed lets anyone forge them.
+    The message names the setting and the rule, never the value."""
+    lowered = secret_key.lower()
+    if len(secret_key) < MIN_SECRET_KEY_LENGTH:
+        problem = f"is shorter than {MIN_SECRET_KEY_LENGTH} characters"
+    elif any(fragment in lowered for fragment in PLACEHOLDER_FRAGMENTS):
+        problem = "looks like a placeholder from an example"
+    elif _estimated_bits(secret_key) < MIN_SECRET_KEY_BITS:
+        problem = "is too easy to guess (a word, a pattern or repeated characters)"
+    else:
+        return
+    raise SettingsError(
+        f"GROUNDSWELL_SECRET_KEY {problem}; production needs a long random value, e.g. the "
+        "output of `python -c 'import secrets; print(secrets.token_urlsafe(48))'`."
+    )
 
 
 SMTP_TLS_MODES = ("starttls", "tls", "none")

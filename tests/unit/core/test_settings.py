@@ -35,7 +35,8 @@ def test_production_with_secrets_starts(tmp_path: Path) -> None:
     settings = load_settings(
         {
             "GROUNDSWELL_ENV": "production",
-            "GROUNDSWELL_SECRET_KEY": "s" * 40,
+            # Production refuses a guessable secret key (tests/security/test_secret_key.py).
+            "GROUNDSWELL_SECRET_KEY": "Vq3rX0-2kLpD9sYtNw8bZc4HmE7uJa1fRgT6yQiO5xK",
             "GROUNDSWELL_PHONE_KEY": "p" * 40,
             "GROUNDSWELL_DATABASE_URL": "postgresql://app@db:5432/groundswell",
         },
