@@ -6,6 +6,7 @@ the secrets must be given, or start-up stops with a message naming what is missi
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import os
 import secrets
@@ -86,6 +87,11 @@ class Settings:
     """GROUNDSWELL_LOGIN_ATTEMPTS_PER_ADDRESS: failed sign-ins allowed per source address (an
     IPv4 address or an IPv6 /64) in 15 minutes, across all accounts: generous, so the people
     behind one office or school address are not locked out by one locked account."""
+    trusted_proxies: str = "127.0.0.1,::1"
+    """GROUNDSWELL_TRUSTED_PROXIES: comma-separated addresses or CIDR networks of the reverse
+    proxies in front of Groundswell. Only a connection from one of them may say, in
+    X-Forwarded-For, whom it forwards (core/client_address.py); uvicorn gets the same list.
+    Default: loopback only (a proxy on this machine)."""
     scheduler_enabled: bool = True
     """GROUNDSWELL_SCHEDULER: run the scheduler inside `serve` (false: run `groundswell scheduler`)."""
     job_interval_seconds: int | None = None
@@ -161,6 +167,7 @@ ENV_NAMES: Mapping[str, str] = {
     "session_absolute_hours": "GROUNDSWELL_SESSION_ABSOLUTE_HOURS",
     "login_attempts_per_15_minutes": "GROUNDSWELL_LOGIN_ATTEMPTS",
     "login_attempts_per_address": "GROUNDSWELL_LOGIN_ATTEMPTS_PER_ADDRESS",
+    "trusted_proxies": "GROUNDSWELL_TRUSTED_PROXIES",
     "scheduler_enabled": "GROUNDSWELL_SCHEDULER",
     "job_interval_seconds": "GROUNDSWELL_JOB_INTERVAL_SECONDS",
     "grant_id_prefix": "GROUNDSWELL_360G_PREFIX",
@@ -230,6 +237,7 @@ def load_settings(environ: Mapping[str, str] | None = None, *, cwd: Path | None 
     settings = Settings(**values)  # type: ignore[arg-type]
     _check_database_url(settings.database_url)
     _check_smtp(settings)
+    _check_trusted_proxies(settings.trusted_proxies)
     if settings.is_production:
         missing = [
             ENV_NAMES[name] for name in ("secret_key", "phone_key") if not getattr(settings, name)
@@ -254,6 +262,19 @@ def load_settings(environ: Mapping[str, str] | None = None, *, cwd: Path | None 
             }  # type: ignore[arg-type]
         )
     return settings
+
+
+def _check_trusted_proxies(spec: str) -> None:
+    for entry in (part.strip() for part in spec.split(",")):
+        if not entry:
+            continue
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            raise SettingsError(
+                "GROUNDSWELL_TRUSTED_PROXIES must list IP addresses or networks separated by "
+                f"commas (e.g. 127.0.0.1,10.0.0.0/8), and {entry!r} is neither."
+            ) from None
 
 
 MIN_SECRET_KEY_LENGTH = 32
