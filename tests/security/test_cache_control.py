@@ -11,16 +11,14 @@ import pytest
 from litestar import Litestar
 
 from tests.helpers import asgi_client
-from tests.integration.core.test_role_route_matrix import (  # noqa: F401 - fixture
-    ACCESS,
-    World,
-    fill,
-    world,
-)
+from tests.integration.core import test_role_route_matrix as matrix
+from tests.integration.core.test_role_route_matrix import ACCESS, World, fill
+
+world = matrix.world  # the route table's fixture: one of every resource
 
 
 @pytest.mark.parametrize("role", ["admin", "funder", "host"])
-async def test_every_signed_in_page_is_no_store(app: Litestar, world: World, role: str) -> None:  # noqa: F811
+async def test_every_signed_in_page_is_no_store(app: Litestar, world: World, role: str) -> None:
     cacheable = []
     answered = 0
     async with asgi_client(app) as client:
@@ -41,7 +39,7 @@ async def test_every_signed_in_page_is_no_store(app: Litestar, world: World, rol
     assert not cacheable, "\n".join(cacheable)
 
 
-async def test_anonymous_public_pages_stay_cacheable(app: Litestar, world: World) -> None:  # noqa: F811
+async def test_anonymous_public_pages_stay_cacheable(app: Litestar, world: World) -> None:
     # Only people signed in get no-store: the public organiser page may still be cached.
     async with asgi_client(app) as client:
         response = await client.get(f"/organisers/{world.params['code']}")
