@@ -21,6 +21,7 @@ import json
 import os
 import platform
 import random
+import secrets
 import signal
 import socket
 import subprocess
@@ -386,7 +387,8 @@ async def main() -> int:
     env = {
         **os.environ,
         "GROUNDSWELL_ENV": "production",
-        "GROUNDSWELL_SECRET_KEY": "drill-secret-" + "x" * 40,
+        # Production refuses a guessable secret key: a fresh random one per drill.
+        "GROUNDSWELL_SECRET_KEY": secrets.token_urlsafe(48),
         "GROUNDSWELL_PHONE_KEY": "drill-phone-" + "y" * 40,
         "GROUNDSWELL_DATABASE_URL": url,
         "GROUNDSWELL_PUBLIC_URL": public_url,

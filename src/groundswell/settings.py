@@ -6,8 +6,11 @@ the secrets must be given, or start-up stops with a message naming what is missi
 
 from __future__ import annotations
 
+import ipaddress
+import math
 import os
 import secrets
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from enum import StrEnum
@@ -87,6 +90,11 @@ class Settings:
     """GROUNDSWELL_LOGIN_ATTEMPTS_PER_ADDRESS: failed sign-ins allowed per source address (an
     IPv4 address or an IPv6 /64) in 15 minutes, across all accounts: generous, so the people
     behind one office or school address are not locked out by one locked account."""
+    trusted_proxies: str = "127.0.0.1,::1"
+    """GROUNDSWELL_TRUSTED_PROXIES: comma-separated addresses or CIDR networks of the reverse
+    proxies in front of Groundswell. Only a connection from one of them may say, in
+    X-Forwarded-For, whom it forwards (core/client_address.py); uvicorn gets the same list.
+    Default: loopback only (a proxy on this machine)."""
     scheduler_enabled: bool = True
     """GROUNDSWELL_SCHEDULER: run the scheduler inside `serve` (false: run `groundswell scheduler`)."""
     job_interval_seconds: int | None = None
@@ -173,6 +181,7 @@ ENV_NAMES: Mapping[str, str] = {
     "session_absolute_hours": "GROUNDSWELL_SESSION_ABSOLUTE_HOURS",
     "login_attempts_per_15_minutes": "GROUNDSWELL_LOGIN_ATTEMPTS",
     "login_attempts_per_address": "GROUNDSWELL_LOGIN_ATTEMPTS_PER_ADDRESS",
+    "trusted_proxies": "GROUNDSWELL_TRUSTED_PROXIES",
     "scheduler_enabled": "GROUNDSWELL_SCHEDULER",
     "job_interval_seconds": "GROUNDSWELL_JOB_INTERVAL_SECONDS",
     "grant_id_prefix": "GROUNDSWELL_360G_PREFIX",
@@ -245,6 +254,7 @@ def load_settings(environ: Mapping[str, str] | None = None, *, cwd: Path | None 
     _check_smtp(settings)
     _check_public_url(settings.public_url)
     _check_vouch_regions(settings)
+    _check_trusted_proxies(settings.trusted_proxies)
     if settings.is_production:
         missing = [
             ENV_NAMES[name] for name in ("secret_key", "phone_key") if not getattr(settings, name)
@@ -257,7 +267,10 @@ def load_settings(environ: Mapping[str, str] | None = None, *, cwd: Path | None 
                 "of `python -c 'import secrets; print(secrets.token_urlsafe(48))'`, and keep "
                 "them: changing GROUNDSWELL_PHONE_KEY disconnects every resident's voice."
             )
-        if not settings.public_url.startswith("https://"):
+        _check_secret_key_strength(settings.secret_key)
+        # Plain http only on this machine (a drill or deploy-local), never for residents.
+        loopback = urlsplit(settings.public_url).hostname in ("127.0.0.1", "localhost", "::1")
+        if not settings.public_url.startswith("https://") and not loopback:
             raise SettingsError(
                 "GROUNDSWELL_PUBLIC_URL must use https in production (residents follow these "
                 f"links from texts and e-mails), not {settings.public_url!r}."
@@ -282,6 +295,58 @@ def _check_vouch_regions(settings: Settings) -> None:
             "GROUNDSWELL_VOUCH_REGIONS must be ISO 3166 region codes separated by commas, "
             f"such as GB or GB,JE,GG,IM; not recognised: {', '.join(unknown) or '(none given)'}."
         )
+
+
+def _check_trusted_proxies(spec: str) -> None:
+    for entry in (part.strip() for part in spec.split(",")):
+        if not entry:
+            continue
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            raise SettingsError(
+                "GROUNDSWELL_TRUSTED_PROXIES must list IP addresses or networks separated by "
+                f"commas (e.g. 127.0.0.1,10.0.0.0/8), and {entry!r} is neither."
+            ) from None
+
+
+MIN_SECRET_KEY_LENGTH = 32
+# A key drawn at random (secrets.token_urlsafe(32): 43 characters, about 5.5 bits each as
+# counted below) scores far above this; a word, a pattern or one character repeated does not.
+MIN_SECRET_KEY_BITS = 128
+# Fragments of the placeholders people paste from examples: a key containing one was typed.
+PLACEHOLDER_FRAGMENTS = ("changeme", "change-me", "change_me", "secret-key-here", "replace-me")
+
+
+def _estimated_bits(value: str) -> float:
+    """A rough upper bound on a string's entropy: its length times the Shannon entropy of its
+    characters, taken from the smallest unit it repeats (so "abcd" * 12 scores as "abcd")."""
+    unit = value
+    for size in range(1, len(value) // 2 + 1):
+        if len(value) % size == 0 and value[:size] * (len(value) // size) == value:
+            unit = value[:size]
+            break
+    counts = Counter(unit)
+    per_character = -sum((n / len(unit)) * math.log2(n / len(unit)) for n in counts.values())
+    return per_character * len(unit)
+
+
+def _check_secret_key_strength(secret_key: str) -> None:
+    """The secret key signs CSRF tokens: one that can be guessed lets anyone forge them.
+    The message names the setting and the rule, never the value."""
+    lowered = secret_key.lower()
+    if len(secret_key) < MIN_SECRET_KEY_LENGTH:
+        problem = f"is shorter than {MIN_SECRET_KEY_LENGTH} characters"
+    elif any(fragment in lowered for fragment in PLACEHOLDER_FRAGMENTS):
+        problem = "looks like a placeholder from an example"
+    elif _estimated_bits(secret_key) < MIN_SECRET_KEY_BITS:
+        problem = "is too easy to guess (a word, a pattern or repeated characters)"
+    else:
+        return
+    raise SettingsError(
+        f"GROUNDSWELL_SECRET_KEY {problem}; production needs a long random value, e.g. the "
+        "output of `python -c 'import secrets; print(secrets.token_urlsafe(48))'`."
+    )
 
 
 SMTP_TLS_MODES = ("starttls", "tls", "none")

@@ -11,7 +11,14 @@ from groundswell.accounts import links, services, tokens
 from groundswell.accounts.states import LinkPurpose
 from groundswell.core.errors import DomainError, ValidationFailed
 from groundswell.core.pages import read_form, render, render_form_error
-from groundswell.core.web import SESSION_COOKIE, RowId, requires_login, settings_of, signed_in
+from groundswell.core.web import (
+    SESSION_COOKIE,
+    RowId,
+    client_address_of,
+    requires_login,
+    settings_of,
+    signed_in,
+)
 
 NO_STORE = CacheControlHeader(no_store=True)
 # A page whose address holds a secret (a set-password link) tells no other site about it.
@@ -19,7 +26,8 @@ NO_REFERRER = [ResponseHeader(name="Referrer-Policy", value="no-referrer")]
 
 
 def client_address(request: Request[Any, Any, Any]) -> str:
-    return request.client.host if request.client else "unknown"
+    # Forwarded addresses believed only from trusted proxies (core/client_address.py).
+    return client_address_of(request)
 
 
 # What the sign-in page says after a password was set (post/redirect/get).

@@ -77,7 +77,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
         port=args.port,
         workers=args.workers,
         log_level=settings.log_level.lower(),
-        proxy_headers=settings.is_production,
+        # The same list core/client_address.py believes: uvicorn then reports the client's
+        # own address (and scheme) from a trusted proxy's X-Forwarded-* headers, and never
+        # from anyone else's.
+        proxy_headers=True,
+        forwarded_allow_ips=[
+            part.strip() for part in settings.trusted_proxies.split(",") if part.strip()
+        ],
         access_log=False,
     )
     return 0

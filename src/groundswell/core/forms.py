@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from enum import StrEnum
 from typing import Any
+from urllib.parse import urlsplit
 
 from groundswell.core.errors import ValidationFailed
 from groundswell.core.money import MAX_MINOR_UNITS, parse_major_amount
@@ -48,6 +49,29 @@ class FieldReader:
             self.errors[name] = "Some characters could not be read; please type this again."
         elif len(value) > max_length:
             self.errors[name] = f"Keep this to {max_length} characters or fewer."
+        return value
+
+    def web_address(self, name: str, *, max_length: int = 300) -> str:
+        """An optional http(s) address with a host, or "" when left empty. Anything else
+        (`javascript:`, `data:`, `file:`, a bare host, `//host`) is a field error: the value
+        ends up in a link's href, where another scheme runs or reads in the reader's page."""
+        value = self.text(name, required=False, max_length=max_length)
+        if not value or name in self.errors:
+            return value
+        try:
+            parts = urlsplit(value)
+            host = parts.hostname
+        except ValueError:
+            parts, host = None, None
+        if (
+            parts is None
+            or parts.scheme.lower() not in ("http", "https")
+            or not host
+            or any(ch.isspace() for ch in value)
+        ):
+            self.errors[name] = (
+                "Enter a web address starting with https:// (or http://), like https://example.org."
+            )
         return value
 
     def normalised(

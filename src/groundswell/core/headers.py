@@ -27,6 +27,11 @@ def security_headers(*, hsts: bool) -> Callable[[Message, Scope], Awaitable[None
         headers.setdefault("x-content-type-options", "nosniff")
         headers.setdefault("referrer-policy", "same-origin")
         headers.setdefault("x-frame-options", "DENY")
+        if scope.get("user") is not None:
+            # Someone is signed in (session or API token): what they see is theirs alone.
+            # Keyed on the principal, not on routes, so a page added later is covered too;
+            # a shared computer's back button and any cache in between keep nothing.
+            headers["cache-control"] = "no-store"
         if hsts:
             headers.setdefault("strict-transport-security", "max-age=63072000; includeSubDomains")
 

@@ -24,6 +24,7 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.types import ASGIApp, Receive, Scope, Send
 
+from groundswell.core.client_address import client_address, trusted_networks
 from groundswell.core.errors import DomainError
 from groundswell.core.ids import MAX_ROW_ID
 from groundswell.core.principal import Principal, Role
@@ -42,6 +43,17 @@ READS = frozenset({"GET", "HEAD", "OPTIONS"})  # what a read-only API token may 
 def settings_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Settings:
     settings: Settings = connection.app.state.settings
     return settings
+
+
+def client_address_of(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+    """The client's address, believing X-Forwarded-For only from GROUNDSWELL_TRUSTED_PROXIES
+    (core/client_address.py). Every rate limit and source signal asks here."""
+    client = connection.scope.get("client")
+    return client_address(
+        client[0] if client else None,
+        connection.headers.getall("x-forwarded-for", []),
+        trusted_networks(settings_of(connection).trusted_proxies),
+    )
 
 
 def principal_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal | None:

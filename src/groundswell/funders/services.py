@@ -186,7 +186,7 @@ async def create_funder(
             clean_org_id = validate_org_id(org_id)
         except ValueError as exc:
             fields.errors["org_id"] = str(exc)
-    clean_website = fields.text("website", required=False, max_length=300)
+    clean_website = fields.web_address("website", max_length=300)
     fields.check("The funder could not be saved.")
     async with write_transaction():
         if clean_org_id and await Funder.exists().where(Funder.org_id == clean_org_id):

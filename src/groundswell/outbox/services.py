@@ -27,6 +27,7 @@ from groundswell.outbox.adapters import (
     message_id_for,
     sms_sender,
 )
+from groundswell.outbox.codes import scrub_codes, shown_body
 from groundswell.outbox.opt_outs import opted_out, record_opt_out_if_unsubscribed
 from groundswell.outbox.states import (
     WAITING,
@@ -275,6 +276,7 @@ async def _send_batch(
         .returning(OutboxMessage.id)
     )
     report.expired += len(expired)
+    await scrub_codes([row["id"] for row in expired])
     due = (
         await OutboxMessage.select(OutboxMessage.id)
         .where(
@@ -411,6 +413,7 @@ async def _finish(
     if attempts is not None:
         values[OutboxMessage.attempts] = attempts
     await OutboxMessage.update(values).where(OutboxMessage.id == message_id)
+    await scrub_codes([message_id])  # done with, whatever the outcome: no code kept
 
 
 async def status_of(dedupe_key: str) -> dict[str, str] | None:
@@ -479,6 +482,7 @@ async def recent(limit: int = 200) -> list[dict[str, Any]]:
         row["status_label"] = status_label(row["status"], row["medium"], retrying=retrying)
         row["retrying"] = retrying
         row["outcome"] = _OUTCOMES.get(row["status"], "waiting")
+        row["body"] = shown_body(row["purpose"], row["body"])
     return rows
 
 

@@ -31,9 +31,19 @@ class OnboardingController(Controller):
         return await self._redirect_to_onboarding(request, host_id)
 
     @get("/onboard", name="host_onboard_refresh")
-    async def refresh_link(self, request: Request[Any, Any, Any], host_id: RowId) -> Any:
-        """Stripe sends the host here when an onboarding link expired: make a new one."""
-        return await self._redirect_to_onboarding(request, host_id)
+    async def refresh_link(self, request: Request[Any, Any, Any], host_id: RowId) -> Template:
+        """Stripe sends the host here when an onboarding link expired. A GET changes nothing
+        (a link on another site could send a host's browser here): a button asks for the
+        new link, by POST."""
+        await self._own_host(request, host_id)
+        return render(
+            "payments/continue.html",
+            host_id=host_id,
+            action=f"/hosts/{host_id}/payments/onboard",
+            heading="Continue setting up payments",
+            detail="Your link to Stripe expired. Ask for a new one to carry on where you left off.",
+            button="Continue with Stripe",
+        )
 
     async def _redirect_to_onboarding(self, request: Request[Any, Any, Any], host_id: int) -> Any:
         settings = settings_of(request)
@@ -47,12 +57,28 @@ class OnboardingController(Controller):
             )
         return Redirect(url)
 
-    @get("/return", name="host_onboard_return")
-    async def returned(self, request: Request[Any, Any, Any], host_id: RowId) -> Redirect:
-        principal = signed_in(request)
-        if not principal.can_manage_host(host_id):
+    async def _own_host(self, request: Request[Any, Any, Any], host_id: int) -> dict[str, Any]:
+        if not signed_in(request).can_manage_host(host_id):
             raise Forbidden("You can only see your own host organisation.")
-        host = await get_host(host_id)
+        return await get_host(host_id)
+
+    @get("/return", name="host_onboard_return")
+    async def returned(self, request: Request[Any, Any, Any], host_id: RowId) -> Template:
+        """Stripe sends the host back here. Read-only (no GET changes state): Stripe's
+        account.updated webhook brings the new state anyway; the button checks now."""
+        await self._own_host(request, host_id)
+        return render(
+            "payments/continue.html",
+            host_id=host_id,
+            action=f"/hosts/{host_id}/payments/return",
+            heading="Welcome back from Stripe",
+            detail="Check your payment details now to see whether Stripe has everything it needs.",
+            button="Check my payment details",
+        )
+
+    @post("/return", name="host_onboard_check")
+    async def check_after_return(self, request: Request[Any, Any, Any], host_id: RowId) -> Redirect:
+        host = await self._own_host(request, host_id)
         if host["stripe_account_id"]:
             settings = settings_of(request)
             # If Stripe is unreachable now, its account.updated webhook brings the state later.

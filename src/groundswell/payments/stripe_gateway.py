@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from typing import Any, cast
 
@@ -18,6 +19,23 @@ from groundswell.payments.gateway import (
 from groundswell.settings import Settings
 
 WEBHOOK_TOLERANCE_SECONDS = 300
+
+
+def _refuse_future_timestamp(signature_header: str, *, now: float | None = None) -> None:
+    """The SDK refuses a timestamp older than the tolerance but not one in the future, so a
+    signature made for tomorrow would verify all day. Refuse both directions; the SDK still
+    checks the signature itself (and the past)."""
+    for item in signature_header.split(","):
+        key, _, value = item.strip().partition("=")
+        if key != "t":
+            continue
+        try:
+            timestamp = int(value)
+        except ValueError:
+            raise WebhookRejected("Unable to extract timestamp from the header.") from None
+        current = time.time() if now is None else now
+        if timestamp - current > WEBHOOK_TOLERANCE_SECONDS:
+            raise WebhookRejected("Timestamp is in the future, outside the tolerance zone.")
 
 
 def _metadata(obj: Any) -> dict[str, str]:
@@ -226,6 +244,7 @@ class StripeGateway:
     def verify_webhook(self, payload: bytes, signature_header: str) -> WebhookEvent:
         if not self.webhook_secret:
             raise WebhookRejected("STRIPE_WEBHOOK_SECRET is not set; webhooks cannot be verified.")
+        _refuse_future_timestamp(signature_header)
         try:
             event = stripe.Webhook.construct_event(
                 payload, signature_header, self.webhook_secret, tolerance=WEBHOOK_TOLERANCE_SECONDS

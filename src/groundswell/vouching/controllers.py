@@ -12,7 +12,14 @@ from groundswell.core import ratelimit
 from groundswell.core.errors import DomainError, NotFound, TooManyRequests
 from groundswell.core.pages import read_form, render, render_form_error
 from groundswell.core.principal import Role
-from groundswell.core.web import RowId, principal_of, requires_role, settings_of, signed_in
+from groundswell.core.web import (
+    RowId,
+    client_address_of,
+    principal_of,
+    requires_role,
+    settings_of,
+    signed_in,
+)
 from groundswell.outbox import services as outbox
 from groundswell.vouching import moderation, my_voice
 from groundswell.vouching.queries import audience_of
@@ -37,7 +44,8 @@ THEMES = [
 
 
 def _client_ip(request: Request[Any, Any, Any]) -> str:
-    return request.client.host if request.client else "unknown"
+    # Forwarded addresses believed only from trusted proxies (core/client_address.py).
+    return client_address_of(request)
 
 
 class VouchController(Controller):

@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from litestar import Litestar
-from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.logging import LoggingConfig
 from litestar.openapi import OpenAPIConfig
@@ -27,8 +26,9 @@ from groundswell.accounts.controllers import (
 )
 from groundswell.allocation.controllers import RoundController, admin_rounds
 from groundswell.community.poster_controllers import OrganiserPrintController
+from groundswell.core.csrf import SessionBoundCSRFMiddleware
 from groundswell.core.headers import security_headers
-from groundswell.core.web import PrincipalMiddleware, handle_exception
+from groundswell.core.web import SESSION_COOKIE, PrincipalMiddleware, handle_exception
 from groundswell.exports.controllers import OpenDataController
 from groundswell.funders.api import PoolApi
 from groundswell.lessons.controllers import LessonController, lessons_csv
@@ -153,18 +153,18 @@ def create_app(settings: Settings | None = None, *, run_scheduler: bool | None =
             ),
         ],
         template_config=template_config,
-        csrf_config=CSRFConfig(
-            secret=settings.secret_key,
-            cookie_secure=settings.secure_cookies,
-            cookie_httponly=False,
-            cookie_samesite="lax",
-            exclude=CSRF_EXEMPT,
-        ),
         middleware=[
+            # CSRF tokens bound to the session (or a pre-session id), not just to a cookie.
+            SessionBoundCSRFMiddleware(
+                secret=settings.secret_key,
+                session_cookie=SESSION_COOKIE,
+                exempt=CSRF_EXEMPT,
+                secure=settings.secure_cookies,
+            ),
             PrincipalMiddleware(
                 for_session=accounts.principal_for_session,
                 for_api_token=tokens.principal_for_api_token,
-            )
+            ),
         ],
         before_send=[security_headers(hsts=settings.is_production)],
         exception_handlers={Exception: handle_exception},

@@ -132,6 +132,8 @@ ACCESS: dict[tuple[str, str], Any] = {
     ("POST", "/hosts/{host_id:int}/payments/onboard"): HOST,
     ("GET", "/hosts/{host_id:int}/payments/onboard"): HOST,
     ("GET", "/hosts/{host_id:int}/payments/return"): HOST,
+    # Stripe's links land on GETs that only show a button; the button's POST acts.
+    ("POST", "/hosts/{host_id:int}/payments/return"): HOST,
     ("GET", "/payments/simulated/onboarding/{account_id:str}"): HOST,
     ("POST", "/payments/simulated/onboarding/{account_id:str}"): HOST,
     ("POST", "/pools/{pool_id:int}/top-up"): FUNDER,

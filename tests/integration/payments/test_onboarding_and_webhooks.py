@@ -77,7 +77,10 @@ async def test_stripe_onboarding_and_account_updated_webhook(
         "payouts enabled True"
     )
     assert (await host_row(host))["stripe_payouts_enabled"] is True
-    returned = await stripe_client.get(f"/hosts/{host}/payments/return")
+    # Stripe's return link shows a button (no GET changes state); the button checks.
+    landing = await stripe_client.get(f"/hosts/{host}/payments/return")
+    assert landing.status_code == 200 and "Check my payment details" in landing.text
+    returned = await stripe_client.submit(f"/hosts/{host}/payments/return")
     assert returned.headers["location"] == f"/hosts/{host}"
 
 

@@ -1,3 +1,4 @@
+import secrets
 from pathlib import Path
 
 import pytest
@@ -35,7 +36,8 @@ def test_production_with_secrets_starts(tmp_path: Path) -> None:
     settings = load_settings(
         {
             "GROUNDSWELL_ENV": "production",
-            "GROUNDSWELL_SECRET_KEY": "s" * 40,
+            # Production refuses a guessable secret key (tests/security/test_secret_key.py).
+            "GROUNDSWELL_SECRET_KEY": "Vq3rX0-2kLpD9sYtNw8bZc4HmE7uJa1fRgT6yQiO5xK",
             "GROUNDSWELL_PHONE_KEY": "p" * 40,
             "GROUNDSWELL_DATABASE_URL": "postgresql://app@db:5432/groundswell",
             "GROUNDSWELL_PUBLIC_URL": "https://groundswell.example.org",
@@ -68,8 +70,9 @@ def test_production_links_use_https(tmp_path: Path) -> None:
         load_settings(
             {
                 "GROUNDSWELL_ENV": "production",
-                "GROUNDSWELL_SECRET_KEY": "s" * 40,
-                "GROUNDSWELL_PHONE_KEY": "p" * 40,
+                "GROUNDSWELL_SECRET_KEY": secrets.token_urlsafe(48),
+                "GROUNDSWELL_PHONE_KEY": secrets.token_urlsafe(48),
+                "GROUNDSWELL_PUBLIC_URL": "http://groundswell.example.org",
             },
             cwd=tmp_path,
         )
