@@ -390,6 +390,8 @@ async def main() -> int:
         # Production refuses a guessable secret key: a fresh random one per drill.
         "GROUNDSWELL_SECRET_KEY": secrets.token_urlsafe(48),
         "GROUNDSWELL_PHONE_KEY": "drill-phone-" + "y" * 40,
+        # A staging-like drill: no real Stripe, Twilio or SMTP, and every page says so.
+        "GROUNDSWELL_SIMULATE": "payments,sms,email",
         "GROUNDSWELL_DATABASE_URL": url,
         "GROUNDSWELL_PUBLIC_URL": public_url,
         "TWILIO_AUTH_TOKEN": TOKEN,

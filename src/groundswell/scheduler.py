@@ -21,6 +21,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from groundswell.core.clock import now
 from groundswell.core.jobs import JobRegistry, JobSpec, RegistersJobs
+from groundswell.core.metrics import JOB_RUNS
 from groundswell.core.tables import SchedulerStatus
 from groundswell.db import sqlite_path
 from groundswell.settings import Settings
@@ -29,6 +30,7 @@ log = logging.getLogger("groundswell.scheduler")
 
 LEADERSHIP_POLL_SECONDS = 5.0
 LEADER_ROW = "leader"
+HEARTBEAT_STALE_SECONDS = LEADERSHIP_POLL_SECONDS * 6
 ADVISORY_LOCK_KEY = 0x47524F554E44  # "GROUND"
 
 
@@ -195,20 +197,37 @@ class SchedulerRunner:
 
     async def _run_job(self, spec: JobSpec) -> None:
         await _upsert_status(spec.job_id, holder=self.identity, last_started_at=now())
-        try:
-            message = await spec.func(self.settings)
-        except Exception as exc:
-            log.exception("job %s failed", spec.job_id)
-            await _upsert_status(
-                spec.job_id,
-                last_finished_at=now(),
-                last_ok=False,
-                last_message=f"{type(exc).__name__}: {exc}"[:500],
-            )
-            return
-        await _upsert_status(
-            spec.job_id, last_finished_at=now(), last_ok=True, last_message=(message or "ok")[:500]
+        await run_and_record(spec, self.settings)
+
+
+async def run_and_record(spec: JobSpec, settings: Settings) -> None:
+    """Run one job and record how it went, counting failures in a row (for /health)."""
+    try:
+        message = await spec.func(settings)
+    except Exception as exc:
+        log.exception("job %s failed", spec.job_id)
+        JOB_RUNS.labels(job=spec.job_id, result="failed").inc()
+        row = (
+            await SchedulerStatus.select(SchedulerStatus.failures_in_a_row)
+            .where(SchedulerStatus.job_id == spec.job_id)
+            .first()
         )
+        await _upsert_status(
+            spec.job_id,
+            last_finished_at=now(),
+            last_ok=False,
+            last_message=f"{type(exc).__name__}: {exc}"[:500],
+            failures_in_a_row=(row["failures_in_a_row"] if row else 0) + 1,
+        )
+        return
+    JOB_RUNS.labels(job=spec.job_id, result="ok").inc()
+    await _upsert_status(
+        spec.job_id,
+        last_finished_at=now(),
+        last_ok=True,
+        last_message=(message or "ok")[:500],
+        failures_in_a_row=0,
+    )
 
 
 async def _upsert_status(job_id: str, **values: Any) -> None:
@@ -227,12 +246,12 @@ async def scheduler_state(settings: Settings) -> dict[str, Any]:
     rows = await SchedulerStatus.select().order_by(SchedulerStatus.job_id)
     leader = next((row for row in rows if row["job_id"] == LEADER_ROW), None)
     heartbeat = leader["last_finished_at"] if leader else None
-    alive = (
-        heartbeat is not None and (now() - heartbeat).total_seconds() < LEADERSHIP_POLL_SECONDS * 6
-    )
+    # A leader beats every LEADERSHIP_POLL_SECONDS; a few missed beats mean none leads, in
+    # this process or any other (a web worker started with --no-scheduler looks here too).
+    alive = heartbeat is not None and (now() - heartbeat).total_seconds() < HEARTBEAT_STALE_SECONDS
     return {
         "leader": leader["holder"] if leader and alive else None,
-        "healthy": alive or not settings.scheduler_enabled,
+        "healthy": alive,
         "last_heartbeat": heartbeat.isoformat() if heartbeat else None,
         "jobs": [
             {
@@ -243,6 +262,7 @@ async def scheduler_state(settings: Settings) -> dict[str, Any]:
                 else None,
                 "last_ok": row["last_ok"],
                 "last_message": row["last_message"],
+                "failures_in_a_row": row["failures_in_a_row"],
             }
             for row in rows
             if row["job_id"] != LEADER_ROW

@@ -60,6 +60,9 @@ class Settings:
     """STRIPE_API_KEY: enables the Stripe adapter; without it payments are simulated."""
     stripe_webhook_secret: str = field(default="", repr=False)
     """STRIPE_WEBHOOK_SECRET: checks Stripe-Signature on /webhooks/stripe."""
+    stripe_connect_webhook_secret: str = field(default="", repr=False)
+    """STRIPE_CONNECT_WEBHOOK_SECRET: checks Stripe-Signature on /webhooks/stripe/connect, the
+    endpoint Stripe sends connected accounts' events to (signed with its own secret)."""
     stripe_api_base: str = ""
     """STRIPE_API_BASE: points the Stripe SDK at a Stripe-compatible server (tests)."""
     smtp_host: str = ""
@@ -104,6 +107,22 @@ class Settings:
     """GROUNDSWELL_360G_PREFIX: the 360Giving identifier prefix for grants we publish."""
     log_level: str = "INFO"
     """GROUNDSWELL_LOG_LEVEL: DEBUG, INFO, WARNING or ERROR."""
+    log_format: str = "text"
+    """GROUNDSWELL_LOG_FORMAT: text (default) or json (one JSON object per line, with the
+    request id, for a log collector)."""
+    simulate: str = ""
+    """GROUNDSWELL_SIMULATE: in production, which providers may be simulated by their offline
+    adapter (a staging site): any of payments, sms, email, comma-separated. Every page, e-mail
+    and command then says so."""
+    metrics_addresses: str = "127.0.0.1/32,::1/128"
+    """GROUNDSWELL_METRICS_ADDRESSES: networks that may read /metrics without a token
+    (comma-separated; loopback by default). Anyone else needs an admin's API token."""
+    health_outbox_minutes: int = 15
+    """GROUNDSWELL_HEALTH_OUTBOX_MINUTES: /health is degraded when a message has been due
+    for longer than this."""
+    health_job_failures: int = 3
+    """GROUNDSWELL_HEALTH_JOB_FAILURES: /health is degraded when a job has failed this many
+    times in a row."""
     listening_min_answers: int = 5
     """GROUNDSWELL_LISTENING_MIN_ANSWERS: an organiser's 0-10 "tell a neighbour" answers are
     shown (spread and net score) only once at least this many residents have answered, so no
@@ -150,6 +169,40 @@ class Settings:
         return self.is_production or self.public_url.startswith("https://")
 
     @property
+    def offline_providers(self) -> frozenset[str]:
+        """Providers served by their offline adapter (nothing leaves the building)."""
+        offline = set()
+        if not self.stripe_api_key:
+            offline.add("payments")
+        if not (
+            self.twilio_account_sid
+            and self.twilio_auth_token
+            and (self.twilio_from_number or self.twilio_messaging_service_sid)
+        ):
+            offline.add("sms")
+        if not self.smtp_host:
+            offline.add("email")
+        return frozenset(offline)
+
+    @property
+    def staging_simulations(self) -> tuple[str, ...]:
+        """In production, what is simulated (allowed by GROUNDSWELL_SIMULATE), in a fixed
+        order; empty outside production, where nothing pretends to be real."""
+        if not self.is_production:
+            return ()
+        return tuple(p for p in SIMULATED_PROVIDERS if p in self.offline_providers)
+
+    @property
+    def simulation_notice(self) -> str:
+        """One sentence for pages, e-mails and commands; empty when nothing is simulated."""
+        names = self.staging_simulations
+        if not names:
+            return ""
+        words = [SIMULATION_WORDS[name] for name in names]
+        listed = words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+        return f"Staging site: {listed} {'is' if len(words) == 1 else 'are'} simulated (GROUNDSWELL_SIMULATE)."
+
+    @property
     def smtp_port_or_default(self) -> int:
         if self.smtp_port is not None:
             return self.smtp_port
@@ -169,6 +222,7 @@ ENV_NAMES: Mapping[str, str] = {
     "twilio_api_base": "TWILIO_API_BASE",
     "stripe_api_key": "STRIPE_API_KEY",
     "stripe_webhook_secret": "STRIPE_WEBHOOK_SECRET",
+    "stripe_connect_webhook_secret": "STRIPE_CONNECT_WEBHOOK_SECRET",
     "stripe_api_base": "STRIPE_API_BASE",
     "smtp_host": "GROUNDSWELL_SMTP_HOST",
     "smtp_port": "GROUNDSWELL_SMTP_PORT",
@@ -186,6 +240,11 @@ ENV_NAMES: Mapping[str, str] = {
     "job_interval_seconds": "GROUNDSWELL_JOB_INTERVAL_SECONDS",
     "grant_id_prefix": "GROUNDSWELL_360G_PREFIX",
     "log_level": "GROUNDSWELL_LOG_LEVEL",
+    "log_format": "GROUNDSWELL_LOG_FORMAT",
+    "simulate": "GROUNDSWELL_SIMULATE",
+    "metrics_addresses": "GROUNDSWELL_METRICS_ADDRESSES",
+    "health_outbox_minutes": "GROUNDSWELL_HEALTH_OUTBOX_MINUTES",
+    "health_job_failures": "GROUNDSWELL_HEALTH_JOB_FAILURES",
     "listening_min_answers": "GROUNDSWELL_LISTENING_MIN_ANSWERS",
     "listening_median_seconds": "GROUNDSWELL_LISTENING_MEDIAN_SECONDS",
     "vouch_regions": "GROUNDSWELL_VOUCH_REGIONS",
@@ -255,6 +314,7 @@ def load_settings(environ: Mapping[str, str] | None = None, *, cwd: Path | None 
     _check_public_url(settings.public_url)
     _check_vouch_regions(settings)
     _check_trusted_proxies(settings.trusted_proxies)
+    _check_simulate_and_logs(settings)
     if settings.is_production:
         missing = [
             ENV_NAMES[name] for name in ("secret_key", "phone_key") if not getattr(settings, name)
@@ -275,6 +335,7 @@ def load_settings(environ: Mapping[str, str] | None = None, *, cwd: Path | None 
                 "GROUNDSWELL_PUBLIC_URL must use https in production (residents follow these "
                 f"links from texts and e-mails), not {settings.public_url!r}."
             )
+        _check_providers(settings)
         return settings
     if not settings.secret_key or not settings.phone_key:
         secret, phone = _development_keys(cwd or Path.cwd())
@@ -350,6 +411,72 @@ def _check_secret_key_strength(secret_key: str) -> None:
 
 
 SMTP_TLS_MODES = ("starttls", "tls", "none")
+SIMULATED_PROVIDERS = ("payments", "sms", "email")
+SIMULATION_WORDS = {
+    "payments": "payments (no money moves)",
+    "sms": "SMS (no text is sent)",
+    "email": "e-mail (none is sent)",
+}
+LOG_FORMATS = ("text", "json")
+
+
+def _allowed_simulations(settings: Settings) -> set[str]:
+    return {part.strip().lower() for part in settings.simulate.split(",") if part.strip()}
+
+
+def _check_simulate_and_logs(settings: Settings) -> None:
+    unknown = _allowed_simulations(settings) - set(SIMULATED_PROVIDERS)
+    if unknown:
+        raise SettingsError(
+            f"GROUNDSWELL_SIMULATE names {', '.join(sorted(unknown))}: it may list only "
+            f"{', '.join(SIMULATED_PROVIDERS)}."
+        )
+    if settings.log_format not in LOG_FORMATS:
+        raise SettingsError(
+            f"GROUNDSWELL_LOG_FORMAT must be text or json, not {settings.log_format!r}."
+        )
+
+
+def _missing_provider_settings(settings: Settings) -> dict[str, list[str]]:
+    """Per provider, the variables production still needs for its real adapter."""
+    missing: dict[str, list[str]] = {
+        "payments": [
+            ENV_NAMES[name]
+            for name in ("stripe_api_key", "stripe_webhook_secret", "stripe_connect_webhook_secret")
+            if not getattr(settings, name)
+        ],
+        "sms": [
+            ENV_NAMES[name]
+            for name in ("twilio_account_sid", "twilio_auth_token")
+            if not getattr(settings, name)
+        ],
+        "email": [],
+    }
+    if not (settings.twilio_from_number or settings.twilio_messaging_service_sid):
+        missing["sms"].append("TWILIO_FROM_NUMBER (or TWILIO_MESSAGING_SERVICE_SID)")
+    if not settings.smtp_host:
+        missing["email"].append("GROUNDSWELL_SMTP_HOST")
+    if settings.email_from == Settings.email_from:
+        # The default From is a placeholder (.invalid): no mail server should accept it.
+        missing["email"].append("GROUNDSWELL_EMAIL_FROM")
+    return missing
+
+
+def _check_providers(settings: Settings) -> None:
+    """Production never pretends: each provider is configured, or simulating it is allowed
+    by GROUNDSWELL_SIMULATE (and then only when its offline adapter is what runs)."""
+    allowed = _allowed_simulations(settings)
+    problems = []
+    for provider, names in _missing_provider_settings(settings).items():
+        if not names or (provider in allowed and provider in settings.offline_providers):
+            continue
+        problems.extend(names)
+    if problems:
+        raise SettingsError(
+            "Groundswell is in production mode (GROUNDSWELL_ENV=production) and will not "
+            f"pretend to pay or send: set {', '.join(problems)}. A staging site may instead "
+            "allow simulation with GROUNDSWELL_SIMULATE=payments,sms,email (any of them)."
+        )
 
 
 def _check_smtp(settings: Settings) -> None:

@@ -62,7 +62,14 @@ async def latest_code(browser: Any, live_server: LiveServer) -> str:
 
 
 async def vouch(
-    page: Any, browser: Any, live_server: LiveServer, code: str, words: str, phone: str
+    page: Any,
+    browser: Any,
+    live_server: LiveServer,
+    code: str,
+    words: str,
+    phone: str,
+    *,
+    public: bool = False,
 ) -> None:
     await page.goto(f"/organisers/{code}")
     await page.get_by_role("link", name=re.compile("^Vouch for")).click()
@@ -72,6 +79,8 @@ async def vouch(
     await page.get_by_label("Your first name (optional)").fill("Maureen")
     await page.get_by_label("Your neighbourhood (optional)").fill("Grove Hill")
     await page.get_by_label(re.compile("^Funders who sign in")).check()
+    if public:
+        await page.get_by_label(re.compile("^Anyone, on")).check()
     await page.get_by_label("Your mobile number").fill(phone)
     await page.get_by_role("button", name="Send me a code").click()
     await page.wait_for_url(re.compile(r"/vouch/[A-Z0-9-]+/confirm\?t="))
@@ -245,7 +254,7 @@ async def test_testimony_is_only_ever_text_in_the_browser(
 ) -> None:
     page, watched = session
     code = active_organisers(live_server)[2]
-    await vouch(page, browser, live_server, code, XSS, "07911 123457")
+    await vouch(page, browser, live_server, code, XSS, "07911 123457", public=True)
     context, funder, funder_watched = await new_page(browser, live_server)
     try:
         await login(funder, FUNDER)

@@ -24,6 +24,8 @@ def production(secret_key: str) -> dict[str, str]:
         "GROUNDSWELL_PHONE_KEY": STRONG_PHONE_KEY,
         "GROUNDSWELL_DATABASE_URL": "postgresql://app@db:5432/groundswell",
         "GROUNDSWELL_PUBLIC_URL": "https://groundswell.example.org",
+        # The providers are another check (tests/unit/core/test_production_providers.py).
+        "GROUNDSWELL_SIMULATE": "payments,sms,email",
     }
 
 

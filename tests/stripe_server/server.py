@@ -884,6 +884,36 @@ async def config_get_balance(request: web.Request) -> web.Response:
     return _json(_balance())
 
 
+# Until a test sets the balance, transfers never fail for want of money: the balance reads
+# as this much in every currency seen, consistently with that.
+UNTRACKED_BALANCE = 10**12
+
+
+async def retrieve_balance(request: web.Request) -> web.Response:
+    """GET /v1/balance in Stripe's shape (lists of {amount, currency}; localstripe's differs)."""
+    state = _balance()
+    amounts = (
+        state["available"]
+        if state["enforce"]
+        else {currency: UNTRACKED_BALANCE for currency in ("gbp", "eur", "usd")}
+    )
+    entries = [
+        {"amount": amount, "currency": currency, "source_types": {"card": amount}}
+        for currency, amount in sorted(amounts.items())
+    ]
+    return _json(
+        {
+            "object": "balance",
+            "livemode": False,
+            "available": entries,
+            "pending": [
+                {"amount": 0, "currency": e["currency"], "source_types": {"card": 0}}
+                for e in entries
+            ],
+        }
+    )
+
+
 async def config_set_balance(request: web.Request) -> web.Response:
     params = _Params(await _post_data(request), ("available", "enforce"))
     available = params.dict("available") or {}
@@ -1805,6 +1835,7 @@ _ROUTES: list[tuple[str, str, Any]] = [
     ("POST", "/_config/accounts/{id}/restrict", config_restrict_account),
     ("POST", "/_config/checkout/sessions/{id}/complete", config_complete_checkout_session),
     ("GET", "/_config/transfers/count", config_transfer_count),
+    ("GET", "/v1/balance", retrieve_balance),
     ("GET", "/_config/balance", config_get_balance),
     ("POST", "/_config/balance", config_set_balance),
     ("DELETE", "/_config/idempotency", config_clear_idempotency),

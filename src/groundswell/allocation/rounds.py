@@ -37,6 +37,7 @@ from groundswell.allocation.states import AllocationState, RoundStatus
 from groundswell.allocation.tables import Allocation, Round
 from groundswell.core.clock import now, on_uk_clocks
 from groundswell.core.errors import Conflict, Forbidden, NotFound
+from groundswell.core.metrics import ROUNDS_COMPUTED
 from groundswell.core.money import format_money
 from groundswell.core.principal import Principal
 from groundswell.db import write_transaction
@@ -248,6 +249,7 @@ async def _compute_and_store(
             f"{sum(1 for a in result.allocations if a.amount > 0)} organisers",
         )
     await _tell_funder(pool, round_id, period, allocated, review_until, public_url)
+    ROUNDS_COMPUTED.inc()
     return replace(
         _report(pool, period, result, candidates, as_of, stored=True),
         round_id=round_id,

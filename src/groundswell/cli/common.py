@@ -3,6 +3,7 @@ problems the user can fix printed without a traceback."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -18,9 +19,14 @@ class CommandError(Exception):
 
 def checked_settings() -> Settings:
     try:
-        return load_settings()
+        settings = load_settings()
     except SettingsError as exc:
         raise CommandError(str(exc)) from None
+    if settings.simulation_notice:
+        # On standard error, so it is seen by whoever runs the command without spoiling
+        # output meant for a program (--json, exports).
+        print(f"groundswell: {settings.simulation_notice}", file=sys.stderr)
+    return settings
 
 
 async def with_database(work: Callable[[], Awaitable[Any]]) -> Any:

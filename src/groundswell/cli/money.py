@@ -10,7 +10,7 @@ import sys
 import time
 from typing import TYPE_CHECKING, Any, TextIO
 
-from groundswell.cli.common import checked_settings, problem, with_database
+from groundswell.cli.common import CommandError, checked_settings, problem, with_database
 
 if TYPE_CHECKING:
     from groundswell.allocation.reports import Computed, RoundReport
@@ -159,17 +159,28 @@ def cmd_ledger_check(args: argparse.Namespace) -> int:
 
 
 def cmd_payments_reconcile(args: argparse.Namespace) -> int:
+    """Compare the provider with the ledger, store and report each difference, name each."""
     settings = checked_settings()
-    from groundswell.payments.reconcile import reconcile
+    from groundswell.payments.findings import reconcile_and_report
+    from groundswell.payments.gateway import GatewayError
 
     async def work() -> list[str]:
-        return await reconcile(settings)
+        return [d.text for d in await reconcile_and_report(settings)]
 
-    differences = asyncio.run(with_database(work))
+    try:
+        differences = asyncio.run(with_database(work))
+    except GatewayError as exc:
+        raise CommandError(f"Could not reach the payment provider: {exc}") from None
     if not differences:
-        print("Payments reconcile: the provider's transfers match the ledger.")
+        print(
+            "Payments reconcile: the provider's deposits, refunds, transfers and balance "
+            "match the ledger."
+        )
         return 0
     for difference in differences:
         print(f"DIFFERENCE: {difference}")
-    print(f"{len(differences)} difference(s) found.", file=sys.stderr)
+    print(
+        f"{len(differences)} difference(s) found; administrators are e-mailed about each once.",
+        file=sys.stderr,
+    )
     return 1

@@ -52,6 +52,9 @@ class SchedulerStatus(Table, tablename="scheduler_status"):
     last_finished_at = Timestamptz(null=True, default=None)
     last_ok = Boolean(null=True, default=None)
     last_message = Text(default="")
+    # Runs that failed since the last success: one failure may be a blip, several in a row
+    # mean the job is broken (/health says so).
+    failures_in_a_row = Integer(default=0)
 
 
 def varchar_length(column: Varchar) -> int:

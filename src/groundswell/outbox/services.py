@@ -58,6 +58,7 @@ PURPOSE_LABELS = {
     "payments.sent": "Payment sent to host",
     "payments.reversed": "Payment to host reversed",
     "programme_reminder": "Statutory deadline reminder",
+    "payments.reconciliation": "Payments differ from the ledger (administrators)",
 }
 
 
@@ -221,6 +222,14 @@ class DrainReport:
         return lines
 
 
+def _with_simulation_notice(settings: Settings, body: str) -> str:
+    """A staging site's e-mail says what it simulates, so no one takes a pretend payment or
+    an unsent text for real."""
+    if not settings.simulation_notice:
+        return body
+    return f"{body.rstrip()}\n\n-- \n{settings.simulation_notice}\n"
+
+
 def _recipient(message: dict[str, Any]) -> str:
     if message["medium"] == Medium.SMS.value:
         return f"resident #{message['recipient_hash'][:8]}"
@@ -351,7 +360,7 @@ async def _send_one(
             sent = await email.send_email(
                 message["recipient_email"],
                 message["subject"],
-                message["body"],
+                _with_simulation_notice(settings, message["body"]),
                 dedupe_key=message["dedupe_key"],
                 message_id=message_id_for(
                     message["id"], message["created_at"], message["dedupe_key"], settings.email_from

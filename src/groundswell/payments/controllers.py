@@ -15,7 +15,13 @@ from groundswell.core.pages import render
 from groundswell.core.principal import Role
 from groundswell.core.web import RowId, requires_role, settings_of, signed_in
 from groundswell.funders.services import get_pool
-from groundswell.payments import checkout, payouts, services, statements  # noqa: F401 - handlers
+from groundswell.payments import (  # noqa: F401 - checkout and payouts register handlers
+    checkout,
+    findings,
+    payouts,
+    services,
+    statements,
+)
 from groundswell.payments.gateway import GatewayError, WebhookRejected
 from groundswell.payments.offline import OfflineGateway
 from groundswell.payments.provider import gateway_for
@@ -200,21 +206,69 @@ class SimulatedStripeController(Controller):
     request_max_body_size=512 * 1024,
 )
 async def stripe_webhook(request: Request[Any, Any, Any]) -> Response[dict[str, str]]:
+    """The platform's own events (Checkout, transfers), signed with STRIPE_WEBHOOK_SECRET."""
+    return await _receive_webhook(request, connect=False)
+
+
+@post(
+    "/webhooks/stripe/connect",
+    name="stripe_connect_webhook",
+    include_in_schema=False,
+    request_max_body_size=512 * 1024,
+)
+async def stripe_connect_webhook(request: Request[Any, Any, Any]) -> Response[dict[str, str]]:
+    """Connected accounts' events (account.updated moves a host's onboarding): Stripe sends
+    them to a Connect endpoint of their own, signed with STRIPE_CONNECT_WEBHOOK_SECRET."""
+    return await _receive_webhook(request, connect=True)
+
+
+async def _receive_webhook(
+    request: Request[Any, Any, Any], *, connect: bool
+) -> Response[dict[str, str]]:
     settings = settings_of(request)
-    if not settings.stripe_api_key or not settings.stripe_webhook_secret:
+    secret, secret_name = (
+        (settings.stripe_connect_webhook_secret, "STRIPE_CONNECT_WEBHOOK_SECRET")
+        if connect
+        else (settings.stripe_webhook_secret, "STRIPE_WEBHOOK_SECRET")
+    )
+    if not settings.stripe_api_key or not secret:
         return Response(
-            {"error": "Stripe is not configured here (STRIPE_API_KEY and STRIPE_WEBHOOK_SECRET)."},
+            {"error": f"Stripe is not configured here (STRIPE_API_KEY and {secret_name})."},
             status_code=503,
         )
     gateway = gateway_for(settings)
     payload = await request.body()
     try:
-        event = gateway.verify_webhook(payload, request.headers.get("stripe-signature", ""))
+        event = gateway.verify_webhook(
+            payload, request.headers.get("stripe-signature", ""), connect=connect
+        )
     except WebhookRejected as exc:
         return Response({"error": f"Signature check failed: {exc}"}, status_code=400)
+    if connect and not event.account:
+        # Signed with the Connect secret yet about no connected account: not for this endpoint.
+        return Response(
+            {"error": "A Connect event names its connected account; this one names none."},
+            status_code=400,
+        )
     try:
         outcome = await services.receive_event(settings, gateway, event)
     except GatewayError as exc:
         # Not applied: a 5xx makes Stripe deliver it again later.
         return Response({"error": str(exc)}, status_code=503 if exc.retryable else 200)
     return Response({"received": event.id, "outcome": outcome}, status_code=200)
+
+
+@get(
+    "/admin/reconciliation",
+    name="admin_reconciliation",
+    guards=[requires_role(Role.ADMIN)],
+    include_in_schema=False,
+)
+async def admin_reconciliation(request: Request[Any, Any, Any]) -> Template:
+    settings = settings_of(request)
+    return render(
+        "payments/reconciliation.html",
+        open_differences=await findings.open_differences(),
+        resolved=await findings.recently_resolved(),
+        provider=gateway_for(settings).name,
+    )

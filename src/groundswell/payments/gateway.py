@@ -34,6 +34,16 @@ class CheckoutSession:
     amount_total: int
     currency: str
     metadata: dict[str, str] = field(default_factory=dict)
+    payment_intent: str = ""  # the payment a paid session made (refunds point at it)
+
+
+@dataclass(frozen=True)
+class Refund:
+    id: str
+    amount: int
+    currency: str
+    payment_intent: str
+    status: str  # pending, succeeded, failed, canceled
 
 
 @dataclass(frozen=True)
@@ -64,6 +74,7 @@ class WebhookEvent:
     type: str
     object_id: str
     object_type: str
+    account: str = ""  # the connected account a Connect event is about ("" for the platform's)
 
 
 class PaymentGateway(Protocol):
@@ -111,4 +122,18 @@ class PaymentGateway(Protocol):
 
     def list_transfers(self, *, transfer_group: str | None = None) -> AsyncIterator[Transfer]: ...
 
-    def verify_webhook(self, payload: bytes, signature_header: str) -> WebhookEvent: ...
+    def list_checkout_sessions(self) -> AsyncIterator[CheckoutSession]: ...
+
+    def list_refunds(self) -> AsyncIterator[Refund]: ...
+
+    async def platform_balance(self) -> dict[str, int] | None:
+        """Available plus pending per currency (upper case); None where there is none to
+        compare (the offline adapter holds no money)."""
+        ...
+
+    def verify_webhook(
+        self, payload: bytes, signature_header: str, *, connect: bool = False
+    ) -> WebhookEvent:
+        """Check the signature with the platform endpoint's secret, or with the Connect
+        endpoint's (`connect=True`): Stripe signs each endpoint with its own."""
+        ...

@@ -8,15 +8,16 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from groundswell.core.jobs import JobRegistry
-from groundswell.payments import payouts, reconcile
+from groundswell.payments import findings, payouts
 from groundswell.settings import Settings
 
 log = logging.getLogger("groundswell.payments")
 
 
 async def reconcile_daily(settings: Settings) -> str:
-    """Log each difference between the provider's transfers and the ledger."""
-    differences = await reconcile.reconcile(settings)
+    """Store, log and report (once, to administrators) each difference between the provider
+    and the ledger."""
+    differences = [d.text for d in await findings.reconcile_and_report(settings)]
     for difference in differences:
         log.error("payments reconcile: %s", difference)
     return f"{len(differences)} difference(s)" if differences else "clean"
@@ -33,5 +34,5 @@ def register(registry: JobRegistry) -> None:
         "payments.reconcile",
         reconcile_daily,
         CronTrigger(hour=4, minute=15),
-        "Compare the provider's transfers with the ledger",
+        "Compare the provider's deposits, refunds, transfers and balance with the ledger",
     )

@@ -12,6 +12,7 @@ from groundswell.payments.gateway import (
     CheckoutSession,
     ConnectedAccount,
     GatewayError,
+    Refund,
     Transfer,
     WebhookEvent,
     WebhookRejected,
@@ -207,7 +208,25 @@ class OfflineGateway:
         for row in await query.order_by(SimulatedStripeObject.id).output(load_json=True):
             yield Transfer(**row["data"])
 
-    def verify_webhook(self, payload: bytes, signature_header: str) -> WebhookEvent:
+    async def list_checkout_sessions(self) -> AsyncIterator[CheckoutSession]:
+        query = SimulatedStripeObject.select(SimulatedStripeObject.data).where(
+            SimulatedStripeObject.kind == "checkout_session"
+        )
+        for row in await query.order_by(SimulatedStripeObject.id).output(load_json=True):
+            yield CheckoutSession(**row["data"])
+
+    async def list_refunds(self) -> AsyncIterator[Refund]:
+        # The simulation takes no money, so it never gives any back.
+        none: tuple[Refund, ...] = ()
+        for refund in none:
+            yield refund
+
+    async def platform_balance(self) -> dict[str, int] | None:
+        return None
+
+    def verify_webhook(
+        self, payload: bytes, signature_header: str, *, connect: bool = False
+    ) -> WebhookEvent:
         raise WebhookRejected(
             "Payments are simulated (no STRIPE_API_KEY): there are no Stripe webhooks to accept."
         )

@@ -12,6 +12,7 @@ from groundswell.payments.gateway import (
     CheckoutSession,
     ConnectedAccount,
     GatewayError,
+    Refund,
     Transfer,
     WebhookEvent,
     WebhookRejected,
@@ -66,7 +67,23 @@ def _session(obj: Any) -> CheckoutSession:
         amount_total=int(obj["amount_total"] or 0),
         currency=str(obj["currency"]).upper(),
         metadata=_metadata(obj),
+        payment_intent=_id_of(_optional(obj, "payment_intent")),
     )
+
+
+def _optional(obj: Any, name: str) -> Any:
+    # stripe 16 objects are not dicts (no .get); a field a response leaves out is absent.
+    try:
+        return obj[name]
+    except KeyError:
+        return None
+
+
+def _id_of(value: Any) -> str:
+    """An id whether Stripe gave the id or the expanded object."""
+    if value is None:
+        return ""
+    return str(value if isinstance(value, str) else value["id"])
 
 
 def _account(obj: Any) -> ConnectedAccount:
@@ -107,6 +124,7 @@ class StripeGateway:
             }
         self.client = stripe.StripeClient(settings.stripe_api_key, **options)
         self.webhook_secret = settings.stripe_webhook_secret
+        self.connect_webhook_secret = settings.stripe_connect_webhook_secret
 
     async def create_checkout_session(
         self,
@@ -241,13 +259,54 @@ class StripeGateway:
         except stripe.StripeError as exc:
             raise _error(exc) from None
 
-    def verify_webhook(self, payload: bytes, signature_header: str) -> WebhookEvent:
-        if not self.webhook_secret:
-            raise WebhookRejected("STRIPE_WEBHOOK_SECRET is not set; webhooks cannot be verified.")
+    async def list_checkout_sessions(self) -> AsyncIterator[CheckoutSession]:
+        try:
+            page = await self.client.v1.checkout.sessions.list_async({"limit": 100})
+            async for item in page.auto_paging_iter():
+                yield _session(item)
+        except stripe.StripeError as exc:
+            raise _error(exc) from None
+
+    async def list_refunds(self) -> AsyncIterator[Refund]:
+        try:
+            page = await self.client.v1.refunds.list_async({"limit": 100})
+            async for item in page.auto_paging_iter():
+                yield Refund(
+                    id=str(item["id"]),
+                    amount=int(item["amount"]),
+                    currency=str(item["currency"]).upper(),
+                    payment_intent=_id_of(item["payment_intent"]),
+                    status=str(item["status"]),
+                )
+        except stripe.StripeError as exc:
+            raise _error(exc) from None
+
+    async def platform_balance(self) -> dict[str, int] | None:
+        try:
+            balance = await self.client.v1.balance.retrieve_async()
+        except stripe.StripeError as exc:
+            raise _error(exc) from None
+        totals: dict[str, int] = {}
+        for part in ("available", "pending"):
+            for entry in balance[part] or []:
+                currency = str(entry["currency"]).upper()
+                totals[currency] = totals.get(currency, 0) + int(entry["amount"])
+        return totals
+
+    def verify_webhook(
+        self, payload: bytes, signature_header: str, *, connect: bool = False
+    ) -> WebhookEvent:
+        secret, name = (
+            (self.connect_webhook_secret, "STRIPE_CONNECT_WEBHOOK_SECRET")
+            if connect
+            else (self.webhook_secret, "STRIPE_WEBHOOK_SECRET")
+        )
+        if not secret:
+            raise WebhookRejected(f"{name} is not set; webhooks cannot be verified.")
         _refuse_future_timestamp(signature_header)
         try:
             event = stripe.Webhook.construct_event(
-                payload, signature_header, self.webhook_secret, tolerance=WEBHOOK_TOLERANCE_SECONDS
+                payload, signature_header, secret, tolerance=WEBHOOK_TOLERANCE_SECONDS
             )
         except (stripe.SignatureVerificationError, ValueError) as exc:
             raise WebhookRejected(str(exc)) from None
@@ -258,6 +317,7 @@ class StripeGateway:
                 type=str(event["type"]),
                 object_id=str(obj["id"]),
                 object_type=str(obj["object"]),
+                account=str(event["account"]) if "account" in event else "",
             )
         except (KeyError, TypeError, AttributeError) as exc:
             # Signed, yet not shaped like an event: refuse it rather than fail.

@@ -1,6 +1,15 @@
 from typing import Any
 
-from piccolo.columns import JSONB, BigInt, ForeignKey, OnDelete, Serial, Timestamptz, Varchar
+from piccolo.columns import (
+    JSONB,
+    BigInt,
+    ForeignKey,
+    OnDelete,
+    Serial,
+    Text,
+    Timestamptz,
+    Varchar,
+)
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns.reference import LazyTableReference
 from piccolo.table import Table
@@ -53,4 +62,21 @@ class CheckoutIntent(Table, tablename="checkout_intent"):
     created_at = Timestamptz(default=TimestamptzNow())
 
 
-TABLES = [StripeEvent, SimulatedStripeObject, CheckoutIntent]
+class ReconciliationDifference(Table, tablename="reconciliation_difference"):
+    """One difference between the payment provider and the ledger, kept while it lasts.
+
+    `key` names the difference (its kind and the objects involved), so each is stored and
+    reported to administrators once however often reconciliation runs; a run that no longer
+    finds it marks it resolved.
+    """
+
+    id: Serial
+    key = Varchar(length=200, unique=True)
+    kind = Varchar(length=40)
+    description = Text()
+    first_seen_at = Timestamptz(default=TimestamptzNow())
+    last_seen_at = Timestamptz(default=TimestamptzNow())
+    resolved_at = Timestamptz(null=True, default=None, index=True)
+
+
+TABLES = [StripeEvent, SimulatedStripeObject, CheckoutIntent, ReconciliationDifference]

@@ -16,6 +16,7 @@ from typing import Any
 from groundswell.community.tables import Organiser
 from groundswell.core import ratelimit
 from groundswell.core.clock import now
+from groundswell.core.metrics import SMS_PROCESSED, SMS_RECEIVED
 from groundswell.core.phones import InvalidPhoneNumber, PhoneCipher, normalise_phone
 from groundswell.db import write_transaction
 from groundswell.settings import Settings
@@ -68,9 +69,11 @@ async def handle_sms(
     )
     if replayed is not None:
         return SmsReply(replayed["reply"], replayed=True)
+    SMS_RECEIVED.inc()
     if not await ratelimit.hit(
         f"sms:phone:{voice}", limit=SMS_PER_PHONE_PER_HOUR, window=timedelta(hours=1)
     ):
+        SMS_PROCESSED.labels(result="rate_limited").inc()
         return SmsReply(render("rate_limited"))
     command = parse_sms(body, num_media)
     async with write_transaction():
@@ -91,6 +94,7 @@ async def handle_sms(
         await InboundMessage.update({InboundMessage.reply: reply}).where(
             InboundMessage.id == claimed[0]["id"]
         )
+    SMS_PROCESSED.labels(result=str(command.kind)).inc()
     return SmsReply(reply)
 
 

@@ -18,7 +18,7 @@ from groundswell.core.errors import NotFound, TooManyRequests, ValidationFailed
 from groundswell.core.forms import FieldReader
 from groundswell.core.phones import InvalidPhoneNumber, PhoneCipher, mask_phone, normalise_phone
 from groundswell.db import locked, write_transaction
-from groundswell.outbox.services import enqueue_sms
+from groundswell.outbox.services import enqueue_sms, status_of
 from groundswell.settings import Settings
 from groundswell.vouching.eligibility import vouch_refusal, web_refusal_message
 from groundswell.vouching.messages import render
@@ -222,6 +222,13 @@ async def pending_verification(token: str, settings: Settings | None = None) -> 
     row["masked_phone"] = ""
     if settings is not None and encrypted:
         row["masked_phone"] = mask_phone(PhoneCipher(settings.phone_key).decrypt(encrypted))
+    # Whether the code text reached the phone: a resident waiting for a text that failed
+    # (or that the network could not deliver) is told so on the page, not left waiting.
+    delivery = await status_of(f"verify:{row['id']}")
+    row["code_not_delivered"] = delivery is not None and delivery["status"] in (
+        "failed",
+        "undelivered",
+    )
     return row
 
 

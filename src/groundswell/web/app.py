@@ -38,6 +38,8 @@ from groundswell.payments.controllers import (
     HostStatementController,
     OnboardingController,
     SimulatedStripeController,
+    admin_reconciliation,
+    stripe_connect_webhook,
     stripe_webhook,
 )
 from groundswell.programme.api import AssetBidApi, GrantApi, ServiceBidApi
@@ -64,17 +66,25 @@ from groundswell.web.community import (
 from groundswell.web.community_api import LocalityApi, OrganiserApi
 from groundswell.web.home import dashboard, health, home
 from groundswell.web.ledger import ledger_index, pool_ledger
+from groundswell.web.metrics import RequestMetricsMiddleware, metrics_page
 from groundswell.web.pools import FunderController, PoolController, TopUpController
 from groundswell.web.users import UserAdminController
 
 # Paths that are signed by their sender instead of carrying a CSRF token; /api takes
 # Bearer tokens only (never cookies), so a cross-site form cannot act with a user's session.
-CSRF_EXEMPT = ["/webhooks/twilio/sms", "/webhooks/twilio/status", "/webhooks/stripe", "/api/"]
+CSRF_EXEMPT = [
+    "/webhooks/twilio/sms",
+    "/webhooks/twilio/status",
+    "/webhooks/stripe",
+    "/webhooks/stripe/connect",
+    "/api/",
+]
 
 ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     home,
     dashboard,
     health,
+    metrics_page,
     LoginController,
     SetPasswordController,
     ForgottenPasswordController,
@@ -104,6 +114,8 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     TopUpController,
     HostStatementController,
     stripe_webhook,
+    stripe_connect_webhook,
+    admin_reconciliation,
     ProgrammeController,
     GroupController,
     EvidencePackController,
@@ -154,6 +166,7 @@ def create_app(settings: Settings | None = None, *, run_scheduler: bool | None =
         ],
         template_config=template_config,
         middleware=[
+            RequestMetricsMiddleware(),
             # CSRF tokens bound to the session (or a pre-session id), not just to a cookie.
             SessionBoundCSRFMiddleware(
                 secret=settings.secret_key,

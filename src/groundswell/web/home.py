@@ -14,8 +14,10 @@ from groundswell.core.web import requires_login, settings_of, signed_in
 from groundswell.funders import services as funders
 from groundswell.listening.services import THEME_LABELS
 from groundswell.migrate import pending_migrations
-from groundswell.payments import statements
-from groundswell.scheduler import scheduler_state
+from groundswell.outbox.figures import oldest_due_age_seconds
+from groundswell.payments import findings, statements
+from groundswell.scheduler import HEARTBEAT_STALE_SECONDS, scheduler_state
+from groundswell.settings import Settings
 from groundswell.web.funder_dashboard import funder_dashboard
 
 
@@ -53,7 +55,8 @@ async def dashboard(request: Request[Any, Any, Any]) -> Any:
 
 @get("/health", name="health", include_in_schema=True)
 async def health(request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
-    """Database reachable, migrations current, scheduler state; 200 when healthy, 503 when not."""
+    """200 while this worker can serve ("ok", or "degraded" with reasons a person should look
+    at); 503 only when it cannot: the database unreachable or migrations pending."""
     settings = settings_of(request)
     body: dict[str, Any] = {
         "database": {
@@ -61,17 +64,61 @@ async def health(request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
             "engine": "sqlite" if settings.is_sqlite else "postgresql",
         }
     }
-    healthy = body["database"]["reachable"]
-    if healthy:
-        try:
-            pending = await pending_migrations()
-        except Exception:
-            pending = ["unknown"]
-        body["migrations"] = {"current": not pending, "pending": pending}
-        body["scheduler"] = await scheduler_state(settings)
-        body["scheduler"]["enabled_in_this_process"] = (
-            request.app.state.get("scheduler") is not None
+    if not body["database"]["reachable"]:
+        body |= {"status": "unavailable", "reasons": ["the database is unreachable"]}
+        return Response(body, status_code=503)
+    try:
+        pending = await pending_migrations()
+    except Exception:
+        pending = ["unknown"]
+    body["migrations"] = {"current": not pending, "pending": pending}
+    if pending:
+        body |= {"status": "unavailable", "reasons": [f"{len(pending)} migration(s) pending"]}
+        return Response(body, status_code=503)
+    body["scheduler"] = await scheduler_state(settings)
+    body["scheduler"]["enabled_in_this_process"] = request.app.state.get("scheduler") is not None
+    oldest_due = await oldest_due_age_seconds()
+    body["outbox"] = {"oldest_due_seconds": None if oldest_due is None else round(oldest_due)}
+    differences = await findings.open_differences()
+    body["reconciliation"] = {
+        "open_differences": len(differences),
+        "differences": [row["description"] for row in differences[:20]],
+    }
+    reasons = _degraded_reasons(settings, body, oldest_due, differences)
+    body["status"] = "degraded" if reasons else "ok"
+    body["reasons"] = reasons
+    return Response(body, status_code=200)
+
+
+def _degraded_reasons(
+    settings: Settings,
+    body: dict[str, Any],
+    oldest_due: float | None,
+    differences: list[dict[str, Any]],
+) -> list[str]:
+    reasons = []
+    scheduler = body["scheduler"]
+    if scheduler["leader"] is None:
+        last = scheduler["last_heartbeat"] or "never"
+        reasons.append(
+            f"no scheduler has led in the last {int(HEARTBEAT_STALE_SECONDS)} seconds "
+            f"(last heartbeat: {last}): rounds, payouts and the outbox are not running"
         )
-        healthy = not pending and body["scheduler"]["healthy"]
-    body["status"] = "ok" if healthy else "unhealthy"
-    return Response(body, status_code=200 if healthy else 503)
+    limit_seconds = settings.health_outbox_minutes * 60
+    if oldest_due is not None and oldest_due > limit_seconds:
+        reasons.append(
+            f"the oldest due outbox message has waited {int(oldest_due // 60)} minutes "
+            f"(more than {settings.health_outbox_minutes})"
+        )
+    if differences:
+        reasons.append(
+            f"reconciliation found {len(differences)} difference(s) between the payment "
+            "provider and the ledger (see /admin/reconciliation)"
+        )
+    for job in scheduler["jobs"]:
+        failures = job["failures_in_a_row"] or 0
+        if failures >= settings.health_job_failures:
+            reasons.append(
+                f"job {job['id']} has failed {failures} times in a row: {job['last_message']}"
+            )
+    return reasons

@@ -107,6 +107,7 @@ def configure(settings: Settings) -> Callable[[JinjaTemplateEngine], None]:
         env.globals["environment"] = settings.env.value
         env.globals["htmx_available"] = _htmx_present()
         env.globals["payments_simulated"] = not settings.stripe_api_key
+        env.globals["simulation_notice"] = settings.simulation_notice
 
     return callback
 

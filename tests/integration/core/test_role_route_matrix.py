@@ -40,6 +40,8 @@ SIGNED = "signed"
 ACCESS: dict[tuple[str, str], Any] = {
     ("GET", "/"): PUBLIC,
     ("GET", "/health"): PUBLIC,
+    # The test client calls from 127.0.0.1, a trusted address; test_metrics covers the rest.
+    ("GET", "/metrics"): PUBLIC,
     ("GET", "/login"): PUBLIC,
     ("POST", "/login"): PUBLIC,
     ("POST", "/logout"): LOGIN,
@@ -129,6 +131,7 @@ ACCESS: dict[tuple[str, str], Any] = {
     ("POST", "/webhooks/twilio/sms"): SIGNED,
     ("POST", "/webhooks/twilio/status"): SIGNED,
     ("POST", "/webhooks/stripe"): SIGNED,
+    ("POST", "/webhooks/stripe/connect"): SIGNED,
     ("POST", "/hosts/{host_id:int}/payments/onboard"): HOST,
     ("GET", "/hosts/{host_id:int}/payments/onboard"): HOST,
     ("GET", "/hosts/{host_id:int}/payments/return"): HOST,
@@ -182,6 +185,7 @@ ACCESS: dict[tuple[str, str], Any] = {
     ("POST", "/rounds/{round_id:int}/pause"): FUNDER,
     ("POST", "/rounds/{round_id:int}/resume"): FUNDER,
     ("GET", "/admin/rounds"): ADMIN,
+    ("GET", "/admin/reconciliation"): ADMIN,
     ("GET", "/admin/ledger"): ADMIN,
     ("GET", "/admin/ledger/pools/{pool_id:int}"): ADMIN,
     # Lessons may name people's situations: signed-in roles read them, never the public.

@@ -15,7 +15,12 @@ from groundswell.web.app import CSRF_EXEMPT, create_app
 from tests.factories import pool_in_a_place
 from tests.helpers import WebClient, asgi_client, make_organiser, make_user
 
-SIGNED_WEBHOOKS = {"/webhooks/twilio/sms", "/webhooks/twilio/status", "/webhooks/stripe"}
+SIGNED_WEBHOOKS = {
+    "/webhooks/twilio/sms",
+    "/webhooks/twilio/status",
+    "/webhooks/stripe",
+    "/webhooks/stripe/connect",
+}
 
 
 def state_changing_routes(app: Litestar) -> list[tuple[str, str]]:

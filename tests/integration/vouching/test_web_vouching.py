@@ -198,3 +198,18 @@ async def test_the_form_says_truthfully_when_a_number_is_kept(
         ["0", "1", "2", "3", "4", "5"],
         ["6", "7", "8", "9", "10"],
     ]
+
+
+async def test_a_resident_whose_code_text_failed_is_told_on_the_code_page(
+    client: WebClient, amina: str
+) -> None:
+    token = await start(client)
+    page = await client.get(f"/vouch/AMINA-7K/confirm?t={token}")
+    assert "could not be delivered" not in page.text  # still on its way
+    # Twilio reports the text undelivered (e.g. the number cannot receive SMS).
+    await OutboxMessage.update(
+        {OutboxMessage.status: "undelivered", OutboxMessage.provider_status: "undelivered"}
+    ).where(OutboxMessage.purpose == "verification_code")
+    page = await client.get(f"/vouch/AMINA-7K/confirm?t={token}")
+    assert "Your code could not be delivered" in page.text
+    assert 'href="/vouch/AMINA-7K"' in page.text

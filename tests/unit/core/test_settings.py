@@ -41,6 +41,7 @@ def test_production_with_secrets_starts(tmp_path: Path) -> None:
             "GROUNDSWELL_PHONE_KEY": "p" * 40,
             "GROUNDSWELL_DATABASE_URL": "postgresql://app@db:5432/groundswell",
             "GROUNDSWELL_PUBLIC_URL": "https://groundswell.example.org",
+            "GROUNDSWELL_SIMULATE": "payments,sms,email",
         },
         cwd=tmp_path,
     )
