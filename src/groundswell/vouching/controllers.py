@@ -132,7 +132,9 @@ class ReportController(Controller):
         """Anyone who can read a testimony may ask a moderator to look at it. Unknown and
         unreadable references get the same 404, so guessing learns nothing."""
         if not await ratelimit.hit(
-            f"report:ip:{_client_ip(request)}", limit=20, window=timedelta(hours=1)
+            f"report:ip:{ratelimit.source_key(_client_ip(request))}",
+            limit=20,
+            window=timedelta(hours=1),
         ):
             raise TooManyRequests("Too many reports from this connection. Please try again later.")
         principal = principal_of(request)

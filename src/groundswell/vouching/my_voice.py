@@ -33,6 +33,7 @@ from groundswell.vouching.web_vouch import (
     MAX_CODE_ATTEMPTS,
     WEB_CODES_PER_PHONE_PER_HOUR,
     WEB_STARTS_PER_IP_PER_HOUR,
+    web_start_bucket,
 )
 
 COOKIE = "gs_my_voice"
@@ -85,7 +86,7 @@ async def send_code(settings: Settings, raw_phone: str, *, client_ip: str) -> Co
         raise ValidationFailed(message, field_errors={"phone": message}) from None
     voice = voice_of(settings, e164)
     if not await ratelimit.hit(
-        f"web:ip:{client_ip}", limit=WEB_STARTS_PER_IP_PER_HOUR, window=HOUR
+        web_start_bucket(client_ip), limit=WEB_STARTS_PER_IP_PER_HOUR, window=HOUR
     ) or not await ratelimit.hit(
         f"web:phone:{voice}", limit=WEB_CODES_PER_PHONE_PER_HOUR, window=HOUR
     ):

@@ -134,6 +134,12 @@ def read_score(raw: Any, errors: dict[str, str]) -> int | None:
     return None
 
 
+def web_start_bucket(client_ip: str) -> str:
+    """One limit per connection: an IPv6 client holds a whole /64, so its addresses share
+    one bucket (ratelimit.source_key), as they do for login and the source signal."""
+    return f"web:ip:{ratelimit.source_key(client_ip)}"
+
+
 async def start_web_vouch(
     settings: Settings, raw_code: str, raw: dict[str, Any], *, client_ip: str
 ) -> WebVouchStarted:
@@ -148,7 +154,7 @@ async def start_web_vouch(
             },
         )
     if not await ratelimit.hit(
-        f"web:ip:{client_ip}", limit=WEB_STARTS_PER_IP_PER_HOUR, window=HOUR
+        web_start_bucket(client_ip), limit=WEB_STARTS_PER_IP_PER_HOUR, window=HOUR
     ):
         raise TooManyRequests("Too many vouches from this connection. Please try again in an hour.")
     if not await ratelimit.hit(
@@ -250,7 +256,7 @@ async def resend_code(settings: Settings, token: str, *, client_ip: str) -> None
                 field_errors={"code": "Start again to get a new code."},
             )
         if not await ratelimit.hit(
-            f"web:ip:{client_ip}", limit=WEB_STARTS_PER_IP_PER_HOUR, window=HOUR
+            web_start_bucket(client_ip), limit=WEB_STARTS_PER_IP_PER_HOUR, window=HOUR
         ) or not await ratelimit.hit(
             f"web:phone:{row['voice_hash']}", limit=WEB_CODES_PER_PHONE_PER_HOUR, window=HOUR
         ):

@@ -3,14 +3,17 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import pytest
+
 from groundswell.community.tables import Organiser
 from groundswell.core.clock import frozen_at, now
+from groundswell.core.errors import TooManyRequests
 from groundswell.core.phones import phone_hash
 from groundswell.outbox.tables import OutboxMessage
 from groundswell.settings import Settings
 from groundswell.vouching.sms import handle_sms
 from groundswell.vouching.tables import Endorsement, Resident, WebVerification
-from groundswell.vouching.web_vouch import WEB_STARTS_PER_IP_PER_HOUR
+from groundswell.vouching.web_vouch import WEB_STARTS_PER_IP_PER_HOUR, start_web_vouch
 from tests.helpers import WebClient, field_error
 
 NUMBER = "+447911123456"
@@ -213,3 +216,23 @@ async def test_a_resident_whose_code_text_failed_is_told_on_the_code_page(
     page = await client.get(f"/vouch/AMINA-7K/confirm?t={token}")
     assert "Your code could not be delivered" in page.text
     assert 'href="/vouch/AMINA-7K"' in page.text
+
+
+async def test_an_ipv6_connection_is_one_limit_however_many_addresses_it_uses(
+    settings: Settings, amina: str
+) -> None:
+    # An IPv6 client is handed a whole /64: moving through its addresses must not buy
+    # another hour's worth of vouches (the same bucket login and the source signal use).
+    numbers = iter(f"+4479{n:08d}" for n in range(21234567, 21234567 + 100))
+    for host in range(1, WEB_STARTS_PER_IP_PER_HOUR + 1):
+        await start_web_vouch(
+            settings, amina, {**FORM, "phone": next(numbers)}, client_ip=f"2001:db8:5:7::{host:x}"
+        )
+    with pytest.raises(TooManyRequests):
+        await start_web_vouch(
+            settings, amina, {**FORM, "phone": next(numbers)}, client_ip="2001:db8:5:7:ffff::1"
+        )
+    # A neighbour on another /64 has its own limit.
+    await start_web_vouch(
+        settings, amina, {**FORM, "phone": next(numbers)}, client_ip="2001:db8:5:8::1"
+    )
