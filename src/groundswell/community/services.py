@@ -146,8 +146,11 @@ def _read_date(fields: FieldReader, name: str) -> date | None:
 async def create_organiser(principal: Principal, raw: Mapping[str, Any]) -> str:
     """Register an organiser and give them a unique vouching code; returns the code."""
     fields = FieldReader(raw)
-    name = fields.text("name", max_length=120)
     host_id = read_row_id(fields, "host_id", what="a host organisation")
+    if host_id is not None and not principal.can_manage_host(host_id):
+        # Before any other field: another host hears "not yours", not what was wrong.
+        raise Forbidden("You can only add organisers to your own host organisation.")
+    name = fields.text("name", max_length=120)
     locality_id = read_row_id(fields, "locality_id", what="a locality")
     bursary_start = _read_date(fields, "bursary_start")
     bursary_end = _read_date(fields, "bursary_end")
@@ -156,8 +159,6 @@ async def create_organiser(principal: Principal, raw: Mapping[str, Any]) -> str:
         fields.errors["bursary_end"] = "The bursary ends after it starts."
     fields.check("The organiser could not be saved.")
     assert host_id is not None and locality_id is not None
-    if not principal.can_manage_host(host_id):
-        raise Forbidden("You can only add organisers to your own host organisation.")
     if not await HostOrganisation.exists().where(HostOrganisation.id == host_id):
         raise ValidationFailed(
             "The organiser could not be saved.",

@@ -4,6 +4,8 @@ from typing import Any
 
 import msgspec
 from litestar import Controller, Request, get, post, put
+from litestar.connection import ASGIConnection
+from litestar.handlers import BaseRouteHandler
 from litestar.params import JSONBody
 
 from groundswell.core.principal import Role
@@ -32,6 +34,14 @@ def _detail(pool: dict[str, Any]) -> PoolDetail:
         pairwise_m=pool["pairwise_m"],
         localities=[LocalityRef(id=loc["id"], name=loc["name"]) for loc in pool["localities"]],
     )
+
+
+async def _manages_the_pool(
+    connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
+) -> None:
+    """Guards run before the body is decoded: another funder is told "not yours" (403),
+    never which of the body's fields would have been wrong."""
+    await services.pool_to_manage(signed_in(connection), int(connection.path_params["pool_id"]))
 
 
 class PoolApi(Controller):
@@ -65,7 +75,7 @@ class PoolApi(Controller):
         )
         return _detail(await services.get_pool(pool_id))
 
-    @put("/{pool_id:int}", guards=[requires_role(Role.ADMIN, Role.FUNDER)])
+    @put("/{pool_id:int}", guards=[requires_role(Role.ADMIN, Role.FUNDER), _manages_the_pool])
     async def update_pool(
         self, request: Request[Any, Any, Any], pool_id: RowId, data: JSONBody[PoolIn]
     ) -> PoolDetail:

@@ -99,9 +99,24 @@ def _pool_columns(data: PoolInput) -> dict[str, Any]:
     return values
 
 
-async def create_pool(principal: Principal, funder_id: int, data: PoolInput) -> int:
+def check_can_create_pool(principal: Principal, funder_id: int) -> None:
+    """Asked before a form is read: someone else's funder hears "not yours", never which
+    of their fields would have been wrong."""
     if not principal.can_manage_funder(funder_id):
         raise Forbidden("You can only create pools for your own funders.")
+
+
+async def pool_to_manage(principal: Principal, pool_id: int) -> dict[str, Any]:
+    """The pool, when `principal` may change it or move its money (its funder's members
+    and administrators); asked before any form is read."""
+    pool = await get_pool(pool_id)
+    if not principal.can_manage_funder(pool["funder"]):
+        raise Forbidden("Only the pool's funder and administrators can change it.")
+    return pool
+
+
+async def create_pool(principal: Principal, funder_id: int, data: PoolInput) -> int:
+    check_can_create_pool(principal, funder_id)
     await get_funder(funder_id)
     await _check_localities(data.locality_ids)
     async with write_transaction():
@@ -115,9 +130,7 @@ async def create_pool(principal: Principal, funder_id: int, data: PoolInput) -> 
 
 
 async def update_pool(principal: Principal, pool_id: int, data: PoolInput) -> None:
-    pool = await get_pool(pool_id)
-    if not principal.can_manage_funder(pool["funder"]):
-        raise Forbidden("You can only change your own funders' pools.")
+    pool = await pool_to_manage(principal, pool_id)
     if data.currency != pool["currency"]:
         raise ValidationFailed(
             "The pool could not be saved.",

@@ -10,13 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 from groundswell.core.clock import now, today
-from groundswell.core.errors import Forbidden
 from groundswell.core.forms import FieldReader
 from groundswell.core.ids import parse_row_id
 from groundswell.core.money import format_money
 from groundswell.core.principal import Principal
 from groundswell.db import write_transaction
-from groundswell.funders.services import get_pool
+from groundswell.funders.services import pool_to_manage
 from groundswell.funders.states import DepositMethod
 from groundswell.funders.tables import Deposit
 from groundswell.ledger import services as ledger
@@ -50,9 +49,7 @@ async def start_top_up(
     amount: int,
 ) -> str:
     """Record the intent, open its Checkout Session; the URL to send the funder to."""
-    pool = await get_pool(pool_id)
-    if not principal.can_manage_funder(pool["funder"]):
-        raise Forbidden("Only the pool's funder and administrators can top it up.")
+    pool = await pool_to_manage(principal, pool_id)
     rows = await CheckoutIntent.insert(
         CheckoutIntent(
             pool=pool_id,

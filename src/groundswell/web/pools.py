@@ -185,8 +185,9 @@ class FunderController(Controller):
     @post("/{funder_id:int}/pools", guards=[requires_role(Role.ADMIN, Role.FUNDER)])
     async def create_pool(self, request: Request[Any, Any, Any], funder_id: RowId) -> Any:
         principal = signed_in(request)
-        data = await read_form(request, "locality_ids")
         funder = await services.get_funder(funder_id)
+        services.check_can_create_pool(principal, funder_id)
+        data = await read_form(request, "locality_ids")
         try:
             pool_id = await services.create_pool(
                 principal, funder_id, services.read_pool_input(data, minor_units=False)
@@ -290,7 +291,7 @@ class PoolController(Controller):
     @post("/{pool_id:int}/edit", guards=[requires_role(Role.ADMIN, Role.FUNDER)])
     async def update(self, request: Request[Any, Any, Any], pool_id: RowId) -> Any:
         principal = signed_in(request)
-        pool = await services.get_pool(pool_id)
+        pool = await services.pool_to_manage(principal, pool_id)
         data = await read_form(request, "locality_ids")
         try:
             await services.update_pool(
@@ -322,8 +323,8 @@ class TopUpController(Controller):
     @post("/", name="pool_top_up")
     async def top_up(self, request: Request[Any, Any, Any], pool_id: RowId) -> Any:
         settings = settings_of(request)
+        pool = await services.pool_to_manage(signed_in(request), pool_id)
         data = await read_form(request)
-        pool = await services.get_pool(pool_id)
         try:
             amount = checkout.read_top_up(data)
             url = await checkout.start_top_up(

@@ -4,6 +4,7 @@ The table below must name every route: a new route without a decision fails the 
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +20,8 @@ from tests.helpers import (
     asgi_client,
     deposit,
     make_asset_bid,
+    make_funder,
+    make_host,
     make_lesson,
     make_organiser,
     make_programme_grant,
@@ -221,6 +224,7 @@ def test_every_route_has_a_decision(app: Litestar) -> None:
 class World:
     params: dict[str, str]
     tokens: dict[str, str]
+    emails: dict[str, str]
 
 
 @pytest.fixture
@@ -239,6 +243,13 @@ async def world() -> World:
         "admin": await make_user(Role.ADMIN),
         "funder": await make_user(Role.FUNDER, funder_ids=(funder,)),
         "host": await make_user(Role.HOST, host_ids=(host,)),
+        # Another funder and another host: the same role, someone else's pools and organisers.
+        "other_funder": await make_user(
+            Role.FUNDER, "other-funder@example.org", funder_ids=(await make_funder("Elsewhere"),)
+        ),
+        "other_host": await make_user(
+            Role.HOST, "other-host@example.org", host_ids=(await make_host("Elsewhere CA"),)
+        ),
     }
     tokens = {role: await create_api_token(email) for role, email in emails.items()}
     lesson = await make_lesson(locality, author_email=emails["admin"])
@@ -262,7 +273,7 @@ async def world() -> World:
         "kind": "asset",
         "bid_id": str(asset_bid),
     }
-    return World(params=params, tokens=tokens)
+    return World(params=params, tokens=tokens, emails=emails)
 
 
 async def _user_id(email: str) -> int:
@@ -279,12 +290,13 @@ def fill(path: str, params: dict[str, str]) -> str:
     return path
 
 
-@pytest.mark.parametrize("role", ["anonymous", "admin", "funder", "host"])
-async def test_role_route_matrix(app: Litestar, world: World, role: str) -> None:
-    failures = []
+async def walk(
+    app: Litestar, world: World, role: str
+) -> AsyncIterator[tuple[str, str, str, Any, Any]]:
+    """Each route as `role` sees it: (method, template, path, access, response)."""
     async with asgi_client(app) as client:
         if role != "anonymous":
-            await client.login(f"{role}@example.org")
+            await client.login(world.emails[role])
         for (method, template), access in sorted(ACCESS.items()):
             if (method, template) in {("POST", "/logout"), ("POST", "/login")}:
                 continue  # these change who we are; test_login covers them
@@ -298,7 +310,50 @@ async def test_role_route_matrix(app: Litestar, world: World, role: str) -> None
                 response = await client.request(method, path, json={}, headers=headers)
             else:
                 response = await client.submit(path, {}, headers=headers)
-            check(failures, role, method, template, path, access, response)
+            yield method, template, path, access, response
+
+
+@pytest.mark.parametrize("role", ["anonymous", "admin", "funder", "host"])
+async def test_role_route_matrix(app: Litestar, world: World, role: str) -> None:
+    failures: list[str] = []
+    async for method, template, path, access, response in walk(app, world, role):
+        check(failures, role, method, template, path, access, response)
+    assert not failures, "\n".join(failures)
+
+
+# What makes a route someone's own: the funder's pools and rounds; the host's organisation
+# and organisers. (The grant programme is read by every funder, by design.)
+OWNED_BY = {
+    "other_funder": ("funder", ("{funder_id", "{pool_id", "{round_id")),
+    "other_host": ("host", ("{host_id", "{code")),
+}
+# Past the gate, writing a lesson needs a place of one's own (tests/integration/lessons):
+# the other funder and host have none, so they are turned away here too.
+NEEDS_A_PLACE = {("GET", "/lessons/new"), ("POST", "/lessons")}
+
+
+@pytest.mark.parametrize("role", sorted(OWNED_BY))
+async def test_the_same_role_cannot_reach_another_owners_things(
+    app: Litestar, world: World, role: str
+) -> None:
+    """A funder of another pool, or a host of another organisation, gets in wherever its
+    role does, except to the first funder's or host's own things: there, 403 or 404."""
+    base_role, owned = OWNED_BY[role]
+    failures: list[str] = []
+    checked = 0
+    async for method, template, path, access, response in walk(app, world, role):
+        if (method, template) in NEEDS_A_PLACE:
+            if response.status_code != 403:
+                failures.append(f"{role} {method} {path}: {response.status_code} (no place)")
+        elif not (isinstance(access, set) and base_role in access):
+            check(failures, base_role, method, template, path, access, response)
+        elif any(marker in template for marker in owned):
+            checked += 1
+            if response.status_code not in (403, 404):
+                failures.append(f"{role} {method} {path}: {response.status_code} (not theirs)")
+        else:
+            check(failures, base_role, method, template, path, access, response)
+    assert checked >= 5
     assert not failures, "\n".join(failures)
 
 
