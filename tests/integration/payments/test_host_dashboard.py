@@ -6,6 +6,7 @@ import csv
 import io
 from decimal import Decimal
 
+from groundswell.community.tables import Organiser
 from groundswell.core.clock import today
 from groundswell.core.principal import Role
 from groundswell.payments import payouts
@@ -16,6 +17,7 @@ from tests.integration.payments.test_payouts import (  # noqa: F401 - fixture
     lines,
     world,
 )
+from tests.security.test_csv_formulas import formula_cells
 
 
 async def test_host_sees_payments_held_money_and_statement(world: World) -> None:  # noqa: F811
@@ -73,3 +75,23 @@ async def test_host_sees_payments_held_money_and_statement(world: World) -> None
         ):
             refused = await client.get(f"/hosts/{world.ready_host}/statement.csv", params=bad)
             assert refused.status_code == 422, bad
+
+
+async def test_the_statement_writes_no_formula(world: World) -> None:  # noqa: F811
+    """An organiser's name is typed by a host; opened in a spreadsheet it must stay text."""
+    from groundswell.web.app import create_app
+
+    payload = '=HYPERLINK("http://evil.example","Amina")'
+    await Organiser.update({Organiser.name: payload}, force=True)
+    await payouts.pay_approved(world.settings, world.gateway)
+    app = create_app(world.settings, run_scheduler=False)
+    async with asgi_client(app) as client:
+        await client.login(await make_user(Role.HOST, host_ids=(world.ready_host,)))
+        day = today().isoformat()
+        response = await client.get(
+            f"/hosts/{world.ready_host}/statement.csv", params={"from": day, "to": day}
+        )
+    text = response.content.decode("utf-8-sig")
+    cells = [cell for row in csv.reader(io.StringIO(text)) for cell in row]
+    assert any(payload in cell for cell in cells)  # else the test proves nothing
+    assert not formula_cells(cells)
