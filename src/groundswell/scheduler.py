@@ -21,6 +21,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from groundswell.core.clock import now
 from groundswell.core.jobs import JobRegistry, JobSpec, RegistersJobs
+from groundswell.core.logs import REQUEST_ID, new_request_id
 from groundswell.core.metrics import JOB_RUNS
 from groundswell.core.tables import SchedulerStatus
 from groundswell.db import sqlite_path
@@ -202,6 +203,15 @@ class SchedulerRunner:
 
 async def run_and_record(spec: JobSpec, settings: Settings) -> None:
     """Run one job and record how it went, counting failures in a row (for /health)."""
+    # Each run's log lines share an id, as a request's do ("job-<name>-<id>").
+    run_id = REQUEST_ID.set(f"job-{spec.job_id}-{new_request_id()[:12]}")
+    try:
+        await _run_and_record(spec, settings)
+    finally:
+        REQUEST_ID.reset(run_id)
+
+
+async def _run_and_record(spec: JobSpec, settings: Settings) -> None:
     try:
         message = await spec.func(settings)
     except Exception as exc:

@@ -59,9 +59,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = checked_settings()
     import uvicorn
 
+    from groundswell.core.logs import configure_logging
+
     if warning:
         print(warning, flush=True)
 
+    # uvicorn's own loggers then flow through the same handler (and format) as ours.
+    configure_logging(settings.log_level, settings.log_format)
     cmd_migrate(args)
     if args.workers > 1 and not args.no_scheduler:
         # Every worker would compete for leadership; one leads and the rest wait, which is
@@ -85,13 +89,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
             part.strip() for part in settings.trusted_proxies.split(",") if part.strip()
         ],
         access_log=False,
+        log_config=None,
     )
     return 0
 
 
 def cmd_scheduler(args: argparse.Namespace) -> int:
     settings = checked_settings()
+    from groundswell.core.logs import configure_logging
     from groundswell.scheduler import SchedulerRunner
+
+    configure_logging(settings.log_level, settings.log_format)
 
     async def work() -> None:
         runner = SchedulerRunner(settings)

@@ -27,6 +27,7 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 from groundswell.core.client_address import client_address, trusted_networks
 from groundswell.core.errors import DomainError
 from groundswell.core.ids import MAX_ROW_ID
+from groundswell.core.logs import REQUEST_ID
 from groundswell.core.principal import Principal, Role
 from groundswell.settings import Settings
 
@@ -148,11 +149,17 @@ def problem(status: int, title: str, detail: str, **extra: Any) -> Response[Any]
 
 
 def error_page(
-    request: Request[Any, Any, Any], status: int, title: str, detail: str
+    request: Request[Any, Any, Any], status: int, title: str, detail: str, reference: str = ""
 ) -> Response[Any]:
     return Template(
         "errors/page.html",
-        context={"status": status, "title": title, "detail": detail, "request": request},
+        context={
+            "status": status,
+            "title": title,
+            "detail": detail,
+            "request": request,
+            "reference": reference,
+        },
         status_code=status,
         media_type=MediaType.HTML,
     )
@@ -174,6 +181,8 @@ _TITLES = {
 
 
 def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    extra: dict[str, Any]
+    reference = ""
     if isinstance(exc, DomainError):
         status, detail = exc.status_code, exc.detail
         extra = {"errors": exc.field_errors} if exc.field_errors else {}
@@ -194,6 +203,9 @@ def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Respons
             "Something went wrong on our side. Nothing was changed; please try again.",
             {},
         )
+        # The id on this failure's log lines, for the person to quote (core/logs.py).
+        reference = REQUEST_ID.get()
+        extra["request_id"] = reference
     title = _TITLES.get(status, "Error")
     if isinstance(exc, NotFoundException) and not isinstance(exc, DomainError):
         detail = "There is nothing at this address."
@@ -201,7 +213,7 @@ def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Respons
         return problem(status, title, detail, **extra)
     if status == 401:
         return Redirect(f"/login?next={quote(request.url.path)}")
-    return error_page(request, status, title, detail)
+    return error_page(request, status, title, detail, reference=reference)
 
 
 def _validation_errors(exc: ValidationException) -> dict[str, str]:

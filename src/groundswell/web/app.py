@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from litestar import Litestar
 from litestar.datastructures import State
-from litestar.logging import LoggingConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
@@ -28,6 +26,7 @@ from groundswell.allocation.controllers import RoundController, admin_rounds
 from groundswell.community.poster_controllers import OrganiserPrintController
 from groundswell.core.csrf import SessionBoundCSRFMiddleware
 from groundswell.core.headers import security_headers
+from groundswell.core.logs import RequestIdMiddleware, configure_logging
 from groundswell.core.web import SESSION_COOKIE, PrincipalMiddleware, handle_exception
 from groundswell.exports.controllers import OpenDataController
 from groundswell.funders.api import PoolApi
@@ -132,6 +131,7 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
 
 def create_app(settings: Settings | None = None, *, run_scheduler: bool | None = None) -> Litestar:
     settings = settings or load_settings()
+    configure_logging(settings.log_level, settings.log_format)
     scheduler_wanted = settings.scheduler_enabled if run_scheduler is None else run_scheduler
 
     @asynccontextmanager
@@ -166,6 +166,7 @@ def create_app(settings: Settings | None = None, *, run_scheduler: bool | None =
         ],
         template_config=template_config,
         middleware=[
+            RequestIdMiddleware(),
             RequestMetricsMiddleware(),
             # CSRF tokens bound to the session (or a pre-session id), not just to a cookie.
             SessionBoundCSRFMiddleware(
@@ -189,12 +190,7 @@ def create_app(settings: Settings | None = None, *, run_scheduler: bool | None =
         ),
         lifespan=[lifespan],
         state=State({"settings": settings, "scheduler": None}),
-        logging_config=LoggingConfig(
-            root={"level": settings.log_level, "handlers": ["queue_listener"]},
-            log_exceptions="debug",
-        ),
+        # core/logs.py sets up logging for every process (create_app, above).
+        logging_config=None,
         debug=False,
     )
-
-
-logging.getLogger("piccolo").setLevel(logging.WARNING)

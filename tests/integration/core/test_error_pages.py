@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 from groundswell.core.principal import Role
@@ -41,3 +43,25 @@ async def test_the_500_page_has_a_title(client: WebClient, monkeypatch: pytest.M
     assert response.status_code == 500
     assert "<h1>Something went wrong</h1>" in response.text
     assert "<title>Error" not in response.text and "boom" not in response.text
+
+
+async def test_each_response_has_a_request_id_and_the_500_page_quotes_it(
+    client: WebClient, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def broken() -> None:
+        raise RuntimeError("boom")
+
+    home = await client.get("/")
+    assert len(home.headers["x-request-id"]) == 32
+    echoed = await client.get("/", headers={"x-request-id": "lb-7f3a9c2e11"})
+    assert echoed.headers["x-request-id"] == "lb-7f3a9c2e11"
+
+    monkeypatch.setattr(moderation, "queue", broken)
+    await client.login(await make_user(Role.ADMIN))
+    with caplog.at_level(logging.ERROR):
+        response = await client.get("/admin/moderation")
+    reference = response.headers["x-request-id"]
+    assert response.status_code == 500 and f"<code>{reference}</code>" in response.text
+    # The operator finds the failure's traceback by the reference the person quotes.
+    (failure,) = [r for r in caplog.records if r.getMessage().startswith("Unhandled error")]
+    assert getattr(failure, "request_id", None) == reference

@@ -4,6 +4,7 @@ reads nothing of ours but enum-only modules."""
 from __future__ import annotations
 
 import ast
+import logging
 import sys
 from contextlib import chdir
 from pathlib import Path
@@ -14,8 +15,20 @@ SRC = Path(__file__).resolve().parents[3] / "src"
 def test_import_contracts_are_kept() -> None:
     from importlinter.cli import lint_imports
 
-    with chdir(SRC.parent):
-        assert lint_imports(no_cache=True) == 0, "an import contract is broken: run scripts/lint"
+    # import-linter configures logging with disable_existing_loggers: without putting the
+    # loggers back, every later test in this process would log nothing (caplog sees nothing).
+    loggers = [
+        lg for lg in logging.Logger.manager.loggerDict.values() if isinstance(lg, logging.Logger)
+    ]
+    disabled = {lg.name: lg.disabled for lg in loggers}
+    try:
+        with chdir(SRC.parent):
+            assert lint_imports(no_cache=True) == 0, (
+                "an import contract is broken: run scripts/lint"
+            )
+    finally:
+        for lg in loggers:
+            lg.disabled = disabled[lg.name]
 
 
 def _groundswell_imports(path: Path) -> set[str]:
