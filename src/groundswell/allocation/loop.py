@@ -52,7 +52,7 @@ def round_window_days(round_row: dict[str, Any]) -> int:
     return int((round_row.get("policy") or {}).get("window_days") or DEFAULT_WINDOW_DAYS)
 
 
-async def _listeners(organiser_id: int, as_of: Any, window_days: int) -> list[dict[str, Any]]:
+async def listeners(organiser_id: int, as_of: Any, window_days: int) -> list[dict[str, Any]]:
     """Residents who asked to hear back and whose voice for this organiser the round read."""
     return await Endorsement.select(
         Endorsement.resident.id.as_alias("resident_id"),
@@ -114,7 +114,7 @@ async def close_the_loop_for(settings: Settings, round_id: int) -> int:
     )
     told: set[int] = set()
     for line in lines:
-        for listener in await _listeners(
+        for listener in await listeners(
             line["organiser"], round_row["as_of"], round_window_days(round_row)
         ):
             resident_id = listener["resident_id"]
