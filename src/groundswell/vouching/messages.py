@@ -290,10 +290,7 @@ _CATALOGUE: dict[str, dict[str, str]] = {
             "Groundswell: this funding round for {organiser} was cancelled by the funder, so no "
             "money went out from it. Your words still count next round. Reply STOP to stop texts."
         ),
-        "cy": (
-            "Groundswell: canslodd y cyllidwr y rownd ariannu hon i {organiser}, felly ni aeth "
-            "dim arian ohoni. Mae eich geiriau'n dal i gyfrif. STOP i stopio."
-        ),
+        "cy": "Canslodd y cyllidwr rownd {organiser}; ni aeth dim arian ohoni. STOP i stopio.",
     },
 }
 
