@@ -19,7 +19,7 @@ from typing import Any
 
 from groundswell import db
 from groundswell.accounts.tables import Membership, User
-from groundswell.allocation.loop import listeners, round_window_days
+from groundswell.allocation.loop import round_listeners
 from groundswell.allocation.review import read_reason
 from groundswell.allocation.rounds import can_see_round, get_round
 from groundswell.allocation.states import AllocationState, RoundStatus
@@ -28,7 +28,6 @@ from groundswell.core import audit
 from groundswell.core.clock import now, on_uk_clocks
 from groundswell.core.errors import Conflict
 from groundswell.core.money import format_money
-from groundswell.core.phones import PhoneCipher, PhoneDecryptionError
 from groundswell.core.principal import Principal, Role
 from groundswell.db import write_transaction
 from groundswell.ledger import services as ledger
@@ -114,33 +113,16 @@ async def cancel_round(
 
 async def _tell_residents(settings: Settings, round_row: dict[str, Any]) -> int:
     """One SMS per resident who asked to hear back about one of the round's organisers."""
-    cipher = PhoneCipher(settings.phone_key)
-    lines = (
-        await Allocation.select(Allocation.organiser, Allocation.organiser.name.as_alias("name"))
-        .where(Allocation.round == round_row["id"])
-        .order_by(Allocation.organiser)
-    )
-    told: set[int] = set()
-    for line in lines:
-        for listener in await listeners(
-            line["organiser"], round_row["as_of"], round_window_days(round_row)
-        ):
-            resident_id = listener["resident_id"]
-            if resident_id in told:
-                continue
-            told.add(resident_id)
-            try:
-                number = cipher.decrypt(listener["phone_encrypted"])
-            except PhoneDecryptionError:
-                continue  # kept under an older key: nothing we can send to
-            await enqueue_sms(
-                settings,
-                to_e164=number,
-                body=render("round_cancelled", listener["lang"] or "en", organiser=line["name"]),
-                purpose=SMS_PURPOSE,
-                dedupe_key=resident_dedupe_key(round_row["id"], resident_id),
-                ttl=timedelta(days=3),
-            )
+    told = await round_listeners(settings, round_row)
+    for listener in told:
+        await enqueue_sms(
+            settings,
+            to_e164=listener.number,
+            body=render("round_cancelled", listener.lang, organiser=listener.line["name"]),
+            purpose=SMS_PURPOSE,
+            dedupe_key=resident_dedupe_key(round_row["id"], listener.resident_id),
+            ttl=timedelta(days=3),
+        )
     return len(told)
 
 

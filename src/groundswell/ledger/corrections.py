@@ -175,20 +175,32 @@ async def _locked(correction_id: int) -> dict[str, Any]:
     return row
 
 
+async def _to_decide(
+    principal: Principal, correction_id: int, outcome: CorrectionStatus
+) -> dict[str, Any] | None:
+    """The correction, locked, for a second administrator to decide; None when it was
+    decided as `outcome` already (the decision is then a no-op). Call inside the transaction."""
+    row = await _locked(correction_id)
+    status = CorrectionStatus(row["status"])
+    if status is outcome:
+        return None
+    if status is not CorrectionStatus.PROPOSED:
+        raise Conflict(
+            f"This correction was {status.value} already; it cannot be "
+            f"{'approved' if outcome is CorrectionStatus.APPROVED else 'rejected'} now."
+        )
+    if row["proposed_by"] == principal.user_id:
+        raise Forbidden("You proposed this correction: a different administrator must decide it.")
+    return row
+
+
 async def approve(principal: Principal, correction_id: int) -> bool:
     """Post the correction; False (nothing changes) when it was approved already."""
     _only_admins(principal)
     async with write_transaction():
-        row = await _locked(correction_id)
-        status = CorrectionStatus(row["status"])
-        if status is CorrectionStatus.APPROVED:
+        row = await _to_decide(principal, correction_id, CorrectionStatus.APPROVED)
+        if row is None:
             return False
-        if status is CorrectionStatus.REJECTED:
-            raise Conflict("This correction was rejected; it cannot be approved.")
-        if row["proposed_by"] == principal.user_id:
-            raise Forbidden(
-                "You proposed this correction: a different administrator must approve it."
-            )
         pools = {
             r["pool"]
             for r in await LedgerAccount.select(LedgerAccount.pool).where(
@@ -225,16 +237,8 @@ async def reject(principal: Principal, correction_id: int, reason: str) -> bool:
     reason = form.text("reason", max_length=REASON_MAX)
     form.check("Say why you are rejecting it.")
     async with write_transaction():
-        row = await _locked(correction_id)
-        status = CorrectionStatus(row["status"])
-        if status is CorrectionStatus.REJECTED:
+        if await _to_decide(principal, correction_id, CorrectionStatus.REJECTED) is None:
             return False
-        if status is CorrectionStatus.APPROVED:
-            raise Conflict("This correction was approved and posted; it cannot be rejected.")
-        if row["proposed_by"] == principal.user_id:
-            raise Forbidden(
-                "You proposed this correction: a different administrator must decide it."
-            )
         await LedgerCorrection.update(
             {
                 LedgerCorrection.status: CorrectionStatus.REJECTED.value,

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
-import sys
+from typing import Any
 
 import pytest
 
@@ -21,16 +19,7 @@ from groundswell.ledger.tables import LedgerCorrection, LedgerTransaction
 from groundswell.ledger_check import check_ledger
 from tests.factories import pool_in_a_place
 from tests.helpers import WebClient, deposit, make_user
-
-
-def groundswell(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "groundswell", *args],
-        env=os.environ.copy(),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+from tests.integration.allocation.test_allocate_cli import groundswell
 
 
 @pytest.fixture
@@ -236,47 +225,20 @@ async def test_the_pages(pool: int, client: WebClient) -> None:
 
 
 async def test_the_command(pool: int) -> None:
-    key = f"pool:{pool}:available"
     await ledger.stripe_balance_account("GBP")
     base = ("ledger", "correction")
-    unbalanced = groundswell(
-        *base,
-        "propose",
-        "--as",
-        "alice@example.org",
-        "--posting",
-        f"{key}=-5.00",
-        "--posting",
-        "platform:stripe:GBP=4.00",
-        "--reason",
-        "Bank fee",
-    )
+
+    def propose(email: str, stripe: str) -> Any:
+        return groundswell(
+            *base, "propose", "--as", email, "--posting", f"pool:{pool}:available=-5.00",
+            "--posting", f"platform:stripe:GBP={stripe}", "--reason", "Bank fee",
+        )  # fmt: skip
+
+    unbalanced = propose("alice@example.org", "4.00")
     assert unbalanced.returncode == 2 and "not zero" in unbalanced.stderr
-    not_admin = groundswell(
-        *base,
-        "propose",
-        "--as",
-        "funder@example.org",
-        "--posting",
-        f"{key}=-5.00",
-        "--posting",
-        "platform:stripe:GBP=5.00",
-        "--reason",
-        "Bank fee",
-    )
+    not_admin = propose("funder@example.org", "5.00")
     assert not_admin.returncode == 2 and "not an active administrator" in not_admin.stderr
-    made = groundswell(
-        *base,
-        "propose",
-        "--as",
-        "alice@example.org",
-        "--posting",
-        f"{key}=-5.00",
-        "--posting",
-        "platform:stripe:GBP=5.00",
-        "--reason",
-        "Bank fee",
-    )
+    made = propose("alice@example.org", "5.00")
     assert made.returncode == 0, made.stderr
     correction_id = str((await LedgerCorrection.select(LedgerCorrection.id).first() or {})["id"])
     own = groundswell(*base, "approve", correction_id, "--as", "alice@example.org")
@@ -288,3 +250,16 @@ async def test_the_command(pool: int) -> None:
     again = groundswell(*base, "approve", correction_id, "--as", "bola@example.org")
     assert again.returncode == 0 and "approved already" in again.stdout
     assert (await check_ledger()).ok
+
+
+async def test_ledger_check_names_a_correction_no_second_administrator_approved(
+    pool: int,
+) -> None:
+    available, stripe = await accounts(pool)
+    await ledger.post(
+        "correction",
+        "correction:999",
+        [ledger.Posting(available, -1_00), ledger.Posting(stripe, 1_00)],
+    )
+    report = await check_ledger()
+    assert any("has no approved correction" in v for v in report.violations), report.violations
