@@ -3,7 +3,8 @@ according to the ledger, and why the latest amount is what it is. For the organi
 
 Who sees what. The page is public. Once a round is approved its lines are public (what was
 paid to a host is published as 360Giving open data anyway); a round still in review, or
-paused, shows its lines only to the pool's funder and administrators, like the round page.
+paused, shows its lines only to the pool's funder and administrators, like the round page. A
+cancelled round's lines are public too, saying that no money went out from it.
 Residents stay anonymous: the explanation gives counts and totals, never one row or one
 weight per resident.
 """
