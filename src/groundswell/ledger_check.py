@@ -15,7 +15,13 @@ from typing import Any
 
 from groundswell.allocation.states import COMMITTED_STATES, AllocationState, RoundStatus
 from groundswell.core.money import format_money
-from groundswell.ledger.states import GRANT_ACCOUNT_KINDS, NON_NEGATIVE_KINDS, AccountKind
+from groundswell.ledger.states import (
+    GRANT_ACCOUNT_KINDS,
+    NON_NEGATIVE_KINDS,
+    AccountKind,
+    CorrectionStatus,
+    TransactionKind,
+)
 from groundswell.ledger.tables import LedgerAccount
 from groundswell.programme.states import GrantStatus, grant_ledger_steps
 
@@ -231,7 +237,25 @@ async def check_ledger() -> LedgerReport:
     ):
         violations.append(f"round {row['id']} is {row['status']} but still has proposed lines")
 
+    # A cancelled round gave back exactly what it committed, once; no other round did.
+    for row in await _rows(
+        "SELECT r.id AS id, r.status AS status, r.allocated AS allocated, r.currency AS currency, "
+        "(SELECT COALESCE(SUM(p.amount), 0) FROM ledger_transaction t "
+        " JOIN ledger_posting p ON p.txn = t.id JOIN ledger_account a ON a.id = p.account "
+        " WHERE t.reference = 'round:' || r.id || ':cancel' AND a.kind = {}) AS released "
+        "FROM funding_round r ORDER BY r.id",
+        AccountKind.AVAILABLE.value,
+    ):
+        want = row["allocated"] if row["status"] == RoundStatus.CANCELLED.value else 0
+        if row["released"] != want:
+            violations.append(
+                f"round {row['id']} is {row['status']} but its ledger transaction "
+                f"round:{row['id']}:cancel returned {_money(row['released'], row['currency'])} "
+                f"to its pool, not {_money(want, row['currency'])}"
+            )
+
     violations.extend(await _grant_violations())
+    violations.extend(await _correction_violations())
 
     counts = (
         await _rows(
@@ -354,4 +378,35 @@ async def _grant_violations() -> list[str]:
                 f"{_money(balances.get(key, 0), currency)} but its grants "
                 f"{status_of[account_kind]} add up to {_money(holds.get(key, 0), currency)}"
             )
+    return violations
+
+
+# --------------------------------------------------------------------------------------------
+# Corrections
+# --------------------------------------------------------------------------------------------
+
+
+async def _correction_violations() -> list[str]:
+    """Every correction transaction was approved by a second administrator, and every
+    approved correction was posted, as it was proposed."""
+    violations: list[str] = []
+    for row in await _rows(
+        "SELECT t.id AS id, t.reference AS reference FROM ledger_transaction t "
+        "WHERE t.kind = {} AND NOT EXISTS (SELECT 1 FROM ledger_correction c "
+        "WHERE c.txn = t.id AND c.status = {}) ORDER BY t.id",
+        TransactionKind.CORRECTION.value,
+        CorrectionStatus.APPROVED.value,
+    ):
+        violations.append(
+            f"correction transaction {row['id']} ({row['reference']}) has no approved correction"
+        )
+    for row in await _rows(
+        "SELECT c.id AS id, c.proposed_by AS proposed_by, c.decided_by AS decided_by, "
+        "c.txn AS txn FROM ledger_correction c WHERE c.status = {} ORDER BY c.id",
+        CorrectionStatus.APPROVED.value,
+    ):
+        if row["txn"] is None:
+            violations.append(f"correction {row['id']} is approved but was never posted")
+        if row["decided_by"] is None or row["decided_by"] == row["proposed_by"]:
+            violations.append(f"correction {row['id']} was not approved by a second administrator")
     return violations

@@ -123,6 +123,10 @@ class Settings:
     health_job_failures: int = 3
     """GROUNDSWELL_HEALTH_JOB_FAILURES: /health is degraded when a job has failed this many
     times in a row."""
+    paused_round_reminder_days: int = 7
+    """GROUNDSWELL_PAUSED_ROUND_REMINDER_DAYS: a round paused this long e-mails the funder's
+    users and administrators, once per round per this many days, until it is resumed or
+    cancelled (its money stays committed while it is paused)."""
     listening_min_answers: int = 5
     """GROUNDSWELL_LISTENING_MIN_ANSWERS: an organiser's 0-10 "tell a neighbour" answers are
     shown (spread and net score) only once at least this many residents have answered, so no
@@ -245,6 +249,7 @@ ENV_NAMES: Mapping[str, str] = {
     "metrics_addresses": "GROUNDSWELL_METRICS_ADDRESSES",
     "health_outbox_minutes": "GROUNDSWELL_HEALTH_OUTBOX_MINUTES",
     "health_job_failures": "GROUNDSWELL_HEALTH_JOB_FAILURES",
+    "paused_round_reminder_days": "GROUNDSWELL_PAUSED_ROUND_REMINDER_DAYS",
     "listening_min_answers": "GROUNDSWELL_LISTENING_MIN_ANSWERS",
     "listening_median_seconds": "GROUNDSWELL_LISTENING_MEDIAN_SECONDS",
     "vouch_regions": "GROUNDSWELL_VOUCH_REGIONS",

@@ -171,20 +171,24 @@ async def test_a_funder_pauses_and_then_resumes_a_round(session: tuple[Any, Watc
     await page.wait_for_url(re.compile(r"/rounds/\d+$"))
     round_url = page.url
     assert "In review until" in await page.locator(".notice").inner_text()
+    # Pausing asks why; the reason is shown with who paused it.
+    await page.get_by_label("Why you are pausing it").fill("Our trustees want to read it")
     await page.get_by_role("button", name="Pause this round").click()
     await page.wait_for_url(round_url)
     notice = await page.get_by_role("status").first.inner_text()
     assert notice.startswith("Paused on"), notice
+    assert "Our trustees want to read it" in notice
     await screenshot(page, "round-paused-desktop")
 
     # The dashboard offers to resume it; resume from the round page.
     await page.get_by_role("link", name="Your pools").click()
     assert (
         await page.locator("section.to-review")
-        .get_by_role("button", name=re.compile("^Resume"))
+        .get_by_role("link", name=re.compile("^Resume"))
         .count()
     )
     await page.goto(round_url)
+    await page.get_by_label("Why you are resuming it").fill("Trustees are content")
     await page.get_by_role("button", name="Resume this round").click()
     await page.wait_for_url(round_url)
     assert "In review until" in await page.get_by_role("status").first.inner_text()

@@ -6,17 +6,19 @@ from litestar import Controller, Request, get, post
 from litestar.response import Redirect, Template
 
 from groundswell.allocation import review, rounds
+from groundswell.allocation.cancel import cancel_round
 from groundswell.allocation.explain import explain, round_voices
 from groundswell.allocation.loop import hear_back_share, loop_stats, round_window_days
 from groundswell.allocation.signal import round_signal
 from groundswell.allocation.states import RoundStatus
 from groundswell.core.clock import now
-from groundswell.core.errors import Conflict
-from groundswell.core.pages import render
+from groundswell.core.errors import Conflict, ValidationFailed
+from groundswell.core.pages import read_form, render
 from groundswell.core.principal import Role
-from groundswell.core.web import RowId, requires_role, signed_in
+from groundswell.core.web import RowId, requires_role, settings_of, signed_in
 
 ROUND_PAGE = "allocation/round.html"
+CHECK_PAGE = "allocation/round_check.html"
 APPROVED_OR_LATER = (RoundStatus.APPROVED, RoundStatus.PAYING, RoundStatus.PAID)
 
 
@@ -45,8 +47,24 @@ async def _round_page(round_id: int, status_code: int = 200, **extra: Any) -> Te
         now=now(),
         voices=voices,
         signal=signal,
+        history=await review.round_history(round_id),
         **extra,
     )
+
+
+async def _refused(
+    round_id: int, action: str, exc: ValidationFailed | Conflict, values: Any
+) -> Template:
+    """The round page again, the problem at the top and beside the form it came from."""
+    if isinstance(exc, ValidationFailed):
+        return await _round_page(
+            round_id,
+            status_code=422,
+            form_error=exc.detail,
+            errors={f"{action}-reason": exc.field_errors.get("reason", exc.detail)},
+            values={f"{action}-reason": values.get("reason", "")},
+        )
+    return await _round_page(round_id, status_code=409, problem=exc.detail)
 
 
 class RoundController(Controller):
@@ -60,18 +78,46 @@ class RoundController(Controller):
 
     @post("/{round_id:int}/pause")
     async def pause(self, request: Request[Any, Any, Any], round_id: RowId) -> Any:
+        data = await read_form(request)
         try:
-            await review.pause_round(signed_in(request), round_id)
-        except Conflict as exc:
-            return await _round_page(round_id, status_code=409, problem=exc.detail)
+            await review.pause_round(signed_in(request), round_id, data.get("reason", ""))
+        except (ValidationFailed, Conflict) as exc:
+            return await _refused(round_id, "pause", exc, data)
         return Redirect(f"/rounds/{round_id}", status_code=303)
 
     @post("/{round_id:int}/resume")
     async def resume(self, request: Request[Any, Any, Any], round_id: RowId) -> Any:
+        principal = signed_in(request)
+        stored = await rounds.can_see_round(principal, round_id)
+        data = await read_form(request)
         try:
-            await review.resume_round(signed_in(request), round_id)
-        except Conflict as exc:
-            return await _round_page(round_id, status_code=409, problem=exc.detail)
+            reason = review.read_reason(data.get("reason", ""))
+            if data.get("confirmed") != "yes" and review.resume_approves_at_once(stored):
+                # Resuming now approves it within minutes: say so, and ask once more.
+                return render(CHECK_PAGE, round=stored, action="resume", reason=reason)
+            await review.resume_round(principal, round_id, reason)
+        except (ValidationFailed, Conflict) as exc:
+            return await _refused(round_id, "resume", exc, data)
+        return Redirect(f"/rounds/{round_id}", status_code=303)
+
+    @post("/{round_id:int}/cancel")
+    async def cancel(self, request: Request[Any, Any, Any], round_id: RowId) -> Any:
+        principal = signed_in(request)
+        stored = await rounds.can_see_round(principal, round_id)
+        data = await read_form(request)
+        try:
+            reason = review.read_reason(data.get("reason", ""))
+            if stored["status"] == "cancelled":
+                return Redirect(f"/rounds/{round_id}", status_code=303)  # done already
+            if data.get("confirmed") != "yes":
+                if stored["status"] != "paused":
+                    raise Conflict(
+                        "Only a paused round can be cancelled: pause it first, saying why."
+                    )
+                return render(CHECK_PAGE, round=stored, action="cancel", reason=reason)
+            await cancel_round(settings_of(request), principal, round_id, reason)
+        except (ValidationFailed, Conflict) as exc:
+            return await _refused(round_id, "cancel", exc, data)
         return Redirect(f"/rounds/{round_id}", status_code=303)
 
 

@@ -3,7 +3,8 @@ according to the ledger, and why the latest amount is what it is. For the organi
 
 Who sees what. The page is public. Once a round is approved its lines are public (what was
 paid to a host is published as 360Giving open data anyway); a round still in review, or
-paused, shows its lines only to the pool's funder and administrators, like the round page.
+paused, shows its lines only to the pool's funder and administrators, like the round page. A
+cancelled round's lines are public too, saying that no money went out from it.
 Residents stay anonymous: the explanation gives counts and totals, never one row or one
 weight per resident.
 """
@@ -40,6 +41,7 @@ class Stage:
     IN_TRANSIT = "in_transit"
     PAID = "paid"
     REVERSED = "reversed"  # came back to the pool
+    CANCELLED = "cancelled"  # its paused round was cancelled: the money went back unpaid
 
 
 @dataclass(frozen=True)
@@ -117,6 +119,8 @@ def _words(
     stage: str, state: str, round_status: str, host: str, review_until: datetime
 ) -> tuple[str, str]:
     """(label, note) in plain words."""
+    if stage == Stage.CANCELLED:
+        return "Cancelled", "The funder cancelled this round; no money went out from it."
     if stage == Stage.NONE:
         return "Not funded", "Too few residents' voices counted this round."
     if stage == Stage.PAID:
@@ -235,6 +239,8 @@ async def organiser_funding(organiser_id: int, viewer: Principal | None = None) 
     for row in visible:
         own = steps.get(row["id"], [])
         stage = _stage(row["amount"], row["amount_reversed"], row["round_id"] in commits, own)
+        if stage and row["state"] == AllocationState.CANCELLED.value:
+            stage = Stage.CANCELLED
         label, note = _words(
             stage, row["state"], row["round_status"], row["host_name"], row["review_until"]
         )
@@ -334,6 +340,7 @@ async def locality_funding(locality_id: int) -> list[PlaceFunding]:
     ).where(
         (Allocation.organiser.locality == locality_id)
         & (Allocation.amount > 0)
+        & (Allocation.state != AllocationState.CANCELLED.value)
         & Allocation.round.status.not_in(sorted(IN_REVIEW))
     )
     by_organiser: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)

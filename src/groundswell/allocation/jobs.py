@@ -7,6 +7,7 @@ import logging
 from apscheduler.triggers.interval import IntervalTrigger
 
 from groundswell.allocation import review, rounds
+from groundswell.allocation.cancel import remind_paused_rounds
 from groundswell.allocation.loop import close_the_loop
 from groundswell.core.errors import Conflict
 from groundswell.core.jobs import JobRegistry
@@ -66,6 +67,12 @@ def register(registry: JobRegistry) -> None:
         approve_rounds,
         IntervalTrigger(minutes=10),
         "Approve rounds whose review window has passed",
+    )
+    registry.add(
+        "rounds.paused_reminder",
+        remind_paused_rounds,
+        IntervalTrigger(hours=1),
+        "Remind funders and administrators of rounds paused too long",
     )
     registry.add(
         "close_the_loop",

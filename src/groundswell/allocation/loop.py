@@ -8,6 +8,7 @@ including when the organiser did not reach the threshold.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -52,7 +53,7 @@ def round_window_days(round_row: dict[str, Any]) -> int:
     return int((round_row.get("policy") or {}).get("window_days") or DEFAULT_WINDOW_DAYS)
 
 
-async def _listeners(organiser_id: int, as_of: Any, window_days: int) -> list[dict[str, Any]]:
+async def listeners(organiser_id: int, as_of: Any, window_days: int) -> list[dict[str, Any]]:
     """Residents who asked to hear back and whose voice for this organiser the round read."""
     return await Endorsement.select(
         Endorsement.resident.id.as_alias("resident_id"),
@@ -81,27 +82,19 @@ async def close_the_loop(settings: Settings) -> str:
     return f"queued {queued} round results"
 
 
-async def close_the_loop_for(settings: Settings, round_id: int) -> int:
-    """Queue one result SMS per opted-in resident of this round; how many were new."""
-    round_row = (
-        await Round.select(Round.id, Round.pool, Round.currency, Round.as_of, Round.policy)
-        .where(Round.id == round_id)
-        .output(load_json=True)
-        .first()
-    )
-    if round_row is None:
-        return 0
+@dataclass(frozen=True)
+class Listener:
+    resident_id: int
+    lang: str
+    number: str  # E.164, decrypted for the outbox (which keeps it encrypted until sent)
+    line: dict[str, Any]  # the round's line for the organiser they vouched for
+
+
+async def round_listeners(settings: Settings, round_row: dict[str, Any]) -> list[Listener]:
+    """Each resident who asked to hear back about one of the round's organisers, once (with
+    the line of the first such organiser by id). A number kept under an older key is left
+    out: there is nothing we can send to."""
     cipher = PhoneCipher(settings.phone_key)
-    queued = 0
-    pool = (
-        await Pool.select(Pool.cadence, Pool.min_endorsers)
-        .where(Pool.id == round_row["pool"])
-        .first()
-    )
-    cadence = pool["cadence"] if pool else "quarterly"
-    needed = int(
-        (round_row["policy"] or {}).get("min_endorsers") or (pool["min_endorsers"] if pool else 5)
-    )
     lines = (
         await Allocation.select(
             Allocation.organiser,
@@ -113,38 +106,64 @@ async def close_the_loop_for(settings: Settings, round_id: int) -> int:
         .order_by(Allocation.organiser)
     )
     told: set[int] = set()
+    found = []
     for line in lines:
-        for listener in await _listeners(
+        for listener in await listeners(
             line["organiser"], round_row["as_of"], round_window_days(round_row)
         ):
             resident_id = listener["resident_id"]
             if resident_id in told:
                 continue  # one message per resident per round
             told.add(resident_id)
-            lang = listener["lang"] or "en"
-            params = {
-                "count": f"{line['endorsers']:,}",
-                "organiser": line["name"],
-                "needed": f"{needed:,}",
-                "amount": format_money(line["amount"], round_row["currency"]),
-                "period": (PERIOD_WORDS_CY if lang.startswith("cy") else PERIOD_WORDS).get(
-                    cadence, "3 months"
-                ),
-            }
-            message = "round_result_funded" if line["amount"] > 0 else "round_result_unfunded"
             try:
                 number = cipher.decrypt(listener["phone_encrypted"])
             except PhoneDecryptionError:
-                continue  # a number kept under an older key: nothing we can send to
-            if await enqueue_sms(
-                settings,
-                to_e164=number,
-                body=render(message, lang, **params),
-                purpose=PURPOSE,
-                dedupe_key=dedupe_key(round_row["id"], resident_id),
-                ttl=timedelta(days=3),
-            ):
-                queued += 1
+                continue
+            found.append(Listener(resident_id, listener["lang"] or "en", number, line))
+    return found
+
+
+async def close_the_loop_for(settings: Settings, round_id: int) -> int:
+    """Queue one result SMS per opted-in resident of this round; how many were new."""
+    round_row = (
+        await Round.select(Round.id, Round.pool, Round.currency, Round.as_of, Round.policy)
+        .where(Round.id == round_id)
+        .output(load_json=True)
+        .first()
+    )
+    if round_row is None:
+        return 0
+    queued = 0
+    pool = (
+        await Pool.select(Pool.cadence, Pool.min_endorsers)
+        .where(Pool.id == round_row["pool"])
+        .first()
+    )
+    cadence = pool["cadence"] if pool else "quarterly"
+    needed = int(
+        (round_row["policy"] or {}).get("min_endorsers") or (pool["min_endorsers"] if pool else 5)
+    )
+    for listener in await round_listeners(settings, round_row):
+        line, lang = listener.line, listener.lang
+        params = {
+            "count": f"{line['endorsers']:,}",
+            "organiser": line["name"],
+            "needed": f"{needed:,}",
+            "amount": format_money(line["amount"], round_row["currency"]),
+            "period": (PERIOD_WORDS_CY if lang.startswith("cy") else PERIOD_WORDS).get(
+                cadence, "3 months"
+            ),
+        }
+        message = "round_result_funded" if line["amount"] > 0 else "round_result_unfunded"
+        if await enqueue_sms(
+            settings,
+            to_e164=listener.number,
+            body=render(message, lang, **params),
+            purpose=PURPOSE,
+            dedupe_key=dedupe_key(round_row["id"], listener.resident_id),
+            ttl=timedelta(days=3),
+        ):
+            queued += 1
     return queued
 
 

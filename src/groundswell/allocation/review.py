@@ -1,20 +1,45 @@
 """Review: during a round's review window (pool.review_days) the funder may pause and resume
-the whole round, never edit a line. A scheduled job approves rounds whose window has passed
-and that are not paused; approved lines are what payments transfers."""
+the whole round, never edit a line, and say why each time (the reason is kept in the audit
+log and shown on the round page). A scheduled job approves rounds whose window has passed
+and that are not paused; approved lines are what payments transfers. A paused round may
+also be cancelled (allocation/cancel.py)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from groundswell import db
+from groundswell.accounts.tables import User
 from groundswell.allocation.rounds import can_see_round
 from groundswell.allocation.states import AllocationState, RoundStatus
 from groundswell.allocation.tables import Allocation, Round
 from groundswell.core import audit
 from groundswell.core.clock import now
 from groundswell.core.errors import Conflict, NotFound
+from groundswell.core.forms import FieldReader
 from groundswell.core.principal import Principal
+from groundswell.core.tables import AuditEntry
 from groundswell.db import write_transaction
+
+REASON_MAX = 500
+# What each audited step of a round reads as on its page.
+HISTORY_WORDS = {
+    "round.pause": "Paused",
+    "round.resume": "Resumed",
+    "round.cancel": "Cancelled",
+    "round.approve": "Approved",
+}
+
+
+def read_reason(raw: Any, *, title: str = "Say why.") -> str:
+    """The reason a person gives for pausing, resuming or cancelling: required, at most
+    REASON_MAX characters; a ValidationFailed naming the `reason` field otherwise."""
+    form = FieldReader({"reason": raw})
+    reason = form.text("reason", max_length=REASON_MAX)
+    if "reason" in form.errors and form.errors["reason"] == "This is required.":
+        form.errors["reason"] = "Say why, in a few words: it is kept with the round's history."
+    form.check(title)
+    return reason
 
 
 async def _locked_round(round_id: int) -> dict[str, Any]:
@@ -32,14 +57,17 @@ async def _audit(actor: int | None, action: str, round_id: int, **detail: Any) -
     await audit.record(actor, action, "round", round_id, **detail)
 
 
-async def pause_round(principal: Principal, round_id: int) -> bool:
+async def pause_round(principal: Principal, round_id: int, reason: str) -> bool:
     """Hold the whole round during its review; False when it was paused already."""
     await can_see_round(principal, round_id)
+    reason = read_reason(reason)
     async with write_transaction():
         row = await _locked_round(round_id)
         status = RoundStatus(row["status"])
         if status is RoundStatus.PAUSED:
             return False
+        if status is RoundStatus.CANCELLED:
+            raise Conflict("This round was cancelled; there is nothing to pause.")
         if status is not RoundStatus.COMPUTED:
             raise Conflict(
                 "This round has been approved and handed to payments; it can no longer be paused."
@@ -47,28 +75,31 @@ async def pause_round(principal: Principal, round_id: int) -> bool:
         await Round.update({Round.status: RoundStatus.PAUSED.value, Round.paused_at: now()}).where(
             Round.id == round_id
         )
-        await _audit(principal.user_id, "round.pause", round_id)
+        await _audit(principal.user_id, "round.pause", round_id, reason=reason)
     return True
 
 
-async def resume_round(principal: Principal, round_id: int) -> bool:
+async def resume_round(principal: Principal, round_id: int, reason: str) -> bool:
     """Put a paused round back in review; False when it was not paused.
 
     The review deadline stays as it was: a round resumed after it is approved at the
-    scheduler's next look.
+    scheduler's next look (the page asks first: `resume_approves_at_once`).
     """
     await can_see_round(principal, round_id)
+    reason = read_reason(reason)
     async with write_transaction():
         row = await _locked_round(round_id)
         status = RoundStatus(row["status"])
         if status is RoundStatus.COMPUTED:
             return False
+        if status is RoundStatus.CANCELLED:
+            raise Conflict("This round was cancelled; it cannot be resumed.")
         if status is not RoundStatus.PAUSED:
             raise Conflict("This round has been approved already; there is nothing to resume.")
         await Round.update({Round.status: RoundStatus.COMPUTED.value, Round.paused_at: None}).where(
             Round.id == round_id
         )
-        await _audit(principal.user_id, "round.resume", round_id)
+        await _audit(principal.user_id, "round.resume", round_id, reason=reason)
     return True
 
 
@@ -102,3 +133,43 @@ async def rounds_due_for_approval() -> list[int]:
         .order_by(Round.id)
     )
     return [row["id"] for row in rows]
+
+
+def resume_approves_at_once(round_row: dict[str, Any]) -> bool:
+    """Resuming this paused round would approve it at the scheduler's next run."""
+    return round_row["status"] == RoundStatus.PAUSED.value and round_row["review_until"] <= now()
+
+
+async def round_history(round_id: int) -> list[dict[str, Any]]:
+    """The round's audited steps, oldest first: what, who (None: the system), when, why."""
+    entries = (
+        await AuditEntry.select(
+            AuditEntry.action, AuditEntry.actor, AuditEntry.at, AuditEntry.detail
+        )
+        .where(
+            (AuditEntry.subject_type == "round")
+            & (AuditEntry.subject_id == str(round_id))
+            & AuditEntry.action.is_in(list(HISTORY_WORDS))
+        )
+        .order_by(AuditEntry.id)
+        .output(load_json=True)
+    )
+    actors = {e["actor"] for e in entries if e["actor"] is not None}
+    names = {
+        row["id"]: row["name"] or row["email"]
+        for row in (
+            await User.select(User.id, User.name, User.email).where(User.id.is_in(list(actors)))
+            if actors
+            else []
+        )
+    }
+    return [
+        {
+            "action": entry["action"],
+            "what": HISTORY_WORDS[entry["action"]],
+            "who": names.get(entry["actor"], "Groundswell") if entry["actor"] else "Groundswell",
+            "at": entry["at"],
+            "reason": (entry["detail"] or {}).get("reason", ""),
+        }
+        for entry in entries
+    ]

@@ -6,6 +6,7 @@ from enum import StrEnum
 class RoundStatus(StrEnum):
     COMPUTED = "computed"  # in its review window: the funder may pause it
     PAUSED = "paused"  # held by the funder; resuming puts it back in review
+    CANCELLED = "cancelled"  # ended while paused: its money went back to available, unpaid
     APPROVED = "approved"  # handed to payments; no longer pausable
     PAYING = "paying"  # payments has started transferring (payments)
     PAID = "paid"  # every funded allocation paid (payments)
@@ -15,6 +16,7 @@ class RoundStatus(StrEnum):
 ROUND_STATUS_LABELS: dict[str, str] = {
     RoundStatus.COMPUTED.value: "In review",
     RoundStatus.PAUSED.value: "Paused",
+    RoundStatus.CANCELLED.value: "Cancelled",
     RoundStatus.APPROVED.value: "Approved",
     RoundStatus.PAYING.value: "Paying",
     RoundStatus.PAID.value: "Paid",
@@ -32,7 +34,8 @@ def round_status_label(status: str) -> str:
 
 ROUND_TRANSITIONS: dict[RoundStatus, frozenset[RoundStatus]] = {
     RoundStatus.COMPUTED: frozenset({RoundStatus.PAUSED, RoundStatus.APPROVED}),
-    RoundStatus.PAUSED: frozenset({RoundStatus.COMPUTED}),
+    RoundStatus.PAUSED: frozenset({RoundStatus.COMPUTED, RoundStatus.CANCELLED}),
+    RoundStatus.CANCELLED: frozenset(),
     RoundStatus.APPROVED: frozenset({RoundStatus.PAYING, RoundStatus.PAID}),
     RoundStatus.PAYING: frozenset({RoundStatus.PAID}),
     RoundStatus.PAID: frozenset(),
@@ -44,7 +47,7 @@ class AllocationState(StrEnum):
 
     The ledger follows the state: proposed, approved, held and failed money sits in the
     pool's committed account; in_transit in in_transit; paid in paid; reversed money has
-    gone back to available (see `groundswell ledger check`).
+    gone back to available, and so has a cancelled round's (see `groundswell ledger check`).
     """
 
     PROPOSED = "proposed"  # in a round under review
@@ -55,6 +58,7 @@ class AllocationState(StrEnum):
     PAID = "paid"
     FAILED = "failed"  # the transfer failed; money still committed, to retry or reverse
     REVERSED = "reversed"  # money returned to the pool's available balance
+    CANCELLED = "cancelled"  # its round was cancelled before approval: back to available
 
 
 # What a person reads for each line's state (the round page's State column).
@@ -67,6 +71,7 @@ ALLOCATION_STATE_LABELS: dict[str, str] = {
     AllocationState.PAID.value: "Paid",
     AllocationState.FAILED.value: "Failed",
     AllocationState.REVERSED.value: "Reversed",
+    AllocationState.CANCELLED.value: "Cancelled",
 }
 
 
@@ -75,7 +80,7 @@ def allocation_state_label(state: str) -> str:
 
 
 ALLOCATION_TRANSITIONS: dict[AllocationState, frozenset[AllocationState]] = {
-    AllocationState.PROPOSED: frozenset({AllocationState.APPROVED}),
+    AllocationState.PROPOSED: frozenset({AllocationState.APPROVED, AllocationState.CANCELLED}),
     AllocationState.NOT_FUNDED: frozenset(),
     AllocationState.APPROVED: frozenset(
         {AllocationState.HELD, AllocationState.IN_TRANSIT, AllocationState.FAILED}
@@ -89,6 +94,7 @@ ALLOCATION_TRANSITIONS: dict[AllocationState, frozenset[AllocationState]] = {
         {AllocationState.IN_TRANSIT, AllocationState.HELD, AllocationState.REVERSED}
     ),
     AllocationState.REVERSED: frozenset(),
+    AllocationState.CANCELLED: frozenset(),
 }
 
 # Where each state's money is in the pool's ledger accounts.

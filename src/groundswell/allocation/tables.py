@@ -44,6 +44,8 @@ class Round(Table, tablename="funding_round"):
     review_until = Timestamptz(index=True)
     paused_at = Timestamptz(null=True, default=None)
     approved_at = Timestamptz(null=True, default=None)
+    # Ended while paused (who and why: the audit log, "round.cancel"); its money went back.
+    cancelled_at = Timestamptz(null=True, default=None)
 
 
 class Allocation(Table, tablename="allocation"):

@@ -1,5 +1,5 @@
 """The `groundswell` command: serve, migrate, demo, createuser, token, scheduler, sms, resident,
-export, allocate, deposit, ledger check, payments reconcile, outbox send. Each area's command bodies live in
+export, allocate, deposit, ledger check|correction, payments reconcile, outbox send. Each area's command bodies live in
 their own module; the parser and `main` are here."""
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from groundswell.cli.accounts import cmd_createuser, cmd_token, cmd_token_list, cmd_token_revoke
 from groundswell.cli.common import CommandError
 from groundswell.cli.data import cmd_demo, cmd_export_360giving
+from groundswell.cli.ledger import add_correction_commands
 from groundswell.cli.money import (
     cmd_allocate,
     cmd_deposit,
@@ -142,6 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
     ledger_commands.add_parser(
         "check", help="verify every ledger invariant; exit 1 naming each violation"
     ).set_defaults(func=cmd_ledger_check)
+    add_correction_commands(ledger_commands)
     payments = commands.add_parser("payments", help="payments to hosts")
     payments_commands = payments.add_subparsers(
         dest="payments_command", required=True, metavar="ACTION"

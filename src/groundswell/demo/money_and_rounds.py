@@ -8,6 +8,7 @@ from typing import Any
 
 from groundswell.accounts.tables import User
 from groundswell.allocation import review, rounds
+from groundswell.allocation.cancel import cancel_round
 from groundswell.allocation.loop import close_the_loop_for
 from groundswell.allocation.periods import period_containing, previous_period
 from groundswell.allocation.states import AllocationState
@@ -18,7 +19,10 @@ from groundswell.core.phones import PhoneCipher
 from groundswell.core.principal import Principal, Role
 from groundswell.demo.places_and_people import NOT_ONBOARDED_HOST, POOLS
 from groundswell.funders.tables import Pool
-from groundswell.ledger import deposits
+from groundswell.ledger import corrections, deposits
+from groundswell.ledger import services as ledger
+from groundswell.ledger.states import AccountKind
+from groundswell.ledger.tables import LedgerCorrection
 from groundswell.payments import checkout, payouts
 from groundswell.payments import services as payments
 from groundswell.payments.offline import OfflineGateway
@@ -120,8 +124,10 @@ async def load_money_and_rounds(settings: Settings) -> None:
     paused_period = previous_period(current, northern["cadence"])
     approved_period = previous_period(paused_period, northern["cadence"])
     paid_period = previous_period(approved_period, northern["cadence"])
+    # Before those, a round Fran paused and then cancelled: its money went back, unpaid.
+    cancelled_period = previous_period(paid_period, northern["cadence"])
     # The money arrived a fortnight before the first of those rounds.
-    deposit_day = paid_period.start - timedelta(days=14)
+    deposit_day = cancelled_period.start - timedelta(days=14)
     with frozen_at(_at(deposit_day, 11)):
         for pool in pools:
             await deposits.record_deposit(
@@ -134,7 +140,7 @@ async def load_money_and_rounds(settings: Settings) -> None:
                     note="Demo deposit: bank transfer from the funder",
                 ),
             )
-    for period in (paid_period, approved_period, paused_period):
+    for period in (cancelled_period, paid_period, approved_period, paused_period):
         with frozen_at(_at(period.start, 6)):
             outcome = await rounds.compute_round(
                 northern["id"], period=period, public_url=settings.public_url
@@ -143,9 +149,26 @@ async def load_money_and_rounds(settings: Settings) -> None:
         assert round_id is not None
         review_until = outcome.report.review_until
         assert review_until is not None
+        if period == cancelled_period and funder is not None:
+            if outcome.created:  # the demo loads again without changing what happened
+                with frozen_at(_at(period.start + timedelta(days=1), 10)):
+                    await review.pause_round(
+                        funder, round_id, "The board wants to read the residents' words first"
+                    )
+                with frozen_at(_at(period.start + timedelta(days=3), 16)):
+                    await cancel_round(
+                        settings,
+                        funder,
+                        round_id,
+                        "Our trustees moved this quarter's money to the flood appeal; "
+                        "organisers keep their place for the next round",
+                    )
+            continue
         if period == paused_period and funder is not None:
             with frozen_at(_at(period.start + timedelta(days=2), 14)):
-                await review.pause_round(funder, round_id)
+                await review.pause_round(
+                    funder, round_id, "Checking two organisers' hosts with our grants team"
+                )
             continue
         with frozen_at(review_until + timedelta(hours=1)):
             await review.approve_round(round_id)
@@ -159,3 +182,36 @@ async def load_money_and_rounds(settings: Settings) -> None:
     teesside = next((p for p in pools if p["name"] == POOLS[0][1]), None)
     if teesside is not None:
         await rounds.compute_round(teesside["id"], public_url=settings.public_url)
+    await _correction_waiting(northern)
+
+
+CORRECTION_REASON = (
+    "Demo: the bank charged £12.50 on the funder's first transfer, so the pool received "
+    "£12.50 less than the deposit recorded. Take it back out of available."
+)
+
+
+async def _correction_waiting(pool: dict[str, Any]) -> None:
+    """A correction the demo's administrator proposed, waiting for a second administrator
+    (/admin/ledger/corrections): the proposer cannot approve their own."""
+    admin = (
+        await User.select(User.id, User.email, User.name)
+        .where(User.role == Role.ADMIN.value)
+        .order_by(User.id)
+        .first()
+    )
+    if admin is None or await LedgerCorrection.exists().where(
+        LedgerCorrection.reason == CORRECTION_REASON
+    ):
+        return
+    proposer = Principal(
+        user_id=admin["id"], email=admin["email"], name=admin["name"], role=Role.ADMIN
+    )
+    available = await ledger.pool_account(pool["id"], AccountKind.AVAILABLE)
+    deposits_account = await ledger.funder_deposits_account(pool["funder"], pool["currency"])
+    await corrections.propose(
+        proposer,
+        corrections.CorrectionInput(
+            postings=[(available, -12_50), (deposits_account, 12_50)], reason=CORRECTION_REASON
+        ),
+    )

@@ -33,6 +33,22 @@ GRANT_ACCOUNT_KINDS: tuple[AccountKind, ...] = (AccountKind.GRANT_AWARDED, Accou
 NON_NEGATIVE_KINDS: tuple[AccountKind, ...] = POOL_ACCOUNT_KINDS + GRANT_ACCOUNT_KINDS
 
 
+class CorrectionStatus(StrEnum):
+    PROPOSED = "proposed"  # waiting for a second administrator
+    APPROVED = "approved"  # posted as a CORRECTION transaction
+    REJECTED = "rejected"  # never posted
+
+
+# Accounts a correction may touch. The others mirror rounds' lines and programme grants
+# state by state (`groundswell ledger check` ties them together), so their money moves only
+# through those: cancel the round or the grant instead.
+CORRECTABLE_KINDS: tuple[AccountKind, ...] = (
+    AccountKind.AVAILABLE,
+    AccountKind.FUNDER_DEPOSITS,
+    AccountKind.STRIPE_BALANCE,
+)
+
+
 class TransactionKind(StrEnum):
     DEPOSIT = "deposit"  # funder deposits → pool available
     ROUND_COMMIT = "round_commit"  # pool available → committed, when a round is computed
@@ -44,6 +60,7 @@ class TransactionKind(StrEnum):
     GRANT_PAYMENT = "grant_payment"  # grant awarded → grant paid (paid outside Stripe)
     GRANT_CANCELLATION = "grant_cancellation"  # grant awarded → available (award undone)
     CORRECTION = "correction"  # an operator's correcting entry; postings are never edited
+    ROUND_CANCELLATION = "round_cancellation"  # committed → available: a paused round ended
 
 
 # What an administrator reads for each kind (the ledger pages); the stored value stays the
@@ -59,6 +76,7 @@ TRANSACTION_KIND_LABELS: dict[str, str] = {
     TransactionKind.GRANT_PAYMENT.value: "Programme grant paid",
     TransactionKind.GRANT_CANCELLATION.value: "Programme grant cancelled",
     TransactionKind.CORRECTION.value: "Correction",
+    TransactionKind.ROUND_CANCELLATION.value: "Round cancelled (money set free)",
 }
 
 ACCOUNT_KIND_LABELS: dict[str, str] = {

@@ -4,12 +4,22 @@ Postings and transactions are append-only (database triggers refuse UPDATE and D
 the "ledger and rounds constraints" migration); a mistake is corrected by a new transaction.
 """
 
-from piccolo.columns import BigInt, ForeignKey, OnDelete, Serial, Text, Timestamptz, Varchar
+from piccolo.columns import (
+    JSONB,
+    BigInt,
+    ForeignKey,
+    OnDelete,
+    Serial,
+    Text,
+    Timestamptz,
+    Varchar,
+)
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
+from groundswell.accounts.tables import User
 from groundswell.funders.tables import Funder, Pool
-from groundswell.ledger.states import AccountKind, TransactionKind
+from groundswell.ledger.states import AccountKind, CorrectionStatus, TransactionKind
 
 
 class LedgerAccount(Table, tablename="ledger_account"):
@@ -47,4 +57,22 @@ class LedgerPosting(Table, tablename="ledger_posting"):
     currency = Varchar(length=3)
 
 
-TABLES = [LedgerAccount, LedgerTransaction, LedgerPosting]
+class LedgerCorrection(Table, tablename="ledger_correction"):
+    """A correcting transaction one administrator proposes and a different one approves
+    (then it is posted as "correction:<id>") or rejects, with a reason."""
+
+    id: Serial
+    status = Varchar(length=16, choices=CorrectionStatus, default="proposed", index=True)
+    reason = Text()
+    # [{"account": <LedgerAccount id>, "amount": <minor units>}, ...]: balanced per currency.
+    postings = JSONB()
+    currency = Varchar(length=3)
+    proposed_by = ForeignKey(User, null=False, on_delete=OnDelete.restrict)
+    proposed_at = Timestamptz(default=TimestamptzNow())
+    decided_by = ForeignKey(User, null=True, default=None, on_delete=OnDelete.restrict)
+    decided_at = Timestamptz(null=True, default=None)
+    decision_reason = Text(default="")  # why it was rejected
+    txn = ForeignKey(LedgerTransaction, null=True, default=None, on_delete=OnDelete.restrict)
+
+
+TABLES = [LedgerAccount, LedgerTransaction, LedgerPosting, LedgerCorrection]

@@ -54,6 +54,8 @@ PURPOSE_LABELS = {
     "verification_code": "Vouching code (web)",
     "round_result": "What happened after a round (resident asked to hear back)",
     "round_review": "Round ready for the funder's review",
+    "round_cancelled": "A paused round was cancelled (resident asked to hear back)",
+    "round_paused_reminder": "A round is still paused (funder and administrators)",
     "payments.held": "Money held: host to set up payments",
     "payments.sent": "Payment sent to host",
     "payments.reversed": "Payment to host reversed",

@@ -284,6 +284,14 @@ _CATALOGUE: dict[str, dict[str, str]] = {
         ),
         "cy": "{count} cymydog dros {organiser}; angen {needed}, felly dim arian tro hwn. STOP i stopio.",
     },
+    # A paused round the funder (or an administrator) cancelled: say so plainly.
+    "round_cancelled": {
+        "en": (
+            "Groundswell: this funding round for {organiser} was cancelled by the funder, so no "
+            "money went out from it. Your words still count next round. Reply STOP to stop texts."
+        ),
+        "cy": "Canslodd y cyllidwr rownd {organiser}; ni aeth dim arian ohoni. STOP i stopio.",
+    },
 }
 
 MESSAGES: Final[Mapping[str, Mapping[str, str]]] = MappingProxyType(

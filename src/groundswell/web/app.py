@@ -30,6 +30,7 @@ from groundswell.core.logs import RequestIdMiddleware, configure_logging
 from groundswell.core.web import SESSION_COOKIE, PrincipalMiddleware, handle_exception
 from groundswell.exports.controllers import OpenDataController
 from groundswell.funders.api import PoolApi
+from groundswell.ledger.controllers import CorrectionController
 from groundswell.lessons.controllers import LessonController, lessons_csv
 from groundswell.listening.controllers import ListenController
 from groundswell.outbox.webhooks import twilio_status
@@ -126,6 +127,7 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     admin_rounds,
     ledger_index,
     pool_ledger,
+    CorrectionController,
 ]
 
 

@@ -18,6 +18,8 @@ from groundswell.outbox.tables import OutboxMessage
 from tests.factories import computed_round, make_people, pool_in_a_place, vouched_organiser
 from tests.helpers import WebClient, deposit, field_error
 
+REASON = {"reason": "Checking the figures with the board"}
+
 
 @dataclass
 class World:
@@ -62,17 +64,17 @@ async def test_the_round_page_explains_each_amount(client: WebClient, world: Wor
 
 async def test_pause_and_resume_from_the_page(client: WebClient, world: World) -> None:
     await client.login("funder@example.org")
-    paused = await client.submit(f"/rounds/{world.round_id}/pause")
+    paused = await client.submit(f"/rounds/{world.round_id}/pause", REASON)
     assert paused.status_code == 303 and paused.headers["location"] == f"/rounds/{world.round_id}"
     page = (await client.get(f"/rounds/{world.round_id}")).text
     assert "Paused" in page and "Resume this round" in page
     assert (await rounds.get_round(world.round_id))["status"] == "paused"
-    resumed = await client.submit(f"/rounds/{world.round_id}/resume")
+    resumed = await client.submit(f"/rounds/{world.round_id}/resume", REASON)
     assert resumed.status_code == 303
     assert (await rounds.get_round(world.round_id))["status"] == "computed"
     with frozen_at(now() + timedelta(days=30)):
         assert await review.approve_round(world.round_id)
-    late = await client.submit(f"/rounds/{world.round_id}/pause")
+    late = await client.submit(f"/rounds/{world.round_id}/pause", REASON)
     assert late.status_code == 409 and "can no longer be paused" in late.text
     assert (await rounds.get_round(world.round_id))["status"] == "approved"
 
@@ -80,7 +82,7 @@ async def test_pause_and_resume_from_the_page(client: WebClient, world: World) -
 async def test_only_the_funder_and_admins_see_a_round(client: WebClient, world: World) -> None:
     await client.login("other@example.org")
     assert (await client.get(f"/rounds/{world.round_id}")).status_code == 403
-    assert (await client.submit(f"/rounds/{world.round_id}/pause")).status_code == 403
+    assert (await client.submit(f"/rounds/{world.round_id}/pause", REASON)).status_code == 403
     assert (await rounds.get_round(world.round_id))["status"] == "computed"
     assert (await client.get(f"/pools/{world.pool}/simulate")).status_code == 403
 

@@ -221,14 +221,16 @@ async def test_review_pause_resume_and_approval(world: World, settings: Settings
     later = now() + timedelta(days=8)
 
     assert not await review.approve_round(round_id)  # still in its review window
-    assert await review.pause_round(funder, round_id)
-    assert not await review.pause_round(funder, round_id)  # paused already: no-op
+    assert await review.pause_round(funder, round_id, "Checking the figures")
+    assert not await review.pause_round(
+        funder, round_id, "Checking the figures"
+    )  # paused already: no-op
     with frozen_at(later):
         assert await jobs.approve_rounds(settings) == "0 approved"  # paused rounds wait
     assert (await rounds.get_round(round_id))["status"] == "paused"
 
-    assert await review.resume_round(funder, round_id)
-    assert not await review.resume_round(funder, round_id)
+    assert await review.resume_round(funder, round_id, "Checking the figures")
+    assert not await review.resume_round(funder, round_id, "Checking the figures")
     with frozen_at(later):
         assert await jobs.approve_rounds(settings) == "1 approved"
         assert await jobs.approve_rounds(settings) == "0 approved"  # safe to run twice
@@ -237,7 +239,7 @@ async def test_review_pause_resume_and_approval(world: World, settings: Settings
     states = {row["state"] for row in await Allocation.select(Allocation.state)}
     assert states == {"approved", "not_funded"}
     with pytest.raises(Conflict):
-        await review.pause_round(funder, round_id)
+        await review.pause_round(funder, round_id, "Checking the figures")
     actions = [
         row["action"]
         for row in await AuditEntry.select()
@@ -256,8 +258,8 @@ async def test_only_the_pools_funder_and_admins_review(world: World) -> None:
         await principal(Role.HOST),
     ):
         with pytest.raises(Forbidden):
-            await review.pause_round(outsider, round_id)
-    assert await review.pause_round(await principal(Role.ADMIN), round_id)
+            await review.pause_round(outsider, round_id, "Checking the figures")
+    assert await review.pause_round(await principal(Role.ADMIN), round_id, "Checking the figures")
 
 
 async def test_a_line_cannot_be_edited(world: World) -> None:

@@ -7,7 +7,7 @@ from groundswell.allocation.tables import Allocation, Round
 from groundswell.demo.loader import load_demo
 from groundswell.funders.tables import Deposit
 from groundswell.ledger import services as ledger
-from groundswell.ledger.tables import LedgerTransaction
+from groundswell.ledger.tables import LedgerCorrection, LedgerTransaction
 from groundswell.ledger_check import check_ledger
 from groundswell.outbox.tables import OutboxMessage
 from groundswell.settings import load_settings
@@ -21,9 +21,13 @@ async def test_demo_has_voices_money_and_rounds_in_every_state_and_loads_once() 
     assert first.created
     statuses = sorted(row["status"] for row in await Round.select(Round.status))
     # One host is not onboarded: its lines are held, so that round is still paying.
-    assert statuses == ["approved", "computed", "paused", "paying"]
+    # And one was paused and then cancelled: its money went back, nothing paid from it.
+    assert statuses == ["approved", "cancelled", "computed", "paused", "paying"]
     report = await check_ledger()
     assert report.ok, report.violations
+    assert await LedgerTransaction.exists().where(LedgerTransaction.kind == "round_cancellation")
+    # A correction waits for a second administrator (the demo has one: it stays waiting).
+    assert await LedgerCorrection.count().where(LedgerCorrection.status == "proposed") == 1
     # Paid through the offline adapter, as the payments job does; nothing faked.
     assert not await LedgerTransaction.exists().where(LedgerTransaction.kind == "simulated_payment")
     payouts = await LedgerTransaction.count().where(LedgerTransaction.kind == "payout")
@@ -65,3 +69,4 @@ async def test_demo_has_voices_money_and_rounds_in_every_state_and_loads_once() 
 
     again = await load_demo()
     assert not again.created and again.counts == first.counts
+    assert await LedgerCorrection.count() == 1

@@ -187,10 +187,17 @@ ACCESS: dict[tuple[str, str], Any] = {
     ("GET", "/rounds/{round_id:int}"): FUNDER,
     ("POST", "/rounds/{round_id:int}/pause"): FUNDER,
     ("POST", "/rounds/{round_id:int}/resume"): FUNDER,
+    ("POST", "/rounds/{round_id:int}/cancel"): FUNDER,
     ("GET", "/admin/rounds"): ADMIN,
     ("GET", "/admin/reconciliation"): ADMIN,
     ("GET", "/admin/ledger"): ADMIN,
     ("GET", "/admin/ledger/pools/{pool_id:int}"): ADMIN,
+    ("GET", "/admin/ledger/corrections"): ADMIN,
+    ("GET", "/admin/ledger/corrections/new"): ADMIN,
+    ("POST", "/admin/ledger/corrections"): ADMIN,
+    ("GET", "/admin/ledger/corrections/{correction_id:int}"): ADMIN,
+    ("POST", "/admin/ledger/corrections/{correction_id:int}/approve"): ADMIN,
+    ("POST", "/admin/ledger/corrections/{correction_id:int}/reject"): ADMIN,
     # Lessons may name people's situations: signed-in roles read them, never the public.
     # Writing is checked per place and organiser past the gate (tests/integration/lessons);
     # a lesson is changed by its author or staff (the world's lesson is written by staff).
@@ -266,6 +273,7 @@ async def world() -> World:
         "service_bid_id": str(service_bid),
         "grant_id": str(grant),
         "round_id": str(round_id),
+        "correction_id": str(await _correction(pool)),
         "user_id": str(await _user_id(emails["host"])),
         "token": "not-a-link-anyone-was-sent",
         "token_id": "2147483647",
@@ -274,6 +282,25 @@ async def world() -> World:
         "bid_id": str(asset_bid),
     }
     return World(params=params, tokens=tokens, emails=emails)
+
+
+async def _correction(pool: int) -> int:
+    """One correction waiting, proposed by another administrator (so this one may decide)."""
+    from groundswell.accounts.services import principal_for
+    from groundswell.ledger import corrections
+    from groundswell.ledger import services as ledger
+    from groundswell.ledger.states import AccountKind
+
+    proposer = await principal_for(
+        await _user_id(await make_user(Role.ADMIN, "second@example.org"))
+    )
+    assert proposer is not None
+    available = await ledger.pool_account(pool, AccountKind.AVAILABLE)
+    stripe = await ledger.stripe_balance_account("GBP")
+    return await corrections.propose(
+        proposer,
+        corrections.CorrectionInput(postings=[(available, -1_00), (stripe, 1_00)], reason="Test"),
+    )
 
 
 async def _user_id(email: str) -> int:

@@ -125,20 +125,24 @@ async def test_rounds_to_review_pause_and_resume_from_the_dashboard(
     page = (await client.get("/dashboard")).text
     review = page[page.index('id="to-review"') : page.index("</section>", page.index("to-review"))]
     assert f'href="/rounds/{world.round_id}"' in review
-    assert f'action="/rounds/{world.round_id}/pause"' in review
+    assert f'href="/rounds/{world.round_id}#f-pause-reason"' in review  # the form asks why
     assert "Approved automatically" in text(review)
     # The recent rounds table names the status as people say it, not the stored value.
     recent = page[page.rindex(f'<a href="/rounds/{world.round_id}">') :]
     assert "<td>In review<span" in recent.split("</tr>", 1)[0]
-    assert (await client.submit(f"/rounds/{world.round_id}/pause")).status_code == 303
+    reason = {"reason": "Checking the figures"}
+    assert (await client.submit(f"/rounds/{world.round_id}/pause", reason)).status_code == 303
     review = (await client.get("/dashboard")).text
-    assert f'action="/rounds/{world.round_id}/resume"' in review and "Paused." in text(review)
-    assert (await client.submit(f"/rounds/{world.round_id}/resume")).status_code == 303
-    assert f'action="/rounds/{world.round_id}/pause"' in (await client.get("/dashboard")).text
+    assert f'href="/rounds/{world.round_id}#f-resume-reason"' in review
+    assert "Paused." in text(review)
+    assert (await client.submit(f"/rounds/{world.round_id}/resume", reason)).status_code == 303
+    assert (
+        f'href="/rounds/{world.round_id}#f-pause-reason"' in (await client.get("/dashboard")).text
+    )
     # Another funder can neither see nor pause it.
     await client.login("other@example.org")
     assert f"/rounds/{world.round_id}" not in (await client.get("/dashboard")).text
-    assert (await client.submit(f"/rounds/{world.round_id}/pause")).status_code == 403
+    assert (await client.submit(f"/rounds/{world.round_id}/pause", reason)).status_code == 403
 
 
 async def test_the_next_round_of_each_pool(client: WebClient, world: World) -> None:
