@@ -44,6 +44,9 @@ class Round(Table, tablename="funding_round"):
     review_until = Timestamptz(index=True)
     paused_at = Timestamptz(null=True, default=None)
     approved_at = Timestamptz(null=True, default=None)
+    # Organisers the round would have considered but left out (paused, left): each
+    # {"code", "name", "status", "reason"}, a sentence for the round page.
+    skipped = JSONB(default=[])
 
 
 class Allocation(Table, tablename="allocation"):

@@ -40,6 +40,8 @@ class Organiser(Table, tablename="organiser"):
     bursary_start = Date()
     bursary_end = Date()
     status = Varchar(length=16, choices=OrganiserStatus, default=OrganiserStatus.ACTIVE)
+    # When the status last changed (paused, unpaused, left): rounds say since when.
+    status_since = Timestamptz(null=True, default=None)
     bio = Text(default="")
     # Name and code without accents or case (core.text.search_folded), for /organisers' search;
     # set whenever an Organiser is built with a name (bulk loaders that write SQL set it too).
