@@ -298,3 +298,61 @@ def _admin():  # type: ignore[no-untyped-def]
     from groundswell.core.principal import Principal
 
     return Principal(user_id=None, email="", name="", role=Role.ADMIN)  # type: ignore[arg-type]
+
+
+# --- rounds ------------------------------------------------------------------------------
+
+
+async def test_rounds_skip_paused_and_left_organisers_and_say_why(client: WebClient) -> None:
+    from groundswell.allocation import rounds
+    from groundswell.ledger_check import check_ledger
+    from tests.factories import pool_in_a_place, vouched_organiser
+    from tests.helpers import deposit
+
+    place = await pool_in_a_place()
+    kept = await vouched_organiser(place.host, place.locality, "Kept Going", 6)
+    paused = await vouched_organiser(place.host, place.locality, "Paused Person", 6)
+    left = await vouched_organiser(place.host, place.locality, "Left Person", 6)
+    await lifecycle.change_status(_admin(), paused, "pause", {"reason": "On leave"})
+    await lifecycle.change_status(_admin(), left, "end", {})
+    await deposit(place.pool, "1000.00")
+
+    dry = (await rounds.compute_round(place.pool, dry_run=True)).report
+    assert [line.organiser for line in dry.lines] == [kept]
+    assert {s["code"]: s["status"] for s in dry.skipped} == {paused: "paused", left: "left"}
+
+    computed = await rounds.compute_round(place.pool)
+    round_id = computed.report.round_id
+    assert round_id is not None
+    stored = await rounds.round_report(round_id)
+    assert [line.organiser for line in stored.lines] == [kept]
+    reasons = {s["code"]: s["reason"] for s in stored.skipped}
+    assert reasons[paused].startswith("Paused by programme staff on ")
+    assert reasons[left].startswith("Left the organiser role on ")
+    assert (await rounds.get_round(round_id))["candidates"] == 1
+    assert (await check_ledger()).ok
+
+    await client.login(await make_user(Role.ADMIN))
+    page = await client.get(f"/rounds/{round_id}")
+    assert page.status_code == 200 and "Left out of this round" in page.text
+    assert "Paused by programme staff on" in page.text
+
+
+async def test_a_move_pays_the_new_host_in_rounds_computed_after_it(client: WebClient) -> None:
+    from groundswell.allocation import rounds
+    from groundswell.allocation.tables import Allocation
+    from tests.factories import pool_in_a_place, vouched_organiser
+    from tests.helpers import deposit
+
+    place = await pool_in_a_place()
+    new_host = await make_host("New Host CA")
+    code = await vouched_organiser(place.host, place.locality, "Moving Person", 6)
+    await lifecycle.move_host(
+        _admin(), code, {"host_id": str(new_host), "moved_on": today().isoformat()}
+    )
+    await deposit(place.pool, "1000.00")
+    round_id = (await rounds.compute_round(place.pool)).report.round_id
+    lines = await Allocation.select(Allocation.host, Allocation.amount).where(
+        Allocation.round == round_id
+    )
+    assert [(line["host"], line["amount"] > 0) for line in lines] == [(new_host, True)]
