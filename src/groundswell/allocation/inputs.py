@@ -80,7 +80,12 @@ async def candidates(pool_id: int, period: Period) -> list[Candidate]:
 
 
 # Organisers the round would consider but for their status: paused or left the role.
-_SKIPPED = _ELIGIBLE.replace("o.status = {}", "o.status <> {}", 1)
+_SKIPPED = (
+    "SELECT o.code AS code, o.name AS name, o.status AS status, o.status_since AS status_since "
+    "FROM organiser o WHERE "
+    + _ELIGIBLE.replace("o.status = {}", "o.status <> {}", 1)
+    + " ORDER BY o.code"
+)
 
 # A left organiser is named in rounds for a year after leaving, then no more: every round
 # for ever would otherwise list everyone who ever left.
@@ -108,11 +113,7 @@ def _skip_reason(status: str, since: datetime | None) -> str:
 async def skipped(pool_id: int, period: Period) -> list[Skipped]:
     """Organisers left out of the round by their status alone (their place and bursary year
     would have made them candidates), each with why, for the round's explanations."""
-    rows = await Organiser.raw(
-        "SELECT o.code AS code, o.name AS name, o.status AS status, "
-        "o.status_since AS status_since FROM organiser o WHERE " + _SKIPPED + " ORDER BY o.code",
-        *_args(pool_id, period),
-    )
+    rows = await Organiser.raw(_SKIPPED, *_args(pool_id, period))
     named_from = datetime.combine(period.start, time.min, tzinfo=UTC) - LEFT_NAMED_FOR
     result = []
     for row in rows:

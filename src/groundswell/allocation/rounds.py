@@ -151,8 +151,8 @@ async def compute_round(
         available = (await ledger.pool_balances(pool_id))["available"]
         budget = max(0, min(pool["round_budget"], available))
         result, candidates = await _run_policy(pool_id, period, settings, budget, as_of, progress)
-        report = _report(pool, period, result, candidates, as_of)
-        return Computed(replace(report, skipped=await _skipped(pool_id, period)), created=False)
+        dry = _report(pool, period, result, candidates, as_of)
+        return Computed(replace(dry, skipped=await _skipped(pool_id, period)), created=False)
 
     existing = await round_for(pool_id, period.start)
     if existing is not None:
