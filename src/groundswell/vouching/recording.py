@@ -65,6 +65,19 @@ async def organiser_for_code(code: str | None, *columns: Any) -> dict[str, Any] 
     )
 
 
+async def left_organiser_name(code: str | None) -> str | None:
+    """The name of the organiser a canonical code names if they have left the role (then
+    vouching is refused kindly, saying so), else None."""
+    if code is None:
+        return None
+    row = (
+        await Organiser.select(Organiser.name)
+        .where((Organiser.code == code) & (Organiser.status == OrganiserStatus.LEFT.value))
+        .first()
+    )
+    return None if row is None else str(row["name"])
+
+
 @dataclass(frozen=True)
 class VouchOutcome:
     endorsement_id: int
