@@ -17,8 +17,8 @@ from groundswell.community.tables import HostOrganisation, Locality, Organiser
 from groundswell.demo.bulk import Progress
 from groundswell.demo.large import LargeScale, load_large
 from groundswell.demo.lessons import load_lessons_demo
-from groundswell.demo.organisers import load_organiser_lifecycle
 from groundswell.demo.money_and_rounds import load_money_and_rounds
+from groundswell.demo.organisers import load_organiser_lifecycle
 from groundswell.demo.outbox import show_deliveries
 from groundswell.demo.places_and_people import DEMO_PASSWORD, FUNDERS, load_places, load_users
 from groundswell.demo.programme import load_programme_demo
