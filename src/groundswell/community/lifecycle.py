@@ -66,8 +66,11 @@ async def _read(code: str, *, lock: bool) -> dict[str, Any]:
     canonical = normalise_code(code)
     row = None
     if canonical is not None:
-        query = Organiser.select(*_COLUMNS).where(Organiser.code == canonical)
-        row = await (db.locked(query) if lock else query).first()
+        if lock:
+            # The row alone: PostgreSQL cannot lock the outer-joined host and place, and
+            # once the lock is held the joined read below is current.
+            await db.locked(Organiser.select(Organiser.id).where(Organiser.code == canonical))
+        row = await Organiser.select(*_COLUMNS).where(Organiser.code == canonical).first()
     if row is None:
         raise NotFound(f"There is no organiser with the code {code[:20]}.")
     return row

@@ -90,6 +90,8 @@ ACCESS: dict[tuple[str, str], Any] = {
     ("POST", "/organisers/{code:str}/end"): ADMIN,
     ("POST", "/organisers/{code:str}/move"): ADMIN,
     ("POST", "/organisers/{code:str}/dates"): ADMIN,
+    ("POST", "/organisers/{code:str}/phone"): HOST,
+    ("POST", "/organisers/{code:str}/phone/confirm"): HOST,
     # Posters and cards print what the public organiser page shows; organisers and residents
     # (no accounts) print them too. See community/poster_controllers.py.
     ("GET", "/organisers/{code:str}/poster.pdf"): PUBLIC,
