@@ -356,3 +356,15 @@ async def test_a_move_pays_the_new_host_in_rounds_computed_after_it(client: WebC
         Allocation.round == round_id
     )
     assert [(line["host"], line["amount"] > 0) for line in lines] == [(new_host, True)]
+
+
+async def test_two_pauses_at_once_write_one_change() -> None:
+    import asyncio
+
+    host, place = await make_host(), await make_locality()
+    code = await make_organiser(host, place)
+    results = await asyncio.gather(
+        *(lifecycle.change_status(_admin(), code, "pause", {"reason": "r"}) for _ in range(3))
+    )
+    assert sum(plan.applied for plan in results) == 1
+    assert (await _audits((await _organiser(code))["id"])).count("organiser.pause") == 1
