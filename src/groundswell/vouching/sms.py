@@ -267,7 +267,7 @@ async def _vouch(
 
 
 async def _withdraw_one(msg: Incoming) -> str:
-    organiser = await organiser_for_code(msg.command.code)
+    organiser = await organiser_for_code(msg.command.code, include_left=True)
     changed = 0
     if organiser is not None and msg.resident is not None:
         changed = await withdraw(msg.resident["id"], organiser["id"])

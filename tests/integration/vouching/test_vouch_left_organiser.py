@@ -76,3 +76,14 @@ async def test_a_paused_organiser_still_takes_voices(settings: Settings, amina: 
     )
     assert "WITHDRAW AMINA-7K" in reply
     assert await Endorsement.count() == 1
+
+
+async def test_a_vouch_for_someone_who_left_can_still_be_withdrawn(
+    settings: Settings, amina: str
+) -> None:
+    await _sms(settings, "AMINA-7K she fixed the lights", "SMleft000000000000000000000000006")
+    await _leave(amina)
+    reply = await _sms(settings, "WITHDRAW AMINA-7K", "SMleft000000000000000000000000007")
+    assert reply == render("withdrawn_one", organiser="Amina Hussein")
+    [row] = await Endorsement.select(Endorsement.state)
+    assert row["state"] == "withdrawn"
