@@ -63,6 +63,8 @@ async def pages_to_check(
         ("organisers-search", "/organisers?q=a", None),
         ("organiser-funded", f"/organisers/{code}", None),
         ("organiser-funded-funder", f"/organisers/{code}", FUNDER),
+        # Organiser lifecycle (issue #16): every form staff use, and the history.
+        ("organiser-manage", f"/organisers/{code}/manage", ADMIN),
         ("dashboard-funder-full", "/dashboard", FUNDER),
         ("round", round_path, FUNDER),
         ("dashboard-host", "/dashboard", HOST),

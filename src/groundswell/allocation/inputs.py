@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
 
 from groundswell import db
 from groundswell.allocation.periods import Period
@@ -76,6 +77,61 @@ async def candidates(pool_id: int, period: Period) -> list[Candidate]:
         *_args(pool_id, period),
     )
     return [Candidate(r["id"], r["code"], r["name"], r["host"]) for r in rows]
+
+
+# Organisers the round would consider but for their status: paused or left the role.
+_SKIPPED = (
+    "SELECT o.code AS code, o.name AS name, o.status AS status, o.status_since AS status_since "
+    "FROM organiser o WHERE "
+    + _ELIGIBLE.replace("o.status = {}", "o.status <> {}", 1)
+    + " ORDER BY o.code"
+)
+
+# A left organiser is named in rounds for a year after leaving, then no more: every round
+# for ever would otherwise list everyone who ever left.
+LEFT_NAMED_FOR = timedelta(days=365)
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    code: str
+    name: str
+    status: str
+    reason: str  # a sentence for the round page: "Paused by programme staff on 3 Dec 2026."
+
+    def as_json(self) -> dict[str, str]:
+        return {"code": self.code, "name": self.name, "status": self.status, "reason": self.reason}
+
+
+def _skip_reason(status: str, since: datetime | None) -> str:
+    on = f" on {since:%-d %b %Y}" if since is not None else ""
+    if status == OrganiserStatus.PAUSED.value:
+        return f"Paused by programme staff{on}: left out of this round while paused."
+    return f"Left the organiser role{on}: no longer in funding rounds."
+
+
+async def skipped(pool_id: int, period: Period) -> list[Skipped]:
+    """Organisers left out of the round by their status alone (their place and bursary year
+    would have made them candidates), each with why, for the round's explanations."""
+    rows = await Organiser.raw(_SKIPPED, *_args(pool_id, period))
+    named_from = datetime.combine(period.start, time.min, tzinfo=UTC) - LEFT_NAMED_FOR
+    result = []
+    for row in rows:
+        since = _timestamp(row["status_since"])
+        if row["status"] == OrganiserStatus.LEFT.value and (since is None or since < named_from):
+            continue
+        result.append(
+            Skipped(row["code"], row["name"], row["status"], _skip_reason(row["status"], since))
+        )
+    return result
+
+
+def _timestamp(value: object) -> datetime | None:
+    """A timestamp as the driver gives it (SQLite's raw queries give text)."""
+    if value is None or isinstance(value, datetime):
+        return value
+    parsed = datetime.fromisoformat(str(value))
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
 async def endorsements(

@@ -39,6 +39,8 @@ class RoundReport:
     status: str | None = None
     review_until: datetime | None = None
     policy: dict[str, Any] = field(default_factory=dict)
+    # Organisers left out by their status (paused, left): {"code", "name", "status", "reason"}.
+    skipped: list[dict[str, str]] = field(default_factory=list)
 
     @property
     def allocated(self) -> int:
@@ -66,6 +68,7 @@ class RoundReport:
                 }
                 for line in self.lines
             ],
+            "skipped": self.skipped,
         }
 
 

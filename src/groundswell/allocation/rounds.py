@@ -151,7 +151,8 @@ async def compute_round(
         available = (await ledger.pool_balances(pool_id))["available"]
         budget = max(0, min(pool["round_budget"], available))
         result, candidates = await _run_policy(pool_id, period, settings, budget, as_of, progress)
-        return Computed(_report(pool, period, result, candidates, as_of), created=False)
+        dry = _report(pool, period, result, candidates, as_of)
+        return Computed(replace(dry, skipped=await _skipped(pool_id, period)), created=False)
 
     existing = await round_for(pool_id, period.start)
     if existing is not None:
@@ -198,6 +199,7 @@ async def _compute_and_store(
     result, candidates = await _run_policy(pool_id, period, settings, budget, as_of, progress)
     allocated = result.budget - result.unallocated
     review_until = as_of + timedelta(days=pool["review_days"])
+    skipped = await _skipped(pool_id, period)
     rows = await Round.insert(
         Round(
             pool=pool_id,
@@ -214,6 +216,7 @@ async def _compute_and_store(
             as_of=as_of,
             computed_at=as_of,
             review_until=review_until,
+            skipped=skipped,
         )
     ).returning(Round.id)
     round_id = int(rows[0]["id"])
@@ -255,7 +258,13 @@ async def _compute_and_store(
         round_id=round_id,
         status=RoundStatus.COMPUTED.value,
         review_until=review_until,
+        skipped=skipped,
     )
+
+
+async def _skipped(pool_id: int, period: Period) -> list[dict[str, str]]:
+    """Who the round leaves out by status (paused, left), with why: kept with the round."""
+    return [skip.as_json() for skip in await inputs.skipped(pool_id, period)]
 
 
 async def _tell_funder(
@@ -381,6 +390,7 @@ async def round_report(round_id: int) -> RoundReport:
         status=row["status"],
         review_until=row["review_until"],
         policy=row["policy"],
+        skipped=list(row.get("skipped") or []),
     )
 
 

@@ -46,6 +46,9 @@ class Round(Table, tablename="funding_round"):
     approved_at = Timestamptz(null=True, default=None)
     # Ended while paused (who and why: the audit log, "round.cancel"); its money went back.
     cancelled_at = Timestamptz(null=True, default=None)
+    # Organisers the round would have considered but left out (paused, left): each
+    # {"code", "name", "status", "reason"}, a sentence for the round page.
+    skipped = JSONB(default=[])
 
 
 class Allocation(Table, tablename="allocation"):

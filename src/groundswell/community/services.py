@@ -11,6 +11,7 @@ from groundswell.community.codes import generate_code, normalise_code
 from groundswell.community.identifiers import normalise_postcode, validate_org_id
 from groundswell.community.states import OrganiserStatus
 from groundswell.community.tables import HostOrganisation, Locality, Organiser
+from groundswell.core import audit
 from groundswell.core.dates import read_date
 from groundswell.core.errors import Forbidden, NotFound, ValidationFailed
 from groundswell.core.forms import FieldReader
@@ -23,6 +24,7 @@ ORGANISER_PUBLIC_COLUMNS = (
     Organiser.code,
     Organiser.name,
     Organiser.status,
+    Organiser.status_since,
     Organiser.bio,
     Organiser.bursary_start,
     Organiser.bursary_end,
@@ -177,7 +179,7 @@ async def create_organiser(principal: Principal, raw: Mapping[str, Any]) -> str:
                 break
         else:  # pragma: no cover - 50 collisions in a space of hundreds per name
             raise ValidationFailed("Could not find a free vouching code; try again.")
-        await Organiser.insert(
+        rows = await Organiser.insert(
             Organiser(
                 name=name,
                 code=code,
@@ -188,6 +190,19 @@ async def create_organiser(principal: Principal, raw: Mapping[str, Any]) -> str:
                 bio=bio,
                 status=OrganiserStatus.ACTIVE.value,
             )
+        ).returning(Organiser.id)
+        # The first line of the organiser's history (community/lifecycle.py).
+        host = await HostOrganisation.select(HostOrganisation.name).where(
+            HostOrganisation.id == host_id
+        )
+        await audit.record(
+            principal,
+            "organiser.create",
+            "organiser",
+            rows[0]["id"],
+            host_name=host[0]["name"] if host else "",
+            bursary_start=bursary_start.isoformat() if bursary_start else "",
+            bursary_end=bursary_end.isoformat() if bursary_end else "",
         )
     return code
 

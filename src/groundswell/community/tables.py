@@ -1,6 +1,16 @@
 from typing import Any
 
-from piccolo.columns import Boolean, Date, ForeignKey, OnDelete, Serial, Text, Timestamptz, Varchar
+from piccolo.columns import (
+    Boolean,
+    Date,
+    ForeignKey,
+    Integer,
+    OnDelete,
+    Serial,
+    Text,
+    Timestamptz,
+    Varchar,
+)
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
@@ -40,12 +50,20 @@ class Organiser(Table, tablename="organiser"):
     bursary_start = Date()
     bursary_end = Date()
     status = Varchar(length=16, choices=OrganiserStatus, default=OrganiserStatus.ACTIVE)
+    # When the status last changed (paused, unpaused, left): rounds say since when.
+    status_since = Timestamptz(null=True, default=None)
     bio = Text(default="")
     # Name and code without accents or case (core.text.search_folded), for /organisers' search;
     # set whenever an Organiser is built with a name (bulk loaders that write SQL set it too).
     search_name = Varchar(length=140, default="")
     # HMAC of the organiser's own mobile, so they cannot vouch for themselves.
     phone_hash = Varchar(length=64, null=True, default=None, index=True)
+    # While their own phone is being recorded (community/own_phone.py): the number's HMAC and
+    # the code texted to it (HMAC too), until confirmed or expired.
+    phone_pending_hash = Varchar(length=64, null=True, default=None)
+    phone_code_hash = Varchar(length=64, null=True, default=None)
+    phone_code_expires_at = Timestamptz(null=True, default=None)
+    phone_code_attempts = Integer(default=0)
     created_at = Timestamptz(default=TimestamptzNow())
 
     def __init__(self, _data: Any = None, _ignore_missing: bool = False, **kwargs: Any) -> None:

@@ -18,6 +18,7 @@ from groundswell.demo.bulk import Progress
 from groundswell.demo.large import LargeScale, load_large
 from groundswell.demo.lessons import load_lessons_demo
 from groundswell.demo.money_and_rounds import load_money_and_rounds
+from groundswell.demo.organisers import load_organiser_lifecycle
 from groundswell.demo.outbox import show_deliveries
 from groundswell.demo.places_and_people import DEMO_PASSWORD, FUNDERS, load_places, load_users
 from groundswell.demo.programme import load_programme_demo
@@ -93,6 +94,8 @@ async def load_demo(
         # The outbox shows messages delivered, not delivered, failed and waiting.
         await show_deliveries(settings or load_settings())
     created = await load_lessons_demo() or created  # lessons where it went quiet (lessons/)
+    # An organiser moved to another host and one paused, with their histories (issue #16).
+    created = await load_organiser_lifecycle() or created
     if scale == "large":
         created = await load_large(url, large or LargeScale(), progress=progress) or created
     counts = {

@@ -28,6 +28,7 @@ from groundswell.vouching.residents import erase_voice
 from groundswell.vouching.self_service import held_for, set_sharing, sharing_words
 from groundswell.vouching.states import Theme
 from groundswell.vouching.web_vouch import (
+    OrganiserLeft,
     confirm_web_vouch,
     organiser_for_vouching,
     pending_verification,
@@ -48,13 +49,26 @@ def _client_ip(request: Request[Any, Any, Any]) -> str:
     return client_address_of(request)
 
 
+def _organiser_left(exc: OrganiserLeft) -> Template:
+    """Vouching for someone who has left the role: a kind page, not an error (410 Gone)."""
+    return render(
+        "vouching/organiser_left.html",
+        status_code=exc.status_code,
+        organiser_name=exc.organiser_name,
+        detail=exc.detail,
+    )
+
+
 class VouchController(Controller):
     include_in_schema = False
     path = "/vouch"
 
     @get("/{code:str}", name="vouch")
     async def form(self, code: FromPath[str]) -> Template:
-        organiser = await organiser_for_vouching(code)
+        try:
+            organiser = await organiser_for_vouching(code)
+        except OrganiserLeft as exc:
+            return _organiser_left(exc)
         return render(
             "vouching/vouch.html",
             organiser=organiser,
@@ -65,7 +79,10 @@ class VouchController(Controller):
 
     @post("/{code:str}")
     async def start(self, request: Request[Any, Any, Any], code: FromPath[str]) -> Any:
-        organiser = await organiser_for_vouching(code)
+        try:
+            organiser = await organiser_for_vouching(code)
+        except OrganiserLeft as exc:
+            return _organiser_left(exc)
         data = await read_form(request)
         try:
             started = await start_web_vouch(
@@ -111,6 +128,8 @@ class VouchController(Controller):
             result = await confirm_web_vouch(
                 settings_of(request), token, str(data.get("code") or "")
             )
+        except OrganiserLeft as exc:
+            return _organiser_left(exc)
         except DomainError as exc:
             pending = await pending_verification(token, settings_of(request))
             return render_form_error("vouching/confirm.html", exc, {}, pending=pending, token=token)

@@ -191,6 +191,17 @@ _CATALOGUE: dict[str, dict[str, str]] = {
         ),
         "cy": "Sori, ni allwn ddod o hyd i'r cod {code}. Gwiriwch ef a'i anfon eto.",
     },
+    # The code names an organiser who has left the role (issue #16): kindly, no vouch taken.
+    "organiser_left": {
+        "en": (
+            "Thank you. {organiser} has left the organiser role, so we are not taking new "
+            "vouches for them. If another organiser helped you, text their code."
+        ),
+        "cy": (
+            "Diolch. Mae {organiser} wedi gadael rôl y trefnydd, felly ni allwn gofnodi "
+            "cefnogaeth newydd."
+        ),
+    },
     "self_vouch_refused": {
         "en": (
             "Thank you, but organisers cannot vouch for themselves. "

@@ -51,18 +51,37 @@ async def claim_resident(voice: str) -> tuple[int, bool]:
     return int(row["id"]), False
 
 
-async def organiser_for_code(code: str | None, *columns: Any) -> dict[str, Any] | None:
-    """The organiser a canonical vouching code names, unless they have left: id, name, code
-    and phone_hash, and any further `columns`."""
+async def organiser_for_code(
+    code: str | None, *columns: Any, include_left: bool = False
+) -> dict[str, Any] | None:
+    """The organiser a canonical vouching code names, unless they have left (`include_left`:
+    them too, to withdraw a vouch, which a resident may always do): id, name, code and
+    phone_hash, and any further `columns`."""
     if code is None:
         return None
+    where: Any = Organiser.code == code
+    if not include_left:
+        where = where & (Organiser.status != OrganiserStatus.LEFT.value)
     return (
         await Organiser.select(
             Organiser.id, Organiser.name, Organiser.code, Organiser.phone_hash, *columns
         )
-        .where((Organiser.code == code) & (Organiser.status != OrganiserStatus.LEFT.value))
+        .where(where)
         .first()
     )
+
+
+async def left_organiser_name(code: str | None) -> str | None:
+    """The name of the organiser a canonical code names if they have left the role (then
+    vouching is refused kindly, saying so), else None."""
+    if code is None:
+        return None
+    row = (
+        await Organiser.select(Organiser.name)
+        .where((Organiser.code == code) & (Organiser.status == OrganiserStatus.LEFT.value))
+        .first()
+    )
+    return None if row is None else str(row["name"])
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from groundswell.community.states import OrganiserStatus
 from groundswell.community.tables import Organiser
 from groundswell.core import ratelimit
 from groundswell.core.clock import now
@@ -33,6 +34,7 @@ from groundswell.vouching.messages import render, sms_segments
 from groundswell.vouching.recording import (
     TESTIMONY_MAX,
     claim_resident,
+    left_organiser_name,
     organiser_for_code,
     record_endorsement,
     voice_of,
@@ -165,13 +167,18 @@ async def _words_for_prompt(msg: Incoming) -> str:
     if prompt is None or msg.command.keyword == "WITHDRAW":
         return render("unknown", msg.lang)
     organiser = (
-        await Organiser.select(Organiser.id, Organiser.name, Organiser.code, Organiser.phone_hash)
+        await Organiser.select(
+            Organiser.id, Organiser.name, Organiser.code, Organiser.phone_hash, Organiser.status
+        )
         .where(Organiser.id == prompt["organiser"])
         .first()
     )
     await PendingPrompt.delete().where(PendingPrompt.id == prompt["id"])
     if organiser is None or resident is None:
         return render("unknown", msg.lang)
+    if organiser["status"] == OrganiserStatus.LEFT.value:
+        # They left between the code and the words: the words are not taken as a vouch.
+        return render("organiser_left", msg.lang, organiser=organiser["name"])
     return await _vouch(msg, resident["id"], organiser, clean_text(msg.body))
 
 
@@ -195,6 +202,9 @@ async def _organiser_named(msg: Incoming) -> tuple[dict[str, Any] | None, str]:
         return None, refusal
     organiser = await organiser_for_code(msg.command.code)
     if organiser is None:
+        left = await left_organiser_name(msg.command.code)
+        if left is not None:
+            return None, render("organiser_left", msg.lang, organiser=left)
         return None, render("unknown_code", msg.lang, code=msg.command.code or "")
     if organiser["phone_hash"] == msg.voice:
         return None, render("self_vouch_refused", msg.lang)
@@ -257,7 +267,7 @@ async def _vouch(
 
 
 async def _withdraw_one(msg: Incoming) -> str:
-    organiser = await organiser_for_code(msg.command.code)
+    organiser = await organiser_for_code(msg.command.code, include_left=True)
     changed = 0
     if organiser is not None and msg.resident is not None:
         changed = await withdraw(msg.resident["id"], organiser["id"])

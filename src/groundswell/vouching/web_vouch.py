@@ -11,10 +11,11 @@ from hashlib import sha256
 from typing import Any
 
 from groundswell.community.codes import normalise_code
+from groundswell.community.states import OrganiserStatus
 from groundswell.community.tables import Organiser
 from groundswell.core import ratelimit
 from groundswell.core.clock import now
-from groundswell.core.errors import NotFound, TooManyRequests, ValidationFailed
+from groundswell.core.errors import DomainError, NotFound, TooManyRequests, ValidationFailed
 from groundswell.core.forms import FieldReader
 from groundswell.core.phones import InvalidPhoneNumber, PhoneCipher, mask_phone, normalise_phone
 from groundswell.db import locked, write_transaction
@@ -27,6 +28,7 @@ from groundswell.vouching.recording import (
     TESTIMONY_MIN,
     VouchOutcome,
     claim_resident,
+    left_organiser_name,
     organiser_for_code,
     record_endorsement,
     source_hash,
@@ -59,7 +61,27 @@ def _token_digest(token: str) -> str:
     return sha256(token.encode()).hexdigest()
 
 
+class OrganiserLeft(DomainError):
+    """Vouching for an organiser who has left the role: refused, kindly (410 Gone)."""
+
+    status_code = 410
+    title = "This organiser has left"
+
+    def __init__(self, organiser_name: str) -> None:
+        super().__init__(
+            f"{organiser_name} has left the organiser role, so we are not taking new vouches "
+            "for them. Thank you for wanting to say something: what residents said before stays "
+            "on their page. If another organiser helped you, their card or poster has their code."
+        )
+        self.organiser_name = organiser_name
+
+
 async def organiser_for_vouching(raw_code: str) -> dict[str, Any]:
+    """The organiser to vouch for; OrganiserLeft if they have left the role, NotFound if no
+    organiser has the code."""
+    left = await left_organiser_name(normalise_code(raw_code))
+    if left is not None:
+        raise OrganiserLeft(left)
     row = await organiser_for_code(
         normalise_code(raw_code),
         Organiser.bio,
@@ -290,11 +312,16 @@ async def confirm_web_vouch(settings: Settings, token: str, code: str) -> Confir
         if row is None:
             raise NotFound("This vouch was not found. Please start again.")
         organiser = (
-            await Organiser.select(Organiser.name).where(Organiser.id == row["organiser"]).first()
+            await Organiser.select(Organiser.name, Organiser.status)
+            .where(Organiser.id == row["organiser"])
+            .first()
         )
         organiser_name = organiser["name"] if organiser else ""
         if row["confirmed_at"] is not None:
             return ConfirmResult(organiser_name=organiser_name, replaced=False)
+        if organiser is not None and organiser["status"] == OrganiserStatus.LEFT.value:
+            # They left between the form and the code: the vouch is not taken.
+            raise OrganiserLeft(organiser_name)
         if row["attempts"] >= MAX_CODE_ATTEMPTS:
             raise ValidationFailed(
                 "This code is locked after too many wrong tries. Please start again.",

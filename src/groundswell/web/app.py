@@ -67,6 +67,7 @@ from groundswell.web.community_api import LocalityApi, OrganiserApi
 from groundswell.web.home import dashboard, health, home
 from groundswell.web.ledger import ledger_index, pool_ledger
 from groundswell.web.metrics import RequestMetricsMiddleware, metrics_page
+from groundswell.web.organiser_manage import OrganiserManageController
 from groundswell.web.pools import FunderController, PoolController, TopUpController
 from groundswell.web.users import UserAdminController
 
@@ -96,6 +97,7 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     HostController,
     OrganiserController,
     OrganiserPrintController,
+    OrganiserManageController,
     ListenController,
     LessonController,
     lessons_csv,

@@ -14,12 +14,16 @@ from groundswell.community.standing import funding_standing
 from groundswell.core.clock import today
 from groundswell.core.errors import DomainError, Forbidden
 from groundswell.core.pages import is_htmx_partial, read_form, render, render_form_error
-from groundswell.core.principal import Role
+from groundswell.core.principal import Principal, Role
 from groundswell.core.web import RowId, principal_of, requires_role, settings_of, signed_in
 from groundswell.lessons import reading as lessons
 from groundswell.listening import benchmark
 from groundswell.listening import services as listening
 from groundswell.vouching import queries
+
+
+def _may_manage(principal: Principal | None, host_id: int) -> bool:
+    return principal is not None and principal.can_manage_host(host_id)
 
 
 class LocalityController(Controller):
@@ -184,6 +188,7 @@ class OrganiserController(Controller):
         return render(
             "community/organiser.html",
             organiser=organiser,
+            manage_link=_may_manage(principal_of(request), organiser["host_id"]),
             standing=funding_standing(
                 organiser["status"], organiser["bursary_end"], organiser["locality_name"], today()
             ),

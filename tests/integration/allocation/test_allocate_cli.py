@@ -48,7 +48,15 @@ async def test_dry_run_json_explains_and_writes_nothing(pool: int) -> None:
     result = groundswell("allocate", "--pool", str(pool), "--dry-run", "--json")
     assert result.returncode == 0, result.stderr
     body = one_json_object(result.stdout)
-    assert set(body) == {"pool", "period", "currency", "budget", "unallocated", "allocations"}
+    assert set(body) == {
+        "pool",
+        "period",
+        "currency",
+        "budget",
+        "unallocated",
+        "allocations",
+        "skipped",
+    }
     assert body["pool"] == pool and body["currency"] == "GBP" and body["budget"] == 500_00
     assert set(body["period"]) == {"start", "end"}
     assert [a["organiser"] for a in body["allocations"]] == ["AMINA-2A", "DELE-3B", "RUTH-4C"]

@@ -67,6 +67,15 @@ async def test_demo_has_voices_money_and_rounds_in_every_state_and_loads_once() 
     states = {row["state"] for row in await Endorsement.select(Endorsement.state)}
     assert states == {"active", "withdrawn", "hidden"}
 
+    # Organiser lifecycle (issue #16): one moved to Pallister from a date, one paused, each
+    # with its history.
+    from groundswell.community.tables import Organiser
+    from groundswell.core.tables import AuditEntry
+
+    moves = await AuditEntry.select(AuditEntry.detail).where(AuditEntry.action == "organiser.move")
+    assert len(moves) == 1
+    assert await Organiser.exists().where(Organiser.status == "paused")
+
     again = await load_demo()
     assert not again.created and again.counts == first.counts
     assert await LedgerCorrection.count() == 1

@@ -84,6 +84,17 @@ ACCESS: dict[tuple[str, str], Any] = {
     ("POST", "/hosts/{host_id:int}/organisers"): HOST,
     ("GET", "/organisers"): PUBLIC,
     ("GET", "/organisers/{code:str}"): PUBLIC,
+    # Organiser lifecycle (issue #16): staff and the organiser's own host; a host changes
+    # only the public details (tests/integration/community/test_organiser_lifecycle.py).
+    ("GET", "/organisers/{code:str}/manage"): HOST,
+    ("POST", "/organisers/{code:str}/details"): HOST,
+    ("POST", "/organisers/{code:str}/pause"): ADMIN,
+    ("POST", "/organisers/{code:str}/unpause"): ADMIN,
+    ("POST", "/organisers/{code:str}/end"): ADMIN,
+    ("POST", "/organisers/{code:str}/move"): ADMIN,
+    ("POST", "/organisers/{code:str}/dates"): ADMIN,
+    ("POST", "/organisers/{code:str}/phone"): HOST,
+    ("POST", "/organisers/{code:str}/phone/confirm"): HOST,
     # Posters and cards print what the public organiser page shows; organisers and residents
     # (no accounts) print them too. See community/poster_controllers.py.
     ("GET", "/organisers/{code:str}/poster.pdf"): PUBLIC,

@@ -94,6 +94,7 @@ def test_statuses_have_human_labels() -> None:
     assert [round_status_label(s) for s in RoundStatus] == [
         "In review",
         "Paused",
+        "Cancelled",
         "Approved",
         "Paying",
         "Paid",
