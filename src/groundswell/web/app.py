@@ -56,7 +56,7 @@ from groundswell.vouching.controllers import (
     VouchController,
 )
 from groundswell.vouching.webhooks import twilio_sms
-from groundswell.web import templating
+from groundswell.web import about, templating
 from groundswell.web.account import ForgottenPasswordController
 from groundswell.web.community import (
     HostController,
@@ -82,6 +82,7 @@ CSRF_EXEMPT = [
 
 ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     home,
+    *about.ROUTES,
     dashboard,
     health,
     metrics_page,
