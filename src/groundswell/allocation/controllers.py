@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, get, post
-from litestar.response import Redirect, Template
+from litestar.response import Template
 
 from groundswell.allocation import review, rounds
 from groundswell.allocation.explain import explain, round_voices
@@ -12,6 +12,7 @@ from groundswell.allocation.signal import round_signal
 from groundswell.allocation.states import RoundStatus
 from groundswell.core.clock import now
 from groundswell.core.errors import Conflict
+from groundswell.core.flash import flash_redirect
 from groundswell.core.pages import render
 from groundswell.core.principal import Role
 from groundswell.core.web import RowId, requires_role, signed_in
@@ -61,18 +62,34 @@ class RoundController(Controller):
     @post("/{round_id:int}/pause")
     async def pause(self, request: Request[Any, Any, Any], round_id: RowId) -> Any:
         try:
-            await review.pause_round(signed_in(request), round_id)
+            paused = await review.pause_round(signed_in(request), round_id)
         except Conflict as exc:
             return await _round_page(round_id, status_code=409, problem=exc.detail)
-        return Redirect(f"/rounds/{round_id}", status_code=303)
+        if not paused:  # a second press, or someone else first
+            return flash_redirect(request, f"/rounds/{round_id}", "This round was already paused")
+        return flash_redirect(
+            request,
+            f"/rounds/{round_id}",
+            "Round paused",
+            "Nothing in it is approved or paid while it is paused. Resume it to carry on.",
+        )
 
     @post("/{round_id:int}/resume")
     async def resume(self, request: Request[Any, Any, Any], round_id: RowId) -> Any:
         try:
-            await review.resume_round(signed_in(request), round_id)
+            resumed = await review.resume_round(signed_in(request), round_id)
         except Conflict as exc:
             return await _round_page(round_id, status_code=409, problem=exc.detail)
-        return Redirect(f"/rounds/{round_id}", status_code=303)
+        if not resumed:
+            return flash_redirect(
+                request, f"/rounds/{round_id}", "This round was already in review"
+            )
+        return flash_redirect(
+            request,
+            f"/rounds/{round_id}",
+            "Round resumed",
+            "It is back in review and is approved at its review deadline (at once if that has passed).",
+        )
 
 
 @get("/admin/rounds", name="admin_rounds", guards=[requires_role(Role.ADMIN)])

@@ -10,6 +10,7 @@ from litestar.response import Redirect, Template
 
 from groundswell.core import ratelimit
 from groundswell.core.errors import DomainError, NotFound, TooManyRequests
+from groundswell.core.flash import flash_redirect
 from groundswell.core.pages import read_form, render, render_form_error
 from groundswell.core.principal import Role
 from groundswell.core.web import (
@@ -168,13 +169,23 @@ class ModerationController(Controller):
     @post("/{endorsement_id:int}")
     async def decide(self, request: Request[Any, Any, Any], endorsement_id: RowId) -> Redirect:
         data = await read_form(request)
+        action = str(data.get("action") or "")
         await moderation.decide(
-            signed_in(request),
-            endorsement_id,
-            str(data.get("action") or ""),
-            str(data.get("note") or ""),
+            signed_in(request), endorsement_id, action, str(data.get("note") or "")
         )
-        return Redirect("/admin/moderation")
+        if action == "hide":
+            return flash_redirect(
+                request,
+                "/admin/moderation",
+                "Voice hidden",
+                "It is no longer shown, and no round counts it from now on.",
+            )
+        return flash_redirect(
+            request,
+            "/admin/moderation",
+            "Voice kept",
+            "It counts again, and its words show where the resident chose; its reports are closed.",
+        )
 
 
 class OutboxController(Controller):

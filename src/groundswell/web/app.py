@@ -27,6 +27,7 @@ from groundswell.accounts.controllers import (
 from groundswell.allocation.controllers import RoundController, admin_rounds
 from groundswell.community.poster_controllers import OrganiserPrintController
 from groundswell.core.csrf import SessionBoundCSRFMiddleware
+from groundswell.core.flash import clear_taken_flash
 from groundswell.core.headers import security_headers
 from groundswell.core.web import SESSION_COOKIE, PrincipalMiddleware, handle_exception
 from groundswell.exports.controllers import OpenDataController
@@ -180,7 +181,10 @@ def create_app(settings: Settings | None = None, *, run_scheduler: bool | None =
                 for_api_token=tokens.principal_for_api_token,
             ),
         ],
-        before_send=[security_headers(hsts=settings.is_production)],
+        before_send=[
+            security_headers(hsts=settings.is_production),
+            clear_taken_flash(secure=settings.secure_cookies),
+        ],
         exception_handlers={Exception: handle_exception},
         openapi_config=OpenAPIConfig(
             title="Groundswell API",
