@@ -82,6 +82,9 @@ class Settings:
     (a relay with a private certificate authority; tests) instead of the system's."""
     email_from: str = "Groundswell <noreply@groundswell.invalid>"
     """GROUNDSWELL_EMAIL_FROM: the From address of e-mail we send."""
+    contact_email: str = ""
+    """GROUNDSWELL_CONTACT_EMAIL: the address people write to (the /contact, /privacy and
+    /accessibility pages show it); empty: those pages say how to reach us without one."""
     session_idle_minutes: int = 120
     """GROUNDSWELL_SESSION_IDLE_MINUTES: a session unused this long ends."""
     session_absolute_hours: int = 12
@@ -235,6 +238,7 @@ ENV_NAMES: Mapping[str, str] = {
     "smtp_password": "GROUNDSWELL_SMTP_PASSWORD",
     "smtp_ca_file": "GROUNDSWELL_SMTP_CA_FILE",
     "email_from": "GROUNDSWELL_EMAIL_FROM",
+    "contact_email": "GROUNDSWELL_CONTACT_EMAIL",
     "session_idle_minutes": "GROUNDSWELL_SESSION_IDLE_MINUTES",
     "session_absolute_hours": "GROUNDSWELL_SESSION_ABSOLUTE_HOURS",
     "login_attempts_per_15_minutes": "GROUNDSWELL_LOGIN_ATTEMPTS",
@@ -316,6 +320,7 @@ def load_settings(environ: Mapping[str, str] | None = None, *, cwd: Path | None 
     settings = Settings(**values)  # type: ignore[arg-type]
     _check_database_url(settings.database_url)
     _check_smtp(settings)
+    _check_contact_email(settings.contact_email)
     _check_public_url(settings.public_url)
     _check_vouch_regions(settings)
     _check_trusted_proxies(settings.trusted_proxies)
@@ -498,6 +503,21 @@ def _check_smtp(settings: Settings) -> None:
         raise SettingsError(
             "GROUNDSWELL_SMTP_USER is set with GROUNDSWELL_SMTP_TLS=none: Groundswell never sends "
             "a password in clear. Use starttls or tls."
+        )
+
+
+def _check_contact_email(address: str) -> None:
+    """One plain address, shown as a mailto: link on every public page's footer pages."""
+    local, at, domain = address.partition("@")
+    if address and not (
+        at
+        and local
+        and "." in domain
+        and len(address) <= 254
+        and not set(address) & set(" <>,;:\"'()\\")
+    ):
+        raise SettingsError(
+            f"GROUNDSWELL_CONTACT_EMAIL must be one e-mail address such as help@example.org, not {address!r}."
         )
 
 

@@ -186,7 +186,7 @@ async def test_a_funder_filters_searches_pages_and_goes_back_with_htmx(
     await page.wait_for_url("**/listen?theme=value")
     await expect(page.locator("#results blockquote")).to_have_text(themed)
     assert await page.get_by_label("Search the words").input_value() == ""
-    assert "(1 in use)" in await page.locator("summary").inner_text()
+    assert "(1 in use)" in await page.locator("main summary").inner_text()
     await page.go_forward()
     await page.wait_for_url(re.compile(r"q=football"))
     await expect(page.locator("#results blockquote")).to_have_text(searched)

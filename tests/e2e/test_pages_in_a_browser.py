@@ -204,6 +204,8 @@ async def test_a_host_sets_up_payments_and_is_onboarded(
     context, page, watched = await new_page(browser, live_server, viewport=PHONE)
     try:
         await login(page, HOST)
+        # On a phone the navigation opens from "Menu" first.
+        await page.get_by_role("navigation", name="Main").get_by_text("Menu").click()
         await page.get_by_role("link", name="Your organisations").click()
         await page.get_by_role("link", name=UNBOARDED_HOST).click()
         await page.wait_for_url(re.compile(r"/hosts/\d+$"))

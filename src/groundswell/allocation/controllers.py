@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, get, post
-from litestar.response import Redirect, Template
+from litestar.response import Template
 
 from groundswell.allocation import review, rounds
 from groundswell.allocation.cancel import cancel_round
@@ -13,6 +13,7 @@ from groundswell.allocation.signal import round_signal
 from groundswell.allocation.states import RoundStatus
 from groundswell.core.clock import now
 from groundswell.core.errors import Conflict, ValidationFailed
+from groundswell.core.flash import flash_redirect
 from groundswell.core.pages import read_form, render
 from groundswell.core.principal import Role
 from groundswell.core.web import RowId, requires_role, settings_of, signed_in
@@ -80,10 +81,17 @@ class RoundController(Controller):
     async def pause(self, request: Request[Any, Any, Any], round_id: RowId) -> Any:
         data = await read_form(request)
         try:
-            await review.pause_round(signed_in(request), round_id, data.get("reason", ""))
+            paused = await review.pause_round(signed_in(request), round_id, data.get("reason", ""))
         except (ValidationFailed, Conflict) as exc:
             return await _refused(round_id, "pause", exc, data)
-        return Redirect(f"/rounds/{round_id}", status_code=303)
+        if not paused:  # a second press, or someone else first
+            return flash_redirect(request, f"/rounds/{round_id}", "This round was already paused")
+        return flash_redirect(
+            request,
+            f"/rounds/{round_id}",
+            "Round paused",
+            "Nothing in it is approved or paid while it is paused. Resume or cancel it, saying why.",
+        )
 
     @post("/{round_id:int}/resume")
     async def resume(self, request: Request[Any, Any, Any], round_id: RowId) -> Any:
@@ -95,10 +103,19 @@ class RoundController(Controller):
             if data.get("confirmed") != "yes" and review.resume_approves_at_once(stored):
                 # Resuming now approves it within minutes: say so, and ask once more.
                 return render(CHECK_PAGE, round=stored, action="resume", reason=reason)
-            await review.resume_round(principal, round_id, reason)
+            resumed = await review.resume_round(principal, round_id, reason)
         except (ValidationFailed, Conflict) as exc:
             return await _refused(round_id, "resume", exc, data)
-        return Redirect(f"/rounds/{round_id}", status_code=303)
+        if not resumed:
+            return flash_redirect(
+                request, f"/rounds/{round_id}", "This round was already in review"
+            )
+        return flash_redirect(
+            request,
+            f"/rounds/{round_id}",
+            "Round resumed",
+            "It is back in review and is approved at its review deadline (at once if that has passed).",
+        )
 
     @post("/{round_id:int}/cancel")
     async def cancel(self, request: Request[Any, Any, Any], round_id: RowId) -> Any:
@@ -108,7 +125,9 @@ class RoundController(Controller):
         try:
             reason = review.read_reason(data.get("reason", ""))
             if stored["status"] == "cancelled":
-                return Redirect(f"/rounds/{round_id}", status_code=303)  # done already
+                return flash_redirect(
+                    request, f"/rounds/{round_id}", "This round was already cancelled"
+                )
             if data.get("confirmed") != "yes":
                 if stored["status"] != "paused":
                     raise Conflict(
@@ -118,7 +137,12 @@ class RoundController(Controller):
             await cancel_round(settings_of(request), principal, round_id, reason)
         except (ValidationFailed, Conflict) as exc:
             return await _refused(round_id, "cancel", exc, data)
-        return Redirect(f"/rounds/{round_id}", status_code=303)
+        return flash_redirect(
+            request,
+            f"/rounds/{round_id}",
+            "Round cancelled",
+            "Its money is back in the pool's available balance; residents who asked to hear back are told.",
+        )
 
 
 @get("/admin/rounds", name="admin_rounds", guards=[requires_role(Role.ADMIN)])

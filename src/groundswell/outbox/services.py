@@ -27,10 +27,9 @@ from groundswell.outbox.adapters import (
     message_id_for,
     sms_sender,
 )
-from groundswell.outbox.codes import scrub_codes, shown_body
+from groundswell.outbox.codes import scrub_codes
 from groundswell.outbox.opt_outs import opted_out, record_opt_out_if_unsubscribed
 from groundswell.outbox.states import (
-    WAITING,
     Medium,
     OutboxStatus,
     status_label,
@@ -460,49 +459,3 @@ async def status_counts(
     if dedupe_key_prefix is not None:
         query = query.where(OutboxMessage.dedupe_key.like(f"{dedupe_key_prefix}%"))
     return dict(Counter(row["status"] for row in await query))
-
-
-async def recent(limit: int = 200) -> list[dict[str, Any]]:
-    """For /admin/outbox: the newest messages, recipients masked (never the number), each with
-    its status in words (`status_label`) and whether it is waiting, done well or gone wrong
-    (`outcome`: waiting, ok, problem, stopped)."""
-    rows = (
-        await OutboxMessage.select(
-            OutboxMessage.id,
-            OutboxMessage.medium,
-            OutboxMessage.recipient_hash,
-            OutboxMessage.recipient_email,
-            OutboxMessage.subject,
-            OutboxMessage.body,
-            OutboxMessage.purpose,
-            OutboxMessage.status,
-            OutboxMessage.attempts,
-            OutboxMessage.created_at,
-            OutboxMessage.sent_at,
-            OutboxMessage.last_error,
-            OutboxMessage.error_code,
-            OutboxMessage.provider_status,
-            OutboxMessage.next_attempt_at,
-            OutboxMessage.reported_at,
-        )
-        .order_by(OutboxMessage.id, ascending=False)
-        .limit(limit)
-    )
-    for row in rows:
-        retrying = row["status"] == OutboxStatus.PENDING.value and row["attempts"] > 0
-        row["status_label"] = status_label(row["status"], row["medium"], retrying=retrying)
-        row["retrying"] = retrying
-        row["outcome"] = _OUTCOMES.get(row["status"], "waiting")
-        row["body"] = shown_body(row["purpose"], row["body"])
-    return rows
-
-
-_OUTCOMES = {
-    **{status.value: "waiting" for status in WAITING},
-    OutboxStatus.SENT.value: "ok",
-    OutboxStatus.DELIVERED.value: "ok",
-    OutboxStatus.UNDELIVERED.value: "problem",
-    OutboxStatus.FAILED.value: "problem",
-    OutboxStatus.SUPPRESSED.value: "stopped",
-    OutboxStatus.EXPIRED.value: "stopped",
-}

@@ -11,6 +11,7 @@ from groundswell.community.services import get_host
 from groundswell.community.tables import HostOrganisation
 from groundswell.core.csv import csv_download, write_csv
 from groundswell.core.errors import Forbidden, NotFound
+from groundswell.core.flash import flash_redirect
 from groundswell.core.pages import render
 from groundswell.core.principal import Role
 from groundswell.core.web import RowId, requires_role, settings_of, signed_in
@@ -92,7 +93,12 @@ class OnboardingController(Controller):
                 await services.refresh_account(
                     settings, gateway_for(settings), host["stripe_account_id"]
                 )
-        return Redirect(f"/hosts/{host_id}")
+        return flash_redirect(
+            request,
+            f"/hosts/{host_id}",
+            "Payment details checked",
+            "What Stripe says about your account is below.",
+        )
 
 
 class HostStatementController(Controller):

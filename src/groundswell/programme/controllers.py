@@ -20,6 +20,7 @@ from groundswell.core.clock import today
 from groundswell.core.csv import csv_download, write_csv
 from groundswell.core.dates import iso_or_blank
 from groundswell.core.errors import Conflict, DomainError, Forbidden, ValidationFailed
+from groundswell.core.flash import flash_redirect
 from groundswell.core.money import major_amount
 from groundswell.core.pages import read_form, render, render_form_error
 from groundswell.core.principal import Role
@@ -133,7 +134,12 @@ async def _create_bid(request: Request[Any, Any, Any], pages: BidPages) -> Any:
         return render_form_error(
             pages.form, exc, data, action=pages.url(), **await _bid_form_context(request)
         )
-    return Redirect(pages.url(bid_id))
+    return flash_redirect(
+        request,
+        pages.url(bid_id),
+        "Bid added",
+        "Its deadlines are worked out from the dates given and listed below.",
+    )
 
 
 async def _bid_page(
@@ -197,13 +203,15 @@ async def _update_bid(request: Request[Any, Any, Any], pages: BidPages, bid_id: 
             action=pages.url(bid_id, "/edit"),
             **await _bid_form_context(request),
         )
-    return Redirect(pages.url(bid_id))
+    return flash_redirect(
+        request, pages.url(bid_id), "Bid saved", "Its deadlines follow the new dates."
+    )
 
 
 async def _move_bid(request: Request[Any, Any, Any], pages: BidPages, bid_id: int) -> Any:
     data = await read_form(request)
     try:
-        await bids.transition_bid(
+        moved = await bids.transition_bid(
             pages.kind,
             signed_in(request),
             bid_id,
@@ -222,7 +230,12 @@ async def _move_bid(request: Request[Any, Any, Any], pages: BidPages, bid_id: in
             stage_errors=exc.field_errors,
             stage_values=data,
         )
-    return Redirect(pages.url(bid_id))
+    stage = pages.kind.stages(str(data.get("to")))
+    return flash_redirect(
+        request,
+        pages.url(bid_id),
+        f"Bid moved to “{stage.label}”" if moved else f"The bid was already “{stage.label}”",
+    )
 
 
 class ProgrammeController(Controller):
@@ -347,8 +360,14 @@ class ProgrammeController(Controller):
             return render_form_error(
                 GRANT_FORM, exc, data, **await self._grant_form_context(request)
             )
-        repeated = "" if proposal.created else "?repeated=grant"
-        return Redirect(f"/programme/{bid_type}-bids/{bid_id}{repeated}#grants")
+        if not proposal.created:  # the same grant proposed twice: the page says so
+            return Redirect(f"/programme/{bid_type}-bids/{bid_id}?repeated=grant#grants")
+        return flash_redirect(
+            request,
+            f"/programme/{bid_type}-bids/{bid_id}#grants",
+            "Grant proposed",
+            "Nothing is set aside until it is awarded.",
+        )
 
     async def _grant_refused(
         self,
@@ -377,29 +396,50 @@ class ProgrammeController(Controller):
     @post("/grants/{grant_id:int}/award", guards=WRITERS)
     async def award_grant(self, request: Request[Any, Any, Any], grant_id: RowId) -> Any:
         try:
-            await grants.award_grant(signed_in(request), grant_id)
+            awarded = await grants.award_grant(signed_in(request), grant_id)
         except (Conflict, ValidationFailed) as exc:
             return await self._grant_refused(request, grant_id, exc, "award")
-        return Redirect(await _grant_page(grant_id))
+        if not awarded.awarded_now:
+            return flash_redirect(
+                request, await _grant_page(grant_id), "This grant was already awarded"
+            )
+        return flash_redirect(
+            request,
+            await _grant_page(grant_id),
+            "Grant awarded",
+            "Its amount is set aside from the pool and it is published in the 360Giving data. "
+            "Mark it paid when the money has reached the group.",
+        )
 
     @post("/grants/{grant_id:int}/paid", guards=WRITERS)
     async def mark_grant_paid(self, request: Request[Any, Any, Any], grant_id: RowId) -> Any:
         """Record that the group was paid (by bank transfer, say): reference and date."""
         data = await read_form(request)
         try:
-            await grants.mark_grant_paid(signed_in(request), grant_id, data)
+            paid = await grants.mark_grant_paid(signed_in(request), grant_id, data)
         except (Conflict, ValidationFailed) as exc:
             return await self._grant_refused(request, grant_id, exc, "paid", data)
-        return Redirect(await _grant_page(grant_id))
+        return flash_redirect(
+            request,
+            await _grant_page(grant_id),
+            "Grant marked as paid" if paid else "This grant was already marked as paid",
+        )
 
     @post("/grants/{grant_id:int}/cancel", guards=WRITERS)
     async def cancel_grant(self, request: Request[Any, Any, Any], grant_id: RowId) -> Any:
         data = await read_form(request)
         try:
-            await grants.cancel_grant(signed_in(request), grant_id, str(data.get("reason") or ""))
+            cancelled = await grants.cancel_grant(
+                signed_in(request), grant_id, str(data.get("reason") or "")
+            )
         except (Conflict, ValidationFailed) as exc:
             return await self._grant_refused(request, grant_id, exc, "cancel", data)
-        return Redirect(await _grant_page(grant_id))
+        return flash_redirect(
+            request,
+            await _grant_page(grant_id),
+            "Grant cancelled" if cancelled else "This grant was already cancelled",
+            "Any money set aside for it is back in the pool." if cancelled else "",
+        )
 
 
 async def _grant_bid(grant_id: int) -> tuple[str, int]:

@@ -9,7 +9,8 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from groundswell.core import ratelimit
-from groundswell.core.errors import DomainError, NotFound, TooManyRequests
+from groundswell.core.errors import DomainError, NotFound, TooManyRequests, ValidationFailed
+from groundswell.core.flash import flash_redirect
 from groundswell.core.pages import read_form, render, render_form_error
 from groundswell.core.principal import Role
 from groundswell.core.web import (
@@ -20,6 +21,7 @@ from groundswell.core.web import (
     settings_of,
     signed_in,
 )
+from groundswell.outbox import listing
 from groundswell.outbox import services as outbox
 from groundswell.vouching import moderation, my_voice
 from groundswell.vouching.queries import audience_of
@@ -189,13 +191,23 @@ class ModerationController(Controller):
     @post("/{endorsement_id:int}")
     async def decide(self, request: Request[Any, Any, Any], endorsement_id: RowId) -> Redirect:
         data = await read_form(request)
+        action = str(data.get("action") or "")
         await moderation.decide(
-            signed_in(request),
-            endorsement_id,
-            str(data.get("action") or ""),
-            str(data.get("note") or ""),
+            signed_in(request), endorsement_id, action, str(data.get("note") or "")
         )
-        return Redirect("/admin/moderation")
+        if action == "hide":
+            return flash_redirect(
+                request,
+                "/admin/moderation",
+                "Voice hidden",
+                "It is no longer shown, and no round counts it from now on.",
+            )
+        return flash_redirect(
+            request,
+            "/admin/moderation",
+            "Voice kept",
+            "It counts again, and its words show where the resident chose; its reports are closed.",
+        )
 
 
 class OutboxController(Controller):
@@ -205,11 +217,27 @@ class OutboxController(Controller):
 
     @get("/", name="outbox")
     async def index(self, request: Request[Any, Any, Any]) -> Template:
+        """Filters and the page live in the query string, so a view can be shared or kept."""
         from groundswell.outbox.adapters import sms_sender
 
+        raw = {
+            key: request.query_params.get(key) for key in ("channel", "status", "purpose", "before")
+        }
+        status_code, errors = 200, {}
+        try:
+            filters = listing.read_filters(raw)
+        except ValidationFailed as exc:
+            status_code, errors, filters = 422, exc.field_errors, listing.OutboxFilters()
+        page = await listing.page_of(filters)
         return render(
             "vouching/outbox.html",
-            messages=await outbox.recent(),
+            status_code=status_code,
+            page=page,
+            messages=page.messages,
+            values={k: v or "" for k, v in raw.items()} if errors else filters.query(),
+            errors=errors,
+            channels=listing.CHANNEL_LABELS,
+            statuses=listing.STATUS_CHOICES,
             purposes=outbox.PURPOSE_LABELS,
             adapter=sms_sender(settings_of(request)).name,
         )

@@ -25,6 +25,7 @@ from groundswell.accounts.controllers import (
 from groundswell.allocation.controllers import RoundController, admin_rounds
 from groundswell.community.poster_controllers import OrganiserPrintController
 from groundswell.core.csrf import SessionBoundCSRFMiddleware
+from groundswell.core.flash import clear_taken_flash
 from groundswell.core.headers import security_headers
 from groundswell.core.logs import RequestIdMiddleware, configure_logging
 from groundswell.core.web import SESSION_COOKIE, PrincipalMiddleware, handle_exception
@@ -56,7 +57,7 @@ from groundswell.vouching.controllers import (
     VouchController,
 )
 from groundswell.vouching.webhooks import twilio_sms
-from groundswell.web import templating
+from groundswell.web import about, templating
 from groundswell.web.account import ForgottenPasswordController
 from groundswell.web.community import (
     HostController,
@@ -83,6 +84,7 @@ CSRF_EXEMPT = [
 
 ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     home,
+    *about.ROUTES,
     dashboard,
     health,
     metrics_page,
@@ -184,7 +186,10 @@ def create_app(settings: Settings | None = None, *, run_scheduler: bool | None =
                 for_api_token=tokens.principal_for_api_token,
             ),
         ],
-        before_send=[security_headers(hsts=settings.is_production)],
+        before_send=[
+            security_headers(hsts=settings.is_production),
+            clear_taken_flash(secure=settings.secure_cookies),
+        ],
         exception_handlers={Exception: handle_exception},
         openapi_config=OpenAPIConfig(
             title="Groundswell API",

@@ -6,13 +6,14 @@ from typing import Any
 from litestar import Controller, Request, get, post
 from litestar.enums import MediaType
 from litestar.params import FromPath
-from litestar.response import Redirect, Template
+from litestar.response import Template
 
 from groundswell.allocation.history import locality_funding, organiser_funding
 from groundswell.community import directory, services
 from groundswell.community.standing import funding_standing
 from groundswell.core.clock import today
 from groundswell.core.errors import DomainError, Forbidden
+from groundswell.core.flash import flash_redirect
 from groundswell.core.pages import is_htmx_partial, read_form, render, render_form_error
 from groundswell.core.principal import Principal, Role
 from groundswell.core.web import RowId, principal_of, requires_role, settings_of, signed_in
@@ -48,7 +49,9 @@ class LocalityController(Controller):
             return render_form_error(
                 "community/localities.html", exc, data, localities=await services.list_localities()
             )
-        return Redirect(f"/localities/{locality_id}")
+        return flash_redirect(
+            request, f"/localities/{locality_id}", f"Place “{data.get('name', '').strip()}” added"
+        )
 
     @get("/{locality_id:int}", name="locality")
     async def detail(self, request: Request[Any, Any, Any], locality_id: RowId) -> Template:
@@ -89,7 +92,11 @@ class HostController(Controller):
             return render_form_error(
                 "community/hosts.html", exc, data, hosts=await services.list_hosts()
             )
-        return Redirect(f"/hosts/{host_id}")
+        return flash_redirect(
+            request,
+            f"/hosts/{host_id}",
+            f"Host organisation “{data.get('name', '').strip()}” added",
+        )
 
     @get("/{host_id:int}", name="host", guards=[requires_role(Role.ADMIN, Role.HOST)])
     async def detail(self, request: Request[Any, Any, Any], host_id: RowId) -> Template:
@@ -145,7 +152,12 @@ class HostController(Controller):
                 host=host,
                 localities=await services.list_localities(),
             )
-        return Redirect(f"/organisers/{code}")
+        return flash_redirect(
+            request,
+            f"/organisers/{code}",
+            f"Organiser added with the vouching code {code}",
+            "Residents text this code, or use the web address on the poster, to vouch.",
+        )
 
 
 class OrganiserController(Controller):

@@ -14,7 +14,8 @@ from groundswell.allocation.signal import voices_by_round
 from groundswell.community import services as community
 from groundswell.core.clock import today
 from groundswell.core.errors import DomainError, Forbidden, ValidationFailed
-from groundswell.core.money import major_amount
+from groundswell.core.flash import flash_redirect
+from groundswell.core.money import format_money, major_amount
 from groundswell.core.pages import read_form, render, render_form_error
 from groundswell.core.principal import Role
 from groundswell.core.text import plain_number
@@ -143,7 +144,11 @@ class FunderController(Controller):
             return render_form_error(
                 "funders/index.html", exc, data, funders=await services.list_funders()
             )
-        return Redirect(f"/funders/{funder_id}")
+        return flash_redirect(
+            request,
+            f"/funders/{funder_id}",
+            f"Funder “{str(data.get('name') or '').strip()}” added",
+        )
 
     @get("/{funder_id:int}", name="funder", guards=[requires_role(Role.ADMIN, Role.FUNDER)])
     async def detail(self, request: Request[Any, Any, Any], funder_id: RowId) -> Template:
@@ -203,7 +208,12 @@ class FunderController(Controller):
                 action=f"/funders/{funder_id}/pools",
                 **await _pool_form_context(),
             )
-        return Redirect(f"/pools/{pool_id}")
+        return flash_redirect(
+            request,
+            f"/pools/{pool_id}",
+            f"Pool “{str(data.get('name') or '').strip()}” created",
+            "It holds no money yet: top it up or record a bank deposit below before its first round.",
+        )
 
 
 class PoolController(Controller):
@@ -257,9 +267,8 @@ class PoolController(Controller):
         pool = await services.get_pool(pool_id)
         data = await read_form(request)
         try:
-            recorded = await deposits.record_deposit(
-                signed_in(request), pool_id, deposits.read_deposit_input(data)
-            )
+            given = deposits.read_deposit_input(data)
+            recorded = await deposits.record_deposit(signed_in(request), pool_id, given)
         except ValidationFailed as exc:
             return await _pool_page(
                 request,
@@ -269,7 +278,20 @@ class PoolController(Controller):
                 deposit_errors=exc.field_errors,
                 deposit_error=exc.detail,
             )
-        return Redirect(f"/pools/{pool_id}?deposited={recorded.deposit_id}", status_code=303)
+        amount = format_money(given.amount, pool["currency"])
+        if not recorded.created:  # the same bank reference again: nothing added twice
+            return flash_redirect(
+                request,
+                f"/pools/{pool_id}",
+                f"Deposit {given.reference} was already recorded",
+                "It was not added again.",
+            )
+        return flash_redirect(
+            request,
+            f"/pools/{pool_id}",
+            f"Deposit of {amount} recorded",
+            f"Bank reference {given.reference}; it is in the available balance below.",
+        )
 
     @get("/{pool_id:int}/edit", guards=[requires_role(Role.ADMIN, Role.FUNDER)])
     async def edit(self, request: Request[Any, Any, Any], pool_id: RowId) -> Template:
@@ -310,7 +332,12 @@ class PoolController(Controller):
                 action=f"/pools/{pool_id}/edit",
                 **await _pool_form_context(),
             )
-        return Redirect(f"/pools/{pool_id}")
+        return flash_redirect(
+            request,
+            f"/pools/{pool_id}",
+            "Pool settings saved",
+            "The next round uses them; rounds already counted keep the settings they had.",
+        )
 
 
 class TopUpController(Controller):

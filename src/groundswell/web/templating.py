@@ -12,6 +12,7 @@ from groundswell import __version__
 from groundswell.allocation.explain import format_score
 from groundswell.allocation.states import allocation_state_label, round_status_label
 from groundswell.core.clock import on_uk_clocks
+from groundswell.core.flash import take_flash
 from groundswell.core.money import format_money
 from groundswell.core.text import plain_number
 from groundswell.funders.states import PAIRWISE_M_HINT, SCORE_HINT, SCORE_LABELS, score_label
@@ -100,6 +101,7 @@ def configure(settings: Settings) -> Callable[[JinjaTemplateEngine], None]:
         env.filters["allocation_state"] = allocation_state_label
         env.filters["number"] = plain_number
         env.globals["field_label"] = field_label
+        env.globals["take_flash"] = take_flash
         env.globals["score_options"] = list(SCORE_LABELS.items())
         env.globals["score_hint"] = SCORE_HINT
         env.globals["pairwise_m_hint"] = PAIRWISE_M_HINT

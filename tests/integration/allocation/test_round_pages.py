@@ -57,7 +57,7 @@ async def test_the_round_page_explains_each_amount(client: WebClient, world: Wor
     assert "Teesside Listening Fund" in page
     # Each funded line's share of all scores, whatever the scoring rule; Ruth has none.
     table = page.split("Allocations in this round", 1)[1]
-    shares = [float(s) for s in re.findall(r"<td class=\"num\">(\d+\.\d)% <span", table)]
+    shares = [float(s) for s in re.findall(r"<td class=\"num\"[^>]*>(\d+\.\d)% <span", table)]
     assert len(shares) == 2 and abs(sum(shares) - 100) < 0.2, shares
     assert shares[0] > shares[1]
 
@@ -68,14 +68,23 @@ async def test_pause_and_resume_from_the_page(client: WebClient, world: World) -
     assert paused.status_code == 303 and paused.headers["location"] == f"/rounds/{world.round_id}"
     page = (await client.get(f"/rounds/{world.round_id}")).text
     assert "Paused" in page and "Resume this round" in page
+    assert 'role="alert"' in page and ">Round paused</p>" in page  # the banner, once
+    assert ">Round paused</p>" not in (await client.get(f"/rounds/{world.round_id}")).text
     assert (await rounds.get_round(world.round_id))["status"] == "paused"
+    twice = await client.submit(f"/rounds/{world.round_id}/pause", REASON)  # a second press
+    assert "This round was already paused" in (await client.get(twice.headers["location"])).text
     resumed = await client.submit(f"/rounds/{world.round_id}/resume", REASON)
     assert resumed.status_code == 303
+    assert ">Round resumed</p>" in (await client.get(resumed.headers["location"])).text
     assert (await rounds.get_round(world.round_id))["status"] == "computed"
     with frozen_at(now() + timedelta(days=30)):
         assert await review.approve_round(world.round_id)
     late = await client.submit(f"/rounds/{world.round_id}/pause", REASON)
     assert late.status_code == 409 and "can no longer be paused" in late.text
+    # Refused: said at the top of the page, and the focus goes there.
+    assert re.search(
+        r'<div class="error-summary" role="alert" tabindex="-1" data-focus-on-load>', late.text
+    )
     assert (await rounds.get_round(world.round_id))["status"] == "approved"
 
 

@@ -43,6 +43,10 @@ SIGNED = "signed"
 ACCESS: dict[tuple[str, str], Any] = {
     ("GET", "/"): PUBLIC,
     ("GET", "/health"): PUBLIC,
+    # The footer's pages: the same for everyone.
+    ("GET", "/privacy"): PUBLIC,
+    ("GET", "/accessibility"): PUBLIC,
+    ("GET", "/contact"): PUBLIC,
     # The test client calls from 127.0.0.1, a trusted address; test_metrics covers the rest.
     ("GET", "/metrics"): PUBLIC,
     ("GET", "/login"): PUBLIC,

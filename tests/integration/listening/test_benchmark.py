@@ -107,7 +107,7 @@ async def test_organiser_page_shows_spread_and_median_organiser(client: WebClien
     ]  # fmt: skip
     table = re.search(rf'id="benchmark-pool-{pool}".*?</table>', page, re.S)
     assert table is not None
-    cells = re.findall(r'<td class="num">(.*?)</td>', table.group(0), re.S)
+    cells = re.findall(r'<td class="num"[^>]*>(.*?)</td>', table.group(0), re.S)
     clean = [re.sub(r"<[^>]+>", "", c).strip() for c in cells]
     # Amina: 6 voices, +17 from 6 answers, all "A hope"; median of the 3 eligible organisers
     # (Amina, Bea, Cal): voices 5, net +59 (the median of Amina's +17 and Bea's +100; Cal has
@@ -151,7 +151,7 @@ async def test_every_net_score_on_a_page_comes_from_the_same_answers(client: Web
     assert table is not None
     cells = [
         re.sub(r"<[^>]+>", "", c).strip()
-        for c in re.findall(r'<td class="num">(.*?)</td>', table.group(0), re.S)
+        for c in re.findall(r'<td class="num"[^>]*>(.*?)</td>', table.group(0), re.S)
     ]
     assert cells[0] == "5"  # voices in the pool's 90 days
     assert cells[1] == "+67 from 6 answers"  # the same answers as above, not +100 from 5

@@ -322,10 +322,14 @@ async def test_award_pay_and_cancel_through_the_bid_page(client: WebClient) -> N
     assert refused.status_code == 409
     assert refused.headers["content-type"].startswith("text/html")
     assert "has £3,000.00 available and this grant is for £5,000.00" in refused.text
+    # Said at the top of the page too, with the focus, linking down to the grant.
+    top = refused.text.split("<h1>", 1)[1].split('id="grants"', 1)[0]
+    assert "data-focus-on-load" in top and 'href="#grants-heading"' in top
     assert (await status_of(big))["status"] == "proposed"
 
     assert (await client.submit(f"/programme/grants/{small}/award", {})).status_code in (302, 303)
     page = await client.get(f"/programme/asset-bids/{bid}")
+    assert ">Grant awarded</p>" in page.text  # the banner after the action
     assert "not yet paid" in page.text and f"/programme/grants/{small}/paid" in page.text
 
     no_reference = await client.submit(

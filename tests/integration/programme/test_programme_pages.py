@@ -117,8 +117,10 @@ async def test_edit_form_and_stage_moves(client: WebClient) -> None:
         f"/programme/asset-bids/{bid}/stage", {"to": "purchased", "note": "Sold to the group"}
     )
     assert bought.status_code in (302, 303)
+    assert "Bid moved to “Purchased”" in (await client.get(bought.headers["location"])).text
     again = await client.submit(f"/programme/asset-bids/{bid}/stage", {"to": "purchased"})
     assert again.status_code in (302, 303)  # already there: nothing changes
+    assert "The bid was already “Purchased”" in (await client.get(again.headers["location"])).text
     ended = await client.submit(f"/programme/asset-bids/{bid}/stage", {"to": "withdrawn"})
     assert ended.status_code == 409 and "It has ended" in ended.text
     row = await AssetBid.select().where(AssetBid.id == bid).first()
