@@ -7,7 +7,7 @@ from litestar.datastructures import CacheControlHeader, Cookie, ResponseHeader
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-from groundswell.accounts import links, services, tokens
+from groundswell.accounts import links, sessions, tokens
 from groundswell.accounts.states import LinkPurpose
 from groundswell.core.errors import DomainError, ValidationFailed
 from groundswell.core.pages import read_form, render, render_form_error
@@ -69,7 +69,7 @@ class LoginController(Controller):
         settings = settings_of(request)
         client_ip = client_address(request)
         try:
-            session = await services.log_in(
+            session = await sessions.log_in(
                 settings,
                 email=str(data.get("email") or ""),
                 password=str(data.get("password") or ""),
@@ -81,7 +81,7 @@ class LoginController(Controller):
             )
         old = request.cookies.get(SESSION_COOKIE)
         if old:
-            await services.log_out(old)
+            await sessions.log_out(old)
         return Redirect(
             target,
             cookies=[
@@ -100,7 +100,7 @@ class LoginController(Controller):
     async def logout(self, request: Request[Any, Any, Any]) -> Redirect:
         token = request.cookies.get(SESSION_COOKIE)
         if token:
-            await services.log_out(token)
+            await sessions.log_out(token)
         return Redirect(
             "/", cookies=[Cookie(key=SESSION_COOKIE, value="", max_age=0, httponly=True)]
         )

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Protocol
 
-from groundswell.accounts import services
+from groundswell.accounts import services, sessions
 from groundswell.accounts.states import LinkPurpose
 from groundswell.accounts.tables import AccountLink, User
 from groundswell.core import audit, ratelimit
@@ -185,7 +185,7 @@ async def request_password_reset(
     email_key = services.normalise_email(email)  # a malformed address is a field error
     # Counted for every address, known or not, so the limit says nothing about accounts.
     if not await ratelimit.hit(
-        f"reset:email:{services.email_digest(email_key)}",
+        f"reset:email:{sessions.email_digest(email_key)}",
         limit=RESETS_PER_ADDRESS_PER_HOUR,
         window=HOUR,
     ):
@@ -276,7 +276,7 @@ async def set_password_with_link(
         await AccountLink.delete().where(
             (AccountLink.user == user_id) & AccountLink.used_at.is_null()
         )
-        sessions = await services.end_sessions(user_id)
+        ended = await services.end_sessions(user_id)
         await audit.record(
             user_id,
             "user.password_set"
@@ -284,7 +284,7 @@ async def set_password_with_link(
             else "user.password_reset",
             "user",
             user_id,
-            sessions_ended=sessions,
+            sessions_ended=ended,
         )
-    await ratelimit.reset(services.login_account_bucket(link.email))
+    await ratelimit.reset(sessions.login_account_bucket(link.email))
     return link

@@ -15,7 +15,7 @@ from litestar.template.config import TemplateConfig
 from litestar.types import ControllerRouterHandler
 
 from groundswell import __version__, db
-from groundswell.accounts import services as accounts
+from groundswell.accounts import sessions as accounts
 from groundswell.accounts import tokens
 from groundswell.accounts.controllers import (
     LoginController,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from groundswell.accounts import services as accounts
+from groundswell.accounts import sessions as accounts
 from groundswell.accounts.tables import Membership, User, UserSession
 from groundswell.core.clock import now
 from groundswell.core.principal import Role
