@@ -180,11 +180,7 @@ class OrganiserController(Controller):
         partial = is_htmx_partial(request)
         headers = {"vary": "HX-Request, HX-History-Restore-Request"}
         if partial:
-            headers["hx-push-url"] = (
-                "false"
-                if page.errors
-                else page.query.url(after=page.query.after, before=page.query.before)
-            )
+            headers["hx-push-url"] = "false" if page.errors else page.address
         return Template(
             "community/_organiser_results.html" if partial else "community/organisers.html",
             context={
