@@ -181,10 +181,17 @@ async def organiser_page(raw: Mapping[str, str | None]) -> OrganiserPage:
     places = await _places(query)
     await _fill(page, after, before, places)
     if page.total == 0 and query.q and after is None and before is None:
-        words = search_folded(query.q).split()
+        # Word by word, so each correction lines up with what was typed (folding "´" gives
+        # a space: folding the whole query could change how many words there are).
+        words = [search_folded(word) for word in query.q.split()]
         corrected = correct(words, await _vocabulary(query, places))
         if corrected is not None:
-            retry = OrganiserPage(query=replace(query, q=" ".join(corrected)))
+            # Shown as typed: "Siobahn" is corrected to "Siobhan", not to "siobhan".
+            shown = [
+                fixed.capitalize() if typed[:1].isupper() else fixed
+                for typed, fixed in zip(query.q.split(), corrected, strict=True)
+            ]
+            retry = OrganiserPage(query=replace(query, q=" ".join(shown)))
             await _fill(retry, None, None, places)
             if retry.total:
                 retry.corrected_from = query.q

@@ -25,7 +25,7 @@ from groundswell.listening import benchmark
 from groundswell.listening import services as listening
 from groundswell.vouching import queries
 
-WORDS_PAGE = 10  # words per page on the organiser page; "More words" brings the next
+WORDS_PAGE = 5  # words a page: how to vouch stays near the top on a phone; "More words" for more
 # The same URL answers htmx with the words alone: caches must keep the two apart.
 WORDS_VARY = {"vary": "HX-Request, HX-History-Restore-Request"}
 

@@ -218,6 +218,7 @@ async def test_search_matches_a_place_and_forgives_small_typos(client: WebClient
     assert (await search("hlume"))[0] == ["SIOBHAN-2B"]  # a place one slip out
     found, page = await search("xq")  # too short to guess at
     assert found == [] and "Showing results for" not in page
+    assert "Showing results for “Siobhan Kelly”" in (await search("Siobahn Kely"))[1]
     # Exact matches never show a correction.
     assert "Showing results for" not in (await search("siobhan"))[1]
 
@@ -247,6 +248,8 @@ async def test_hostile_searches_get_a_page_never_a_500(client: WebClient) -> Non
         "ǅ" * 60,
         " ".join(["sioban"] * 30),
         "\u200bsiobhan",
+        "sio´bhan k´ely",  # folding makes "´" a space
+        "Siobahn ´",
     ]:
         response = await client.get("/organisers", params={"q": q})
         assert response.status_code in (200, 422), q
