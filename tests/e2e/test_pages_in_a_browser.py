@@ -199,7 +199,7 @@ async def test_the_organisers_list_works_without_javascript(
     context, page, _ = await new_page(browser, live_server, javascript=False)
     try:
         await page.goto("/organisers")
-        await page.get_by_label("Place").select_option(label="Pallister")
+        await page.get_by_label("Place", exact=True).select_option(label="Pallister")
         await page.get_by_role("button", name="Find").click()
         await page.wait_for_url(re.compile(r"locality=\d+"))
         places = await page.locator("#results tbody tr .place").all_inner_texts()
