@@ -102,11 +102,14 @@ def correct(words: list[str], vocabulary: Vocabulary) -> list[str] | None:
         return None
     corrected: list[str] = []
     for word in words:
-        if vocabulary.knows(word):
+        # A code ("amnia-7k"): its name part is corrected against the names; the suffix is
+        # two characters, too short to guess at, and there are thousands of codes to read.
+        head, hyphen, tail = word.partition("-")
+        if not head or vocabulary.knows(head):
             corrected.append(word)
             continue
-        near = vocabulary.closest(word)
+        near = vocabulary.closest(head)
         if near is None:
             return None
-        corrected.append(near)
+        corrected.append(near + hyphen + tail)
     return None if corrected == words else corrected

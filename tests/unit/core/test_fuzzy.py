@@ -31,7 +31,8 @@ def test_correction_replaces_only_unknown_words_and_prefers_the_commonest() -> N
     assert correct(["hulm"], words) is None  # a part of a word is found as it is
     assert correct(["hlume"], words) == ["hulme"]  # the commoner of two equally near
     assert correct(["zzzzzz"], words) is None  # nothing near
-    assert correct(["amina-7j"], words) == ["amina-7k"]
+    assert correct(["amnia-7k"], words) == ["amina-7k"]  # a code's name part
+    assert correct(["amina-7j"], words) is None  # its suffix is too short to guess at
     assert correct(["ab"], words) is None  # too short to guess at
     assert correct(["x"] * 7, words) is None  # a sentence, not a typo
 
