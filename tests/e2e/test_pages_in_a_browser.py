@@ -136,7 +136,7 @@ async def test_the_organisers_list_searches_and_pages_with_htmx(
     await page.wait_for_url(re.compile(r"/organisers$"))  # the first page, plainly
     assert await page.locator("#results tbody tr").all_inner_texts() == first
     # Typing searches as you go; the address follows.
-    await page.get_by_label("Name or code").fill("amina")
+    await page.get_by_label("Name, code or place").fill("amina")
     await page.wait_for_url(re.compile(r"/organisers\?q=amina$"))
     names = await page.locator("#results tbody tr td:first-child a").all_inner_texts()
     assert names and all("amina" in n.lower() for n in names)
@@ -147,13 +147,59 @@ async def test_the_organisers_list_searches_and_pages_with_htmx(
     assert not watched.errors and not watched.csp, (watched.errors, watched.csp)
 
 
+async def test_the_organiser_page_speaks_to_residents_first_on_a_phone(
+    browser: Any, live_server: LiveServer
+) -> None:
+    """Issue #19: at 390 px, what neighbours say and how to vouch come before the funders'
+    figures; "More words" appends the next words with htmx and the address keeps the page;
+    a typo in the search is forgiven. Axe stays clean at both widths."""
+    code, _ = await funded_organiser(browser, live_server)
+    failures: dict[str, Any] = {}
+    for viewport_name, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
+        context, page, watched = await new_page(browser, live_server, viewport=viewport)
+        try:
+            await page.goto(f"/organisers/{code}")
+            tops = []
+            for heading in ("#neighbours", "#how-to-vouch", "#for-funders", "#funding"):
+                box = await page.locator(heading).bounding_box()
+                assert box is not None, heading
+                tops.append(box["y"])
+            assert tops == sorted(tops), tops
+            await check_page(page, f"organiser-residents-first-{viewport_name}", failures)
+            words = page.locator("section.organiser-neighbours figure.testimony")
+            before = await words.count()
+            more = page.get_by_role("link", name="More words")
+            if await more.count():
+                await page.evaluate("window.__sameDocument = true")
+                await more.click()
+                await page.wait_for_url(re.compile(r"[?]words="))
+                await page.wait_for_function(
+                    f"document.querySelectorAll('section.organiser-neighbours figure.testimony').length > {before}"
+                )
+                assert await page.evaluate("window.__sameDocument === true")
+                await check_page(page, f"organiser-more-words-{viewport_name}", failures)
+            # A search with a slip in it still finds the organiser.
+            name = (await page.locator("h1").inner_text()).strip()
+            first = name.split()[0]
+            typo = first[0] + first[2] + first[1] + first[3:] if len(first) > 3 else first
+            await page.goto("/organisers?q=" + typo)
+            assert await page.locator("#results tbody tr").count()
+            if typo.lower() != first.lower():
+                assert "Showing results for" in await page.locator("#results").inner_text()
+            await check_page(page, f"organisers-typo-{viewport_name}", failures)
+            assert not watched.errors and not watched.csp, (watched.errors, watched.csp)
+        finally:
+            await context.close()
+    assert not failures, describe(list(failures.items()))  # type: ignore[arg-type]
+
+
 async def test_the_organisers_list_works_without_javascript(
     browser: Any, live_server: LiveServer
 ) -> None:
     context, page, _ = await new_page(browser, live_server, javascript=False)
     try:
         await page.goto("/organisers")
-        await page.get_by_label("Place").select_option(label="Pallister")
+        await page.get_by_label("Place", exact=True).select_option(label="Pallister")
         await page.get_by_role("button", name="Find").click()
         await page.wait_for_url(re.compile(r"locality=\d+"))
         places = await page.locator("#results tbody tr .place").all_inner_texts()

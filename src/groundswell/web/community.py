@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -10,9 +11,11 @@ from litestar.response import Template
 
 from groundswell.allocation.history import locality_funding, organiser_funding
 from groundswell.community import directory, services
+from groundswell.community.posters import display_sms_number
 from groundswell.community.standing import funding_standing
 from groundswell.core.clock import today
-from groundswell.core.errors import DomainError, Forbidden
+from groundswell.core.cursor import decode_cursor, encode_cursor
+from groundswell.core.errors import DomainError, Forbidden, ValidationFailed
 from groundswell.core.flash import flash_redirect
 from groundswell.core.pages import is_htmx_partial, read_form, render, render_form_error
 from groundswell.core.principal import Principal, Role
@@ -21,6 +24,10 @@ from groundswell.lessons import reading as lessons
 from groundswell.listening import benchmark
 from groundswell.listening import services as listening
 from groundswell.vouching import queries
+
+WORDS_PAGE = 5  # words a page: how to vouch stays near the top on a phone; "More words" for more
+# The same URL answers htmx with the words alone: caches must keep the two apart.
+WORDS_VARY = {"vary": "HX-Request, HX-History-Restore-Request"}
 
 
 def _may_manage(principal: Principal | None, host_id: int) -> bool:
@@ -173,11 +180,7 @@ class OrganiserController(Controller):
         partial = is_htmx_partial(request)
         headers = {"vary": "HX-Request, HX-History-Restore-Request"}
         if partial:
-            headers["hx-push-url"] = (
-                "false"
-                if page.errors
-                else page.query.url(after=page.query.after, before=page.query.before)
-            )
+            headers["hx-push-url"] = "false" if page.errors else page.address
         return Template(
             "community/_organiser_results.html" if partial else "community/organisers.html",
             context={
@@ -194,17 +197,23 @@ class OrganiserController(Controller):
     async def detail(self, request: Request[Any, Any, Any], code: FromPath[str]) -> Template:
         organiser = await services.get_organiser(code)
         # The public page, whoever reads it: words residents made public, never a name.
-        testimony, _ = await queries.published_for_organiser(
-            organiser["id"], audience=queries.Audience.PUBLIC, limit=10
-        )
-        return render(
+        # `?words=` keeps the page of words in the URL: "More words" works without
+        # JavaScript, and htmx asks for the next page alone and appends it.
+        words = await _public_words(organiser, request.query_params.get("words"))
+        if is_htmx_partial(request):
+            page = render("community/_organiser_words.html", organiser=organiser, words=words)
+            page.headers.update(WORDS_VARY)
+            return page
+        number = settings_of(request).twilio_from_number.strip()
+        page = render(
             "community/organiser.html",
             organiser=organiser,
             manage_link=_may_manage(principal_of(request), organiser["host_id"]),
             standing=funding_standing(
                 organiser["status"], organiser["bursary_end"], organiser["locality_name"], today()
             ),
-            testimony=testimony,
+            words=words,
+            sms_number=display_sms_number(number) if number else None,
             endorsers=await queries.endorser_count(organiser["id"]),
             voices=await listening.organiser_voices(organiser["id"]),
             benchmark=await benchmark.organiser_benchmark(
@@ -216,3 +225,30 @@ class OrganiserController(Controller):
             # Lessons (issue #18): signed-in readers only; None for the public.
             lessons=await lessons.organiser_panel(principal_of(request), organiser),
         )
+        page.headers.update(WORDS_VARY)
+        return page
+
+
+@dataclass
+class PublicWords:
+    """One page of an organiser's public words, newest first."""
+
+    items: list[dict[str, Any]]
+    more_url: str | None  # the next page, or None on the last
+    later: bool  # this is not the first page (a link back to the newest is shown)
+    invalid: bool = False  # the page link was not one we issued
+
+
+async def _public_words(organiser: dict[str, Any], cursor: str | None) -> PublicWords:
+    try:
+        before = decode_cursor(cursor)
+    except ValidationFailed:
+        before, invalid = None, True
+    else:
+        invalid = False
+    items, next_key = await queries.published_for_organiser(
+        organiser["id"], audience=queries.Audience.PUBLIC, before=before, limit=WORDS_PAGE
+    )
+    next_cursor = encode_cursor(next_key)
+    more_url = f"/organisers/{organiser['code']}?words={next_cursor}" if next_cursor else None
+    return PublicWords(items, more_url, later=before is not None, invalid=invalid)

@@ -192,3 +192,70 @@ async def test_search_ignores_accents_and_case(client: WebClient) -> None:
     assert await found("zoe") == ["ZOE-4D"]
     assert await found("zoë smith") == ["ZOE-4D"]
     assert await found("lucja-3c") == ["LUCJA-3C"]
+
+
+async def test_search_matches_a_place_and_forgives_small_typos(client: WebClient) -> None:
+    host = await make_host()
+    hulme, mon = await make_locality("Hulme"), await make_locality("Ynys Môn")
+    await make_organiser(host, hulme, name="Siobhan Kelly", code="SIOBHAN-2B")
+    await make_organiser(host, mon, name="Amina Hussein", code="AMINA-7K")
+
+    async def search(q: str, **extra: str) -> tuple[list[str], str]:
+        response = await client.get("/organisers", params={"q": q, **extra})
+        assert response.status_code == 200, q
+        return codes(response.text), " ".join(response.text.split())
+
+    assert (await search("hulme"))[0] == ["SIOBHAN-2B"]  # a place
+    assert (await search("ynys mon"))[0] == ["AMINA-7K"]  # a place, without its accent
+    assert (await search("amina mon"))[0] == ["AMINA-7K"]  # a name and a place
+    found, page = await search("siobahn")  # two letters swapped
+    assert found == ["SIOBHAN-2B"]
+    assert "No organiser matches “siobahn”." in page
+    assert "Showing results for “siobhan”" in page
+    assert 'value="siobahn"' in page  # the box keeps what was typed
+    assert (await search("husein hulm"))[0] == []  # a right name, a wrong place: no one
+    assert (await search("amnia-7k"))[0] == ["AMINA-7K"]  # a code's name part one slip out
+    assert (await search("hlume"))[0] == ["SIOBHAN-2B"]  # a place one slip out
+    found, page = await search("xq")  # too short to guess at
+    assert found == [] and "Showing results for" not in page
+    assert "Showing results for “Siobhan Kelly”" in (await search("Siobahn Kely"))[1]
+    # Exact matches never show a correction.
+    assert "Showing results for" not in (await search("siobhan"))[1]
+
+
+async def test_a_corrected_search_keeps_what_was_typed_in_the_address(client: WebClient) -> None:
+    host, place = await make_host(), await make_locality("Hulme")
+    await make_organiser(host, place, name="Siobhan Kelly", code="SIOBHAN-2B")
+    partial = await client.get(
+        "/organisers", params={"q": "siobahn"}, headers={"hx-request": "true"}
+    )
+    assert partial.headers["hx-push-url"] == "/organisers?q=siobahn"
+    assert "Showing results for" in partial.text
+
+
+async def test_hostile_searches_get_a_page_never_a_500(client: WebClient) -> None:
+    host, place = await make_host(), await make_locality("Hulme")
+    await make_organiser(host, place, name="Siobhan Kelly", code="SIOBHAN-2B")
+    for q in [
+        "x" * 5000,
+        "a" * 99,
+        "' OR 1=1 --",
+        "'); DROP TABLE organiser; --",
+        "%_\\",
+        "\x00\x01",
+        "𝕊𝕚𝕠𝕓𝕙𝕒𝕟",
+        "سيوبهان",
+        "ǅ" * 60,
+        " ".join(["sioban"] * 30),
+        "\u200bsiobhan",
+        "sio´bhan k´ely",  # folding makes "´" a space
+        "Siobahn ´",
+    ]:
+        response = await client.get("/organisers", params={"q": q})
+        assert response.status_code in (200, 422), q
+        partial = await client.get("/organisers", params={"q": q}, headers={"hx-request": "true"})
+        assert partial.status_code in (200, 422), q
+    # Bytes no browser should send: a lone surrogate in UTF-8, and broken UTF-8.
+    for raw in ("%ED%A0%80", "%FF%FE", "%C0%AF" * 40):
+        assert (await client.get(f"/organisers?q={raw}")).status_code in (200, 400, 422), raw
+    assert await Organiser.count() == 1

@@ -1,7 +1,6 @@
 """The demo fills every page of rounds and the ledger with something real, once."""
 
 import re
-import time
 
 from groundswell.allocation.tables import Allocation, Round
 from groundswell.demo.loader import load_demo
@@ -15,9 +14,7 @@ from groundswell.vouching.tables import Endorsement, Resident
 
 
 async def test_demo_has_voices_money_and_rounds_in_every_state_and_loads_once() -> None:
-    started = time.monotonic()
     first = await load_demo()
-    assert time.monotonic() - started < 15
     assert first.created
     statuses = sorted(row["status"] for row in await Round.select(Round.status))
     # One host is not onboarded: its lines are held, so that round is still paying.
