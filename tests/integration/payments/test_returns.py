@@ -265,3 +265,50 @@ async def test_a_pool_without_money_closes_on_request(pool: int, settings: Setti
     assert result.closed and (await get_pool(empty))["closed_at"] is not None
     assert not await LedgerTransaction.exists().where(LedgerTransaction.kind == "return")
     assert (await check_ledger()).ok
+
+
+async def test_a_card_refund_through_stripe(
+    stripe_client: WebClient, stripe_server: str, stripe_settings: Settings
+) -> None:
+    """The real adapter against the local Stripe server: the refund is made once (its
+    idempotency key is return:<id>) and reconciliation sees it as recorded."""
+    from groundswell.payments.reconcile import find_differences
+    from groundswell.payments.stripe_gateway import StripeGateway
+    from tests.integration.payments.conftest import event, signed
+    from tests.stripe_server import config_request
+
+    place = await pool_in_a_place()
+    await make_user(Role.ADMIN, "alice@example.org")
+    await make_user(Role.FUNDER, "funder@example.org", funder_ids=(place.funder,))
+    await stripe_client.login("funder@example.org")
+    assert (
+        await stripe_client.submit(f"/pools/{place.pool}/top-up", {"amount": "80.00"})
+    ).status_code == 303
+    intent = await checkout.CheckoutIntent.select().first()
+    assert intent is not None
+    config_request(
+        stripe_server, "POST", f"/_config/checkout/sessions/{intent['session_id']}/complete"
+    )
+    body, headers = signed(
+        event(
+            "evt_cs_1",
+            "checkout.session.completed",
+            {"id": intent["session_id"], "object": "checkout.session"},
+        )
+    )
+    assert (
+        await stripe_client.post("/webhooks/stripe", content=body, headers=headers)
+    ).status_code == 200
+    deposit_id = int((await deposits.Deposit.select(deposits.Deposit.id).first() or {})["id"])
+    return_id = await ask(place.pool, "30.00")
+    gateway = StripeGateway(stripe_settings)
+    card = returns.ReturnRecord(method=returns.ReturnMethod.CARD_REFUND, deposit_id=deposit_id)
+    alice = await person("alice@example.org")
+    assert (await returns.record_return(alice, gateway, return_id, card)).created
+    assert not (await returns.record_return(alice, gateway, return_id, card)).created
+    refunds = [r async for r in gateway.list_refunds()]
+    assert [r.amount for r in refunds] == [30_00]
+    assert (await returns.get_return(return_id))["reference"] == refunds[0].id
+    assert (await ledger.pool_balances(place.pool))["available"] == 50_00
+    assert not [d for d in await find_differences(stripe_settings, gateway) if d.kind == "refund"]
+    assert (await check_ledger()).ok
