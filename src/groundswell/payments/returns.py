@@ -216,6 +216,16 @@ def _refused(field: str, message: str) -> ValidationFailed:
     return ValidationFailed("The return could not be recorded.", field_errors={field: message})
 
 
+def _check_available(request: dict[str, Any], available: int) -> None:
+    if int(request["amount"]) > available:
+        raise _refused(
+            "amount",
+            f"The pool has only {format_money(available, request['currency'])} available, "
+            f"less than the {format_money(request['amount'], request['currency'])} asked for: "
+            "it cannot give back more than it holds.",
+        )
+
+
 async def _check_deposit(request: dict[str, Any], deposit_id: int) -> dict[str, Any]:
     deposit = await Deposit.select().where(Deposit.id == deposit_id).first()
     if (
@@ -266,13 +276,7 @@ async def record_return(
             return Recorded(created=False, closed=bool(row and row["closed_at"]))
         amount = int(request["amount"])
         available = await ledger.locked_available(pool_id)
-        if amount > available:
-            raise _refused(
-                "amount",
-                f"The pool has only {format_money(available, request['currency'])} available, "
-                f"less than the {format_money(amount, request['currency'])} asked for: it "
-                "cannot give back more than it holds.",
-            )
+        _check_available(request, available)
         reference = data.reference
         txn_id: int | None = None
         if amount:
@@ -347,6 +351,7 @@ async def preview(return_id: int, data: ReturnRecord) -> dict[str, Any]:
     """What the check-your-answers page says: who gets what, how, and the balance after."""
     request = await get_return(return_id)
     available = (await ledger.pool_balances(int(request["pool"])))["available"]
+    _check_available(request, available)
     deposit = None
     if data.method is ReturnMethod.CARD_REFUND and data.deposit_id is not None:
         deposit = await _check_deposit(request, data.deposit_id)

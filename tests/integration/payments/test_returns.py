@@ -113,6 +113,8 @@ async def test_recording_more_than_is_available_is_refused_clearly(
         await returns.record_return(alice, gateway, second, bank("B"))
     assert "cannot give back more than it holds" in refused.value.field_errors["amount"]
     assert (await returns.get_return(second))["status"] == "requested"
+    with pytest.raises(ValidationFailed):  # the check-your-answers page says so too
+        await returns.preview(second, bank("B"))
     assert (await ledger.pool_balances(pool))["available"] == 30_00
     assert (await check_ledger()).ok
 
