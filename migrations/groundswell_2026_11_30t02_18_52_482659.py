@@ -9,9 +9,7 @@ DESCRIPTION = "vouching: text digest, encrypted number for hear-back"
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="groundswell", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="groundswell", description=DESCRIPTION)
 
     manager.add_column(
         table_class_name="Endorsement",

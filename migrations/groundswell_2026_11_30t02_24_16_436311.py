@@ -100,9 +100,7 @@ DESCRIPTION = "programme"
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="groundswell", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="groundswell", description=DESCRIPTION)
 
     manager.add_table(
         class_name="ServiceBid",
@@ -125,9 +123,7 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="AssetBid", tablename="asset_bid", schema=None, columns=None
-    )
+    manager.add_table(class_name="AssetBid", tablename="asset_bid", schema=None, columns=None)
 
     manager.add_column(
         table_class_name="ServiceBid",

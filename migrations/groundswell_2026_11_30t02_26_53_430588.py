@@ -128,9 +128,7 @@ DESCRIPTION = "ledger and rounds"
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="groundswell", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="groundswell", description=DESCRIPTION)
 
     manager.add_table(
         class_name="LedgerTransaction",
@@ -139,9 +137,7 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="Deposit", tablename="deposit", schema=None, columns=None
-    )
+    manager.add_table(class_name="Deposit", tablename="deposit", schema=None, columns=None)
 
     manager.add_table(
         class_name="LedgerAccount",
@@ -157,13 +153,9 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="Round", tablename="funding_round", schema=None, columns=None
-    )
+    manager.add_table(class_name="Round", tablename="funding_round", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="Allocation", tablename="allocation", schema=None, columns=None
-    )
+    manager.add_table(class_name="Allocation", tablename="allocation", schema=None, columns=None)
 
     manager.add_column(
         table_class_name="LedgerTransaction",

@@ -56,9 +56,7 @@ DESCRIPTION = "checkout_intent"
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="groundswell", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="groundswell", description=DESCRIPTION)
 
     manager.add_table(
         class_name="CheckoutIntent",

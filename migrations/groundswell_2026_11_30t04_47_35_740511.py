@@ -29,9 +29,7 @@ DESCRIPTION = "programme grant payment"
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="groundswell", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="groundswell", description=DESCRIPTION)
 
     manager.add_column(
         table_class_name="ProgrammeGrant",

@@ -31,9 +31,7 @@ DESCRIPTION = "account links, api token expiry and scope"
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="groundswell", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="groundswell", description=DESCRIPTION)
 
     manager.add_table(
         class_name="AccountLink",
@@ -81,9 +79,7 @@ async def forwards():
             "unique": False,
             "index": False,
             "index_method": IndexMethod.btree,
-            "choices": Enum(
-                "LinkPurpose", {"INVITATION": "invitation", "RESET": "reset"}
-            ),
+            "choices": Enum("LinkPurpose", {"INVITATION": "invitation", "RESET": "reset"}),
             "db_column_name": None,
             "secret": False,
         },

@@ -11,9 +11,7 @@ DESCRIPTION = "True"
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="groundswell", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="groundswell", description=DESCRIPTION)
 
     manager.add_table(
         class_name="GroupSignIn",

@@ -20,6 +20,7 @@ from groundswell.ledger.states import (
     NON_NEGATIVE_KINDS,
     AccountKind,
     CorrectionStatus,
+    ReturnStatus,
     TransactionKind,
 )
 from groundswell.ledger.tables import LedgerAccount
@@ -256,6 +257,7 @@ async def check_ledger() -> LedgerReport:
 
     violations.extend(await _grant_violations())
     violations.extend(await _correction_violations())
+    violations.extend(await _return_violations())
 
     counts = (
         await _rows(
@@ -409,4 +411,64 @@ async def _correction_violations() -> list[str]:
             violations.append(f"correction {row['id']} is approved but was never posted")
         if row["decided_by"] is None or row["decided_by"] == row["proposed_by"]:
             violations.append(f"correction {row['id']} was not approved by a second administrator")
+    return violations
+
+
+# --------------------------------------------------------------------------------------------
+# Money back to funders
+# --------------------------------------------------------------------------------------------
+
+
+async def _return_violations() -> list[str]:
+    """Each return transaction took exactly its recorded return's amount out of available,
+    every recorded return with money was posted, card refunds stay within their deposit,
+    and a closed pool is empty."""
+    violations: list[str] = []
+    for row in await _rows(
+        "SELECT t.id AS id, t.reference AS reference FROM ledger_transaction t "
+        "WHERE t.kind = {} AND NOT EXISTS (SELECT 1 FROM pool_return r "
+        "WHERE r.txn = t.id AND r.status = {}) ORDER BY t.id",
+        TransactionKind.RETURN.value,
+        ReturnStatus.RECORDED.value,
+    ):
+        violations.append(
+            f"return transaction {row['id']} ({row['reference']}) has no recorded return"
+        )
+    for row in await _rows(
+        "SELECT r.id AS id, r.amount AS amount, r.currency AS currency, "
+        "(SELECT COALESCE(SUM(p.amount), 0) FROM ledger_transaction t "
+        " JOIN ledger_posting p ON p.txn = t.id JOIN ledger_account a ON a.id = p.account "
+        " WHERE t.reference = 'return:' || r.id AND a.kind = {}) AS taken "
+        "FROM pool_return r WHERE r.status = {} ORDER BY r.id",
+        AccountKind.AVAILABLE.value,
+        ReturnStatus.RECORDED.value,
+    ):
+        if -int(row["taken"]) != row["amount"]:
+            violations.append(
+                f"return {row['id']} of {_money(row['amount'], row['currency'])} took "
+                f"{_money(-int(row['taken']), row['currency'])} from its pool"
+            )
+    for row in await _rows(
+        "SELECT d.id AS id, d.amount AS amount, d.currency AS currency, "
+        "SUM(r.amount) AS refunded FROM deposit d JOIN pool_return r ON r.deposit = d.id "
+        "WHERE r.status = {} GROUP BY d.id, d.amount, d.currency "
+        "HAVING SUM(r.amount) > d.amount ORDER BY d.id",
+        ReturnStatus.RECORDED.value,
+    ):
+        violations.append(
+            f"deposit {row['id']} of {_money(row['amount'], row['currency'])} was refunded "
+            f"{_money(row['refunded'], row['currency'])}"
+        )
+    for row in await _rows(
+        "SELECT a.pool AS pool, a.currency AS currency, SUM(p.amount) AS total "
+        "FROM ledger_account a JOIN ledger_posting p ON p.account = a.id "
+        "JOIN pool pl ON pl.id = a.pool WHERE pl.closed_at IS NOT NULL AND a.kind IN ({}, {}, {}) "
+        "GROUP BY a.pool, a.currency HAVING SUM(p.amount) <> 0 ORDER BY a.pool",
+        AccountKind.AVAILABLE.value,
+        AccountKind.COMMITTED.value,
+        AccountKind.IN_TRANSIT.value,
+    ):
+        violations.append(
+            f"pool {row['pool']} is closed but still holds {_money(row['total'], row['currency'])}"
+        )
     return violations

@@ -164,6 +164,7 @@ async def compute_round(
             # Whoever held the lock before us may have computed it.
             existing = await round_for(pool_id, period.start)
             if existing is None:
+                await funders.refuse_if_closed(pool_id, "new rounds")
                 report = await _compute_and_store(
                     pool, period, settings, public_url=public_url, progress=progress
                 )

@@ -18,6 +18,7 @@ from groundswell.core.clock import frozen_at, today
 from groundswell.core.phones import PhoneCipher
 from groundswell.core.principal import Principal, Role
 from groundswell.demo.places_and_people import NOT_ONBOARDED_HOST, POOLS
+from groundswell.demo.returns import load_returns
 from groundswell.funders.tables import Pool
 from groundswell.ledger import corrections, deposits
 from groundswell.ledger import services as ledger
@@ -178,6 +179,7 @@ async def load_money_and_rounds(settings: Settings) -> None:
             await _close_the_loop(settings, round_id)
     if funder is not None:
         await _top_up_by_card(settings, northern["id"], funder)
+        await load_returns(settings, northern, funder)
     # And one round in review now, in the other Northern Roots pool.
     teesside = next((p for p in pools if p["name"] == POOLS[0][1]), None)
     if teesside is not None:

@@ -8,7 +8,7 @@ from typing import Any
 
 from groundswell.community.identifiers import validate_org_id
 from groundswell.community.tables import Locality
-from groundswell.core.errors import Forbidden, NotFound, ValidationFailed
+from groundswell.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from groundswell.core.forms import FieldReader
 from groundswell.core.ids import read_row_ids
 from groundswell.core.money import SUPPORTED_CURRENCIES
@@ -148,6 +148,17 @@ async def update_pool(principal: Principal, pool_id: int, data: PoolInput) -> No
             )
 
 
+class PoolClosed(Conflict):
+    """The pool is closed (payments/returns.py): it takes no more money and runs no rounds."""
+
+
+async def refuse_if_closed(pool_id: int, what: str) -> None:
+    """Writers call this after locking the pool, so a close cannot slip in between."""
+    row = await Pool.select(Pool.closed_at).where(Pool.id == pool_id).first()
+    if row is not None and row["closed_at"] is not None:
+        raise PoolClosed(f"This pool is closed, so it takes no {what}.")
+
+
 async def get_pool(pool_id: int) -> dict[str, Any]:
     pool = (
         await Pool.select(*Pool.all_columns(), Pool.funder.name.as_alias("funder_name"))
@@ -175,6 +186,7 @@ async def list_pools(*, funder_ids: frozenset[int] | None = None) -> list[dict[s
             Pool.cadence,
             Pool.round_budget,
             Pool.is_active,
+            Pool.closed_at,
             Pool.funder,
             Pool.funder.name.as_alias("funder_name"),
         )

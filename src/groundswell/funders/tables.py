@@ -48,6 +48,9 @@ class Pool(Table, tablename="pool"):
     cap_amount = BigInt(null=True, default=None)
     pairwise_m = DoublePrecision(default=1.0)
     is_active = Boolean(default=True)
+    # Set when an administrator closes the emptied pool (ledger/returns.py): it then takes
+    # no deposits, top-ups or rounds, and its page and history stay public, marked closed.
+    closed_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
 
 

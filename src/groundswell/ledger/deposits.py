@@ -18,7 +18,7 @@ from groundswell.core.money import format_money
 from groundswell.core.principal import Principal
 from groundswell.core.tables import varchar_length
 from groundswell.db import write_transaction
-from groundswell.funders.services import get_pool
+from groundswell.funders.services import get_pool, refuse_if_closed
 from groundswell.funders.states import DepositMethod
 from groundswell.funders.tables import Deposit
 from groundswell.ledger import services as ledger
@@ -99,6 +99,7 @@ async def record_deposit(
     dedupe_key = _deposit_dedupe_key(method, pool_id, data.reference)
     async with write_transaction():
         await ledger.lock_pool(pool_id)
+        await refuse_if_closed(pool_id, "deposits")
         existing = await Deposit.select().where(Deposit.dedupe_key == dedupe_key).first()
         if existing is not None:
             if existing["amount"] != data.amount:

@@ -61,6 +61,19 @@ class TransactionKind(StrEnum):
     GRANT_CANCELLATION = "grant_cancellation"  # grant awarded → available (award undone)
     CORRECTION = "correction"  # an operator's correcting entry; postings are never edited
     ROUND_CANCELLATION = "round_cancellation"  # committed → available: a paused round ended
+    # available → the funder's deposits (bank transfer back) or the Stripe balance (card
+    # refund): money given back to the funder, "return:<pool return id>" (ledger/returns.py)
+    RETURN = "return"
+
+
+class ReturnStatus(StrEnum):
+    REQUESTED = "requested"  # the funder asked; waiting for an administrator
+    RECORDED = "recorded"  # an administrator recorded the money going back (and any closing)
+
+
+class ReturnMethod(StrEnum):
+    CARD_REFUND = "card_refund"  # a Stripe refund of one card deposit
+    BANK_TRANSFER = "bank_transfer"  # paid back by bank transfer, with its reference
 
 
 # What an administrator reads for each kind (the ledger pages); the stored value stays the
@@ -77,6 +90,7 @@ TRANSACTION_KIND_LABELS: dict[str, str] = {
     TransactionKind.GRANT_CANCELLATION.value: "Programme grant cancelled",
     TransactionKind.CORRECTION.value: "Correction",
     TransactionKind.ROUND_CANCELLATION.value: "Round cancelled (money set free)",
+    TransactionKind.RETURN.value: "Money given back to the funder",
 }
 
 ACCOUNT_KIND_LABELS: dict[str, str] = {

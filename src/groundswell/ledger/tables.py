@@ -7,6 +7,7 @@ the "ledger and rounds constraints" migration); a mistake is corrected by a new 
 from piccolo.columns import (
     JSONB,
     BigInt,
+    Boolean,
     ForeignKey,
     OnDelete,
     Serial,
@@ -18,8 +19,14 @@ from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
 from groundswell.accounts.tables import User
-from groundswell.funders.tables import Funder, Pool
-from groundswell.ledger.states import AccountKind, CorrectionStatus, TransactionKind
+from groundswell.funders.tables import Deposit, Funder, Pool
+from groundswell.ledger.states import (
+    AccountKind,
+    CorrectionStatus,
+    ReturnMethod,
+    ReturnStatus,
+    TransactionKind,
+)
 
 
 class LedgerAccount(Table, tablename="ledger_account"):
@@ -75,4 +82,26 @@ class LedgerCorrection(Table, tablename="ledger_correction"):
     txn = ForeignKey(LedgerTransaction, null=True, default=None, on_delete=OnDelete.restrict)
 
 
-TABLES = [LedgerAccount, LedgerTransaction, LedgerPosting, LedgerCorrection]
+class PoolReturn(Table, tablename="pool_return"):
+    """A funder's request for money back from a pool (and perhaps to close it), and the
+    administrator's record of the return: posted as "return:<id>" when recorded."""
+
+    id: Serial
+    pool = ForeignKey(Pool, null=False, on_delete=OnDelete.restrict, index=True)
+    funder = ForeignKey(Funder, null=False, on_delete=OnDelete.restrict)
+    status = Varchar(length=16, choices=ReturnStatus, default="requested", index=True)
+    amount = BigInt(default=0)  # minor units; 0 when the funder only asks to close
+    currency = Varchar(length=3)
+    close_pool = Boolean(default=False)
+    reason = Text(default="")
+    requested_by = ForeignKey(User, null=False, on_delete=OnDelete.restrict)
+    requested_at = Timestamptz(default=TimestamptzNow())
+    method = Varchar(length=16, choices=ReturnMethod, null=True, default=None)
+    deposit = ForeignKey(Deposit, null=True, default=None, on_delete=OnDelete.restrict)
+    reference = Varchar(length=120, default="")  # the bank's reference or Stripe's refund id
+    recorded_by = ForeignKey(User, null=True, default=None, on_delete=OnDelete.restrict)
+    recorded_at = Timestamptz(null=True, default=None)
+    txn = ForeignKey(LedgerTransaction, null=True, default=None, on_delete=OnDelete.restrict)
+
+
+TABLES = [LedgerAccount, LedgerTransaction, LedgerPosting, LedgerCorrection, PoolReturn]

@@ -15,7 +15,7 @@ from groundswell.core.ids import parse_row_id
 from groundswell.core.money import format_money
 from groundswell.core.principal import Principal
 from groundswell.db import write_transaction
-from groundswell.funders.services import pool_to_manage
+from groundswell.funders.services import pool_to_manage, refuse_if_closed
 from groundswell.funders.states import DepositMethod
 from groundswell.funders.tables import Deposit
 from groundswell.ledger import services as ledger
@@ -50,6 +50,7 @@ async def start_top_up(
 ) -> str:
     """Record the intent, open its Checkout Session; the URL to send the funder to."""
     pool = await pool_to_manage(principal, pool_id)
+    await refuse_if_closed(pool_id, "top-ups")
     rows = await CheckoutIntent.insert(
         CheckoutIntent(
             pool=pool_id,

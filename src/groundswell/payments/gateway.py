@@ -126,6 +126,17 @@ class PaymentGateway(Protocol):
 
     def list_refunds(self) -> AsyncIterator[Refund]: ...
 
+    async def create_refund(
+        self,
+        *,
+        checkout_session_id: str,
+        amount: int,
+        metadata: dict[str, str],
+        idempotency_key: str,
+    ) -> Refund:
+        """Refund `amount` of the card payment a paid Checkout Session made (a top-up)."""
+        ...
+
     async def platform_balance(self) -> dict[str, int] | None:
         """Available plus pending per currency (upper case); None where there is none to
         compare (the offline adapter holds no money)."""

@@ -216,10 +216,41 @@ class OfflineGateway:
             yield CheckoutSession(**row["data"])
 
     async def list_refunds(self) -> AsyncIterator[Refund]:
-        # The simulation takes no money, so it never gives any back.
-        none: tuple[Refund, ...] = ()
-        for refund in none:
-            yield refund
+        query = SimulatedStripeObject.select(SimulatedStripeObject.data).where(
+            SimulatedStripeObject.kind == "refund"
+        )
+        for row in await query.order_by(SimulatedStripeObject.id).output(load_json=True):
+            yield Refund(**row["data"])
+
+    async def create_refund(
+        self,
+        *,
+        checkout_session_id: str,
+        amount: int,
+        metadata: dict[str, str],
+        idempotency_key: str,
+    ) -> Refund:
+        if (existing := await self._existing(idempotency_key)) is not None:
+            return Refund(**existing)
+        session = await self.retrieve_checkout_session(checkout_session_id)
+        if session.payment_status != "paid":
+            raise GatewayError(
+                "That card payment was never taken, so there is nothing to refund.",
+                retryable=False,
+                code="charge_not_paid",
+            )
+        refund_id = _new_id("re")
+        data = {
+            "id": refund_id,
+            "amount": amount,
+            "currency": session.currency.upper(),
+            # The simulation's sessions name no payment intent: the session stands in for it.
+            "payment_intent": session.payment_intent or session.id,
+            "status": "succeeded",
+        }
+        return Refund(
+            **await self._store("refund", refund_id, data, idempotency_key=idempotency_key)
+        )
 
     async def platform_balance(self) -> dict[str, int] | None:
         return None

@@ -5,7 +5,8 @@ involved), so it is stored and reported once however often reconciliation runs:
 
 * deposits: every paid Checkout Session of ours has its deposit, for the same amount, and
   every card deposit we recorded has a paid session at the provider;
-* refunds: the ledger records none, so any refund of one of our payments is a difference;
+* refunds: a refund of one of our payments is a difference unless an administrator recorded
+  it as a pool return (ledger/returns.py), for the same amount;
 * transfers and reversals, per round that is paying or paid: a transfer we have no record
   of, a payment we recorded that the provider does not have, amounts or reversed amounts
   that differ;
@@ -23,8 +24,8 @@ from groundswell.allocation.tables import Allocation, Round
 from groundswell.core.money import format_money
 from groundswell.funders.states import DepositMethod
 from groundswell.funders.tables import Deposit
-from groundswell.ledger.states import AccountKind
-from groundswell.ledger.tables import LedgerAccount
+from groundswell.ledger.states import AccountKind, ReturnMethod, ReturnStatus
+from groundswell.ledger.tables import LedgerAccount, PoolReturn
 from groundswell.payments.gateway import CheckoutSession, PaymentGateway, Transfer
 from groundswell.payments.payouts import transfer_group
 from groundswell.payments.provider import gateway_for
@@ -112,6 +113,16 @@ async def _refund_differences(
     gateway: PaymentGateway, sessions: list[CheckoutSession]
 ) -> list[Difference]:
     ours = {s.payment_intent: s for s in sessions if s.payment_intent}
+    ours |= {s.id: s for s in sessions}  # the offline simulation names the session instead
+    # Card refunds an administrator recorded as a pool return (ledger/returns.py) are in
+    # the ledger as "return:<id>", for exactly their amount.
+    recorded = {
+        row["reference"]: int(row["amount"])
+        for row in await PoolReturn.select(PoolReturn.reference, PoolReturn.amount).where(
+            (PoolReturn.method == ReturnMethod.CARD_REFUND.value)
+            & (PoolReturn.status == ReturnStatus.RECORDED.value)
+        )
+    }
     differences = []
     async for refund in gateway.list_refunds():
         if refund.status in ("failed", "canceled"):
@@ -119,6 +130,8 @@ async def _refund_differences(
         session = ours.get(refund.payment_intent)
         if session is None:
             continue  # a refund of a payment that is not a top-up of ours
+        if recorded.get(refund.id) == refund.amount:
+            continue
         differences.append(
             Difference(
                 f"refund:{refund.id}",

@@ -281,6 +281,36 @@ class StripeGateway:
         except stripe.StripeError as exc:
             raise _error(exc) from None
 
+    async def create_refund(
+        self,
+        *,
+        checkout_session_id: str,
+        amount: int,
+        metadata: dict[str, str],
+        idempotency_key: str,
+    ) -> Refund:
+        session = await self.retrieve_checkout_session(checkout_session_id)
+        if not session.payment_intent:
+            raise GatewayError(
+                f"Checkout Session {checkout_session_id} made no payment to refund.",
+                retryable=False,
+                code="no_payment_intent",
+            )
+        params = {"payment_intent": session.payment_intent, "amount": amount, "metadata": metadata}
+        try:
+            item = await self.client.v1.refunds.create_async(
+                cast(Any, params), {"idempotency_key": idempotency_key}
+            )
+        except stripe.StripeError as exc:
+            raise _error(exc) from None
+        return Refund(
+            id=str(item["id"]),
+            amount=int(item["amount"]),
+            currency=str(item["currency"]).upper(),
+            payment_intent=_id_of(item["payment_intent"]),
+            status=str(item["status"]),
+        )
+
     async def platform_balance(self) -> dict[str, int] | None:
         try:
             balance = await self.client.v1.balance.retrieve_async()

@@ -43,6 +43,7 @@ from groundswell.payments.controllers import (
     stripe_connect_webhook,
     stripe_webhook,
 )
+from groundswell.payments.return_controllers import ReturnAdminController, ReturnRequestController
 from groundswell.programme.api import AssetBidApi, GrantApi, ServiceBidApi
 from groundswell.programme.controllers import ProgrammeController
 from groundswell.programme.evidence_controllers import EvidencePackController
@@ -132,6 +133,8 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     ledger_index,
     pool_ledger,
     CorrectionController,
+    ReturnRequestController,
+    ReturnAdminController,
 ]
 
 

@@ -24,7 +24,7 @@ from groundswell.funders import services
 from groundswell.funders.states import Cadence, ScoreMethod
 from groundswell.ledger import deposits
 from groundswell.ledger import services as ledger
-from groundswell.payments import checkout
+from groundswell.payments import checkout, returns
 from groundswell.payments.gateway import GatewayError
 from groundswell.payments.provider import gateway_for
 from groundswell.programme.grants import pools_with_grants
@@ -95,6 +95,11 @@ async def _pool_page(
             "deposit_errors": {},
             "top_up_values": {},
             "top_up_errors": {},
+            # Only the pool's own funder members ask; administrators record (/admin/returns).
+            "can_ask_return": principal.role is Role.FUNDER
+            and pool["funder"] in principal.funder_ids
+            and pool["closed_at"] is None,
+            "pool_returns": await returns.list_returns(pool_id=pool["id"]),
         }
     context |= extra
     return render(POOL_PAGE, status_code=status_code, **context)

@@ -32,6 +32,11 @@ async def test_demo_has_voices_money_and_rounds_in_every_state_and_loads_once() 
     assert paid and payouts == len(paid) and all(p["stripe_transfer_id"] for p in paid)
     assert await Allocation.exists().where(Allocation.state == "held")
     assert await Deposit.exists().where(Deposit.method == "stripe")  # a top-up by Checkout
+    # Money back: a card refund recorded, and a request waiting for an administrator.
+    from groundswell.ledger.tables import PoolReturn
+
+    assert await LedgerTransaction.count().where(LedgerTransaction.kind == "return") == 1
+    assert await PoolReturn.count().where(PoolReturn.status == "requested") == 1
     assert any(b["paid"] > 0 for b in (await ledger.all_pool_balances()).values())
 
     # Funders asked to review a round get a link they can follow from their e-mail.

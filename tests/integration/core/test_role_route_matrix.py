@@ -36,6 +36,7 @@ PUBLIC, LOGIN, ADMIN, FUNDER, HOST = (
     {"admin", "funder"},
     {"admin", "host"},
 )
+FUNDER_ONLY = {"funder"}
 # Signed by the sender (Twilio, Stripe): no session matters; unsigned posts are refused
 # (403), or 503 while the signing secret is not configured.
 SIGNED = "signed"
@@ -213,6 +214,14 @@ ACCESS: dict[tuple[str, str], Any] = {
     ("GET", "/admin/ledger/corrections/{correction_id:int}"): ADMIN,
     ("POST", "/admin/ledger/corrections/{correction_id:int}/approve"): ADMIN,
     ("POST", "/admin/ledger/corrections/{correction_id:int}/reject"): ADMIN,
+    # Money back: the pool's own funder asks (administrators record, so never ask); only
+    # administrators see requests and record returns.
+    ("GET", "/pools/{pool_id:int}/returns/new"): FUNDER_ONLY,
+    ("POST", "/pools/{pool_id:int}/returns"): FUNDER_ONLY,
+    ("GET", "/admin/returns"): ADMIN,
+    ("GET", "/admin/returns/{return_id:int}"): ADMIN,
+    ("POST", "/admin/returns/{return_id:int}/check"): ADMIN,
+    ("POST", "/admin/returns/{return_id:int}/record"): ADMIN,
     # Lessons may name people's situations: signed-in roles read them, never the public.
     # Writing is checked per place and organiser past the gate (tests/integration/lessons);
     # a lesson is changed by its author or staff (the world's lesson is written by staff).
@@ -289,6 +298,7 @@ async def world() -> World:
         "grant_id": str(grant),
         "round_id": str(round_id),
         "correction_id": str(await _correction(pool)),
+        "return_id": str(await _return_request(pool, emails["funder"])),
         "user_id": str(await _user_id(emails["host"])),
         "token": "not-a-link-anyone-was-sent",
         "token_id": "2147483647",
@@ -316,6 +326,17 @@ async def _correction(pool: int) -> int:
         proposer,
         corrections.CorrectionInput(postings=[(available, -1_00), (stripe, 1_00)], reason="Test"),
     )
+
+
+async def _return_request(pool: int, funder_email: str) -> int:
+    """One request for money back from the pool's funder, waiting for an administrator."""
+    from groundswell.accounts.services import principal_for
+    from groundswell.payments import returns
+
+    funder = await principal_for(await _user_id(funder_email))
+    assert funder is not None
+    data = returns.read_request({"amount": "1.00", "reason": "Test"})
+    return await returns.request_return(funder, pool, data)
 
 
 async def _user_id(email: str) -> int:
