@@ -1,6 +1,5 @@
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.columns.column_types import Text
-from piccolo.columns.column_types import Varchar
+from piccolo.columns.column_types import Text, Varchar
 from piccolo.columns.indexes import IndexMethod
 
 ID = "2026-11-30T02:18:52:482659"
@@ -9,9 +8,7 @@ DESCRIPTION = "vouching: text digest, encrypted number for hear-back"
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="groundswell", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="groundswell", description=DESCRIPTION)
 
     manager.add_column(
         table_class_name="Endorsement",

@@ -1,17 +1,19 @@
-from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from enum import Enum
-from piccolo.columns.base import OnDelete
-from piccolo.columns.base import OnUpdate
-from piccolo.columns.column_types import BigInt
-from piccolo.columns.column_types import Date
-from piccolo.columns.column_types import DoublePrecision
-from piccolo.columns.column_types import ForeignKey
-from piccolo.columns.column_types import Integer
-from piccolo.columns.column_types import JSONB
-from piccolo.columns.column_types import Serial
-from piccolo.columns.column_types import Text
-from piccolo.columns.column_types import Timestamptz
-from piccolo.columns.column_types import Varchar
+
+from piccolo.apps.migrations.auto.migration_manager import MigrationManager
+from piccolo.columns.base import OnDelete, OnUpdate
+from piccolo.columns.column_types import (
+    JSONB,
+    BigInt,
+    Date,
+    DoublePrecision,
+    ForeignKey,
+    Integer,
+    Serial,
+    Text,
+    Timestamptz,
+    Varchar,
+)
 from piccolo.columns.defaults.date import DateNow
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns.indexes import IndexMethod
@@ -128,9 +130,7 @@ DESCRIPTION = "ledger and rounds"
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="groundswell", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="groundswell", description=DESCRIPTION)
 
     manager.add_table(
         class_name="LedgerTransaction",
@@ -139,9 +139,7 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="Deposit", tablename="deposit", schema=None, columns=None
-    )
+    manager.add_table(class_name="Deposit", tablename="deposit", schema=None, columns=None)
 
     manager.add_table(
         class_name="LedgerAccount",
@@ -157,13 +155,9 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="Round", tablename="funding_round", schema=None, columns=None
-    )
+    manager.add_table(class_name="Round", tablename="funding_round", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="Allocation", tablename="allocation", schema=None, columns=None
-    )
+    manager.add_table(class_name="Allocation", tablename="allocation", schema=None, columns=None)
 
     manager.add_column(
         table_class_name="LedgerTransaction",

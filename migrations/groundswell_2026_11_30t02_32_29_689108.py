@@ -8,9 +8,7 @@ DESCRIPTION = "listening search: redacted text column"
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="groundswell", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="groundswell", description=DESCRIPTION)
 
     manager.add_column(
         table_class_name="Endorsement",
