@@ -24,7 +24,8 @@ from groundswell.community.codes import (
 )
 from groundswell.community.tables import Organiser
 from groundswell.core.clock import on_uk_clocks
-from groundswell.programme.evidence import BuildingVoices, PublicWords
+from groundswell.programme.clocks import month_and_year
+from groundswell.programme.evidence import BuildingVoices, PublicWords, folded_places
 from groundswell.programme.tables import AssetBid
 from groundswell.vouching.redact import redact
 from groundswell.vouching.states import EndorsementState
@@ -108,7 +109,7 @@ async def building_voices(bid_id: int) -> BuildingVoices:
     return BuildingVoices(
         count=len(rows),
         by_month=tuple(sorted(months.items())),
-        # As given; whoever shows them folds the small ones (evidence_pdf.folded_places).
+        # As given; whoever shows them folds the small ones (evidence.folded_places).
         places=tuple(sorted(places.items())),
         public_words=tuple(words),
     )
@@ -121,3 +122,16 @@ async def building_code(bid_id: int) -> str | None:
         .first()
     )
     return None if row is None else row["code"]
+
+
+async def building_page(bid_id: int) -> dict[str, Any]:
+    """What the bid's pages show of its voices: the code to text, how many residents, by
+    month, from which places (folded as in the evidence pack) and the public words."""
+    voices = await building_voices(bid_id)
+    return {
+        "code": await building_code(bid_id),
+        "count": voices.count,
+        "months": [(month_and_year(day), n) for day, n in voices.by_month],
+        "places": folded_places(voices.places),
+        "words": voices.public_words,
+    }

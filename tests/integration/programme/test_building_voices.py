@@ -14,6 +14,7 @@ from groundswell.allocation.periods import Period
 from groundswell.community.codes import generate_code
 from groundswell.core.clock import today
 from groundswell.core.phones import phone_hash
+from groundswell.core.principal import Role
 from groundswell.programme.building_voices import (
     building_code,
     building_voices,
@@ -25,13 +26,16 @@ from groundswell.vouching.queries import endorser_count
 from groundswell.vouching.sms import handle_sms
 from groundswell.vouching.tables import Endorsement, SubjectVoice
 from tests.helpers import (
+    WebClient,
     make_asset_bid,
     make_funder,
     make_host,
     make_locality,
     make_organiser,
     make_pool,
+    make_user,
 )
+from tests.pdfs import pdf_text
 
 RESIDENT = "+447911123456"
 NEIGHBOUR = "+447912345678"
@@ -171,3 +175,51 @@ async def test_places_only_where_shared(library: tuple[int, str]) -> None:
     voices = await building_voices(bid_id)
     assert voices.count == 4 and voices.places == (("Pallister", 3),)
     assert date.today().year >= 2026
+
+
+async def _three_voices(settings: Settings, code: str) -> None:
+    await sms(settings, f"{code} the library is where my kids learnt to read")
+    await sms(settings, "SHARE")
+    await sms(settings, f"{code} private words, call 07911 123456", sender=NEIGHBOUR)
+
+
+async def test_staff_bid_page_shows_count_months_and_public_words_only(
+    settings: Settings, client: WebClient, library: tuple[int, str]
+) -> None:
+    bid_id, code = library
+    await _three_voices(settings, code)
+    await client.login(await make_user(Role.ADMIN))
+    page = (await client.get(f"/programme/asset-bids/{bid_id}")).text
+    assert code in page and "2 different residents spoke up" in page
+    assert "the library is where my kids learnt to read" in page
+    assert "private words" not in page
+    assert today().strftime("%B %Y") in page
+
+
+async def test_evidence_pack_has_the_count_the_months_and_the_public_words(
+    settings: Settings, client: WebClient, library: tuple[int, str]
+) -> None:
+    bid_id, code = library
+    await _three_voices(settings, code)
+    await client.login(await make_user(Role.ADMIN))
+    response = await client.get(f"/programme/asset-bids/{bid_id}/evidence.pdf")
+    text = pdf_text(response.content)
+    assert "2 different residents vouched for The Old Library" in text
+    assert today().strftime("%B %Y") in text
+    assert "the library is where my kids learnt to read" in text
+    assert "private words" not in text and "07911" not in text
+
+
+async def test_the_groups_own_page_shows_its_buildings_voices(
+    settings: Settings, client: WebClient
+) -> None:
+    from tests.integration.programme.test_group_access import sign_in
+
+    bid_id = await make_asset_bid(contact_emails="friends@library.example.org")
+    code = await building_code(bid_id)
+    assert code is not None
+    await _three_voices(settings, code)
+    await sign_in(client, "friends@library.example.org")
+    page = (await client.get(f"/groups/bids/asset/{bid_id}")).text
+    assert code in page and "2 different residents spoke up" in page
+    assert "the library is where my kids learnt to read" in page and "private words" not in page
