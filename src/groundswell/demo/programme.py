@@ -15,9 +15,9 @@ from groundswell.accounts.tables import User
 from groundswell.community.tables import HostOrganisation, Locality
 from groundswell.core.clock import frozen_at, today
 from groundswell.core.principal import Principal, Role
+from groundswell.demo.building_voices import load_building_voices
 from groundswell.funders.tables import Funder, Pool
 from groundswell.ledger import deposits
-from groundswell.demo.building_voices import load_building_voices
 from groundswell.programme.bids import create_bid, durations_from, transition_bid
 from groundswell.programme.clocks import add_months_deadline
 from groundswell.programme.grants import award_grant, mark_grant_paid, propose_grant
