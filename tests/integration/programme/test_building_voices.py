@@ -223,3 +223,30 @@ async def test_the_groups_own_page_shows_its_buildings_voices(
     page = (await client.get(f"/groups/bids/asset/{bid_id}")).text
     assert code in page and "2 different residents spoke up" in page
     assert "the library is where my kids learnt to read" in page and "private words" not in page
+
+
+async def test_delete_then_yes_erases_building_voices_too(
+    settings: Settings, library: tuple[int, str]
+) -> None:
+    bid_id, code = library
+    await sms(settings, f"{code} the library is where my kids learnt to read")
+    await sms(settings, "DELETE")
+    await sms(settings, "YES")
+    assert await SubjectVoice.count() == 0
+    assert (await building_voices(bid_id)).count == 0
+
+
+async def test_a_building_code_cannot_be_used_to_vouch_for_an_organiser_or_back(
+    settings: Settings, library: tuple[int, str]
+) -> None:
+    """Withdrawing a building's code takes nothing from an organiser, and the reverse."""
+    _, code = library
+    locality = await make_locality("Pallister")
+    await make_organiser(await make_host(), locality, name="Amina Hussein", code="AMINA-7K")
+    await sms(settings, "AMINA-7K she fixed the underpass lights")
+    await sms(settings, f"{code} the library is where my kids learnt to read")
+    await sms(settings, f"WITHDRAW {code}")
+    assert await Endorsement.count().where(Endorsement.state == "active") == 1
+    await sms(settings, f"{code} back again")
+    await sms(settings, "WITHDRAW AMINA-7K")
+    assert await SubjectVoice.count().where(SubjectVoice.state == "active") == 1
