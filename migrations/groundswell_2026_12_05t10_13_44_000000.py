@@ -2,7 +2,7 @@
 (the column comes in the migration before this one: Piccolo runs raw steps before column
 changes inside one migration). A token without an expiry would authenticate nobody."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.columns import Timestamptz
@@ -21,7 +21,7 @@ async def forwards() -> MigrationManager:
     manager = MigrationManager(migration_id=ID, app_name="groundswell", description=DESCRIPTION)
 
     async def backfill() -> None:
-        expires_at = datetime.now(timezone.utc) + timedelta(days=90)
+        expires_at = datetime.now(UTC) + timedelta(days=90)
         await ApiTokenExpiry.update({ApiTokenExpiry.expires_at: expires_at}).where(
             ApiTokenExpiry.expires_at.is_null()
         )

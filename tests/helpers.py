@@ -173,8 +173,12 @@ async def make_asset_bid(**values: Any) -> int:
         "group_name": "Friends of the Red Lion",
         "contact_emails": "friends@redlion.example.org",
     }
+    from groundswell.programme.building_voices import give_building_a_code
+
     rows = await AssetBid.insert(AssetBid(**{**defaults, **values})).returning(AssetBid.id)
-    return int(rows[0]["id"])
+    bid_id = int(rows[0]["id"])
+    await give_building_a_code(bid_id, str({**defaults, **values}["asset_name"]))
+    return bid_id
 
 
 async def make_service_bid(**values: Any) -> int:

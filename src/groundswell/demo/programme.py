@@ -15,6 +15,7 @@ from groundswell.accounts.tables import User
 from groundswell.community.tables import HostOrganisation, Locality
 from groundswell.core.clock import frozen_at, today
 from groundswell.core.principal import Principal, Role
+from groundswell.demo.building_voices import load_building_voices
 from groundswell.funders.tables import Funder, Pool
 from groundswell.ledger import deposits
 from groundswell.programme.bids import create_bid, durations_from, transition_bid
@@ -99,6 +100,8 @@ async def load_programme_demo(settings: Settings) -> bool:
             "amount_raised": 112_500_00,
         }
     )
+    # Neighbours who vouched for the library: its page and evidence pack show them.
+    await load_building_voices(library)
     # A community centre nominated 45 days ago: the council's decision is due in 10 days.
     await asset(
         {

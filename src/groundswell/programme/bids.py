@@ -21,6 +21,7 @@ from groundswell.core.errors import Conflict, NotFound, ValidationFailed
 from groundswell.core.forms import FieldReader
 from groundswell.core.ids import read_row_id
 from groundswell.core.principal import Principal
+from groundswell.programme.building_voices import give_building_a_code
 from groundswell.programme.clocks import ClockDurations
 from groundswell.programme.inputs import check_links, present_fields, read_date, read_group
 from groundswell.programme.staff import require_staff
@@ -129,6 +130,9 @@ async def create_bid(
         table: Any = kind.table  # mypy cannot pair a union's insert() with its own row type
         rows = await table.insert(table(**values)).returning(table.id)
         bid_id = int(rows[0]["id"])
+        if kind.table is AssetBid:
+            # Residents vouch for the building with this code from the start.
+            await give_building_a_code(bid_id, str(values["asset_name"]))
         await audit.record(
             principal,
             f"programme.{kind.subject}.created",

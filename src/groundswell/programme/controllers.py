@@ -27,6 +27,7 @@ from groundswell.core.principal import Role
 from groundswell.core.web import RowId, requires_role, settings_of, signed_in
 from groundswell.programme import bids, grants, groups, reminders, reports
 from groundswell.programme.bids import BidKind, durations_from
+from groundswell.programme.building_voices import building_page
 from groundswell.programme.clocks import ClockDurations
 from groundswell.programme.kinds import ASSET_BID, BID_KINDS, SERVICE_BID
 from groundswell.programme.states import GrantKind
@@ -162,6 +163,7 @@ async def _bid_page(
         stage_errors=extra.pop("stage_errors", {}),
         stage_error=extra.pop("stage_error", ""),
         repeated_grant=request.query_params.get("repeated") == "grant",
+        building=await building_page(bid_id) if pages.kind is ASSET_BID else None,
         **extra,
     )
 

@@ -6,14 +6,12 @@ dates and the configured durations, exactly as the bid's page shows them), how m
 different residents vouched for the building and when, the words they agreed to make
 public, and how those voices were verified.
 
-Residents vouching for a building does not exist yet (issue #18): the route passes
-``BuildingVoices()`` (nobody yet) and the pack says so. Whoever adds it builds a
-``BuildingVoices`` from the verified voices that count now, as ``BuildingVoices`` describes.
+The voices come from programme/building_voices.py (residents texting the bid's code).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -33,6 +31,7 @@ __all__ = [
     "StatutoryLine",
     "evidence_filename",
     "evidence_pack",
+    "folded_places",
 ]
 
 # A place named by fewer residents than this is counted under "Other places", so that a
@@ -92,6 +91,18 @@ class EvidencePack:
     durations: ClockDurations
     generated_at: datetime
     voices: BuildingVoices = field(default_factory=BuildingVoices)
+
+
+def folded_places(places: Sequence[tuple[str, int]]) -> list[tuple[str, int]]:
+    """Places with at least ``MIN_PLACE_COUNT`` residents, most first; the rest together."""
+    shown = sorted(
+        ((name.strip(), n) for name, n in places if name.strip() and n >= MIN_PLACE_COUNT),
+        key=lambda item: (-item[1], item[0]),
+    )
+    other = sum(n for name, n in places if not name.strip() or n < MIN_PLACE_COUNT)
+    if other:
+        shown.append(("Other places, or not given", other))
+    return shown
 
 
 def plural(amount: int, unit: str) -> str:

@@ -14,8 +14,8 @@ from groundswell.core.clock import now, on_uk_clocks
 from groundswell.core.principal import Role
 from groundswell.core.web import RowId, requires_role, settings_of
 from groundswell.programme import bids
+from groundswell.programme.building_voices import building_voices
 from groundswell.programme.evidence import (
-    BuildingVoices,
     evidence_filename,
     evidence_pack,
 )
@@ -33,9 +33,7 @@ class EvidencePackController(Controller):
     ) -> Response[bytes]:
         durations = bids.durations_from(settings_of(request))
         bid = await bids.get_bid(ASSET_BID, asset_bid_id, durations=durations)
-        # TODO(#18): residents cannot vouch for a building yet; when they can, pass the
-        # building's voices here (programme/evidence.py's BuildingVoices says what counts).
-        voices = BuildingVoices()
+        voices = await building_voices(asset_bid_id)
         pack = evidence_pack(
             bid, durations=durations, voices=voices, generated_at=on_uk_clocks(now())
         )

@@ -10,9 +10,9 @@ from fpdf.fonts import FontFace
 from groundswell.core.pdf import ACCENT, INK, MUTED, SANS, Document, to_bytes, wrapped_lines
 from groundswell.programme.clocks import human_date, month_and_year
 from groundswell.programme.evidence import (
-    MIN_PLACE_COUNT,
     EvidencePack,
     StatutoryLine,
+    folded_places,
     plural,
 )
 
@@ -196,18 +196,6 @@ def _dates_table(doc: Document, lines: Sequence[StatutoryLine]) -> None:
             row.cell(line.what)
             row.cell(human_date(line.on) if line.on else "—")
             row.cell(line.how)
-
-
-def folded_places(places: Sequence[tuple[str, int]]) -> list[tuple[str, int]]:
-    """Places with at least ``MIN_PLACE_COUNT`` residents, most first; the rest together."""
-    shown = sorted(
-        ((name.strip(), n) for name, n in places if name.strip() and n >= MIN_PLACE_COUNT),
-        key=lambda item: (-item[1], item[0]),
-    )
-    other = sum(n for name, n in places if not name.strip() or n < MIN_PLACE_COUNT)
-    if other:
-        shown.append(("Other places, or not given", other))
-    return shown
 
 
 def _voices(doc: Document, pack: EvidencePack) -> None:

@@ -18,6 +18,7 @@ from groundswell.core.pages import read_form, render, render_form_error
 from groundswell.core.web import RowId, settings_of
 from groundswell.programme import groups, reminders
 from groundswell.programme.bids import durations_from
+from groundswell.programme.building_voices import building_page
 from groundswell.programme.timeline import asset_timeline, service_timeline
 
 NOTICES = {
@@ -134,6 +135,7 @@ class GroupController(Controller):
                 found.bid, today()
             ),
             can_request=kind.key == "asset" and groups.can_request_to_bid(found.bid),
+            building=await building_page(bid_id) if kind.key == "asset" else None,
             today=today(),
             notice=NOTICES.get(request.query_params.get("done") or ""),
             values=extra.pop("values", {"contact_emails": "\n".join(found.bid["emails"])}),

@@ -29,6 +29,7 @@ from groundswell.programme.states import (
     ServiceBidStage,
     ServiceDecision,
 )
+from groundswell.vouching.tables import VouchSubject
 
 
 class AssetBid(Table, tablename="asset_bid"):
@@ -56,6 +57,9 @@ class AssetBid(Table, tablename="asset_bid"):
     fundraising_target = BigInt(null=True, default=None)  # minor units
     amount_raised = BigInt(default=0)  # minor units
     notes = Text(default="")
+    # What residents text to vouch for the building (programme/building_voices.py); one
+    # bid each (unique index made by the migration "building voices").
+    vouch_subject = ForeignKey(VouchSubject, null=True, default=None, on_delete=OnDelete.restrict)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
 

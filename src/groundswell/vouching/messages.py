@@ -50,6 +50,35 @@ _CATALOGUE: dict[str, dict[str, str]] = {
             "WITHDRAW {code} i'w dileu."
         ),
     },
+    # A vouch for a building (a Right to Bid, issue #18) was recorded. {organiser} is the
+    # building's name, cut to fit: the placeholder is shared so the size tests cover it.
+    "building_thanks": {
+        "en": (
+            "Thank you. Your words about {organiser} are counted for the council. Reply SHARE "
+            "to let them be shown (never your number), WITHDRAW {code} to take them back."
+        ),
+        "cy": (
+            "Diolch am eich geiriau am {organiser}. SHARE i'w dangos, WITHDRAW {code} i'w dileu."
+        ),
+    },
+    # A building's code alone: the words have to come with it.
+    "building_words_needed": {
+        "en": (
+            "Thank you. Please text {code} and a few words about {organiser} in one message, "
+            "e.g. {code} my kids learnt to read here"
+        ),
+        "cy": "Diolch. Tecstiwch {code} a gair neu ddau am {organiser} mewn un neges.",
+    },
+    "building_shared": {
+        "en": (
+            "Thank you. Your words about {organiser} can now be shown to the council and on "
+            "the bid, never your name or number. Reply WITHDRAW {code} to take them back."
+        ),
+        "cy": (
+            "Gellir dangos eich geiriau am {organiser} (nid eich enw na'ch rhif). "
+            "WITHDRAW {code} i'w dileu."
+        ),
+    },
     # The resident sent only a code: ask about what happened, not for a rating.
     "listening_prompt": {
         "en": (

@@ -15,6 +15,7 @@ from groundswell.vouching.tables import (
     InboundMessage,
     PendingPrompt,
     Resident,
+    SubjectVoice,
     WebVerification,
 )
 
@@ -89,6 +90,8 @@ async def erase_voice(voice: str) -> dict[str, int]:
             )
             await PendingPrompt.delete().where(PendingPrompt.resident == resident["id"])
             await Endorsement.delete().where(Endorsement.resident == resident["id"])
+            # Voices for buildings too (the foreign key cascades; said here so it is plain).
+            await SubjectVoice.delete().where(SubjectVoice.resident == resident["id"])
             await Resident.delete().where(Resident.id == resident["id"])
         counts["message_ids"] = len(
             await InboundMessage.delete()

@@ -41,7 +41,19 @@ from groundswell.vouching.recording import (
     withdraw,
 )
 from groundswell.vouching.states import Channel, EndorsementState, Verification
-from groundswell.vouching.tables import Endorsement, InboundMessage, PendingPrompt, Resident
+from groundswell.vouching.subjects import (
+    record_subject_voice,
+    share_latest_subject_voice,
+    subject_for_code,
+    withdraw_subject_voice,
+)
+from groundswell.vouching.tables import (
+    Endorsement,
+    InboundMessage,
+    PendingPrompt,
+    Resident,
+    SubjectVoice,
+)
 
 PROMPT_WINDOW = timedelta(hours=24)
 SMS_PER_PHONE_PER_HOUR = 30
@@ -211,8 +223,42 @@ async def _organiser_named(msg: Incoming) -> tuple[dict[str, Any] | None, str]:
     return organiser, ""
 
 
+# A building's name in a reply is cut to this, so the reply stays within two segments.
+SUBJECT_NAME_IN_SMS = 30
+
+
+def _subject_name(subject: dict[str, Any]) -> str:
+    name = str(subject["name"])
+    return name if len(name) <= SUBJECT_NAME_IN_SMS else name[: SUBJECT_NAME_IN_SMS - 3] + "..."
+
+
+async def _vouch_for_subject(msg: Incoming, subject: dict[str, Any]) -> str:
+    """CODE words for a building: the same number rules and one voice per phone, recorded
+    as a subject voice (never an endorsement: it cannot count toward any organiser)."""
+    refusal = _number_refusal(msg)
+    if refusal:
+        return refusal
+    name = _subject_name(subject)
+    if msg.command.kind is CommandKind.CODE_ONLY:
+        return render("building_words_needed", msg.lang, organiser=name, code=subject["code"])
+    resident_id, created = await _sender(msg)
+    if not created:
+        await PendingPrompt.delete().where(PendingPrompt.resident == resident_id)
+    await record_subject_voice(
+        resident_id=resident_id,
+        subject_id=subject["id"],
+        testimony=msg.command.testimony or "",
+        channel=Channel.SMS,
+        verification=Verification.SMS_INBOUND,
+    )
+    return render("building_thanks", msg.lang, organiser=name, code=subject["code"])
+
+
 async def _vouch_with_words(msg: Incoming) -> str:
     """CODE words: the words are the testimony, and a prompt still waiting is dropped."""
+    subject = await subject_for_code(msg.command.code)
+    if subject is not None:
+        return await _vouch_for_subject(msg, subject)
     organiser, refusal = await _organiser_named(msg)
     if organiser is None:
         return refusal
@@ -226,6 +272,9 @@ async def _vouch_with_words(msg: Incoming) -> str:
 
 async def _ask_for_words(msg: Incoming) -> str:
     """CODE alone: ask for the words, and take the next words within PROMPT_WINDOW as them."""
+    subject = await subject_for_code(msg.command.code)
+    if subject is not None:
+        return await _vouch_for_subject(msg, subject)
     organiser, refusal = await _organiser_named(msg)
     if organiser is None:
         return refusal
@@ -267,6 +316,14 @@ async def _vouch(
 
 
 async def _withdraw_one(msg: Incoming) -> str:
+    subject = await subject_for_code(msg.command.code)
+    if subject is not None:
+        changed = 0
+        if msg.resident is not None:
+            changed = await withdraw_subject_voice(msg.resident["id"], subject["id"])
+        if not changed:
+            return render("nothing_to_withdraw", msg.lang, code=msg.command.code or "")
+        return render("withdrawn_one", msg.lang, organiser=_subject_name(subject))
     organiser = await organiser_for_code(msg.command.code, include_left=True)
     changed = 0
     if organiser is not None and msg.resident is not None:
@@ -285,7 +342,15 @@ async def _active_codes(resident_id: int) -> list[str]:
         )
         .order_by(Endorsement.updated_at, ascending=False)
     )
-    return [row["code"] for row in rows]
+    buildings = (
+        await SubjectVoice.select(SubjectVoice.subject.code.as_alias("code"))
+        .where(
+            (SubjectVoice.resident == resident_id)
+            & (SubjectVoice.state == EndorsementState.ACTIVE.value)
+        )
+        .order_by(SubjectVoice.updated_at, ascending=False)
+    )
+    return [row["code"] for row in [*rows, *buildings]]
 
 
 async def _withdraw_ask(msg: Incoming) -> str:
@@ -307,7 +372,7 @@ async def _withdraw_all(msg: Incoming) -> str:
     """WITHDRAW ALL: every vouch withdrawn. Texts are a separate choice (STOP)."""
     if msg.resident is None:
         return render("nothing_to_withdraw_any", msg.lang)
-    count = await withdraw(msg.resident["id"])
+    count = await withdraw(msg.resident["id"]) + await withdraw_subject_voice(msg.resident["id"])
     await PendingPrompt.delete().where(PendingPrompt.resident == msg.resident["id"])
     if not count:
         return render("nothing_to_withdraw_any", msg.lang)
@@ -363,6 +428,7 @@ async def _share_latest(msg: Incoming) -> str:
         latest = (
             await Endorsement.select(
                 Endorsement.id,
+                Endorsement.updated_at,
                 Endorsement.organiser.name.as_alias("organiser_name"),
                 Endorsement.organiser.code.as_alias("organiser_code"),
             )
@@ -373,12 +439,28 @@ async def _share_latest(msg: Incoming) -> str:
             .order_by(Endorsement.updated_at, ascending=False)
             .first()
         )
+    if msg.resident is not None and await _building_spoken_for_last(msg.resident["id"], latest):
+        building = await share_latest_subject_voice(msg.resident["id"])
+        assert building is not None
+        return render(
+            "building_shared", msg.lang, organiser=_subject_name(building), code=building["code"]
+        )
     if latest is None:
         return render("nothing_to_share", msg.lang)
     await Endorsement.update({Endorsement.show_funders: True}).where(Endorsement.id == latest["id"])
     return render(
         "shared", msg.lang, organiser=latest["organiser_name"], code=latest["organiser_code"]
     )
+
+
+async def _building_spoken_for_last(resident_id: int, latest: dict[str, Any] | None) -> bool:
+    """Whether the resident's newest words were about a building (then SHARE is for them)."""
+    where = (SubjectVoice.resident == resident_id) & (
+        SubjectVoice.state == EndorsementState.ACTIVE.value
+    )
+    if latest is not None:
+        where &= SubjectVoice.updated_at > latest["updated_at"]
+    return bool(await SubjectVoice.exists().where(where))
 
 
 async def _set_language(msg: Incoming) -> str:

@@ -144,4 +144,52 @@ class ModerationReport(Table, tablename="moderation_report"):
     resolved_at = Timestamptz(null=True, default=None)
 
 
-TABLES = [Resident, Endorsement, InboundMessage, PendingPrompt, WebVerification, ModerationReport]
+class VouchSubject(Table, tablename="vouch_subject"):
+    """Something other than an organiser that residents vouch for, named by its own code:
+    today a building in a Community Right to Bid (programme's AssetBid points here). Its
+    voices are SubjectVoice rows, never endorsements, so nothing said about a building can
+    reach an organiser's allocation, which reads endorsements only."""
+
+    id: Serial
+    kind = Varchar(length=16, default="building")
+    # Codes share the organisers' NAME-XX shape (one SMS grammar) but their suffix starts
+    # with a letter, which organiser codes never do (community.codes.generate_code): the
+    # two can never collide. Unique here; checked against organisers when made.
+    code = Varchar(length=16, unique=True)
+    name = Varchar(length=200)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class SubjectVoice(Table, tablename="subject_voice"):
+    """A resident's voice for one subject: one per phone per subject (unique index made by
+    the migration); vouching again replaces the words. Same consent and privacy as an
+    endorsement: words redacted of numbers, the phone only as the resident's hash."""
+
+    id: Serial
+    subject = ForeignKey(VouchSubject, null=False, on_delete=OnDelete.cascade)
+    resident = ForeignKey(Resident, null=False, on_delete=OnDelete.cascade)
+    testimony = Text()
+    neighbourhood = Varchar(length=60, default="")
+    # show_public: the words may go in the evidence pack and on the bid's pages, never with
+    # the place; show_funders: the neighbourhood may be counted (folded when small).
+    show_public = Boolean(default=False)
+    show_funders = Boolean(default=False)
+    channel = Varchar(length=8, choices=Channel)
+    verification = Varchar(length=16, choices=Verification, default=Verification.UNVERIFIED)
+    state = Varchar(length=16, choices=EndorsementState, default=EndorsementState.ACTIVE)
+    source_hash = Varchar(length=64, default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())  # when the words were last given
+    withdrawn_at = Timestamptz(null=True, default=None)
+
+
+TABLES = [
+    Resident,
+    Endorsement,
+    InboundMessage,
+    PendingPrompt,
+    WebVerification,
+    ModerationReport,
+    VouchSubject,
+    SubjectVoice,
+]
