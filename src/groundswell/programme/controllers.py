@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
+from urllib.parse import urlencode
 
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromQuery
@@ -25,7 +26,7 @@ from groundswell.core.money import major_amount
 from groundswell.core.pages import read_form, render, render_form_error
 from groundswell.core.principal import Role
 from groundswell.core.web import RowId, requires_role, settings_of, signed_in
-from groundswell.programme import bids, grants, groups, reminders, reports
+from groundswell.programme import bids, grant_checks, grants, groups, reminders, reports
 from groundswell.programme.bids import BidKind, durations_from
 from groundswell.programme.clocks import ClockDurations
 from groundswell.programme.kinds import ASSET_BID, BID_KINDS, SERVICE_BID
@@ -35,6 +36,7 @@ from groundswell.programme.timeline import Timeline, asset_timeline, service_tim
 READERS = [requires_role(Role.ADMIN, Role.FUNDER)]
 WRITERS = [requires_role(Role.ADMIN)]
 GRANT_FORM = "programme/grant_form.html"
+GRANT_CHECK = "programme/grant_check.html"
 
 
 def _durations(request: Request[Any, Any, Any]) -> ClockDurations:
@@ -162,8 +164,21 @@ async def _bid_page(
         stage_errors=extra.pop("stage_errors", {}),
         stage_error=extra.pop("stage_error", ""),
         repeated_grant=request.query_params.get("repeated") == "grant",
-        **extra,
+        **(_changing_payment(request) | extra),
     )
+
+
+def _changing_payment(request: Request[Any, Any, Any]) -> dict[str, Any]:
+    """The check page's "Change" link: the payment form open again with what was typed."""
+    query = request.query_params
+    grant_id = str(query.get("change_paid") or "")
+    if not grant_id.isdigit():
+        return {}
+    return {
+        "grant_error_for": int(grant_id),
+        "grant_error_action": "paid",
+        "grant_values": {k: str(query.get(k) or "") for k in ("payment_reference", "paid_on")},
+    }
 
 
 async def _edit_bid_form(request: Request[Any, Any, Any], pages: BidPages, bid_id: int) -> Template:
@@ -393,12 +408,39 @@ class ProgrammeController(Controller):
             grant_values=values or {},
         )
 
+    async def _check_page(
+        self, request: Request[Any, Any, Any], check: dict[str, Any], exc: DomainError | None = None
+    ) -> Template:
+        """The check-your-answers page; after a refused confirm, its error summary on top."""
+        if isinstance(exc, Forbidden):
+            raise exc
+        return render(
+            GRANT_CHECK,
+            status_code=200
+            if exc is None
+            else (exc.status_code if exc.status_code != 400 else 422),
+            check_error=exc.detail if exc else "",
+            check_errors=exc.field_errors if exc else {},
+            change_url=_change_url(check),
+            **check,
+        )
+
     @post("/grants/{grant_id:int}/award", guards=WRITERS)
     async def award_grant(self, request: Request[Any, Any, Any], grant_id: RowId) -> Any:
+        """Without `confirmed=yes`: the check page says what the award will do; nothing is
+        written. With it: the award, judged afresh by the service (the page is not trusted)."""
+        data = await read_form(request)
+        try:
+            check = await grant_checks.award_check(grant_id)
+        except (Conflict, ValidationFailed) as exc:
+            return await self._grant_refused(request, grant_id, exc, "award")
+        already = check["grant"]["status"] == "awarded"
+        if data.get("confirmed") != "yes" and not already:
+            return await self._check_page(request, check)
         try:
             awarded = await grants.award_grant(signed_in(request), grant_id)
         except (Conflict, ValidationFailed) as exc:
-            return await self._grant_refused(request, grant_id, exc, "award")
+            return await self._check_page(request, await grant_checks.award_check(grant_id), exc)
         if not awarded.awarded_now:
             return flash_redirect(
                 request, await _grant_page(grant_id), "This grant was already awarded"
@@ -407,22 +449,31 @@ class ProgrammeController(Controller):
             request,
             await _grant_page(grant_id),
             "Grant awarded",
-            "Its amount is set aside from the pool and it is published in the 360Giving data. "
+            f"{check['sentence']} Its amount is set aside from the pool. "
             "Mark it paid when the money has reached the group.",
         )
 
     @post("/grants/{grant_id:int}/paid", guards=WRITERS)
     async def mark_grant_paid(self, request: Request[Any, Any, Any], grant_id: RowId) -> Any:
-        """Record that the group was paid (by bank transfer, say): reference and date."""
+        """Record that the group was paid (by bank transfer, say): reference and date, first
+        on a check page (nothing written), then with `confirmed=yes`, validated again."""
         data = await read_form(request)
+        values = {k: data.get(k) or "" for k in ("payment_reference", "paid_on")}
+        try:
+            check = await grant_checks.payment_check(grant_id, data)
+        except (Conflict, ValidationFailed) as exc:
+            return await self._grant_refused(request, grant_id, exc, "paid", values)
+        if data.get("confirmed") != "yes" and check["grant"]["status"] == "awarded":
+            return await self._check_page(request, check)
         try:
             paid = await grants.mark_grant_paid(signed_in(request), grant_id, data)
         except (Conflict, ValidationFailed) as exc:
-            return await self._grant_refused(request, grant_id, exc, "paid", data)
+            return await self._check_page(request, check, exc)
         return flash_redirect(
             request,
             await _grant_page(grant_id),
             "Grant marked as paid" if paid else "This grant was already marked as paid",
+            check["sentence"] if paid else "",
         )
 
     @post("/grants/{grant_id:int}/cancel", guards=WRITERS)
@@ -452,3 +503,12 @@ async def _grant_bid(grant_id: int) -> tuple[str, int]:
 async def _grant_page(grant_id: int) -> str:
     bid_type, bid_id = await _grant_bid(grant_id)
     return f"/programme/{bid_type}-bids/{bid_id}#grants"
+
+
+def _change_url(check: dict[str, Any]) -> str:
+    """Back to the grant's form on its bid page, with what was typed kept."""
+    grant = check["grant"]
+    if check["step"] != "paid":
+        return f"{grant['bid_url']}#grants"
+    query = urlencode({"change_paid": grant["id"], **check["hidden"]})
+    return f"{grant['bid_url']}?{query}#grant-{grant['id']}"

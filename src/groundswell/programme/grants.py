@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from groundswell import db
@@ -261,12 +262,7 @@ async def mark_grant_paid(principal: Principal, grant_id: int, raw: Mapping[str,
     "paid_on" (YYYY-MM-DD; today when left out), neither before the award nor in the future.
     """
     require_staff(principal)
-    fields = FieldReader(raw)
-    reference = fields.text("payment_reference", max_length=100)
-    paid_on = read_date(fields, "paid_on") or today()
-    if paid_on > today():
-        fields.errors["paid_on"] = "A payment already made has a date today or earlier."
-    fields.check("The payment could not be recorded.")
+    reference, paid_on = read_payment(raw)
     async with db.write_transaction():
         grant = await _locked_grant(grant_id)
         status = GrantStatus(grant["status"])
@@ -315,6 +311,18 @@ async def mark_grant_paid(principal: Principal, grant_id: int, raw: Mapping[str,
             ledger_reference=ledger.grant_reference(grant_id, "paid"),
         )
     return True
+
+
+def read_payment(raw: Mapping[str, Any]) -> tuple[str, date]:
+    """A payment's reference and date from a form, or ValidationFailed with a message each;
+    the check page and the confirmed record both read it here, so both refuse the same."""
+    fields = FieldReader(raw)
+    reference = fields.text("payment_reference", max_length=100)
+    paid_on = read_date(fields, "paid_on") or today()
+    if paid_on > today():
+        fields.errors["paid_on"] = "A payment already made has a date today or earlier."
+    fields.check("The payment could not be recorded.")
+    return reference, paid_on
 
 
 async def cancel_grant(principal: Principal, grant_id: int, reason: str) -> bool:
