@@ -8,14 +8,13 @@ value changed between the check page and the confirm is judged afresh (never tru
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
 from typing import Any
 
-from groundswell.core.errors import Conflict, NotFound, ValidationFailed
+from groundswell.core.errors import Conflict, NotFound
 from groundswell.core.money import format_money
 from groundswell.ledger import services as ledger
 from groundswell.programme.clocks import human_date
-from groundswell.programme.grants import read_payment
+from groundswell.programme.grants import paid_after_award, read_payment
 from groundswell.programme.states import GrantStatus
 from groundswell.programme.tables import ProgrammeGrant
 
@@ -103,7 +102,7 @@ async def payment_check(grant_id: int, raw: Mapping[str, Any]) -> dict[str, Any]
     status = GrantStatus(grant["status"])
     if status is not GrantStatus.AWARDED and status is not GrantStatus.PAID:
         raise Conflict(f"This grant is {status.value}; only an awarded grant can be marked paid.")
-    _paid_after_award(grant, paid_on)
+    paid_after_award(grant, paid_on)
     return {
         "grant": grant,
         "step": "paid",
@@ -122,14 +121,3 @@ async def payment_check(grant_id: int, raw: Mapping[str, Any]) -> dict[str, Any]
         "hidden": {"payment_reference": reference, "paid_on": paid_on.isoformat()},
         "button": "Record the payment",
     }
-
-
-def _paid_after_award(grant: Mapping[str, Any], paid_on: date) -> None:
-    if grant["awarded_on"] is not None and paid_on < grant["awarded_on"]:
-        raise ValidationFailed(
-            "The payment could not be recorded.",
-            field_errors={
-                "paid_on": f"The grant was awarded on {human_date(grant['awarded_on'])}; "
-                "it was paid on that day or later."
-            },
-        )

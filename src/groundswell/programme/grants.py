@@ -272,14 +272,7 @@ async def mark_grant_paid(principal: Principal, grant_id: int, raw: Mapping[str,
             raise Conflict(
                 f"This grant is {status.value}; only an awarded grant can be marked paid."
             )
-        if grant["awarded_on"] is not None and paid_on < grant["awarded_on"]:
-            raise ValidationFailed(
-                "The payment could not be recorded.",
-                field_errors={
-                    "paid_on": f"The grant was awarded on {human_date(grant['awarded_on'])}; "
-                    "it was paid on that day or later."
-                },
-            )
+        paid_after_award(grant, paid_on)
         await ledger.lock_pool(grant["pool"])
         await _post_grant(
             grant,
@@ -323,6 +316,18 @@ def read_payment(raw: Mapping[str, Any]) -> tuple[str, date]:
         fields.errors["paid_on"] = "A payment already made has a date today or earlier."
     fields.check("The payment could not be recorded.")
     return reference, paid_on
+
+
+def paid_after_award(grant: Mapping[str, Any], paid_on: date) -> None:
+    """ValidationFailed when the payment's date is before the award's."""
+    if grant["awarded_on"] is not None and paid_on < grant["awarded_on"]:
+        raise ValidationFailed(
+            "The payment could not be recorded.",
+            field_errors={
+                "paid_on": f"The grant was awarded on {human_date(grant['awarded_on'])}; "
+                "it was paid on that day or later."
+            },
+        )
 
 
 async def cancel_grant(principal: Principal, grant_id: int, reason: str) -> bool:
