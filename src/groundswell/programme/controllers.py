@@ -363,6 +363,14 @@ class ProgrammeController(Controller):
         raw["asset_bid_id"] = bid_id if bid_type == "asset" else None
         raw["service_bid_id"] = bid_id if bid_type == "service" else None
         try:
+            offered = {str(pool["id"]) for pool in await grants.list_pools_for_grants()}
+            sent = str(data.get("pool_id") or "").strip()
+            if sent.isdigit() and sent not in offered:
+                # A round's pool sent by hand: the list offers programme pools only.
+                raise ValidationFailed(
+                    "The grant could not be saved.",
+                    field_errors={"pool_id": "Choose a pool from the list."},
+                )
             proposal = await grants.propose_grant_once(signed_in(request), raw, minor_units=False)
         except DomainError as exc:
             if isinstance(exc, Forbidden):

@@ -446,14 +446,26 @@ async def grants_in_ledger(pool_id: int) -> dict[str, dict[str, str]]:
 
 
 async def list_pools_for_grants() -> list[dict[str, Any]]:
-    """Pools a grant can come from, each with what it has `available` (an award needs it)."""
+    """Pools meant for programme grants, each with what it has `available` (an award needs
+    it). A programme pool runs no allocation rounds (inactive, or no round budget) or has
+    made programme grants already; a pool sharing money in rounds is not offered, so a
+    grant cannot take a round's money by a slip of the list."""
     pools = await Pool.select(
-        Pool.id, Pool.name, Pool.currency, Pool.funder.name.as_alias("funder_name")
+        Pool.id,
+        Pool.name,
+        Pool.currency,
+        Pool.is_active,
+        Pool.round_budget,
+        Pool.funder.name.as_alias("funder_name"),
     ).order_by(Pool.name)
+    granting = await pools_with_grants()
     balances = await ledger.all_pool_balances()
+    offered = []
     for pool in pools:
-        pool["available"] = balances.get(pool["id"], {}).get("available", 0)
-    return pools
+        if pool["id"] in granting or not pool["is_active"] or not pool["round_budget"]:
+            pool["available"] = balances.get(pool["id"], {}).get("available", 0)
+            offered.append(pool)
+    return offered
 
 
 async def pools_with_grants() -> set[int]:

@@ -58,7 +58,7 @@ async def _world() -> dict[str, int]:
     return {
         "funder": funder,
         "host": await helpers.make_host("Hulme CA"),
-        "pool": await helpers.make_pool(funder),
+        "pool": await helpers.make_pool(funder, round_budget=0),  # grants may come from it
         "bid": await helpers.make_asset_bid(),
         "locality": locality,
     }
@@ -92,7 +92,7 @@ async def test_one_character_too_many(
 
 
 async def test_default_grant_title_fits_a_long_bid_name(client: WebClient) -> None:
-    pool = await helpers.make_pool(await helpers.make_funder())
+    pool = await helpers.make_pool(await helpers.make_funder(), round_budget=0)
     bid = await helpers.make_asset_bid(asset_name="R" * varchar_length(AssetBid.asset_name))
     await client.login(await helpers.make_user(Role.ADMIN))
     response = await client.submit(

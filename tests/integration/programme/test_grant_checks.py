@@ -143,3 +143,21 @@ async def test_payment_check_then_confirm_and_tampering_is_judged_again(
     row = await grant_row(grant)
     assert row["status"] == "paid" and row["payment_reference"] == "FPS 77"
     assert await AuditEntry.count().where(AuditEntry.action == "programme.grant.paid") == 1
+
+
+async def test_the_grant_form_offers_programme_pools_only(client: WebClient) -> None:
+    funder = await make_funder()
+    programme = await make_pool(funder, name="Community Rights Programme", round_budget=0)
+    rounds = await make_pool(funder, name="Listening Fund")  # shares money in rounds
+    bid = await make_asset_bid()
+    await client.login(await make_user(Role.ADMIN))
+    form = await client.get(f"/programme/grants/new?bid=asset-{bid}")
+    assert f'value="{programme}"' in form.text and "Community Rights Programme" in form.text
+    assert "Listening Fund" not in form.text
+    # Sent by hand anyway: refused, nothing saved.
+    sent = await client.submit(
+        "/programme/grants",
+        {"bid": f"asset-{bid}", "pool_id": str(rounds), "kind": "capital", "amount": "10"},
+    )
+    assert sent.status_code == 422 and "Choose a pool from the list." in sent.text
+    assert await ProgrammeGrant.count() == 0

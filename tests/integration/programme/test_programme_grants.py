@@ -35,7 +35,7 @@ async def admin_principal() -> Principal:
 
 
 async def test_propose_award_and_cancel_through_the_pages(client: WebClient) -> None:
-    pool = await make_pool(await make_funder(), name="Community Rights Programme")
+    pool = await make_pool(await make_funder(), name="Community Rights Programme", round_budget=0)
     await deposit(pool, "20000.00")
     bid = await make_asset_bid()
     await client.login(await make_user(Role.ADMIN))
