@@ -6,11 +6,10 @@ render; a form with a problem is shown again with what was typed and a message p
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
-from urllib.parse import urlencode
 
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromQuery
@@ -26,7 +25,15 @@ from groundswell.core.money import major_amount
 from groundswell.core.pages import read_form, render, render_form_error
 from groundswell.core.principal import Role
 from groundswell.core.web import RowId, requires_role, settings_of, signed_in
-from groundswell.programme import bids, grant_checks, grants, groups, reminders, reports
+from groundswell.programme import (
+    bids,
+    grant_checks,
+    grant_corrections,
+    grants,
+    groups,
+    reminders,
+    reports,
+)
 from groundswell.programme.bids import BidKind, durations_from
 from groundswell.programme.clocks import ClockDurations
 from groundswell.programme.kinds import ASSET_BID, BID_KINDS, SERVICE_BID
@@ -150,12 +157,14 @@ async def _bid_page(
     """The bid's page; `extra` carries why a change made from it was refused."""
     on = today()
     bid = await bids.get_bid(pages.kind, bid_id, durations=_durations(request))
+    bid_grants = await grants.list_grants(**{f"{pages.kind.key}_bid_id": bid_id})
     return render(
         pages.page,
         status_code=extra.pop("status_code", 200),
         bid=bid,
         timeline=pages.timeline(bid, on),
-        grants=await grants.list_grants(**{f"{pages.kind.key}_bid_id": bid_id}),
+        grants=bid_grants,
+        grant_corrections=await grant_corrections.corrections_for([g["id"] for g in bid_grants]),
         reminders=await reminders.reminders_for(pages.kind.key, bid_id),
         group_activity=await groups.group_activity(pages.kind, bid_id),
         describe_group_action=groups.describe,
@@ -429,7 +438,7 @@ class ProgrammeController(Controller):
             else (exc.status_code if exc.status_code != 400 else 422),
             check_error=exc.detail if exc else "",
             check_errors=exc.field_errors if exc else {},
-            change_url=_change_url(check),
+            change_url=grant_checks.change_url(check),
             **check,
         )
 
@@ -484,20 +493,58 @@ class ProgrammeController(Controller):
             check["sentence"] if paid else "",
         )
 
-    @post("/grants/{grant_id:int}/cancel", guards=WRITERS)
-    async def cancel_grant(self, request: Request[Any, Any, Any], grant_id: RowId) -> Any:
+    async def _grant_step(
+        self,
+        request: Request[Any, Any, Any],
+        grant_id: int,
+        action: str,
+        step: Callable[[dict[str, Any]], Awaitable[bool]],
+        said: tuple[str, str, str],
+    ) -> Any:
+        """One grant form's POST: the step, then a banner (`said`: done, already so, and
+        what happens next), or the bid page again with why it was refused."""
         data = await read_form(request)
         try:
-            cancelled = await grants.cancel_grant(
-                signed_in(request), grant_id, str(data.get("reason") or "")
-            )
+            changed = await step(data)
         except (Conflict, ValidationFailed) as exc:
-            return await self._grant_refused(request, grant_id, exc, "cancel", data)
+            return await self._grant_refused(request, grant_id, exc, action, data)
+        done, already, after = said
         return flash_redirect(
             request,
             await _grant_page(grant_id),
-            "Grant cancelled" if cancelled else "This grant was already cancelled",
-            "Any money set aside for it is back in the pool." if cancelled else "",
+            done if changed else already,
+            after if changed else "",
+        )
+
+    @post("/grants/{grant_id:int}/payment-correction", guards=WRITERS)
+    async def correct_payment(self, request: Request[Any, Any, Any], grant_id: RowId) -> Any:
+        """Correct a paid grant's reference or date, with a reason (audited; no money moves)."""
+        principal = signed_in(request)
+        return await self._grant_step(
+            request,
+            grant_id,
+            "correct",
+            lambda data: grant_corrections.correct_payment(principal, grant_id, data),
+            (
+                "Payment record corrected",
+                "The payment record already said that",
+                "The old values and your reason are kept, and shown with the grant.",
+            ),
+        )
+
+    @post("/grants/{grant_id:int}/cancel", guards=WRITERS)
+    async def cancel_grant(self, request: Request[Any, Any, Any], grant_id: RowId) -> Any:
+        principal = signed_in(request)
+        return await self._grant_step(
+            request,
+            grant_id,
+            "cancel",
+            lambda data: grants.cancel_grant(principal, grant_id, str(data.get("reason") or "")),
+            (
+                "Grant cancelled",
+                "This grant was already cancelled",
+                "Any money set aside for it is back in the pool.",
+            ),
         )
 
 
@@ -511,12 +558,3 @@ async def _grant_bid(grant_id: int) -> tuple[str, int]:
 async def _grant_page(grant_id: int) -> str:
     bid_type, bid_id = await _grant_bid(grant_id)
     return f"/programme/{bid_type}-bids/{bid_id}#grants"
-
-
-def _change_url(check: dict[str, Any]) -> str:
-    """Back to the grant's form on its bid page, with what was typed kept."""
-    grant = check["grant"]
-    if check["step"] != "paid":
-        return f"{grant['bid_url']}#grants"
-    query = urlencode({"change_paid": grant["id"], **check["hidden"]})
-    return f"{grant['bid_url']}?{query}#grant-{grant['id']}"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlencode
 
 from groundswell.core.errors import Conflict, NotFound
 from groundswell.core.money import format_money
@@ -121,3 +122,12 @@ async def payment_check(grant_id: int, raw: Mapping[str, Any]) -> dict[str, Any]
         "hidden": {"payment_reference": reference, "paid_on": paid_on.isoformat()},
         "button": "Record the payment",
     }
+
+
+def change_url(check: dict[str, Any]) -> str:
+    """The check page's "Change": back to the grant's form on its bid page, values kept."""
+    grant = check["grant"]
+    if check["step"] != "paid":
+        return f"{grant['bid_url']}#grants"
+    query = urlencode({"change_paid": grant["id"], **check["hidden"]})
+    return f"{grant['bid_url']}?{query}#grant-{grant['id']}"

@@ -161,3 +161,46 @@ async def test_the_grant_form_offers_programme_pools_only(client: WebClient) -> 
     )
     assert sent.status_code == 422 and "Choose a pool from the list." in sent.text
     assert await ProgrammeGrant.count() == 0
+
+
+async def test_a_paid_record_is_corrected_with_a_reason(client: WebClient) -> None:
+    _, bid, grant = await setup()
+    await client.login(await make_user(Role.ADMIN))
+    on = today().isoformat()
+    await client.submit(f"/programme/grants/{grant}/award", {"confirmed": "yes"})
+    await client.submit(
+        f"/programme/grants/{grant}/paid",
+        {"payment_reference": "FPS 71", "paid_on": on, "confirmed": "yes"},
+    )
+    url = f"/programme/grants/{grant}/payment-correction"
+    no_reason = await client.submit(url, {"payment_reference": "FPS 77", "paid_on": on})
+    assert no_reason.status_code == 422 and "Say why" in no_reason.text
+    assert 'class="correct-payment" open' in no_reason.text
+    assert (await grant_row(grant))["payment_reference"] == "FPS 71"
+
+    fixed = {"payment_reference": "FPS 77", "paid_on": on, "reason": "Typo in the reference"}
+    assert (await client.submit(url, fixed)).status_code in (302, 303)
+    assert (await client.submit(url, fixed)).status_code in (302, 303)  # a repeat: no change
+    row = await grant_row(grant)
+    assert row["payment_reference"] == "FPS 77" and row["status"] == "paid"
+    entries = await AuditEntry.select().where(
+        AuditEntry.action == "programme.grant.payment_corrected"
+    )
+    assert len(entries) == 1
+    page = await client.get(f"/programme/asset-bids/{bid}")
+    assert "was ref. FPS 71" in page.text and "Typo in the reference" in page.text
+
+    await client.login(await make_user(Role.FUNDER, funder_ids=(await make_funder(),)))
+    refused = await client.submit(url, {**fixed, "payment_reference": "HACK"})
+    assert refused.status_code == 403
+    assert (await grant_row(grant))["payment_reference"] == "FPS 77"
+
+
+async def test_only_a_paid_grant_is_corrected(client: WebClient) -> None:
+    _, _, grant = await setup()
+    await client.login(await make_user(Role.ADMIN))
+    response = await client.submit(
+        f"/programme/grants/{grant}/payment-correction",
+        {"payment_reference": "X", "reason": "because"},
+    )
+    assert response.status_code == 409 and (await grant_row(grant))["paid_on"] is None
