@@ -24,6 +24,7 @@ from groundswell.core.tables import varchar_length
 from groundswell.funders.tables import Pool
 from groundswell.ledger import services as ledger
 from groundswell.ledger.states import AccountKind, TransactionKind
+from groundswell.programme import grant_mail
 from groundswell.programme.clocks import human_date
 from groundswell.programme.inputs import read_date
 from groundswell.programme.kinds import ASSET_BID, SERVICE_BID
@@ -250,6 +251,13 @@ async def award_grant(principal: Principal, grant_id: int) -> AwardResult:
             awarded_on=awarded_on.isoformat(),
             ledger_reference=ledger.grant_reference(grant_id, "award"),
         )
+        await grant_mail.tell_group(
+            grant,
+            "award",
+            f"Your group has been awarded a grant of "
+            f"{format_money(grant['amount'], grant['currency'])}. "
+            "We will e-mail again when the money has been paid.",
+        )
     return AwardResult(grant_id, awarded_now=True)
 
 
@@ -302,6 +310,12 @@ async def mark_grant_paid(principal: Principal, grant_id: int, raw: Mapping[str,
             paid_on=paid_on.isoformat(),
             payment_reference=reference,
             ledger_reference=ledger.grant_reference(grant_id, "paid"),
+        )
+        await grant_mail.tell_group(
+            grant,
+            "paid",
+            f"Your group's grant of {format_money(grant['amount'], grant['currency'])} was paid "
+            f"on {human_date(paid_on)} (payment reference {reference}).",
         )
     return True
 

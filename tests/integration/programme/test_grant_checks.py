@@ -10,6 +10,7 @@ from groundswell.core.clock import today
 from groundswell.core.principal import Role
 from groundswell.core.tables import AuditEntry
 from groundswell.ledger.tables import LedgerTransaction
+from groundswell.outbox.tables import OutboxMessage
 from groundswell.programme.tables import ProgrammeGrant
 from tests.helpers import (
     WebClient,
@@ -204,3 +205,19 @@ async def test_only_a_paid_grant_is_corrected(client: WebClient) -> None:
         {"payment_reference": "X", "reason": "because"},
     )
     assert response.status_code == 409 and (await grant_row(grant))["paid_on"] is None
+
+
+async def test_the_group_is_emailed_once_when_awarded_and_when_paid(client: WebClient) -> None:
+    _, _, grant = await setup()
+    await client.login(await make_user(Role.ADMIN))
+    await client.submit(f"/programme/grants/{grant}/award", {})  # the check page: no e-mail
+    assert await OutboxMessage.count() == 0
+    for _ in range(2):
+        await client.submit(f"/programme/grants/{grant}/award", {"confirmed": "yes"})
+    paid = {"payment_reference": "FPS 9", "paid_on": today().isoformat(), "confirmed": "yes"}
+    for _ in range(2):
+        await client.submit(f"/programme/grants/{grant}/paid", paid)
+    mails = await OutboxMessage.select().order_by(OutboxMessage.id)
+    assert [m["purpose"] for m in mails] == ["grant_awarded", "grant_paid"]
+    assert {m["recipient_email"] for m in mails} == {"friends@redlion.example.org"}
+    assert "£4,000.00" in mails[0]["subject"] and "FPS 9" in mails[1]["body"]
