@@ -59,6 +59,8 @@ PURPOSE_LABELS = {
     "payments.sent": "Payment sent to host",
     "payments.reversed": "Payment to host reversed",
     "programme_reminder": "Statutory deadline reminder",
+    "grant_awarded": "Programme grant awarded (the group's contacts)",
+    "grant_paid": "Programme grant paid (the group's contacts)",
     "payments.reconciliation": "Payments differ from the ledger (administrators)",
 }
 

@@ -6,7 +6,7 @@ render; a form with a problem is shown again with what was typed and a message p
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -25,7 +25,15 @@ from groundswell.core.money import major_amount
 from groundswell.core.pages import read_form, render, render_form_error
 from groundswell.core.principal import Role
 from groundswell.core.web import RowId, requires_role, settings_of, signed_in
-from groundswell.programme import bids, grants, groups, reminders, reports
+from groundswell.programme import (
+    bids,
+    grant_checks,
+    grant_corrections,
+    grants,
+    groups,
+    reminders,
+    reports,
+)
 from groundswell.programme.bids import BidKind, durations_from
 from groundswell.programme.building_voices import building_page
 from groundswell.programme.clocks import ClockDurations
@@ -36,6 +44,7 @@ from groundswell.programme.timeline import Timeline, asset_timeline, service_tim
 READERS = [requires_role(Role.ADMIN, Role.FUNDER)]
 WRITERS = [requires_role(Role.ADMIN)]
 GRANT_FORM = "programme/grant_form.html"
+GRANT_CHECK = "programme/grant_check.html"
 
 
 def _durations(request: Request[Any, Any, Any]) -> ClockDurations:
@@ -149,12 +158,14 @@ async def _bid_page(
     """The bid's page; `extra` carries why a change made from it was refused."""
     on = today()
     bid = await bids.get_bid(pages.kind, bid_id, durations=_durations(request))
+    bid_grants = await grants.list_grants(**{f"{pages.kind.key}_bid_id": bid_id})
     return render(
         pages.page,
         status_code=extra.pop("status_code", 200),
         bid=bid,
         timeline=pages.timeline(bid, on),
-        grants=await grants.list_grants(**{f"{pages.kind.key}_bid_id": bid_id}),
+        grants=bid_grants,
+        grant_corrections=await grant_corrections.corrections_for([g["id"] for g in bid_grants]),
         reminders=await reminders.reminders_for(pages.kind.key, bid_id),
         group_activity=await groups.group_activity(pages.kind, bid_id),
         describe_group_action=groups.describe,
@@ -164,8 +175,21 @@ async def _bid_page(
         stage_error=extra.pop("stage_error", ""),
         repeated_grant=request.query_params.get("repeated") == "grant",
         building=await building_page(bid_id) if pages.kind is ASSET_BID else None,
-        **extra,
+        **(_changing_payment(request) | extra),
     )
+
+
+def _changing_payment(request: Request[Any, Any, Any]) -> dict[str, Any]:
+    """The check page's "Change" link: the payment form open again with what was typed."""
+    query = request.query_params
+    grant_id = str(query.get("change_paid") or "")
+    if not grant_id.isdigit():
+        return {}
+    return {
+        "grant_error_for": int(grant_id),
+        "grant_error_action": "paid",
+        "grant_values": {k: str(query.get(k) or "") for k in ("payment_reference", "paid_on")},
+    }
 
 
 async def _edit_bid_form(request: Request[Any, Any, Any], pages: BidPages, bid_id: int) -> Template:
@@ -350,6 +374,14 @@ class ProgrammeController(Controller):
         raw["asset_bid_id"] = bid_id if bid_type == "asset" else None
         raw["service_bid_id"] = bid_id if bid_type == "service" else None
         try:
+            offered = {str(pool["id"]) for pool in await grants.list_pools_for_grants()}
+            sent = str(data.get("pool_id") or "").strip()
+            if sent.isdigit() and sent not in offered:
+                # A round's pool sent by hand: the list offers programme pools only.
+                raise ValidationFailed(
+                    "The grant could not be saved.",
+                    field_errors={"pool_id": "Choose a pool from the list."},
+                )
             proposal = await grants.propose_grant_once(signed_in(request), raw, minor_units=False)
         except DomainError as exc:
             if isinstance(exc, Forbidden):
@@ -395,12 +427,39 @@ class ProgrammeController(Controller):
             grant_values=values or {},
         )
 
+    async def _check_page(
+        self, request: Request[Any, Any, Any], check: dict[str, Any], exc: DomainError | None = None
+    ) -> Template:
+        """The check-your-answers page; after a refused confirm, its error summary on top."""
+        if isinstance(exc, Forbidden):
+            raise exc
+        return render(
+            GRANT_CHECK,
+            status_code=200
+            if exc is None
+            else (exc.status_code if exc.status_code != 400 else 422),
+            check_error=exc.detail if exc else "",
+            check_errors=exc.field_errors if exc else {},
+            change_url=grant_checks.change_url(check),
+            **check,
+        )
+
     @post("/grants/{grant_id:int}/award", guards=WRITERS)
     async def award_grant(self, request: Request[Any, Any, Any], grant_id: RowId) -> Any:
+        """Without `confirmed=yes`: the check page says what the award will do; nothing is
+        written. With it: the award, judged afresh by the service (the page is not trusted)."""
+        data = await read_form(request)
+        try:
+            check = await grant_checks.award_check(grant_id)
+        except (Conflict, ValidationFailed) as exc:
+            return await self._grant_refused(request, grant_id, exc, "award")
+        already = check["grant"]["status"] == "awarded"
+        if data.get("confirmed") != "yes" and not already:
+            return await self._check_page(request, check)
         try:
             awarded = await grants.award_grant(signed_in(request), grant_id)
         except (Conflict, ValidationFailed) as exc:
-            return await self._grant_refused(request, grant_id, exc, "award")
+            return await self._check_page(request, await grant_checks.award_check(grant_id), exc)
         if not awarded.awarded_now:
             return flash_redirect(
                 request, await _grant_page(grant_id), "This grant was already awarded"
@@ -409,38 +468,85 @@ class ProgrammeController(Controller):
             request,
             await _grant_page(grant_id),
             "Grant awarded",
-            "Its amount is set aside from the pool and it is published in the 360Giving data. "
+            f"{check['sentence']} Its amount is set aside from the pool. "
             "Mark it paid when the money has reached the group.",
         )
 
     @post("/grants/{grant_id:int}/paid", guards=WRITERS)
     async def mark_grant_paid(self, request: Request[Any, Any, Any], grant_id: RowId) -> Any:
-        """Record that the group was paid (by bank transfer, say): reference and date."""
+        """Record that the group was paid (by bank transfer, say): reference and date, first
+        on a check page (nothing written), then with `confirmed=yes`, validated again."""
         data = await read_form(request)
+        values = {k: data.get(k) or "" for k in ("payment_reference", "paid_on")}
+        try:
+            check = await grant_checks.payment_check(grant_id, data)
+        except (Conflict, ValidationFailed) as exc:
+            return await self._grant_refused(request, grant_id, exc, "paid", values)
+        if data.get("confirmed") != "yes" and check["grant"]["status"] == "awarded":
+            return await self._check_page(request, check)
         try:
             paid = await grants.mark_grant_paid(signed_in(request), grant_id, data)
         except (Conflict, ValidationFailed) as exc:
-            return await self._grant_refused(request, grant_id, exc, "paid", data)
+            return await self._check_page(request, check, exc)
         return flash_redirect(
             request,
             await _grant_page(grant_id),
             "Grant marked as paid" if paid else "This grant was already marked as paid",
+            check["sentence"] if paid else "",
+        )
+
+    async def _grant_step(
+        self,
+        request: Request[Any, Any, Any],
+        grant_id: int,
+        action: str,
+        step: Callable[[dict[str, Any]], Awaitable[bool]],
+        said: tuple[str, str, str],
+    ) -> Any:
+        """One grant form's POST: the step, then a banner (`said`: done, already so, and
+        what happens next), or the bid page again with why it was refused."""
+        data = await read_form(request)
+        try:
+            changed = await step(data)
+        except (Conflict, ValidationFailed) as exc:
+            return await self._grant_refused(request, grant_id, exc, action, data)
+        done, already, after = said
+        return flash_redirect(
+            request,
+            await _grant_page(grant_id),
+            done if changed else already,
+            after if changed else "",
+        )
+
+    @post("/grants/{grant_id:int}/payment-correction", guards=WRITERS)
+    async def correct_payment(self, request: Request[Any, Any, Any], grant_id: RowId) -> Any:
+        """Correct a paid grant's reference or date, with a reason (audited; no money moves)."""
+        principal = signed_in(request)
+        return await self._grant_step(
+            request,
+            grant_id,
+            "correct",
+            lambda data: grant_corrections.correct_payment(principal, grant_id, data),
+            (
+                "Payment record corrected",
+                "The payment record already said that",
+                "The old values and your reason are kept, and shown with the grant.",
+            ),
         )
 
     @post("/grants/{grant_id:int}/cancel", guards=WRITERS)
     async def cancel_grant(self, request: Request[Any, Any, Any], grant_id: RowId) -> Any:
-        data = await read_form(request)
-        try:
-            cancelled = await grants.cancel_grant(
-                signed_in(request), grant_id, str(data.get("reason") or "")
-            )
-        except (Conflict, ValidationFailed) as exc:
-            return await self._grant_refused(request, grant_id, exc, "cancel", data)
-        return flash_redirect(
+        principal = signed_in(request)
+        return await self._grant_step(
             request,
-            await _grant_page(grant_id),
-            "Grant cancelled" if cancelled else "This grant was already cancelled",
-            "Any money set aside for it is back in the pool." if cancelled else "",
+            grant_id,
+            "cancel",
+            lambda data: grants.cancel_grant(principal, grant_id, str(data.get("reason") or "")),
+            (
+                "Grant cancelled",
+                "This grant was already cancelled",
+                "Any money set aside for it is back in the pool.",
+            ),
         )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from groundswell import db
@@ -23,6 +24,7 @@ from groundswell.core.tables import varchar_length
 from groundswell.funders.tables import Pool
 from groundswell.ledger import services as ledger
 from groundswell.ledger.states import AccountKind, TransactionKind
+from groundswell.programme import grant_mail
 from groundswell.programme.clocks import human_date
 from groundswell.programme.inputs import read_date
 from groundswell.programme.kinds import ASSET_BID, SERVICE_BID
@@ -249,6 +251,13 @@ async def award_grant(principal: Principal, grant_id: int) -> AwardResult:
             awarded_on=awarded_on.isoformat(),
             ledger_reference=ledger.grant_reference(grant_id, "award"),
         )
+        await grant_mail.tell_group(
+            grant,
+            "award",
+            f"Your group has been awarded a grant of "
+            f"{format_money(grant['amount'], grant['currency'])}. "
+            "We will e-mail again when the money has been paid.",
+        )
     return AwardResult(grant_id, awarded_now=True)
 
 
@@ -261,12 +270,7 @@ async def mark_grant_paid(principal: Principal, grant_id: int, raw: Mapping[str,
     "paid_on" (YYYY-MM-DD; today when left out), neither before the award nor in the future.
     """
     require_staff(principal)
-    fields = FieldReader(raw)
-    reference = fields.text("payment_reference", max_length=100)
-    paid_on = read_date(fields, "paid_on") or today()
-    if paid_on > today():
-        fields.errors["paid_on"] = "A payment already made has a date today or earlier."
-    fields.check("The payment could not be recorded.")
+    reference, paid_on = read_payment(raw)
     async with db.write_transaction():
         grant = await _locked_grant(grant_id)
         status = GrantStatus(grant["status"])
@@ -276,14 +280,7 @@ async def mark_grant_paid(principal: Principal, grant_id: int, raw: Mapping[str,
             raise Conflict(
                 f"This grant is {status.value}; only an awarded grant can be marked paid."
             )
-        if grant["awarded_on"] is not None and paid_on < grant["awarded_on"]:
-            raise ValidationFailed(
-                "The payment could not be recorded.",
-                field_errors={
-                    "paid_on": f"The grant was awarded on {human_date(grant['awarded_on'])}; "
-                    "it was paid on that day or later."
-                },
-            )
+        paid_after_award(grant, paid_on)
         await ledger.lock_pool(grant["pool"])
         await _post_grant(
             grant,
@@ -314,7 +311,37 @@ async def mark_grant_paid(principal: Principal, grant_id: int, raw: Mapping[str,
             payment_reference=reference,
             ledger_reference=ledger.grant_reference(grant_id, "paid"),
         )
+        await grant_mail.tell_group(
+            grant,
+            "paid",
+            f"Your group's grant of {format_money(grant['amount'], grant['currency'])} was paid "
+            f"on {human_date(paid_on)} (payment reference {reference}).",
+        )
     return True
+
+
+def read_payment(raw: Mapping[str, Any]) -> tuple[str, date]:
+    """A payment's reference and date from a form, or ValidationFailed with a message each;
+    the check page and the confirmed record both read it here, so both refuse the same."""
+    fields = FieldReader(raw)
+    reference = fields.text("payment_reference", max_length=100)
+    paid_on = read_date(fields, "paid_on") or today()
+    if paid_on > today():
+        fields.errors["paid_on"] = "A payment already made has a date today or earlier."
+    fields.check("The payment could not be recorded.")
+    return reference, paid_on
+
+
+def paid_after_award(grant: Mapping[str, Any], paid_on: date) -> None:
+    """ValidationFailed when the payment's date is before the award's."""
+    if grant["awarded_on"] is not None and paid_on < grant["awarded_on"]:
+        raise ValidationFailed(
+            "The payment could not be recorded.",
+            field_errors={
+                "paid_on": f"The grant was awarded on {human_date(grant['awarded_on'])}; "
+                "it was paid on that day or later."
+            },
+        )
 
 
 async def cancel_grant(principal: Principal, grant_id: int, reason: str) -> bool:
@@ -433,14 +460,26 @@ async def grants_in_ledger(pool_id: int) -> dict[str, dict[str, str]]:
 
 
 async def list_pools_for_grants() -> list[dict[str, Any]]:
-    """Pools a grant can come from, each with what it has `available` (an award needs it)."""
+    """Pools meant for programme grants, each with what it has `available` (an award needs
+    it). A programme pool runs no allocation rounds (inactive, or no round budget) or has
+    made programme grants already; a pool sharing money in rounds is not offered, so a
+    grant cannot take a round's money by a slip of the list."""
     pools = await Pool.select(
-        Pool.id, Pool.name, Pool.currency, Pool.funder.name.as_alias("funder_name")
+        Pool.id,
+        Pool.name,
+        Pool.currency,
+        Pool.is_active,
+        Pool.round_budget,
+        Pool.funder.name.as_alias("funder_name"),
     ).order_by(Pool.name)
+    granting = await pools_with_grants()
     balances = await ledger.all_pool_balances()
+    offered = []
     for pool in pools:
-        pool["available"] = balances.get(pool["id"], {}).get("available", 0)
-    return pools
+        if pool["id"] in granting or not pool["is_active"] or not pool["round_budget"]:
+            pool["available"] = balances.get(pool["id"], {}).get("available", 0)
+            offered.append(pool)
+    return offered
 
 
 async def pools_with_grants() -> set[int]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from litestar import Controller, Request, get, post
 from litestar.params import FromQuery
@@ -32,6 +33,8 @@ from groundswell.programme.grants import pools_with_grants
 POOL_FORM = "funders/pool_form.html"
 POOL_PAGE = "funders/pool.html"
 SIMULATION = "allocation/_simulation.html"
+DEPOSIT_CHECK = "funders/deposit_check.html"
+DEPOSIT_FIELDS = ("amount", "reference", "received_on", "note")
 SIMULATION_FIELDS = (
     "score_method",
     "min_endorsers",
@@ -67,6 +70,30 @@ async def _mark_programme_pools(pools: list[dict[str, Any]]) -> list[dict[str, A
     for pool in pools:
         pool["has_grants"] = pool["id"] in granting
     return pools
+
+
+async def _deposit_check(pool: dict[str, Any], given: deposits.DepositInput) -> Template:
+    """The deposit's check page: what will be recorded and the available balance it makes."""
+    before = (await ledger.pool_balances(pool["id"])).get("available", 0)
+    money = lambda amount: format_money(amount, pool["currency"])  # noqa: E731
+    hidden = {
+        "amount": major_amount(given.amount),
+        "reference": given.reference,
+        "received_on": given.received_on.isoformat(),
+        "note": given.note,
+    }
+    return render(
+        DEPOSIT_CHECK,
+        pool=pool,
+        given=given,
+        sentence=(
+            f"Record a deposit of {money(given.amount)} from {pool['funder_name']} into "
+            f"{pool['name']} (bank reference {given.reference}): the pool's available balance "
+            f"goes from {money(before)} to {money(before + given.amount)}."
+        ),
+        hidden=hidden,
+        change_url=f"/pools/{pool['id']}?{urlencode({'change': 'deposit', **hidden})}#deposit",
+    )
 
 
 async def _pool_page(
@@ -238,8 +265,17 @@ class PoolController(Controller):
         deposited: FromQuery[int | None] = None,
         topped_up: FromQuery[int | None] = None,
     ) -> Template:
+        extra: dict[str, Any] = {}
+        if request.query_params.get("change") == "deposit":  # the check page's "Change"
+            extra["deposit_values"] = {
+                name: str(request.query_params.get(name) or "") for name in DEPOSIT_FIELDS
+            }
         return await _pool_page(
-            request, await services.get_pool(pool_id), deposited=deposited, topped_up=topped_up
+            request,
+            await services.get_pool(pool_id),
+            deposited=deposited,
+            topped_up=topped_up,
+            **extra,
         )
 
     @get("/{pool_id:int}/simulate", guards=[requires_role(Role.ADMIN, Role.FUNDER)])
@@ -269,17 +305,23 @@ class PoolController(Controller):
 
     @post("/{pool_id:int}/deposits", guards=[requires_role(Role.ADMIN)])
     async def record_deposit(self, request: Request[Any, Any, Any], pool_id: RowId) -> Any:
+        """Without `confirmed=yes`: a check page says what the deposit will do (nothing is
+        written). With it: the values are read and recorded afresh, never trusted."""
         pool = await services.get_pool(pool_id)
         data = await read_form(request)
+        confirmed = data.get("confirmed") == "yes"
+        values = {name: str(data.get(name) or "") for name in DEPOSIT_FIELDS}
         try:
             given = deposits.read_deposit_input(data)
+            if not confirmed:
+                return await _deposit_check(pool, given)
             recorded = await deposits.record_deposit(signed_in(request), pool_id, given)
         except ValidationFailed as exc:
             return await _pool_page(
                 request,
                 pool,
                 status_code=422,
-                deposit_values=data,
+                deposit_values=values,
                 deposit_errors=exc.field_errors,
                 deposit_error=exc.detail,
             )

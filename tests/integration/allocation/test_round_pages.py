@@ -171,8 +171,14 @@ async def test_admins_record_deposits_on_the_pool_page(client: WebClient, world:
     await client.login("admin@example.org")
     page = (await client.get(f"/pools/{world.pool}")).text
     assert "Record a bank transfer" in page
-    made = await client.submit(
+    check = await client.submit(
         f"/pools/{world.pool}/deposits", {"amount": "2,500.50", "reference": "BACS 42"}
+    )
+    assert check.status_code == 200 and "goes from £0.00 to £2,500.50" in check.text
+    assert (await ledger.pool_balances(world.pool))["available"] == 0  # nothing written yet
+    made = await client.submit(
+        f"/pools/{world.pool}/deposits",
+        {"amount": "2500.50", "reference": "BACS 42", "confirmed": "yes"},
     )
     assert made.status_code == 303
     assert (await ledger.pool_balances(world.pool))["available"] == 2500_50

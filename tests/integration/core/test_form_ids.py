@@ -127,7 +127,7 @@ async def test_new_user_organisation_that_does_not_exist(client: WebClient) -> N
 
 @pytest.mark.parametrize("bad", BAD_IDS)
 async def test_grant_bid_and_pool(client: WebClient, bad: str) -> None:
-    pool = await make_pool(await make_funder())
+    pool = await make_pool(await make_funder(), round_budget=0)  # a programme pool
     bid = await make_asset_bid()
     await client.login(await make_user(Role.ADMIN))
     form = {"kind": "capital", "amount": "7", "title": "", "description": "", "regrant_type": ""}

@@ -184,6 +184,7 @@ ACCESS: dict[tuple[str, str], Any] = {
     ("POST", "/programme/grants/{grant_id:int}/award"): ADMIN,
     ("POST", "/programme/grants/{grant_id:int}/cancel"): ADMIN,
     ("POST", "/programme/grants/{grant_id:int}/paid"): ADMIN,
+    ("POST", "/programme/grants/{grant_id:int}/payment-correction"): ADMIN,
     ("POST", "/api/v1/programme/asset-bids"): ADMIN,
     ("GET", "/api/v1/programme/asset-bids/{asset_bid_id:int}"): FUNDER,
     ("PATCH", "/api/v1/programme/asset-bids/{asset_bid_id:int}"): ADMIN,

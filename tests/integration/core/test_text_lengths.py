@@ -36,7 +36,12 @@ CASES: list[tuple[str, dict[str, Any], str, Varchar]] = [
     ("/hosts/{host}/organisers", ORGANISER_FORM, "name", Organiser.name),
     ("/funders/{funder}/pools", POOL_FORM, "name", Pool.name),
     ("/pools/{pool}/edit", POOL_FORM, "name", Pool.name),
-    ("/pools/{pool}/deposits", {"amount": "10"}, "reference", Deposit.external_reference),
+    (
+        "/pools/{pool}/deposits",
+        {"amount": "10", "confirmed": "yes"},
+        "reference",
+        Deposit.external_reference,
+    ),
     ("/programme/asset-bids", ASSET_BID_FORM, "asset_name", AssetBid.asset_name),
     ("/programme/asset-bids", ASSET_BID_FORM, "owner", AssetBid.owner),
     ("/programme/asset-bids", ASSET_BID_FORM, "local_authority", AssetBid.local_authority),
@@ -53,7 +58,7 @@ async def _world() -> dict[str, int]:
     return {
         "funder": funder,
         "host": await helpers.make_host("Hulme CA"),
-        "pool": await helpers.make_pool(funder),
+        "pool": await helpers.make_pool(funder, round_budget=0),  # grants may come from it
         "bid": await helpers.make_asset_bid(),
         "locality": locality,
     }
@@ -87,7 +92,7 @@ async def test_one_character_too_many(
 
 
 async def test_default_grant_title_fits_a_long_bid_name(client: WebClient) -> None:
-    pool = await helpers.make_pool(await helpers.make_funder())
+    pool = await helpers.make_pool(await helpers.make_funder(), round_budget=0)
     bid = await helpers.make_asset_bid(asset_name="R" * varchar_length(AssetBid.asset_name))
     await client.login(await helpers.make_user(Role.ADMIN))
     response = await client.submit(
@@ -107,10 +112,12 @@ async def test_text_that_grows_when_case_folded_still_fits(client: WebClient) ->
     await client.login(await helpers.make_user(Role.ADMIN))
     reference = "ﬃ" * varchar_length(Deposit.external_reference)
     recorded = await client.submit(
-        f"/pools/{pool}/deposits", {"amount": "10", "reference": reference}
+        f"/pools/{pool}/deposits", {"amount": "10", "reference": reference, "confirmed": "yes"}
     )
     assert recorded.status_code in (302, 303), recorded.text[-1500:]
-    again = await client.submit(f"/pools/{pool}/deposits", {"amount": "10", "reference": reference})
+    again = await client.submit(
+        f"/pools/{pool}/deposits", {"amount": "10", "reference": reference, "confirmed": "yes"}
+    )
     assert again.status_code in (302, 303) and await Deposit.count() == 1
 
     ward = await client.submit("/localities", {"name": "Hulme", "ons_ward_code": "E05ßßßßßß"})

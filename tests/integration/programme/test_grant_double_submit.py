@@ -12,7 +12,7 @@ FORM = {"kind": "capital", "amount": "7", "title": "Roof", "description": "", "r
 
 
 async def test_the_same_proposal_twice_makes_one_grant(client: WebClient) -> None:
-    pool, bid = await make_pool(await make_funder()), await make_asset_bid()
+    pool, bid = await make_pool(await make_funder(), round_budget=0), await make_asset_bid()
     await client.login(await make_user(Role.ADMIN))
     form = {**FORM, "bid": f"asset-{bid}", "pool_id": str(pool)}
     first = await client.submit("/programme/grants", form)
@@ -31,7 +31,7 @@ async def test_the_same_proposal_twice_makes_one_grant(client: WebClient) -> Non
 
 
 async def test_concurrent_identical_proposals_make_one_grant(client: WebClient) -> None:
-    pool, bid = await make_pool(await make_funder()), await make_asset_bid()
+    pool, bid = await make_pool(await make_funder(), round_budget=0), await make_asset_bid()
     await client.login(await make_user(Role.ADMIN))
     form = {**FORM, "bid": f"asset-{bid}", "pool_id": str(pool)}
     responses = await asyncio.gather(*(client.submit("/programme/grants", form) for _ in range(6)))

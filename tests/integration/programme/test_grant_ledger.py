@@ -327,7 +327,10 @@ async def test_award_pay_and_cancel_through_the_bid_page(client: WebClient) -> N
     assert "data-focus-on-load" in top and 'href="#grants-heading"' in top
     assert (await status_of(big))["status"] == "proposed"
 
-    assert (await client.submit(f"/programme/grants/{small}/award", {})).status_code in (302, 303)
+    check = await client.submit(f"/programme/grants/{small}/award", {})
+    assert check.status_code == 200 and (await status_of(small))["status"] == "proposed"
+    confirm = await client.submit(f"/programme/grants/{small}/award", {"confirmed": "yes"})
+    assert confirm.status_code in (302, 303)
     page = await client.get(f"/programme/asset-bids/{bid}")
     assert ">Grant awarded</p>" in page.text  # the banner after the action
     assert "not yet paid" in page.text and f"/programme/grants/{small}/paid" in page.text
@@ -342,7 +345,7 @@ async def test_award_pay_and_cancel_through_the_bid_page(client: WebClient) -> N
 
     paid = await client.submit(
         f"/programme/grants/{small}/paid",
-        {"payment_reference": "BACS 2231", "paid_on": today().isoformat()},
+        {"payment_reference": "BACS 2231", "paid_on": today().isoformat(), "confirmed": "yes"},
     )
     assert paid.status_code in (302, 303)
     page = await client.get(f"/programme/asset-bids/{bid}")

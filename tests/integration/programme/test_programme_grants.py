@@ -35,7 +35,7 @@ async def admin_principal() -> Principal:
 
 
 async def test_propose_award_and_cancel_through_the_pages(client: WebClient) -> None:
-    pool = await make_pool(await make_funder(), name="Community Rights Programme")
+    pool = await make_pool(await make_funder(), name="Community Rights Programme", round_budget=0)
     await deposit(pool, "20000.00")
     bid = await make_asset_bid()
     await client.login(await make_user(Role.ADMIN))
@@ -68,9 +68,11 @@ async def test_propose_award_and_cancel_through_the_pages(client: WebClient) -> 
     page = await client.get(f"/programme/asset-bids/{bid}")
     assert "£9,500.00" in page.text and "Proposed" in page.text
 
-    awarded = await client.submit(f"/programme/grants/{grant['id']}/award", {})
+    check = await client.submit(f"/programme/grants/{grant['id']}/award", {})
+    assert check.status_code == 200 and "this publishes to 360Giving" in check.text
+    awarded = await client.submit(f"/programme/grants/{grant['id']}/award", {"confirmed": "yes"})
     assert awarded.status_code in (302, 303)
-    again = await client.submit(f"/programme/grants/{grant['id']}/award", {})
+    again = await client.submit(f"/programme/grants/{grant['id']}/award", {"confirmed": "yes"})
     assert again.status_code in (302, 303)
     row = await ProgrammeGrant.select().first()
     assert row is not None and row["status"] == "awarded" and row["awarded_on"] == today()
@@ -79,7 +81,7 @@ async def test_propose_award_and_cancel_through_the_pages(client: WebClient) -> 
 
     paid = await client.submit(
         f"/programme/grants/{grant['id']}/paid",
-        {"payment_reference": "BACS 4471", "paid_on": today().isoformat()},
+        {"payment_reference": "BACS 4471", "paid_on": today().isoformat(), "confirmed": "yes"},
     )
     assert paid.status_code in (302, 303), paid.text[-1000:]
     cancel = await client.submit(
