@@ -72,7 +72,7 @@ async def vouch(
     public: bool = False,
 ) -> None:
     await page.goto(f"/organisers/{code}")
-    await page.get_by_role("link", name=re.compile("^Vouch for")).click()
+    await page.get_by_role("link", name="Vouch on the web").click()
     await page.wait_for_url(f"**/vouch/{code}")
     await page.get_by_label("In your own words").fill(words)
     await page.get_by_label("A hope for what comes next").check()
