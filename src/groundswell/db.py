@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import AsyncIterator, Sequence
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -89,10 +90,43 @@ def write_transaction() -> Any:
     return current.transaction()
 
 
+# Set while a connection runs one statement that leaves no session state behind
+# (`fetch_one_statement`): asyncpg's reset on release (a round trip) is skipped for it.
+_UNTOUCHED: ContextVar[bool] = ContextVar("groundswell_untouched", default=False)
+
+
+async def _reset_unless_untouched(connection: Any) -> None:
+    # asyncpg rolls back an open transaction before calling this, whatever it does.
+    if not _UNTOUCHED.get():
+        await connection.reset()
+
+
 async def start(engine_: Engine[Any] | None = None) -> None:
     current = engine_ or engine()
     if isinstance(current, PostgresEngine):
-        await current.start_connection_pool(min_size=1, max_size=10)
+        await current.start_connection_pool(min_size=1, max_size=10, reset=_reset_unless_untouched)
+
+
+async def fetch_one_statement(sql: str, *args: Any) -> list[Any]:
+    """Rows of one PostgreSQL statement ($1 placeholders) in autocommit, on a pooled
+    connection, in one round trip: the hot path of an SMS webhook. The statement must not
+    change session state (no SET, LISTEN, advisory lock, cursor), because its connection
+    returns to the pool without asyncpg's reset. Outside the pool (a command before
+    `start`), a connection of its own."""
+    current = engine()
+    assert isinstance(current, PostgresEngine)
+    if current.pool is None:
+        connection = await current.get_new_connection()
+        try:
+            return list(await connection.fetch(sql, *args))
+        finally:
+            await connection.close()
+    token = _UNTOUCHED.set(True)
+    try:
+        async with current.pool.acquire() as connection:
+            return list(await connection.fetch(sql, *args))
+    finally:
+        _UNTOUCHED.reset(token)
 
 
 async def stop(engine_: Engine[Any] | None = None) -> None:

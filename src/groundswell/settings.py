@@ -103,6 +103,11 @@ class Settings:
     Default: loopback only (a proxy on this machine)."""
     scheduler_enabled: bool = True
     """GROUNDSWELL_SCHEDULER: run the scheduler inside `serve` (false: run `groundswell scheduler`)."""
+    sms_inline: bool | None = None
+    """GROUNDSWELL_SMS_INLINE: true processes each text inside the Twilio webhook and answers
+    with the reply as TwiML (small sites, tests); false records it, answers at once and
+    leaves it to the processor (`groundswell sms process` or the scheduler), which queues the
+    reply through the outbox. Default: inline in the test environment only."""
     job_interval_seconds: int | None = None
     """GROUNDSWELL_JOB_INTERVAL_SECONDS: run every interval job this often instead of its own
     interval (fault drills and load tests only; daily jobs keep their time)."""
@@ -166,6 +171,12 @@ class Settings:
     @property
     def is_production(self) -> bool:
         return self.env is Environment.PRODUCTION
+
+    @property
+    def sms_processed_inline(self) -> bool:
+        if self.sms_inline is not None:
+            return self.sms_inline
+        return self.env is Environment.TEST
 
     @property
     def is_sqlite(self) -> bool:
@@ -245,6 +256,7 @@ ENV_NAMES: Mapping[str, str] = {
     "login_attempts_per_address": "GROUNDSWELL_LOGIN_ATTEMPTS_PER_ADDRESS",
     "trusted_proxies": "GROUNDSWELL_TRUSTED_PROXIES",
     "scheduler_enabled": "GROUNDSWELL_SCHEDULER",
+    "sms_inline": "GROUNDSWELL_SMS_INLINE",
     "job_interval_seconds": "GROUNDSWELL_JOB_INTERVAL_SECONDS",
     "grant_id_prefix": "GROUNDSWELL_360G_PREFIX",
     "log_level": "GROUNDSWELL_LOG_LEVEL",
@@ -310,7 +322,13 @@ def _development_keys(directory: Path) -> tuple[str, str]:
 def load_settings(environ: Mapping[str, str] | None = None, *, cwd: Path | None = None) -> Settings:
     environ = os.environ if environ is None else environ
     types = {f.name: f.type for f in fields(Settings)}
-    kinds = {"bool": bool, "int": int, "int | None": int, "Environment": Environment}
+    kinds = {
+        "bool": bool,
+        "bool | None": bool,
+        "int": int,
+        "int | None": int,
+        "Environment": Environment,
+    }
     values: dict[str, object] = {}
     for name, env_name in ENV_NAMES.items():
         raw = environ.get(env_name)

@@ -18,7 +18,7 @@ from groundswell.cli.money import (
     cmd_ledger_check,
     cmd_payments_reconcile,
 )
-from groundswell.cli.residents import cmd_resident, cmd_sms_simulate
+from groundswell.cli.residents import cmd_resident, cmd_sms_process, cmd_sms_simulate
 from groundswell.cli.server import cmd_migrate, cmd_outbox_send, cmd_scheduler, cmd_serve
 
 
@@ -80,6 +80,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     simulate.add_argument("body", help='the message, e.g. "AMINA-7K she listens"')
     simulate.set_defaults(func=cmd_sms_simulate)
+    process = sms_commands.add_parser(
+        "process",
+        help="process the texts the webhook recorded and queue their replies (a loop)",
+    )
+    process.add_argument("--once", action="store_true", help="process what is waiting, then stop")
+    process.add_argument(
+        "--batch", type=int, default=100, help="messages per transaction (default 100)"
+    )
+    process.set_defaults(func=cmd_sms_process)
 
     resident = commands.add_parser(
         "resident", help="residents' rights: export or erase what is held for a number"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 
 from groundswell.cli.common import CommandError, checked_settings, with_database
@@ -24,6 +25,26 @@ def cmd_sms_simulate(args: argparse.Namespace) -> int:
         )
     )
     print(reply.text)
+    return 0
+
+
+def cmd_sms_process(args: argparse.Namespace) -> int:
+    """The processor behind the SMS webhook: run it (or the scheduler) wherever the
+    webhook records texts instead of processing them inline."""
+    settings = checked_settings()
+    if args.batch < 1:
+        raise CommandError("--batch must be at least 1.")
+    from groundswell.core.logs import configure_logging
+    from groundswell.vouching import processor
+
+    configure_logging(settings.log_level, settings.log_format)
+    if args.once:
+        count = asyncio.run(with_database(lambda: processor.drain(settings, limit=args.batch)))
+        print(f"Processed {count} text(s); none is waiting.")
+        return 0
+    print("Processing texts as the webhook records them (Ctrl+C to stop).", flush=True)
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(with_database(lambda: processor.run(settings, limit=args.batch)))
     return 0
 
 

@@ -51,6 +51,8 @@ MAX_BATCHES = 1000  # `outbox send` stops after this many batches whatever happe
 # What each message is for, as the outbox page says it.
 PURPOSE_LABELS = {
     "verification_code": "Vouching code (web)",
+    "sms_reply": "Reply to a resident's text",
+    "stop_confirmation": "Reply to a resident's STOP",
     "round_result": "What happened after a round (resident asked to hear back)",
     "round_review": "Round ready for the funder's review",
     "round_cancelled": "A paused round was cancelled (resident asked to hear back)",

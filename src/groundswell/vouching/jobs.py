@@ -1,4 +1,5 @@
-"""Forget what is no longer needed: expired prompts and codes, old delivery receipts."""
+"""Process the texts the webhook recorded; forget what is no longer needed: expired prompts
+and codes, old delivery receipts."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from groundswell.core.clock import now
 from groundswell.core.jobs import JobRegistry
 from groundswell.settings import Settings
+from groundswell.vouching.processor import process_job
 from groundswell.vouching.tables import InboundMessage, PendingPrompt, WebVerification
 
 # Twilio retries within minutes; a month of MessageSids is plenty to answer any replay.
@@ -32,15 +34,25 @@ async def forget_expired(settings: Settings) -> str:
         .where(WebVerification.created_at <= moment - VERIFICATIONS_KEPT_FOR)
         .returning(WebVerification.id)
     )
+    # A message still waiting is never forgotten: the processor has yet to answer it.
     inbound = (
         await InboundMessage.delete()
-        .where(InboundMessage.received_at <= moment - INBOUND_KEPT_FOR)
+        .where(
+            (InboundMessage.received_at <= moment - INBOUND_KEPT_FOR)
+            & InboundMessage.processed_at.is_not_null()
+        )
         .returning(InboundMessage.id)
     )
     return f"forgot {len(prompts)} prompts, {len(codes)} codes, {len(inbound)} message ids"
 
 
 def register(registry: JobRegistry) -> None:
+    registry.add(
+        "sms_process",
+        process_job,
+        IntervalTrigger(seconds=1),
+        "Process texts the SMS webhook recorded and queue their replies",
+    )
     registry.add(
         "vouching_forget",
         forget_expired,

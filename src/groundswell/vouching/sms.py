@@ -1,7 +1,8 @@
 """Vouching by SMS: an inbound text, exactly once per MessageSid, and the reply it gets.
 
-`handle_sms` reads the sender, answers a replayed MessageSid as before, rate-limits, parses
-the text (`grammar.parse_sms`) and runs the handler for its `CommandKind` from `HANDLERS`.
+`process_claimed` is the one processing path, whoever runs it (the processor behind the
+webhook, or `handle_sms` inline): it rate-limits, parses the text (`grammar.parse_sms`),
+runs the handler for its `CommandKind` from `HANDLERS` and queues or returns the reply.
 Every handler takes one `Incoming` and returns the reply; a new command is a new
 `CommandKind` in the grammar and a row in `HANDLERS`.
 """
@@ -17,11 +18,12 @@ from groundswell.community.states import OrganiserStatus
 from groundswell.community.tables import Organiser
 from groundswell.core import ratelimit
 from groundswell.core.clock import now
-from groundswell.core.metrics import SMS_PROCESSED, SMS_RECEIVED
-from groundswell.core.phones import InvalidPhoneNumber, PhoneCipher, normalise_phone
+from groundswell.core.metrics import SMS_PROCESSED
+from groundswell.core.phones import InvalidPhoneNumber, PhoneCipher
 from groundswell.db import write_transaction
+from groundswell.outbox.services import enqueue_sms
 from groundswell.settings import Settings
-from groundswell.vouching import sms_rights
+from groundswell.vouching import inbound, sms_rights
 from groundswell.vouching.eligibility import VouchRefusal, region_names, vouch_refusal
 from groundswell.vouching.grammar import (
     LANGUAGE_KEYWORDS,
@@ -37,7 +39,6 @@ from groundswell.vouching.recording import (
     left_organiser_name,
     organiser_for_code,
     record_endorsement,
-    voice_of,
     withdraw,
 )
 from groundswell.vouching.states import Channel, EndorsementState, Verification
@@ -49,7 +50,6 @@ from groundswell.vouching.subjects import (
 )
 from groundswell.vouching.tables import (
     Endorsement,
-    InboundMessage,
     PendingPrompt,
     Resident,
     SubjectVoice,
@@ -62,54 +62,69 @@ SMS_PER_PHONE_PER_HOUR = 30
 @dataclass(frozen=True)
 class SmsReply:
     text: str
-    replayed: bool = False
+    replayed: bool = False  # the message was processed before this delivery
 
 
 async def handle_sms(
     settings: Settings, *, message_sid: str, from_number: str, body: str | None, num_media: int = 0
 ) -> SmsReply:
-    """Everything an inbound SMS does, exactly once per MessageSid; returns the reply."""
+    """Record a text and process it now, exactly once per MessageSid; returns the reply (the
+    webhook's inline mode, `groundswell sms simulate`). The same processing as the
+    processor's (`process_claimed`); only who delivers the reply differs."""
     try:
-        e164 = normalise_phone(from_number)
+        recorded = await inbound.record(
+            settings,
+            message_sid=message_sid,
+            from_number=from_number,
+            body=body,
+            num_media=num_media,
+        )
     except InvalidPhoneNumber:
         # Short codes and alphanumeric senders cannot vouch; nothing is stored.
         return SmsReply(render("unknown"))
-    voice = voice_of(settings, e164)
-    sid = message_sid[:64]
-    replayed = (
-        await InboundMessage.select(InboundMessage.reply)
-        .where(InboundMessage.message_sid == sid)
-        .first()
-    )
-    if replayed is not None:
-        return SmsReply(replayed["reply"], replayed=True)
-    SMS_RECEIVED.inc()
-    if not await ratelimit.hit(
+    async with write_transaction():
+        waiting, own = await inbound.claim_for_phone(recorded.voice, recorded.message_sid)
+        reply: str | None = None
+        for row in waiting:
+            # Earlier texts of this phone still waiting (a processor behind, or a crash) go
+            # first, their replies queued; this one's reply is the answer.
+            is_this = row["message_sid"] == recorded.message_sid
+            text = await process_claimed(settings, row, queue_reply=not is_this)
+            if is_this:
+                reply = text
+    if reply is not None:
+        return SmsReply(reply)
+    # Processed before (a retried delivery, or the processor got there first).
+    return SmsReply(own["reply"] if own else render("unknown"), replayed=True)
+
+
+async def process_claimed(settings: Settings, row: dict[str, Any], *, queue_reply: bool) -> str:
+    """Process one claimed inbound message inside the caller's write transaction: rate limit,
+    grammar, the command's handler, the reply queued through the outbox (when `queue_reply`),
+    the message marked processed. Returns the reply."""
+    e164 = inbound.cipher(settings).decrypt(row["phone_encrypted"])
+    voice = row["voice_hash"]
+    body = row["body"] or ""
+    command = parse_sms(body, row["num_media"])
+    if await ratelimit.hit(
         f"sms:phone:{voice}", limit=SMS_PER_PHONE_PER_HOUR, window=timedelta(hours=1)
     ):
-        SMS_PROCESSED.labels(result="rate_limited").inc()
-        return SmsReply(render("rate_limited"))
-    command = parse_sms(body, num_media)
-    async with write_transaction():
-        claimed = (
-            await InboundMessage.insert(InboundMessage(message_sid=sid, voice_hash=voice))
-            .on_conflict(action="DO NOTHING")
-            .returning(InboundMessage.id)
+        reply = await reply_to(settings, voice, e164, command, body)
+        result = str(command.kind)
+    else:
+        reply, result = render("rate_limited"), "rate_limited"
+    if queue_reply and reply:
+        await enqueue_sms(
+            settings,
+            to_e164=e164,
+            body=reply,
+            # The outbox sends nothing to a resident who said STOP, except the confirmation.
+            purpose="stop_confirmation" if command.kind is CommandKind.OPT_OUT else "sms_reply",
+            dedupe_key=f"sms-reply:{row['id']}",
         )
-        if not claimed:
-            # A delivery of the same message raced us and won: answer as it did.
-            stored = (
-                await InboundMessage.select(InboundMessage.reply)
-                .where(InboundMessage.message_sid == sid)
-                .first()
-            )
-            return SmsReply(stored["reply"] if stored else render("unknown"), replayed=True)
-        reply = await reply_to(settings, voice, e164, command, body or "")
-        await InboundMessage.update({InboundMessage.reply: reply}).where(
-            InboundMessage.id == claimed[0]["id"]
-        )
-    SMS_PROCESSED.labels(result=str(command.kind)).inc()
-    return SmsReply(reply)
+    await inbound.finish(row["id"], reply)
+    SMS_PROCESSED.labels(result=result).inc()
+    return reply
 
 
 @dataclass(frozen=True)

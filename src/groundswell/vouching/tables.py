@@ -85,13 +85,23 @@ class Endorsement(Table, tablename="endorsement"):
 
 
 class InboundMessage(Table, tablename="inbound_message"):
-    """Every Twilio MessageSid once: a retried delivery gets the stored reply, nothing else."""
+    """Every Twilio MessageSid once, recorded before the webhook answers (vouching/ingest.py)
+    and processed behind it; a retried delivery is recorded and processed no second time."""
 
     id: Serial
     message_sid = Varchar(length=64, unique=True)
     voice_hash = Varchar(length=64, index=True)
+    # Kept only until the message is processed, then erased: the words as sent, and the
+    # sender's number encrypted so the reply can be queued to it.
+    body = Text(null=True, default=None)
+    phone_encrypted = Text(null=True, default=None, secret=True)
+    num_media = Integer(default=0)
     reply = Text(default="")
     received_at = Timestamptz(default=TimestamptzNow())
+    # NULL while waiting (partial index "inbound_message_waiting"); set in the transaction
+    # that processed it and queued its reply.
+    processed_at = Timestamptz(null=True, default=None)
+    error = Text(default="")  # why processing failed, when it did (never the words)
 
 
 class PendingPrompt(Table, tablename="pending_prompt"):

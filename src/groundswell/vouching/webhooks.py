@@ -1,4 +1,8 @@
-"""POST /webhooks/twilio/sms: Twilio's signed form post in, TwiML out."""
+"""POST /webhooks/twilio/sms: Twilio's signed form post in, TwiML out.
+
+By default the webhook only records the message (vouching/inbound.py) and answers with
+empty TwiML; the processor behind it (vouching/processor.py) queues the reply through the
+outbox. GROUNDSWELL_SMS_INLINE processes it within the request and answers with the reply."""
 
 from __future__ import annotations
 
@@ -7,12 +11,15 @@ from typing import Any
 from litestar import Request, Response, post
 from twilio.twiml.messaging_response import MessagingResponse
 
+from groundswell.core.phones import InvalidPhoneNumber
 from groundswell.core.twilio_signature import is_signed_by_twilio, signed_url
 from groundswell.core.web import settings_of
+from groundswell.vouching import inbound
 from groundswell.vouching.messages import render
 from groundswell.vouching.sms import handle_sms
 
 TWIML = "application/xml"
+EMPTY_TWIML = str(MessagingResponse())
 
 
 def twiml(text: str | None, status_code: int = 200) -> Response[str]:
@@ -59,11 +66,27 @@ async def twilio_sms(request: Request[Any, Any, Any]) -> Response[str]:
         num_media = int(str(params.get("NumMedia") or "0"))
     except ValueError:
         num_media = 0
-    reply = await handle_sms(
-        settings,
-        message_sid=message_sid,
-        from_number=from_number,
-        body=str(params.get("Body") or ""),
-        num_media=num_media,
-    )
-    return twiml(reply.text)
+    body = str(params.get("Body") or "")
+    if settings.sms_processed_inline:
+        reply = await handle_sms(
+            settings,
+            message_sid=message_sid,
+            from_number=from_number,
+            body=body,
+            num_media=num_media,
+        )
+        return twiml(reply.text)
+    try:
+        await inbound.record(
+            settings,
+            message_sid=message_sid,
+            from_number=from_number,
+            body=body,
+            num_media=num_media,
+        )
+    except InvalidPhoneNumber:
+        # Short codes and alphanumeric senders cannot vouch: answered now, nothing stored.
+        return twiml(render("unknown"))
+    # Recorded (or recorded before, by a delivery Twilio retried): the processor replies
+    # through the outbox, so the answer is empty.
+    return Response(EMPTY_TWIML, media_type=TWIML)

@@ -1,0 +1,102 @@
+"""Processing texts behind the webhook: batches of waiting messages, each in the same
+transaction as everything it causes (vouches, the reply queued in the outbox, the message
+marked processed), so a processor killed at any moment leaves each message either wholly
+processed or still waiting, never half done or done twice.
+
+`groundswell sms process` runs `run` (a loop; `--once` drains and stops); the scheduler runs
+`process_job` every second. Several processors may run on PostgreSQL (claims skip rows
+another holds, and a phone's later text waits for its earlier one); on SQLite one writer
+runs at a time anyway.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+from groundswell.db import write_transaction
+from groundswell.settings import Settings
+from groundswell.vouching import inbound
+from groundswell.vouching.sms import process_claimed
+
+log = logging.getLogger("groundswell.vouching.processor")
+
+BATCH = 100
+IDLE_SECONDS = 0.2  # how long an idle processor waits before looking again
+JOB_MAX_BATCHES = 50  # the scheduler's run stops after this many, to run again a second later
+
+
+async def process_waiting(settings: Settings, *, limit: int = BATCH) -> int:
+    """Process one batch of waiting messages; returns how many were processed."""
+    claimed: list[dict[str, Any]] = []
+    try:
+        async with write_transaction():
+            claimed = await inbound.claim_waiting(limit)
+            for message in claimed:
+                await process_claimed(settings, message, queue_reply=True)
+        return len(claimed)
+    except Exception:
+        if not claimed:
+            raise
+        log.exception("sms processor: a batch of %d failed; processing it one by one", len(claimed))
+    # The batch rolled back whole: each message again in its own transaction, so only the
+    # one that fails is set aside (processed, with its error, no reply).
+    done = 0
+    for _ in claimed:
+        row: dict[str, Any] | None = None
+        try:
+            async with write_transaction():
+                rows = await inbound.claim_waiting(1)
+                if not rows:
+                    break
+                row = rows[0]
+                await process_claimed(settings, row, queue_reply=True)
+            done += 1
+        except Exception as exc:
+            if row is None:
+                raise
+            log.exception("sms processor: message #%s failed", row["id"])
+            async with write_transaction():
+                await inbound.fail_if_waiting([row["id"]], f"{type(exc).__name__}: {exc}")
+    return done
+
+
+async def drain(settings: Settings, *, limit: int = BATCH, max_batches: int | None = None) -> int:
+    """Process batches until none is waiting (or `max_batches`); returns how many."""
+    total, batches = 0, 0
+    while max_batches is None or batches < max_batches:
+        count = await process_waiting(settings, limit=limit)
+        total += count
+        batches += 1
+        if count == 0:
+            break
+    return total
+
+
+async def run(
+    settings: Settings,
+    *,
+    limit: int = BATCH,
+    idle_seconds: float = IDLE_SECONDS,
+    stop: asyncio.Event | None = None,
+) -> None:
+    """Process for ever: a batch is followed at once by the next, nothing waiting by a
+    short wait. A failing database is logged and tried again."""
+    stop = stop or asyncio.Event()
+    while not stop.is_set():
+        try:
+            count = await process_waiting(settings, limit=limit)
+        except Exception:
+            log.exception("sms processor: could not process; trying again")
+            count = 0
+        if count == 0:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=idle_seconds)
+
+
+async def process_job(settings: Settings) -> str:
+    """The scheduler's job: what is waiting, up to JOB_MAX_BATCHES batches."""
+    count = await drain(settings, max_batches=JOB_MAX_BATCHES)
+    return f"processed {count} texts"
