@@ -89,4 +89,4 @@ async def twilio_sms(request: Request[Any, Any, Any]) -> Response[str]:
         return twiml(render("unknown"))
     # Recorded (or recorded before, by a delivery Twilio retried): the processor replies
     # through the outbox, so the answer is empty.
-    return Response(EMPTY_TWIML, media_type=TWIML)
+    return Response(EMPTY_TWIML, media_type=TWIML, status_code=200)
