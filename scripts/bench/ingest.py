@@ -1,6 +1,6 @@
 """SMS ingest under a constant offered load: 500 signed messages/s for 60 s to two web
-workers (plus the processor, once there is one), then: zero lost, zero 5xx, and the p99
-time from a message's receipt to its reply being queued, under 2 s.
+workers plus the processor (`groundswell sms process`), then: zero lost, zero 5xx, and the
+p99 time from a message's receipt to its reply being queued, under 2 s.
 
 Run through scripts/bench/ingest (or scripts/bench/all --only ingest).
 
@@ -13,19 +13,15 @@ the run the sender offers the same rate to hello_app for a few seconds: its late
 there are its own ceiling. The web workers, the processor and PostgreSQL are not pinned:
 they need both CPUs.
 
-Receipt → reply queued:
-- while the webhook processes inline (today), the reply is the TwiML answer, so the time is
-  the request's latency from its due time;
-- once the webhook only records the message and a processor handles it behind, the
-  inbound_message table is expected to have `received_at` (set when the webhook stored it)
-  and `processed_at` (set when the processor queued the reply; `--processed-column` names
-  another); when both exist this bench measures p99(processed_at - received_at) over the
-  run's messages from the database instead, waits (`--drain-seconds`) for every message to
-  be processed, and counts any left unprocessed as lost. TODO(answer fast, process behind):
-  add `inbound_message.processed_at` (timestamptz, null until the reply is queued) and the
-  processor command; `--processor auto` starts `groundswell sms process` or
-  `groundswell process` when either exists (or pass `--processor "scheduler"` or other
-  `groundswell` arguments).
+Receipt → reply queued, from the database: the webhook stores `inbound_message.received_at`
+as it records a message, and the processor sets `processed_at` in the transaction that
+queues the reply (stamped as each message is processed; the batch commits a few
+milliseconds later). The bench waits (`--drain-seconds`) until every message of the run is
+processed, then takes p99(processed_at - received_at) over them; a message left
+unprocessed, or set aside because its processing failed, counts as lost. `--processor`
+names other `groundswell` arguments to run instead (e.g. "scheduler"), or none; `--inline`
+has the web workers process each message within the request instead
+(GROUNDSWELL_SMS_INLINE), and then the time is each request's latency from its due time.
 """
 
 from __future__ import annotations
@@ -47,9 +43,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import wrkbench as wb
 
 P99_TARGET_MS = 2000.0
-RECEIVED_COLUMN = "received_at"
-PROCESSED_CANDIDATES = ("processed_at", "reply_queued_at")
-PROCESSOR_CANDIDATES = (["sms", "process"], ["process"])
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -59,55 +52,25 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def find_processor(choice: str, env: dict[str, str]) -> list[str] | None:
-    if choice == "none":
-        return None
-    if choice != "auto":
-        return shlex.split(choice)
-    for candidate in PROCESSOR_CANDIDATES:
-        probe = wb.subprocess.run(
-            [wb.PYTHON, "-m", "groundswell", *candidate, "--help"],
-            env=env,
-            cwd=wb.ROOT,
-            capture_output=True,
-        )
-        if probe.returncode == 0:
-            return candidate
-    return None
-
-
-async def inbound_columns(url: str) -> set[str]:
+async def stored(url: str, processed: bool) -> dict[str, Any]:
+    """The run's messages in the database: sid → (times stored, receipt→processed ms, failed)."""
     connection = await asyncpg.connect(url)
     try:
         rows = await connection.fetch(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = 'inbound_message'"
+            "SELECT message_sid, count(*) AS n, "
+            "max(extract(epoch FROM processed_at - received_at))::float8 * 1000 AS ms, "
+            "bool_or(error <> '') AS failed "
+            "FROM inbound_message WHERE message_sid LIKE 'SMbench%' GROUP BY message_sid"
         )
     finally:
         await connection.close()
-    return {row["column_name"] for row in rows}
+    return {
+        row["message_sid"]: (row["n"], row["ms"] if processed else None, row["failed"])
+        for row in rows
+    }
 
 
-async def stored(url: str, processed: str | None) -> dict[str, Any]:
-    """The run's messages in the database: sid → (times stored, receipt→processed ms)."""
-    connection = await asyncpg.connect(url)
-    try:
-        if processed:
-            rows = await connection.fetch(
-                f"SELECT message_sid, count(*) AS n, "
-                f"max(extract(epoch FROM {processed} - {RECEIVED_COLUMN}))::float8 * 1000 AS ms "
-                "FROM inbound_message WHERE message_sid LIKE 'SMbench%' GROUP BY message_sid"
-            )
-        else:
-            rows = await connection.fetch(
-                "SELECT message_sid, count(*) AS n, NULL::float AS ms FROM inbound_message "
-                "WHERE message_sid LIKE 'SMbench%' GROUP BY message_sid"
-            )
-    finally:
-        await connection.close()
-    return {row["message_sid"]: (row["n"], row["ms"]) for row in rows}
-
-
-async def drain(url: str, processed: str | None, seconds: float) -> float:
+async def drain(url: str, processed: bool, seconds: float) -> float:
     """Wait until nothing new is stored for 3 s and, with a processor, every stored message
     of the run is processed (or `seconds` pass); returns the seconds waited."""
     started = time.monotonic()
@@ -121,8 +84,8 @@ async def drain(url: str, processed: str | None, seconds: float) -> float:
             pending = 0
             if processed:
                 pending = await connection.fetchval(
-                    f"SELECT count(*) FROM inbound_message WHERE message_sid LIKE 'SMbench%' "
-                    f"AND {processed} IS NULL"
+                    "SELECT count(*) FROM inbound_message WHERE message_sid LIKE 'SMbench%' "
+                    "AND processed_at IS NULL"
                 )
             quiet = quiet + 1 if count == last else 0
             last = count
@@ -166,8 +129,12 @@ def main() -> int:
     parser.add_argument("--rate", type=float, default=500, help="messages per second (500)")
     parser.add_argument("--seconds", type=float, default=60, help="load window (60)")
     parser.add_argument("--workers", type=int, default=2, help="web workers (2)")
-    parser.add_argument("--processor", default="auto", help="auto, none, or groundswell args")
-    parser.add_argument("--processed-column", default="auto")
+    parser.add_argument(
+        "--processor", default="sms process", help='groundswell arguments ("sms process"), or none'
+    )
+    parser.add_argument(
+        "--inline", action="store_true", help="the web workers process within the request"
+    )
     parser.add_argument("--drain-seconds", type=float, default=120)
     parser.add_argument("--ceiling-seconds", type=float, default=10)
     parser.add_argument("--no-pin", action="store_true")
@@ -191,18 +158,12 @@ def main() -> int:
             "TWILIO_AUTH_TOKEN": wb.TWILIO_TOKEN,
             "GROUNDSWELL_SCHEDULER": "false",
             "GROUNDSWELL_LOG_LEVEL": "WARNING",
+            "GROUNDSWELL_SMS_INLINE": "true" if args.inline else "false",
         }
         wb.subprocess.run([wb.PYTHON, "-m", "groundswell", "demo"], env=env, cwd=wb.ROOT,
                           check=True, stdout=wb.subprocess.DEVNULL)  # fmt: skip
-        columns = asyncio.run(inbound_columns(url))
-        processed = None
-        if args.processed_column == "auto":
-            processed = next((c for c in PROCESSED_CANDIDATES if c in columns), None)
-        elif args.processed_column in columns:
-            processed = args.processed_column
-        if processed and RECEIVED_COLUMN not in columns:
-            processed = None
-        processor = find_processor(args.processor, env)
+        processed = not args.inline
+        processor = None if args.inline or args.processor == "none" else shlex.split(args.processor)
         codes = asyncio.run(_codes(url))
         total = int(args.rate * args.seconds)
         ceiling_count = int(args.rate * args.ceiling_seconds)
@@ -239,7 +200,7 @@ def main() -> int:
                 f"signed messages) to {args.workers} web workers; processor: "
                 f"{' '.join(processor) if processor else 'none (the webhook processes inline)'}; "
                 f"receipt→reply-queued from: "
-                f"{f'inbound_message.{processed} - {RECEIVED_COLUMN}' if processed else 'request latency (inline)'}; "
+                f"{'inbound_message.processed_at - received_at' if processed else 'request latency (inline)'}; "
                 f"sender on CPU {pinning.generator if pinning.generator is not None else '(any)'}, "
                 f"servers not pinned; load average before: {load_before}",
                 flush=True,
@@ -283,30 +244,35 @@ def main() -> int:
     other = sum(1 for code in statuses if 0 < code < 200 or 300 <= code < 500)
     no_answer = sum(1 for code in statuses if code == 0)
     missing = [sid for sid in accepted if sid not in in_db]
-    twice = [sid for sid, (n, _) in in_db.items() if n != 1]
+    twice = [sid for sid, (n, _, _) in in_db.items() if n != 1]
     if processed:
-        times = [ms for sid in accepted if sid in in_db and (ms := in_db[sid][1]) is not None]
+        times = [
+            ms
+            for sid in accepted
+            if sid in in_db and (ms := in_db[sid][1]) is not None and not in_db[sid][2]
+        ]
         unprocessed = sum(1 for sid in accepted if sid in in_db and in_db[sid][1] is None)
-        source = f"inbound_message.{processed} - {RECEIVED_COLUMN}"
+        failed = sum(1 for sid in accepted if sid in in_db and in_db[sid][2])
+        source = "inbound_message.processed_at - received_at"
     else:
         times = [
             ms for ms, code in zip(result["latency_ms"], statuses, strict=True) if 200 <= code < 300
         ]
-        unprocessed = 0
+        unprocessed = failed = 0
         source = "request latency from its due time (processing is inline)"
     p99 = percentile(times, 0.99)
     # A request without an answer (the sender gave up) is lost unless the server stored it
     # anyway; Twilio would retry it, but it still counts against "answered".
     unanswered = [sid for sid, code in zip(sids, statuses, strict=True) if code == 0]
     unanswered_lost = sum(1 for sid in unanswered if sid not in in_db)
-    lost = len(missing) + unprocessed + unanswered_lost
+    lost = len(missing) + unprocessed + failed + unanswered_lost
     checks = [
         ("offered rate held (sender p99 lateness < 100 ms)", summary["late_p99_ms"] < 100,
          f"{summary['offered_rate']:.1f}/s offered, sender late p99 {summary['late_p99_ms']:.1f} ms, "
          f"max {summary['late_max_ms']:.0f} ms"),
         ("zero lost", lost == 0 and not twice,
          f"{len(accepted):,} accepted of {len(sids):,}; {len(missing)} accepted but not stored, "
-         f"{unprocessed} stored but not processed, {unanswered_lost} unanswered and not stored, "
+         f"{unprocessed} stored but not processed, {failed} failed in processing, {unanswered_lost} unanswered and not stored, "
          f"{len(twice)} stored more than once"),
         ("every request answered", no_answer == 0,
          f"{no_answer} without an answer within the sender's timeout "

@@ -86,7 +86,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     process.add_argument("--once", action="store_true", help="process what is waiting, then stop")
     process.add_argument(
-        "--batch", type=int, default=100, help="messages per transaction (default 100)"
+        "--batch", type=int, default=25, help="messages per transaction (default 25)"
+    )
+    process.add_argument(
+        "--workers",
+        type=int,
+        help="batches processed at once (default 4 on PostgreSQL, 1 on SQLite)",
     )
     process.set_defaults(func=cmd_sms_process)
 

@@ -32,19 +32,24 @@ def cmd_sms_process(args: argparse.Namespace) -> int:
     """The processor behind the SMS webhook: run it (or the scheduler) wherever the
     webhook records texts instead of processing them inline."""
     settings = checked_settings()
-    if args.batch < 1:
-        raise CommandError("--batch must be at least 1.")
+    if args.batch < 1 or (args.workers is not None and args.workers < 1):
+        raise CommandError("--batch and --workers must be at least 1.")
     from groundswell.core.logs import configure_logging
     from groundswell.vouching import processor
 
     configure_logging(settings.log_level, settings.log_format)
+    workers = args.workers or processor.default_workers(settings)
     if args.once:
-        count = asyncio.run(with_database(lambda: processor.drain(settings, limit=args.batch)))
+        count = asyncio.run(
+            with_database(lambda: processor.drain(settings, limit=args.batch, workers=workers))
+        )
         print(f"Processed {count} text(s); none is waiting.")
         return 0
     print("Processing texts as the webhook records them (Ctrl+C to stop).", flush=True)
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(with_database(lambda: processor.run(settings, limit=args.batch)))
+        asyncio.run(
+            with_database(lambda: processor.run(settings, limit=args.batch, workers=workers))
+        )
     return 0
 
 

@@ -4,9 +4,9 @@ marked processed), so a processor killed at any moment leaves each message eithe
 processed or still waiting, never half done or done twice.
 
 `groundswell sms process` runs `run` (a loop; `--once` drains and stops); the scheduler runs
-`process_job` every second. Several processors may run on PostgreSQL (claims skip rows
-another holds, and a phone's later text waits for its earlier one); on SQLite one writer
-runs at a time anyway.
+`process_job` every second. Several processors, and several workers in one, may run on
+PostgreSQL (claims skip rows another holds, and a phone's later text waits for its earlier
+one); on SQLite one writer runs at a time anyway.
 """
 
 from __future__ import annotations
@@ -23,7 +23,9 @@ from groundswell.vouching.sms import process_claimed
 
 log = logging.getLogger("groundswell.vouching.processor")
 
-BATCH = 100
+BATCH = 25
+# Concurrent claimers on PostgreSQL (each holds one pooled connection while its batch runs).
+WORKERS = 4
 IDLE_SECONDS = 0.2  # how long an idle processor waits before looking again
 JOB_MAX_BATCHES = 50  # the scheduler's run stops after this many, to run again a second later
 
@@ -63,40 +65,62 @@ async def process_waiting(settings: Settings, *, limit: int = BATCH) -> int:
     return done
 
 
-async def drain(settings: Settings, *, limit: int = BATCH, max_batches: int | None = None) -> int:
-    """Process batches until none is waiting (or `max_batches`); returns how many."""
-    total, batches = 0, 0
-    while max_batches is None or batches < max_batches:
-        count = await process_waiting(settings, limit=limit)
-        total += count
-        batches += 1
-        if count == 0:
-            break
-    return total
+def default_workers(settings: Settings) -> int:
+    """Concurrent claimers in one processor: on PostgreSQL a message's processing mostly waits
+    on the database, so several batches overlap; SQLite writes one transaction at a time."""
+    return 1 if settings.is_sqlite else WORKERS
+
+
+async def drain(
+    settings: Settings,
+    *,
+    limit: int = BATCH,
+    workers: int = 1,
+    max_batches: int | None = None,
+) -> int:
+    """Process batches until none is waiting (or each worker ran `max_batches`); returns how
+    many messages were processed."""
+
+    async def one() -> int:
+        total, batches = 0, 0
+        while max_batches is None or batches < max_batches:
+            count = await process_waiting(settings, limit=limit)
+            total += count
+            batches += 1
+            if count == 0:
+                break
+        return total
+
+    return sum(await asyncio.gather(*(one() for _ in range(workers))))
 
 
 async def run(
     settings: Settings,
     *,
     limit: int = BATCH,
+    workers: int = 1,
     idle_seconds: float = IDLE_SECONDS,
     stop: asyncio.Event | None = None,
 ) -> None:
-    """Process for ever: a batch is followed at once by the next, nothing waiting by a
-    short wait. A failing database is logged and tried again."""
-    stop = stop or asyncio.Event()
-    while not stop.is_set():
-        try:
-            count = await process_waiting(settings, limit=limit)
-        except Exception:
-            log.exception("sms processor: could not process; trying again")
-            count = 0
-        if count == 0:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=idle_seconds)
+    """Process for ever, `workers` batches at a time: a batch is followed at once by the
+    next, nothing waiting by a short wait. A failing database is logged and tried again."""
+    stopping = stop or asyncio.Event()
+
+    async def one() -> None:
+        while not stopping.is_set():
+            try:
+                count = await process_waiting(settings, limit=limit)
+            except Exception:
+                log.exception("sms processor: could not process; trying again")
+                count = 0
+            if count == 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stopping.wait(), timeout=idle_seconds)
+
+    await asyncio.gather(*(one() for _ in range(workers)))
 
 
 async def process_job(settings: Settings) -> str:
-    """The scheduler's job: what is waiting, up to JOB_MAX_BATCHES batches."""
-    count = await drain(settings, max_batches=JOB_MAX_BATCHES)
+    """The scheduler's job: what is waiting, up to JOB_MAX_BATCHES batches per worker."""
+    count = await drain(settings, workers=default_workers(settings), max_batches=JOB_MAX_BATCHES)
     return f"processed {count} texts"
