@@ -504,11 +504,15 @@ async def main() -> int:
             await wait_for("every allocation to be paid", round_paid, max(10, remaining), 1)
         except TimeoutError:
             paid_in_time = False
-        # A request the generator gave up on may still be worked on: wait until the server is
-        # quiet (nothing new stored for 3 s) so the counts below are final.
-        quiet, last = 0, -1
-        while quiet < 3 and time.monotonic() - run_started < bound:
+        # A request the generator gave up on may still be worked on, and the schedulers'
+        # `sms_process` job processes stored texts behind the webhook: wait until the server
+        # is quiet (nothing new stored for 3 s, nothing waiting) so the counts below are final.
+        quiet, last, waiting = 0, -1, 1
+        while (quiet < 3 or waiting) and time.monotonic() - run_started < bound:
             count = await conn.fetchval("SELECT count(*) FROM inbound_message")
+            waiting = await conn.fetchval(
+                "SELECT count(*) FROM inbound_message WHERE processed_at IS NULL"
+            )
             quiet = quiet + 1 if count == last else 0
             last = count
             await asyncio.sleep(1)
