@@ -43,6 +43,7 @@ from groundswell.core.principal import Principal
 from groundswell.db import write_transaction
 from groundswell.funders import cofunders
 from groundswell.funders import services as funders
+from groundswell.funders.states import ReviewRule
 from groundswell.funders.tables import Pool
 from groundswell.ledger import services as ledger
 from groundswell.ledger.states import AccountKind, TransactionKind
@@ -278,10 +279,14 @@ async def _tell_funder(
     review_until: datetime,
     public_url: str,
 ) -> None:
+    # Co-funders' members are told too where the pool's rule lets them pause.
+    reviewers = [pool["funder"]]
+    if pool.get("review_rule") == ReviewRule.ANY.value:
+        reviewers += await cofunders.cofunder_ids(pool["id"])
     member_ids = [
         row["user"]
         for row in await Membership.select(Membership.user).where(
-            Membership.funder == pool["funder"]
+            Membership.funder.is_in(reviewers)
         )
     ]
     if not member_ids:

@@ -310,3 +310,21 @@ async def test_ledger_check_catches_parts_that_do_not_add_up(world: World) -> No
     )
     report = await check_ledger()
     assert any(f"allocation {share['allocation']} of" in v for v in report.violations)
+
+
+@pytest.mark.parametrize("rule", [ReviewRule.LEAD, ReviewRule.ANY])
+async def test_who_is_asked_to_review_follows_the_rule(world: World, rule: ReviewRule) -> None:
+    from groundswell.outbox.tables import OutboxMessage
+
+    await cofunders.set_review_rule(await person("admin@example.org"), world.pool, rule.value)
+    await computed_round(world.pool)
+    told = {
+        row["recipient_email"]
+        for row in await OutboxMessage.select(OutboxMessage.recipient_email).where(
+            OutboxMessage.purpose == "round_review"
+        )
+    }
+    expected = {"national@example.org"}
+    if rule is ReviewRule.ANY:
+        expected |= {"council@example.org", "trust@example.org"}
+    assert told == expected
