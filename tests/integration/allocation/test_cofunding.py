@@ -328,3 +328,24 @@ async def test_who_is_asked_to_review_follows_the_rule(world: World, rule: Revie
     if rule is ReviewRule.ANY:
         expected |= {"council@example.org", "trust@example.org"}
     assert told == expected
+
+
+async def test_the_lead_asks_back_only_its_own_money(world: World) -> None:
+    from groundswell.payments import returns
+
+    lead = await person("national@example.org")
+    with pytest.raises(ValidationFailed) as refused:
+        await returns.request_return(
+            lead,
+            world.pool,
+            returns.ReturnRequest(amount=600_01, close_pool=False, reason="Too much"),
+        )
+    assert "£600.00" in refused.value.field_errors["amount"]
+    assert await returns.request_return(
+        lead, world.pool, returns.ReturnRequest(amount=600_00, close_pool=False, reason="Ours")
+    )
+    council = await person("council@example.org")
+    with pytest.raises(Forbidden):  # co-funders ask through the lead (README)
+        await returns.request_return(
+            council, world.pool, returns.ReturnRequest(amount=1_00, close_pool=False, reason="x")
+        )
