@@ -349,3 +349,24 @@ async def test_the_lead_asks_back_only_its_own_money(world: World) -> None:
         await returns.request_return(
             council, world.pool, returns.ReturnRequest(amount=1_00, close_pool=False, reason="x")
         )
+
+
+async def test_a_cofunders_card_top_up_is_its_own_money(world: World, settings: Settings) -> None:
+    from groundswell.payments import checkout
+    from groundswell.payments.offline import OfflineGateway
+
+    gateway = OfflineGateway(settings)
+    council = await person("council@example.org")
+    url = await checkout.start_top_up(settings, gateway, council, world.pool, 50_00)
+    session_id = url.rsplit("/", 1)[1]
+    await gateway.complete_checkout_session(session_id)
+    await checkout.apply_checkout_session(gateway, session_id)
+    card = await Deposit.select().where(Deposit.external_reference == session_id).first()
+    assert card is not None and card["funder"] == world.council
+    given = await attribution.contributions(world.pool, world.national, [world.council])
+    assert given[world.council]["deposited"] == 350_00
+    with pytest.raises(Forbidden):
+        await checkout.start_top_up(
+            settings, gateway, await person("other@example.org"), world.pool, 50_00
+        )
+    await ledger_clean()
