@@ -258,6 +258,7 @@ async def check_ledger() -> LedgerReport:
     violations.extend(await _grant_violations())
     violations.extend(await _correction_violations())
     violations.extend(await _return_violations())
+    violations.extend(await _share_violations())
 
     counts = (
         await _rows(
@@ -470,5 +471,39 @@ async def _return_violations() -> list[str]:
     ):
         violations.append(
             f"pool {row['pool']} is closed but still holds {_money(row['total'], row['currency'])}"
+        )
+    return violations
+
+
+# --------------------------------------------------------------------------------------------
+# Co-funded rounds
+# --------------------------------------------------------------------------------------------
+
+
+async def _share_violations() -> list[str]:
+    """A co-funded line's parts sum exactly to the line, each funder's part is positive,
+    and its funders are the pool's (its lead or a co-funder)."""
+    violations: list[str] = []
+    for row in await _rows(
+        "SELECT al.id AS id, al.amount AS amount, r.currency AS currency, "
+        "SUM(s.amount) AS parts, MIN(s.amount) AS smallest "
+        "FROM allocation_share s JOIN allocation al ON al.id = s.allocation "
+        "JOIN funding_round r ON r.id = al.round "
+        "GROUP BY al.id, al.amount, r.currency "
+        "HAVING SUM(s.amount) <> al.amount OR MIN(s.amount) <= 0 ORDER BY al.id"
+    ):
+        violations.append(
+            f"allocation {row['id']} of {_money(row['amount'], row['currency'])} is shared "
+            f"among its funders as {_money(row['parts'], row['currency'])} in all"
+        )
+    for row in await _rows(
+        "SELECT s.allocation AS allocation, s.funder AS funder FROM allocation_share s "
+        "JOIN funding_round r ON r.id = s.round JOIN pool p ON p.id = r.pool "
+        "WHERE s.funder <> p.funder AND NOT EXISTS (SELECT 1 FROM pool_cofunder c "
+        "WHERE c.pool = p.id AND c.funder = s.funder) ORDER BY s.allocation"
+    ):
+        violations.append(
+            f"allocation {row['allocation']} gives a part to funder {row['funder']}, "
+            "which does not fund its pool"
         )
     return violations

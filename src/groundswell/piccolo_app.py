@@ -9,7 +9,7 @@ from groundswell.accounts.tables import AccountLink, ApiToken, Membership, User,
 from groundswell.allocation.tables import TABLES as ALLOCATION_TABLES
 from groundswell.community.tables import HostOrganisation, Locality, Organiser
 from groundswell.core.tables import AuditEntry, RateLimitCounter, SchedulerStatus
-from groundswell.funders.tables import Deposit, Funder, Pool, PoolLocality
+from groundswell.funders.tables import Deposit, Funder, Pool, PoolCofunder, PoolLocality
 from groundswell.ledger.tables import TABLES as LEDGER_TABLES
 from groundswell.lessons.tables import TABLES as LESSONS_TABLES
 from groundswell.outbox.tables import TABLES as OUTBOX_TABLES
@@ -38,6 +38,7 @@ TABLES: list[type[Table]] = [
     *OUTBOX_TABLES,
     *PROGRAMME_TABLES,
     Deposit,
+    PoolCofunder,
     *PAYMENTS_TABLES,  # a checkout intent refers to its deposit
     *LEDGER_TABLES,
     *ALLOCATION_TABLES,

@@ -21,7 +21,7 @@ from groundswell import db
 from groundswell.accounts.tables import Membership, User
 from groundswell.allocation.loop import round_listeners
 from groundswell.allocation.review import read_reason
-from groundswell.allocation.rounds import can_see_round, get_round
+from groundswell.allocation.rounds import can_review_round, get_round
 from groundswell.allocation.states import AllocationState, RoundStatus
 from groundswell.allocation.tables import Allocation, Round
 from groundswell.core import audit
@@ -59,7 +59,7 @@ async def cancel_round(
     settings: Settings, principal: Principal, round_id: int, reason: str
 ) -> Cancelled:
     """End a paused round: its committed money goes back to the pool's available balance."""
-    stored = await can_see_round(principal, round_id)
+    stored = await can_review_round(principal, round_id)
     reason = read_reason(reason)
     async with write_transaction():
         # The pool before the round, as computing a round does, so two writers never wait

@@ -5,7 +5,7 @@ from typing import Any
 from litestar import Controller, Request, get, post
 from litestar.response import Template
 
-from groundswell.allocation import review, rounds
+from groundswell.allocation import attribution, review, rounds
 from groundswell.allocation.cancel import cancel_round
 from groundswell.allocation.explain import explain, round_voices
 from groundswell.allocation.loop import hear_back_share, loop_stats, round_window_days
@@ -17,6 +17,8 @@ from groundswell.core.flash import flash_redirect
 from groundswell.core.pages import read_form, render
 from groundswell.core.principal import Role
 from groundswell.core.web import RowId, requires_role, settings_of, signed_in
+from groundswell.funders.cofunders import may_review, pool_funders
+from groundswell.funders.services import get_pool
 
 ROUND_PAGE = "allocation/round.html"
 CHECK_PAGE = "allocation/round_check.html"
@@ -49,8 +51,19 @@ async def _round_page(round_id: int, status_code: int = 200, **extra: Any) -> Te
         voices=voices,
         signal=signal,
         history=await review.round_history(round_id),
-        **extra,
+        funder_shares=await _funder_shares(stored),
+        **({"can_review": True} | extra),
     )
+
+
+async def _funder_shares(stored: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each funder's part of a co-funded round, the lead first; empty for one funder."""
+    pool = await get_pool(stored["pool"])
+    funders = await pool_funders(pool)
+    if len(funders) == 1:
+        return []
+    shares = await attribution.round_shares(stored)
+    return [funder | {"share": shares.get(funder["id"], 0)} for funder in funders]
 
 
 async def _refused(
@@ -74,8 +87,10 @@ class RoundController(Controller):
 
     @get("/{round_id:int}", name="round")
     async def detail(self, request: Request[Any, Any, Any], round_id: RowId) -> Template:
-        await rounds.can_see_round(signed_in(request), round_id)
-        return await _round_page(round_id)
+        principal = signed_in(request)
+        stored = await rounds.can_see_round(principal, round_id)
+        pool = await get_pool(stored["pool"])
+        return await _round_page(round_id, can_review=await may_review(principal, pool))
 
     @post("/{round_id:int}/pause")
     async def pause(self, request: Request[Any, Any, Any], round_id: RowId) -> Any:
@@ -96,7 +111,7 @@ class RoundController(Controller):
     @post("/{round_id:int}/resume")
     async def resume(self, request: Request[Any, Any, Any], round_id: RowId) -> Any:
         principal = signed_in(request)
-        stored = await rounds.can_see_round(principal, round_id)
+        stored = await rounds.can_review_round(principal, round_id)
         data = await read_form(request)
         try:
             reason = review.read_reason(data.get("reason", ""))
@@ -120,7 +135,7 @@ class RoundController(Controller):
     @post("/{round_id:int}/cancel")
     async def cancel(self, request: Request[Any, Any, Any], round_id: RowId) -> Any:
         principal = signed_in(request)
-        stored = await rounds.can_see_round(principal, round_id)
+        stored = await rounds.can_review_round(principal, round_id)
         data = await read_form(request)
         try:
             reason = review.read_reason(data.get("reason", ""))

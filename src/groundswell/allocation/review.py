@@ -10,7 +10,7 @@ from typing import Any
 
 from groundswell import db
 from groundswell.accounts.tables import User
-from groundswell.allocation.rounds import can_see_round
+from groundswell.allocation.rounds import can_review_round
 from groundswell.allocation.states import AllocationState, RoundStatus
 from groundswell.allocation.tables import Allocation, Round
 from groundswell.core import audit
@@ -59,7 +59,7 @@ async def _audit(actor: int | None, action: str, round_id: int, **detail: Any) -
 
 async def pause_round(principal: Principal, round_id: int, reason: str) -> bool:
     """Hold the whole round during its review; False when it was paused already."""
-    await can_see_round(principal, round_id)
+    await can_review_round(principal, round_id)
     reason = read_reason(reason)
     async with write_transaction():
         row = await _locked_round(round_id)
@@ -85,7 +85,7 @@ async def resume_round(principal: Principal, round_id: int, reason: str) -> bool
     The review deadline stays as it was: a round resumed after it is approved at the
     scheduler's next look (the page asks first: `resume_approves_at_once`).
     """
-    await can_see_round(principal, round_id)
+    await can_review_round(principal, round_id)
     reason = read_reason(reason)
     async with write_transaction():
         row = await _locked_round(round_id)

@@ -22,7 +22,7 @@ from typing import Any
 import asyncpg
 
 from groundswell.accounts.tables import Membership, User
-from groundswell.allocation import inputs
+from groundswell.allocation import attribution, inputs
 from groundswell.allocation.periods import Period
 from groundswell.allocation.policy import PolicyResult, PolicySettings, allocate
 from groundswell.allocation.reports import (
@@ -41,7 +41,9 @@ from groundswell.core.metrics import ROUNDS_COMPUTED
 from groundswell.core.money import format_money
 from groundswell.core.principal import Principal
 from groundswell.db import write_transaction
+from groundswell.funders import cofunders
 from groundswell.funders import services as funders
+from groundswell.funders.states import ReviewRule
 from groundswell.funders.tables import Pool
 from groundswell.ledger import services as ledger
 from groundswell.ledger.states import AccountKind, TransactionKind
@@ -252,6 +254,7 @@ async def _compute_and_store(
             memo=f"Round {round_id} ({period.label()}): allocated to "
             f"{sum(1 for a in result.allocations if a.amount > 0)} organisers",
         )
+        await attribution.attribute_round(pool, round_id)
     await _tell_funder(pool, round_id, period, allocated, review_until, public_url)
     ROUNDS_COMPUTED.inc()
     return replace(
@@ -276,10 +279,14 @@ async def _tell_funder(
     review_until: datetime,
     public_url: str,
 ) -> None:
+    # Co-funders' members are told too where the pool's rule lets them pause.
+    reviewers = [pool["funder"]]
+    if pool.get("review_rule") == ReviewRule.ANY.value:
+        reviewers += await cofunders.cofunder_ids(pool["id"])
     member_ids = [
         row["user"]
         for row in await Membership.select(Membership.user).where(
-            Membership.funder == pool["funder"]
+            Membership.funder.is_in(reviewers)
         )
     ]
     if not member_ids:
@@ -396,9 +403,22 @@ async def round_report(round_id: int) -> RoundReport:
 
 
 async def can_see_round(principal: Principal, round_id: int) -> dict[str, Any]:
+    """The round, for administrators and the members of any of its pool's funders."""
     row = await get_round(round_id)
-    if not principal.can_manage_funder(row["funder_id"]):
-        raise Forbidden("Only the pool's funder and administrators can see this round.")
+    if not principal.can_manage_funder(row["funder_id"]) and not any(
+        principal.can_manage_funder(f) for f in await cofunders.cofunder_ids(row["pool"])
+    ):
+        raise Forbidden("Only the pool's funders and administrators can see this round.")
+    return row
+
+
+async def can_review_round(principal: Principal, round_id: int) -> dict[str, Any]:
+    """The round, when `principal` may pause, resume or cancel it (the pool's review rule)."""
+    row = await can_see_round(principal, round_id)
+    if not await cofunders.may_review(principal, await funders.get_pool(row["pool"])):
+        raise Forbidden(
+            "The pool's lead funder decides on pausing its rounds; ask them or an administrator."
+        )
     return row
 
 
@@ -432,7 +452,10 @@ async def list_rounds(
     if pool_id is not None:
         query = query.where(Round.pool == pool_id)
     if funder_ids is not None:
-        query = query.where(Round.pool.funder.is_in(list(funder_ids) or [-1]))
+        cofunded = await funders.pools_cofunded_by(funder_ids)
+        query = query.where(
+            Round.pool.funder.is_in(list(funder_ids) or [-1]) | Round.pool.is_in(cofunded or [-1])
+        )
     rows = await query
     for row in rows:
         row["period"] = _period_of(row)

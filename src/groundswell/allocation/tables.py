@@ -23,7 +23,7 @@ from piccolo.table import Table
 
 from groundswell.allocation.states import AllocationState, RoundStatus
 from groundswell.community.tables import HostOrganisation, Organiser
-from groundswell.funders.tables import Pool
+from groundswell.funders.tables import Funder, Pool
 
 
 class Round(Table, tablename="funding_round"):
@@ -74,4 +74,16 @@ class Allocation(Table, tablename="allocation"):
     amount_reversed = BigInt(default=0)
 
 
-TABLES = [Round, Allocation]
+class AllocationShare(Table, tablename="allocation_share"):
+    """One funder's part of one line of a co-funded pool's round (allocation/attribution.py),
+    written with the round's ledger commit. A line without parts is all the lead funder's:
+    single-funder pools, and rounds from before the pool was co-funded."""
+
+    id: Serial
+    round = ForeignKey(Round, null=False, on_delete=OnDelete.restrict, index=True)
+    allocation = ForeignKey(Allocation, null=False, on_delete=OnDelete.restrict, index=True)
+    funder = ForeignKey(Funder, null=False, on_delete=OnDelete.restrict, index=True)
+    amount = BigInt()  # minor units; the line's parts sum to its amount
+
+
+TABLES = [Round, Allocation, AllocationShare]

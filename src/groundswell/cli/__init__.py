@@ -150,6 +150,9 @@ def build_parser() -> argparse.ArgumentParser:
     deposit.add_argument("--reference", required=True, help="the bank transfer's reference")
     deposit.add_argument("--received-on", metavar="YYYY-MM-DD", help="default: today")
     deposit.add_argument("--note")
+    deposit.add_argument(
+        "--funder", metavar="ID", help="whose money, for a co-funded pool (default: its lead)"
+    )
     deposit.set_defaults(func=cmd_deposit)
 
     ledger = commands.add_parser("ledger", help="the double-entry ledger")

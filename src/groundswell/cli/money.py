@@ -117,6 +117,7 @@ def cmd_deposit(args: argparse.Namespace) -> int:
         "reference": args.reference,
         "received_on": args.received_on or "",
         "note": args.note or "",
+        "funder_id": args.funder or "",
     }
 
     async def work() -> tuple[services.DepositRecorded, dict[str, Any], int]:

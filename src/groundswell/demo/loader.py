@@ -15,6 +15,7 @@ from groundswell.accounts.tables import User
 from groundswell.allocation.tables import Round
 from groundswell.community.tables import HostOrganisation, Locality, Organiser
 from groundswell.demo.bulk import Progress
+from groundswell.demo.cofunded import load_cofunded_pool
 from groundswell.demo.large import LargeScale, load_large
 from groundswell.demo.lessons import load_lessons_demo
 from groundswell.demo.money_and_rounds import load_money_and_rounds
@@ -96,6 +97,8 @@ async def load_demo(
     created = await load_lessons_demo() or created  # lessons where it went quiet (lessons/)
     # An organiser moved to another host and one paused, with their histories (issue #16).
     created = await load_organiser_lifecycle() or created
+    # A pool three funders share, with a round split among them (issue #16).
+    created = await load_cofunded_pool(settings or load_settings()) or created
     if scale == "large":
         created = await load_large(url, large or LargeScale(), progress=progress) or created
     counts = {

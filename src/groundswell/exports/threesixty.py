@@ -112,6 +112,9 @@ class GrantRecord:
     places: tuple[Place, ...] = field(default_factory=tuple)
     regrant_type: str = ""
     modified: datetime | None = None
+    # A co-funded grant: every funding organisation (the lead first) with its part, in minor
+    # units, summing to amount_minor. Empty: `funder` gave it all.
+    parts: tuple[tuple[Organisation, int], ...] = ()
 
 
 def grant_identifier(prefix: str, local_id: str) -> str:
@@ -133,7 +136,7 @@ def grant_json(record: GrantRecord, prefix: str) -> dict[str, object]:
         "amountAwarded": amount_number(record.amount_minor),
         "awardDate": record.award_date.isoformat(),
         "recipientOrganization": [record.recipient.to_json()],
-        "fundingOrganization": [record.funder.to_json()],
+        "fundingOrganization": _funding(record),
     }
     if record.programme is not None:
         data["grantProgramme"] = [{"code": record.programme.code, "title": record.programme.title}]
@@ -144,6 +147,20 @@ def grant_json(record: GrantRecord, prefix: str) -> dict[str, object]:
     if record.modified is not None:
         data["dateModified"] = record.modified.isoformat()
     return data
+
+
+# 360Giving 1.4 has no per-funder amount: each funding organisation of a co-funded grant
+# carries its part in this additional field (the schema allows fields it does not name).
+PART_FIELD = "amountContributed"
+
+
+def _funding(record: GrantRecord) -> list[dict[str, object]]:
+    if not record.parts:
+        return [{**record.funder.to_json()}]
+    return [
+        {**organisation.to_json(), PART_FIELD: amount_number(part)}
+        for organisation, part in record.parts
+    ]
 
 
 def package_json(
@@ -180,6 +197,16 @@ _LOCATION_COLUMNS = (
 )
 
 
+PART_TITLE = "Amount Contributed"
+_FUNDER_COLUMNS = (
+    ("Identifier", "id"),
+    ("Name", "name"),
+    ("Charity Number", "charityNumber"),
+    ("Company Number", "companyNumber"),
+    (PART_TITLE, PART_FIELD),
+)
+
+
 def spreadsheet(grants: Sequence[dict[str, object]]) -> tuple[list[str], list[dict[str, str]]]:
     """The grants of a package as 360Giving's spreadsheet: column titles and rows.
 
@@ -188,6 +215,7 @@ def spreadsheet(grants: Sequence[dict[str, object]]) -> tuple[list[str], list[di
     templates do ("Beneficiary Location:0:Geographic Code").
     """
     locations = max((len(_list(g.get("beneficiaryLocation"))) for g in grants), default=0)
+    funders = max((len(_list(g.get("fundingOrganization"))) for g in grants), default=1)
     columns = [
         "Identifier",
         "Title",
@@ -203,9 +231,13 @@ def spreadsheet(grants: Sequence[dict[str, object]]) -> tuple[list[str], list[di
         "Funding Org:Name",
         "Funding Org:Charity Number",
         "Funding Org:Company Number",
-        "Grant Programme:Code",
-        "Grant Programme:Title",
     ]
+    if funders > 1:
+        # Co-funded grants: the first funder keeps the plain titles, the others are numbered.
+        columns.append(f"Funding Org:{PART_TITLE}")
+        for index in range(1, funders):
+            columns += [f"Funding Org:{index}:{title}" for title, _ in _FUNDER_COLUMNS]
+    columns += ["Grant Programme:Code", "Grant Programme:Title"]
     for index in range(locations):
         columns += [f"Beneficiary Location:{index}:{title}" for title, _ in _LOCATION_COLUMNS]
     columns += ["For Regrant Type", "Last Modified"]
@@ -233,7 +265,11 @@ def spreadsheet(grants: Sequence[dict[str, object]]) -> tuple[list[str], list[di
             "Grant Programme:Title": programme.get("title"),
             "For Regrant Type": grant.get("regrantType"),
             "Last Modified": grant.get("dateModified"),
+            f"Funding Org:{PART_TITLE}": funder.get(PART_FIELD),
         }
+        for index, other in enumerate(_list(grant.get("fundingOrganization"))[1:], start=1):
+            for title, key in _FUNDER_COLUMNS:
+                row[f"Funding Org:{index}:{title}"] = other.get(key)
         for index, place in enumerate(_list(grant.get("beneficiaryLocation"))):
             for title, key in _LOCATION_COLUMNS:
                 row[f"Beneficiary Location:{index}:{title}"] = place.get(key)

@@ -15,7 +15,7 @@ from groundswell.core.money import SUPPORTED_CURRENCIES
 from groundswell.core.principal import Principal
 from groundswell.db import write_transaction
 from groundswell.funders.states import Cadence, ScoreMethod
-from groundswell.funders.tables import Funder, Pool, PoolLocality
+from groundswell.funders.tables import Funder, Pool, PoolCofunder, PoolLocality
 
 
 @dataclass(frozen=True)
@@ -107,8 +107,8 @@ def check_can_create_pool(principal: Principal, funder_id: int) -> None:
 
 
 async def pool_to_manage(principal: Principal, pool_id: int) -> dict[str, Any]:
-    """The pool, when `principal` may change it or move its money (its funder's members
-    and administrators); asked before any form is read."""
+    """The pool, when `principal` may change it or move its money (its lead funder's
+    members and administrators; co-funders: `pool_to_fund`); asked before any form is read."""
     pool = await get_pool(pool_id)
     if not principal.can_manage_funder(pool["funder"]):
         raise Forbidden("Only the pool's funder and administrators can change it.")
@@ -177,6 +177,16 @@ async def get_pool(pool_id: int) -> dict[str, Any]:
     return pool
 
 
+async def pools_cofunded_by(funder_ids: frozenset[int]) -> list[int]:
+    """The pools any of `funder_ids` co-funds (not those it leads)."""
+    if not funder_ids:
+        return []
+    rows = await PoolCofunder.select(PoolCofunder.pool).where(
+        PoolCofunder.funder.is_in(list(funder_ids))
+    )
+    return sorted({int(row["pool"]) for row in rows})
+
+
 async def list_pools(*, funder_ids: frozenset[int] | None = None) -> list[dict[str, Any]]:
     query = (
         Pool.select(
@@ -187,6 +197,7 @@ async def list_pools(*, funder_ids: frozenset[int] | None = None) -> list[dict[s
             Pool.round_budget,
             Pool.is_active,
             Pool.closed_at,
+            Pool.review_rule,
             Pool.funder,
             Pool.funder.name.as_alias("funder_name"),
         )
@@ -194,7 +205,11 @@ async def list_pools(*, funder_ids: frozenset[int] | None = None) -> list[dict[s
         .order_by(Pool.name)
     )
     if funder_ids is not None:
-        query = query.where(Pool.funder.is_in(list(funder_ids) or [-1]))
+        # Pools the funders lead, and those they co-fund (funders/cofunders.py).
+        cofunded = await pools_cofunded_by(funder_ids)
+        query = query.where(
+            Pool.funder.is_in(list(funder_ids) or [-1]) | Pool.id.is_in(cofunded or [-1])
+        )
     return await query
 
 

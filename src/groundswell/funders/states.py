@@ -44,3 +44,16 @@ def score_label(method: str) -> str:
 class DepositMethod(StrEnum):
     BANK_TRANSFER = "bank_transfer"  # recorded by an administrator when the money arrives
     STRIPE = "stripe"  # paid through Stripe Checkout (payments)
+
+
+class ReviewRule(StrEnum):
+    """Who may pause, resume and cancel a co-funded pool's rounds (administrators always)."""
+
+    LEAD = "lead"  # the lead funder's members decide; co-funders read the round
+    ANY = "any"  # any co-funder's members may review and pause too
+
+
+REVIEW_RULE_LABELS = {
+    ReviewRule.LEAD.value: "The lead funder decides",
+    ReviewRule.ANY.value: "Any co-funder may review and pause",
+}

@@ -18,7 +18,7 @@ from piccolo.columns.reference import LazyTableReference
 from piccolo.table import Table
 
 from groundswell.community.tables import Locality
-from groundswell.funders.states import Cadence, DepositMethod, ScoreMethod
+from groundswell.funders.states import Cadence, DepositMethod, ReviewRule, ScoreMethod
 
 
 class Funder(Table, tablename="funder"):
@@ -47,6 +47,8 @@ class Pool(Table, tablename="pool"):
     floor_amount = BigInt(default=0)
     cap_amount = BigInt(null=True, default=None)
     pairwise_m = DoublePrecision(default=1.0)
+    # Who of a co-funded pool's funders may pause, resume and cancel its rounds.
+    review_rule = Varchar(length=16, choices=ReviewRule, default=ReviewRule.LEAD)
     is_active = Boolean(default=True)
     # Set when an administrator closes the emptied pool (ledger/returns.py): it then takes
     # no deposits, top-ups or rounds, and its page and history stay public, marked closed.
@@ -65,6 +67,9 @@ class Deposit(Table, tablename="deposit"):
 
     id: Serial
     pool = ForeignKey(Pool, null=False, on_delete=OnDelete.restrict, index=True)
+    # Whose money it is: the pool's lead funder or one of its co-funders. Always written;
+    # null only in a database no migration has backfilled.
+    funder = ForeignKey(Funder, null=True, default=None, on_delete=OnDelete.restrict, index=True)
     amount = BigInt()  # minor units, in the pool's currency
     currency = Varchar(length=3)
     method = Varchar(length=16, choices=DepositMethod)
@@ -80,3 +85,19 @@ class Deposit(Table, tablename="deposit"):
         on_delete=OnDelete.set_null,
     )
     created_at = Timestamptz(default=TimestamptzNow())
+
+
+class PoolCofunder(Table, tablename="pool_cofunder"):
+    """A funder other than the lead (Pool.funder) that puts money into the pool. (pool,
+    funder) is unique: a hand-written index in the "co-funded pools" migration."""
+
+    id: Serial
+    pool = ForeignKey(Pool, null=False, on_delete=OnDelete.restrict, index=True)
+    funder = ForeignKey(Funder, null=False, on_delete=OnDelete.restrict, index=True)
+    added_by: ForeignKey[Any] = ForeignKey(
+        LazyTableReference("User", module_path="groundswell.accounts.tables"),
+        null=True,
+        default=None,
+        on_delete=OnDelete.set_null,
+    )
+    added_at = Timestamptz(default=TimestamptzNow())

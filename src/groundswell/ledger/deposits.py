@@ -14,10 +14,12 @@ from groundswell.core.clock import now, today
 from groundswell.core.dates import read_date
 from groundswell.core.errors import Forbidden, ValidationFailed
 from groundswell.core.forms import FieldReader
+from groundswell.core.ids import parse_row_id
 from groundswell.core.money import format_money
 from groundswell.core.principal import Principal
 from groundswell.core.tables import varchar_length
 from groundswell.db import write_transaction
+from groundswell.funders.cofunders import pool_funder_ids
 from groundswell.funders.services import get_pool, refuse_if_closed
 from groundswell.funders.states import DepositMethod
 from groundswell.funders.tables import Deposit
@@ -49,6 +51,7 @@ class DepositInput:
     reference: str
     received_on: date
     note: str = ""
+    funder_id: int | None = None  # whose money: one of the pool's funders; None: the lead
 
 
 def read_deposit_input(raw: Mapping[str, Any], *, minor_units: bool = False) -> DepositInput:
@@ -60,6 +63,11 @@ def read_deposit_input(raw: Mapping[str, Any], *, minor_units: bool = False) -> 
         )
     reference = fields.text("reference", max_length=120)
     note = fields.text("note", required=False, max_length=1000)
+    funder_id: int | None = None
+    if str(raw.get("funder_id") or "").strip():
+        funder_id = parse_row_id(str(raw["funder_id"]))
+        if funder_id is None:
+            fields.errors["funder_id"] = "Choose one of the pool's funders."
     received_on = (
         read_date(
             fields,
@@ -71,7 +79,9 @@ def read_deposit_input(raw: Mapping[str, Any], *, minor_units: bool = False) -> 
     )
     fields.check("The deposit could not be recorded.")
     assert amount is not None
-    return DepositInput(amount=amount, reference=reference, received_on=received_on, note=note)
+    return DepositInput(
+        amount=amount, reference=reference, received_on=received_on, note=note, funder_id=funder_id
+    )
 
 
 @dataclass(frozen=True)
@@ -96,6 +106,12 @@ async def record_deposit(
     if principal is not None and not principal.is_admin:
         raise Forbidden("Only administrators record deposits.")
     pool = await get_pool(pool_id)
+    funder_id = data.funder_id or int(pool["funder"])
+    if funder_id not in await pool_funder_ids(pool):
+        raise ValidationFailed(
+            "The deposit could not be recorded.",
+            field_errors={"funder_id": "Choose one of the pool's funders."},
+        )
     dedupe_key = _deposit_dedupe_key(method, pool_id, data.reference)
     async with write_transaction():
         await ledger.lock_pool(pool_id)
@@ -117,6 +133,7 @@ async def record_deposit(
         rows = await Deposit.insert(
             Deposit(
                 pool=pool_id,
+                funder=funder_id,
                 amount=data.amount,
                 currency=pool["currency"],
                 method=method.value,
@@ -130,7 +147,7 @@ async def record_deposit(
         ).returning(Deposit.id)
         deposit_id = int(rows[0]["id"])
         available = await ledger.pool_account(pool_id, AccountKind.AVAILABLE)
-        outside = await ledger.funder_deposits_account(pool["funder"], pool["currency"])
+        outside = await ledger.funder_deposits_account(funder_id, pool["currency"])
         await ledger.post(
             TransactionKind.DEPOSIT,
             ledger.deposit_reference(deposit_id),

@@ -15,9 +15,10 @@ from groundswell.core.ids import parse_row_id
 from groundswell.core.money import format_money
 from groundswell.core.principal import Principal
 from groundswell.db import write_transaction
-from groundswell.funders.services import pool_to_manage, refuse_if_closed
+from groundswell.funders.cofunders import paying_funder, pool_to_fund
+from groundswell.funders.services import refuse_if_closed
 from groundswell.funders.states import DepositMethod
-from groundswell.funders.tables import Deposit
+from groundswell.funders.tables import Deposit, Pool
 from groundswell.ledger import services as ledger
 from groundswell.ledger.deposits import MAX_DEPOSIT
 from groundswell.ledger.states import AccountKind, TransactionKind
@@ -49,11 +50,12 @@ async def start_top_up(
     amount: int,
 ) -> str:
     """Record the intent, open its Checkout Session; the URL to send the funder to."""
-    pool = await pool_to_manage(principal, pool_id)
+    pool = await pool_to_fund(principal, pool_id)
     await refuse_if_closed(pool_id, "top-ups")
     rows = await CheckoutIntent.insert(
         CheckoutIntent(
             pool=pool_id,
+            funder=await paying_funder(principal, pool),
             amount=amount,
             currency=pool["currency"],
             requested_by=principal.user_id,
@@ -104,6 +106,7 @@ async def apply_checkout_session(gateway: PaymentGateway, session_id: str) -> st
         rows = await Deposit.insert(
             Deposit(
                 pool=pool_id,
+                funder=intent["funder"] or await _lead_funder(pool_id),
                 amount=session.amount_total,
                 currency=session.currency,
                 method=DepositMethod.STRIPE.value,
@@ -131,6 +134,13 @@ async def apply_checkout_session(gateway: PaymentGateway, session_id: str) -> st
             CheckoutIntent.id == intent["id"]
         )
     return f"deposit {deposit_id} recorded"
+
+
+async def _lead_funder(pool_id: int) -> int:
+    """An intent from before pools had co-funders was the lead funder's."""
+    pool = await Pool.select(Pool.funder).where(Pool.id == pool_id).first()
+    assert pool is not None
+    return int(pool["funder"])
 
 
 @services.handles("checkout.session.completed")

@@ -15,6 +15,7 @@ from groundswell.core.flash import flash_redirect
 from groundswell.core.pages import render
 from groundswell.core.principal import Role
 from groundswell.core.web import RowId, requires_role, settings_of, signed_in
+from groundswell.funders.cofunders import can_see_pool_money
 from groundswell.funders.services import get_pool
 from groundswell.payments import (  # noqa: F401 - checkout and payouts register handlers
     checkout,
@@ -161,7 +162,7 @@ class SimulatedStripeController(Controller):
         if intent is None:
             raise NotFound("There is no such simulated checkout.")
         pool = await get_pool(intent["pool"])
-        if not signed_in(request).can_manage_funder(pool["funder"]):
+        if not await can_see_pool_money(signed_in(request), pool):
             raise NotFound("There is no such checkout for your pools.")
         return gateway, await gateway.retrieve_checkout_session(session_id), pool
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from groundswell import db
+from groundswell.allocation import attribution
 from groundswell.core import audit
 from groundswell.core.clock import now
 from groundswell.core.errors import Forbidden, NotFound, ValidationFailed
@@ -27,6 +28,7 @@ from groundswell.core.forms import FieldReader
 from groundswell.core.money import format_money
 from groundswell.core.principal import Principal, Role
 from groundswell.db import write_transaction
+from groundswell.funders.cofunders import cofunder_ids
 from groundswell.funders.services import get_pool, refuse_if_closed
 from groundswell.funders.states import DepositMethod
 from groundswell.funders.tables import Deposit, Funder, Pool
@@ -71,6 +73,25 @@ def check_can_ask(principal: Principal, pool: dict[str, Any]) -> None:
         raise Forbidden("Only the pool's funder can ask for its money back.")
 
 
+async def _check_own_money(
+    pool: dict[str, Any], amount: int, title: str = "Your request could not be sent."
+) -> None:
+    """In a co-funded pool the lead asks back only its own money still available, never
+    what its co-funders put in (allocation/attribution.py)."""
+    if not await cofunder_ids(pool["id"]):
+        return
+    lead = int(pool["funder"])
+    own = (await attribution.contributions(pool["id"], lead, [lead]))[lead]["available"]
+    if amount > own:
+        raise ValidationFailed(
+            title,
+            field_errors={
+                "amount": f"Of this co-funded pool's money, {format_money(own, pool['currency'])} "
+                "is the lead funder's own and still available: no more of it can go back."
+            },
+        )
+
+
 async def request_return(principal: Principal, pool_id: int, data: ReturnRequest) -> int:
     pool = await get_pool(pool_id)
     check_can_ask(principal, pool)
@@ -86,6 +107,7 @@ async def request_return(principal: Principal, pool_id: int, data: ReturnRequest
                     "available; ask for that much or less."
                 },
             )
+        await _check_own_money(pool, data.amount)
         # Double-submit: the same open request again is the one already made.
         same = (
             await PoolReturn.select(PoolReturn.id)
@@ -232,6 +254,7 @@ async def _check_deposit(request: dict[str, Any], deposit_id: int) -> dict[str, 
         deposit is None
         or deposit["pool"] != request["pool"]
         or deposit["method"] != DepositMethod.STRIPE.value
+        or deposit["funder"] not in (None, request["funder"])
     ):
         raise _refused("deposit", "Choose one of this pool's card deposits.")
     left = deposit["amount"] - (await _refunded_by_deposit([deposit_id])).get(deposit_id, 0)
@@ -277,6 +300,7 @@ async def record_return(
         amount = int(request["amount"])
         available = await ledger.locked_available(pool_id)
         _check_available(request, available)
+        await _check_own_money(await get_pool(pool_id), amount, "The return could not be recorded.")
         reference = data.reference
         txn_id: int | None = None
         if amount:

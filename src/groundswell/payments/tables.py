@@ -14,7 +14,7 @@ from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns.reference import LazyTableReference
 from piccolo.table import Table
 
-from groundswell.funders.tables import Deposit, Pool
+from groundswell.funders.tables import Deposit, Funder, Pool
 
 
 class StripeEvent(Table, tablename="stripe_event"):
@@ -57,6 +57,9 @@ class CheckoutIntent(Table, tablename="checkout_intent"):
         default=None,
         on_delete=OnDelete.set_null,
     )
+    # Whose money it will be (the lead funder, or the co-funder the member belongs to);
+    # null for intents from before co-funded pools: the lead's.
+    funder = ForeignKey(Funder, null=True, default=None, on_delete=OnDelete.restrict)
     session_id = Varchar(length=200, null=True, default=None, unique=True)
     deposit = ForeignKey(Deposit, null=True, default=None, on_delete=OnDelete.restrict)
     created_at = Timestamptz(default=TimestamptzNow())

@@ -60,6 +60,7 @@ from groundswell.vouching.controllers import (
 from groundswell.vouching.webhooks import twilio_sms
 from groundswell.web import about, templating
 from groundswell.web.account import ForgottenPasswordController
+from groundswell.web.cofunders import CofunderController, funder_shares_csv
 from groundswell.web.community import (
     HostController,
     LocalityController,
@@ -96,6 +97,8 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     UserAdminController,
     FunderController,
     PoolController,
+    CofunderController,
+    funder_shares_csv,
     LocalityController,
     HostController,
     OrganiserController,

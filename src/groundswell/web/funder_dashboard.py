@@ -7,12 +7,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from groundswell.allocation import rounds
+from groundswell.allocation import attribution, rounds
 from groundswell.allocation.periods import Period, next_period
 from groundswell.allocation.reports import current_period
 from groundswell.allocation.states import RoundStatus
 from groundswell.core.principal import Principal
 from groundswell.funders import services as funders
+from groundswell.funders.states import ReviewRule
 from groundswell.funders.tables import PoolLocality
 from groundswell.ledger import services as ledger
 from groundswell.listening.feed import FeedFilters, FeedSort, published_feed
@@ -54,6 +55,8 @@ class FunderDashboard:
     to_review: list[dict[str, Any]]  # rounds in review or paused, soonest deadline first
     rounds: list[dict[str, Any]]  # recent rounds of every status
     voices: list[dict[str, Any]] = field(default_factory=list)
+    # Each of the funder's parts of co-funded rounds (allocation/attribution.py).
+    shares: list[dict[str, Any]] = field(default_factory=list)
     listen_url: str = "/listen"
 
 
@@ -96,14 +99,22 @@ async def funder_dashboard(principal: Principal) -> FunderDashboard:
     # however many pools there are.
     latest = await rounds.list_rounds(funder_ids=funder_ids, limit=REVIEW_SCAN)
     recent = latest[:RECENT_ROUNDS]
+    # A co-funder reviews only where the pool's rule lets any co-funder pause.
+    reviewing = {
+        p["id"]
+        for p in pools
+        if principal.can_manage_funder(p["funder"]) or p["review_rule"] == ReviewRule.ANY.value
+    }
     to_review = sorted(
-        (r for r in latest if r["status"] in REVIEWABLE), key=lambda r: (r["review_until"], r["id"])
+        (r for r in latest if r["status"] in REVIEWABLE and r["pool"] in reviewing),
+        key=lambda r: (r["review_until"], r["id"]),
     )
     dashboard = FunderDashboard(
         funders=[f for f in await funders.list_funders() if f["id"] in funder_ids],
         pools=money,
         to_review=to_review,
         rounds=recent,
+        shares=await attribution.funder_round_shares(funder_ids),
     )
     listening = [p for p in pools if p["is_active"]]
     if listening:

@@ -9,7 +9,7 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
-from groundswell.allocation import rounds, simulation
+from groundswell.allocation import attribution, rounds, simulation
 from groundswell.allocation.reports import current_period
 from groundswell.allocation.signal import voices_by_round
 from groundswell.community import services as community
@@ -21,8 +21,8 @@ from groundswell.core.pages import read_form, render, render_form_error
 from groundswell.core.principal import Role
 from groundswell.core.text import plain_number
 from groundswell.core.web import RowId, principal_of, requires_role, settings_of, signed_in
-from groundswell.funders import services
-from groundswell.funders.states import Cadence, ScoreMethod
+from groundswell.funders import cofunders, services
+from groundswell.funders.states import REVIEW_RULE_LABELS, Cadence, ScoreMethod
 from groundswell.ledger import deposits
 from groundswell.ledger import services as ledger
 from groundswell.payments import checkout, returns
@@ -34,7 +34,7 @@ POOL_FORM = "funders/pool_form.html"
 POOL_PAGE = "funders/pool.html"
 SIMULATION = "allocation/_simulation.html"
 DEPOSIT_CHECK = "funders/deposit_check.html"
-DEPOSIT_FIELDS = ("amount", "reference", "received_on", "note")
+DEPOSIT_FIELDS = ("amount", "reference", "received_on", "note", "funder_id")
 SIMULATION_FIELDS = (
     "score_method",
     "min_endorsers",
@@ -76,18 +76,26 @@ async def _deposit_check(pool: dict[str, Any], given: deposits.DepositInput) -> 
     """The deposit's check page: what will be recorded and the available balance it makes."""
     before = (await ledger.pool_balances(pool["id"])).get("available", 0)
     money = lambda amount: format_money(amount, pool["currency"])  # noqa: E731
+    names = {f["id"]: f["name"] for f in await cofunders.pool_funders(pool)}
+    funder_id = given.funder_id or pool["funder"]
+    if funder_id not in names:
+        raise ValidationFailed(
+            "The deposit could not be recorded.",
+            field_errors={"funder_id": "Choose one of the pool's funders."},
+        )
     hidden = {
         "amount": major_amount(given.amount),
         "reference": given.reference,
         "received_on": given.received_on.isoformat(),
         "note": given.note,
+        "funder_id": str(funder_id),
     }
     return render(
         DEPOSIT_CHECK,
         pool=pool,
         given=given,
         sentence=(
-            f"Record a deposit of {money(given.amount)} from {pool['funder_name']} into "
+            f"Record a deposit of {money(given.amount)} from {names[funder_id]} into "
             f"{pool['name']} (bank reference {given.reference}): the pool's available balance "
             f"goes from {money(before)} to {money(before + given.amount)}."
         ),
@@ -96,14 +104,22 @@ async def _deposit_check(pool: dict[str, Any], given: deposits.DepositInput) -> 
     )
 
 
-async def _pool_page(
+async def pool_page(
     request: Request[Any, Any, Any], pool: dict[str, Any], status_code: int = 200, **extra: Any
 ) -> Template:
-    """The pool page; managers (the funder, admins) also see money, rounds and the simulator."""
+    """The pool page; its funders' members and admins also see money, rounds and the
+    simulator; the lead funder's members and admins change settings and add co-funders."""
     principal = principal_of(request)
-    can_manage = principal is not None and principal.can_manage_funder(pool["funder"])
+    can_manage = await cofunders.can_see_pool_money(principal, pool)
     await _mark_programme_pools([pool])
-    context: dict[str, Any] = {"pool": pool, "can_manage": can_manage}
+    funders = await cofunders.pool_funders(pool)
+    context: dict[str, Any] = {
+        "pool": pool,
+        "can_manage": can_manage,
+        "can_lead": principal is not None and principal.can_manage_funder(pool["funder"]),
+        "pool_funders": funders,
+        "review_rules": REVIEW_RULE_LABELS,
+    }
     if can_manage:
         assert principal is not None
         pool_rounds = await rounds.list_rounds(pool_id=pool["id"], limit=12)
@@ -127,6 +143,17 @@ async def _pool_page(
             and pool["funder"] in principal.funder_ids
             and pool["closed_at"] is None,
             "pool_returns": await returns.list_returns(pool_id=pool["id"]),
+            "contributions": await attribution.contributions(
+                pool["id"], pool["funder"], [f["id"] for f in funders]
+            ),
+            "funder_options": [(str(f["id"]), f["name"]) for f in funders],
+            "other_funders": [
+                (str(f["id"]), f["name"])
+                for f in await services.list_funders()
+                if f["id"] not in {g["id"] for g in funders}
+            ]
+            if principal.can_manage_funder(pool["funder"])
+            else [],
         }
     context |= extra
     return render(POOL_PAGE, status_code=status_code, **context)
@@ -270,7 +297,7 @@ class PoolController(Controller):
             extra["deposit_values"] = {
                 name: str(request.query_params.get(name) or "") for name in DEPOSIT_FIELDS
             }
-        return await _pool_page(
+        return await pool_page(
             request,
             await services.get_pool(pool_id),
             deposited=deposited,
@@ -284,9 +311,7 @@ class PoolController(Controller):
 
         htmx asks for the partial; without JavaScript the same GET form gets the whole page.
         """
-        pool = await services.get_pool(pool_id)
-        if not signed_in(request).can_manage_funder(pool["funder"]):
-            raise Forbidden("Only the pool's funder and administrators can simulate its rounds.")
+        pool = await cofunders.pool_to_fund(signed_in(request), pool_id)
         raw = {
             k: request.query_params.get(k) for k in SIMULATION_FIELDS if k in request.query_params
         }
@@ -301,7 +326,7 @@ class PoolController(Controller):
             status_code = 422
         if request.headers.get("hx-request") == "true":
             return render(SIMULATION, status_code=status_code, pool=pool, **context)
-        return await _pool_page(request, pool, status_code=status_code, **context)
+        return await pool_page(request, pool, status_code=status_code, **context)
 
     @post("/{pool_id:int}/deposits", guards=[requires_role(Role.ADMIN)])
     async def record_deposit(self, request: Request[Any, Any, Any], pool_id: RowId) -> Any:
@@ -317,7 +342,7 @@ class PoolController(Controller):
                 return await _deposit_check(pool, given)
             recorded = await deposits.record_deposit(signed_in(request), pool_id, given)
         except ValidationFailed as exc:
-            return await _pool_page(
+            return await pool_page(
                 request,
                 pool,
                 status_code=422,
@@ -397,7 +422,7 @@ class TopUpController(Controller):
     @post("/", name="pool_top_up")
     async def top_up(self, request: Request[Any, Any, Any], pool_id: RowId) -> Any:
         settings = settings_of(request)
-        pool = await services.pool_to_manage(signed_in(request), pool_id)
+        pool = await cofunders.pool_to_fund(signed_in(request), pool_id)
         data = await read_form(request)
         try:
             amount = checkout.read_top_up(data)
@@ -405,7 +430,7 @@ class TopUpController(Controller):
                 settings, gateway_for(settings), signed_in(request), pool_id, amount
             )
         except ValidationFailed as exc:
-            return await _pool_page(
+            return await pool_page(
                 request,
                 pool,
                 status_code=422,

@@ -78,6 +78,11 @@ ACCESS: dict[tuple[str, str], Any] = {
     ("GET", "/pools"): PUBLIC,
     ("GET", "/pools/{pool_id:int}"): PUBLIC,
     ("GET", "/pools/{pool_id:int}/edit"): FUNDER,
+    # Co-funded pools (issue #16): the lead funder adds co-funders and sets who may pause;
+    # each funder downloads its own shares (tests/integration/allocation/test_cofunding.py).
+    ("POST", "/pools/{pool_id:int}/cofunders"): FUNDER,
+    ("POST", "/pools/{pool_id:int}/review-rule"): FUNDER,
+    ("GET", "/funders/{funder_id:int}/shares.csv"): FUNDER,
     ("POST", "/pools/{pool_id:int}/edit"): FUNDER,
     ("GET", "/localities"): PUBLIC,
     ("POST", "/localities"): ADMIN,
@@ -282,6 +287,10 @@ async def world() -> World:
         "other_host": await make_user(
             Role.HOST, "other-host@example.org", host_ids=(await make_host("Elsewhere CA"),)
         ),
+        # A co-funder of the pool, under the default rule (the lead funder decides).
+        "cofunder": await make_user(
+            Role.FUNDER, "cofunder@example.org", funder_ids=(await _cofunder(pool),)
+        ),
     }
     tokens = {role: await create_api_token(email) for role, email in emails.items()}
     lesson = await make_lesson(locality, author_email=emails["admin"])
@@ -308,6 +317,16 @@ async def world() -> World:
         "bid_id": str(asset_bid),
     }
     return World(params=params, tokens=tokens, emails=emails)
+
+
+async def _cofunder(pool: int) -> int:
+    from groundswell.core.principal import Principal
+    from groundswell.funders.cofunders import add_cofunder
+
+    council = await make_funder("Co-funding Council")
+    admin = Principal(user_id=None, email="", name="", role=Role.ADMIN)  # type: ignore[arg-type]
+    await add_cofunder(admin, pool, council)
+    return council
 
 
 async def _correction(pool: int) -> int:
@@ -406,6 +425,16 @@ async def test_role_route_matrix(app: Litestar, world: World, role: str) -> None
 OWNED_BY = {
     "other_funder": ("funder", ("{funder_id", "{pool_id", "{round_id")),
     "other_host": ("host", ("{host_id", "{code")),
+    # A co-funder's members reach the pool's own things only where a co-funder may
+    # (COFUNDER_MAY); the lead funder's page, settings and round decisions stay closed.
+    "cofunder": ("funder", ("{funder_id", "{pool_id", "{round_id")),
+}
+COFUNDER_MAY = {
+    ("GET", "/pools/{pool_id:int}"),
+    ("GET", "/api/v1/pools/{pool_id:int}"),
+    ("GET", "/rounds/{round_id:int}"),
+    ("GET", "/pools/{pool_id:int}/simulate"),
+    ("POST", "/pools/{pool_id:int}/top-up"),
 }
 # Past the gate, writing a lesson needs a place of one's own (tests/integration/lessons):
 # the other funder and host have none, so they are turned away here too.
@@ -425,7 +454,9 @@ async def test_the_same_role_cannot_reach_another_owners_things(
         if (method, template) in NEEDS_A_PLACE:
             if response.status_code != 403:
                 failures.append(f"{role} {method} {path}: {response.status_code} (no place)")
-        elif not (isinstance(access, set) and base_role in access):
+        elif not (isinstance(access, set) and base_role in access) or (
+            role == "cofunder" and (method, template) in COFUNDER_MAY
+        ):
             check(failures, base_role, method, template, path, access, response)
         elif any(marker in template for marker in owned):
             checked += 1
