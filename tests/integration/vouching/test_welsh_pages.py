@@ -116,3 +116,10 @@ async def test_a_welsh_vouch_gets_welsh_errors_and_a_welsh_code(
     # Hearing back will come by text, in Welsh.
     resident = await Resident.select(Resident.lang).first()
     assert resident["lang"] == "cy"
+
+
+async def test_an_error_page_speaks_welsh_without_trusting_the_address(client: WebClient) -> None:
+    page = await client.get("/vouch/<b>NOPE-2X?lang=cy")
+    assert page.status_code == 404 and html_lang(page.text) == "cy"
+    assert "Heb ei ganfod" in page.text and "Mynd i'r dudalen hafan" in unescape(page.text)
+    assert "<b>" not in page.text  # what was typed in the address is escaped, never markup

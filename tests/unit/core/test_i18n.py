@@ -23,6 +23,7 @@ RESIDENT_TEMPLATES = [
     "community/organiser.html",
     "community/_organiser_words.html",
     "components/forms.html",
+    "errors/page.html",
     "vouching/vouch.html",
     "vouching/vouch_building.html",
     "vouching/confirm.html",
@@ -38,6 +39,7 @@ RESIDENT_TEMPLATES = [
 # The services whose messages those pages show.
 RESIDENT_MODULES = [
     "src/groundswell/core/phones.py",
+    "src/groundswell/core/web.py",
     "src/groundswell/vouching/web_vouch.py",
     "src/groundswell/vouching/web_forms.py",
     "src/groundswell/vouching/my_voice.py",
