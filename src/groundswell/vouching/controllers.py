@@ -59,7 +59,6 @@ def _organiser_left(exc: OrganiserLeft) -> Template:
         "vouching/organiser_left.html",
         status_code=exc.status_code,
         organiser_name=exc.organiser_name,
-        detail=exc.detail,
     )
 
 

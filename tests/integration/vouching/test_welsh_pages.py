@@ -100,6 +100,8 @@ async def test_a_welsh_vouch_gets_welsh_errors_and_a_welsh_code(
     assert "Dywedwch ychydig mwy wrthym" in refused.text
     assert "Rhowch rif eich ffôn symudol" in refused.text
     assert "Gwall:" in refused.text
+    landline = await client.submit("/vouch/AMINA-7K", {**FORM, "phone": "01642 123456"})
+    assert "nad yw'n rhif ffôn symudol" in unescape(landline.text)
 
     started = await client.submit("/vouch/AMINA-7K", FORM)
     assert started.status_code in (302, 303), started.text[-600:]

@@ -41,6 +41,7 @@ RESIDENT_MODULES = [
     "src/groundswell/core/phones.py",
     "src/groundswell/core/web.py",
     "src/groundswell/vouching/web_vouch.py",
+    "src/groundswell/vouching/eligibility.py",
     "src/groundswell/vouching/web_forms.py",
     "src/groundswell/vouching/my_voice.py",
     "src/groundswell/vouching/controllers.py",
