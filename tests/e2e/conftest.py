@@ -260,6 +260,23 @@ def describe(violations: list[dict[str, Any]]) -> str:
     return json.dumps(violations, indent=2)
 
 
+async def server_value(live_server: LiveServer, query: str) -> Any:
+    """One value from the browser tests' server database (SQLite file or PostgreSQL)."""
+    url = live_server.database_url
+    if url.startswith("sqlite"):
+        import sqlite3
+
+        with sqlite3.connect(url.removeprefix("sqlite:///")) as connection:
+            return connection.execute(query).fetchone()[0]
+    import asyncpg
+
+    connection = await asyncpg.connect(url)
+    try:
+        return await connection.fetchval(query)
+    finally:
+        await connection.close()
+
+
 async def screenshot(page: Any, name: str) -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"

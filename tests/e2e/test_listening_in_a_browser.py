@@ -23,6 +23,7 @@ from tests.e2e.conftest import (
     run_axe,
     screenshot,
     serious,
+    server_value,
 )
 
 pytestmark = pytest.mark.browser
@@ -38,24 +39,13 @@ def active_organisers(live_server: LiveServer) -> list[str]:
 async def latest_code(browser: Any, live_server: LiveServer) -> str:
     """The 6-digit code of the newest queued code text, read from the server's database: the
     resident's phone, in effect (the outbox page never shows a code, issue #14)."""
-    query = (
-        "SELECT body FROM outbox_message WHERE purpose = 'verification_code' "
-        "ORDER BY id DESC LIMIT 1"
+    body = str(
+        await server_value(
+            live_server,
+            "SELECT body FROM outbox_message WHERE purpose = 'verification_code' "
+            "ORDER BY id DESC LIMIT 1",
+        )
     )
-    url = live_server.database_url
-    if url.startswith("sqlite"):
-        import sqlite3
-
-        with sqlite3.connect(url.removeprefix("sqlite:///")) as connection:
-            body = str(connection.execute(query).fetchone()[0])
-    else:
-        import asyncpg
-
-        connection = await asyncpg.connect(url)
-        try:
-            body = str(await connection.fetchval(query))
-        finally:
-            await connection.close()
     match = re.search(r"\b(\d{6})\b", body)
     assert match, body
     return match.group(1)

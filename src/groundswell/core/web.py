@@ -26,6 +26,9 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 
 from groundswell.core.client_address import client_address, trusted_networks
 from groundswell.core.errors import DomainError
+
+# The error page shows these in the resident's language (templates/errors/page.html).
+from groundswell.core.i18n import N_, gettext
 from groundswell.core.ids import MAX_ROW_ID
 from groundswell.core.logs import REQUEST_ID
 from groundswell.core.principal import Principal, Role
@@ -155,8 +158,10 @@ def error_page(
         "errors/page.html",
         context={
             "status": status,
-            "title": title,
-            "detail": detail,
+            # In the resident's language where the catalogue has them (marked N_ here); a
+            # detail a service already translated, or one it has not, is left as it is.
+            "title": gettext(title),
+            "detail": gettext(detail),
             "request": request,
             "reference": reference,
         },
@@ -166,17 +171,17 @@ def error_page(
 
 
 _TITLES = {
-    400: "Bad request",
-    401: "Sign in needed",
-    403: "Not allowed",
-    404: "Not found",
-    405: "Method not allowed",
-    409: "Conflict",
-    413: "Too large",
-    422: "Validation failed",
-    429: "Too many requests",
-    500: "Something went wrong",
-    503: "Unavailable",
+    400: N_("Bad request"),
+    401: N_("Sign in needed"),
+    403: N_("Not allowed"),
+    404: N_("Not found"),
+    405: N_("Method not allowed"),
+    409: N_("Conflict"),
+    413: N_("Too large"),
+    422: N_("Validation failed"),
+    429: N_("Too many requests"),
+    500: N_("Something went wrong"),
+    503: N_("Unavailable"),
 }
 
 
@@ -194,13 +199,16 @@ def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Respons
         if "CSRF" in detail:
             status, detail = (
                 403,
-                "This form has expired or was not sent from Groundswell. Go back, reload the page and try again.",
+                N_(
+                    "This form has expired or was not sent from Groundswell. Go back, reload the "
+                    "page and try again."
+                ),
             )
     else:
         log.exception("Unhandled error on %s %s", request.method, request.url.path)
         status, detail, extra = (
             HTTP_500_INTERNAL_SERVER_ERROR,
-            "Something went wrong on our side. Nothing was changed; please try again.",
+            N_("Something went wrong on our side. Nothing was changed; please try again."),
             {},
         )
         # The id on this failure's log lines, for the person to quote (core/logs.py).
@@ -208,7 +216,7 @@ def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Respons
         extra["request_id"] = reference
     title = _TITLES.get(status, "Error")
     if isinstance(exc, NotFoundException) and not isinstance(exc, DomainError):
-        detail = "There is nothing at this address."
+        detail = N_("There is nothing at this address.")
     if wants_json(request):
         return problem(status, title, detail, **extra)
     if status == 401:

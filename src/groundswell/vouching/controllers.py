@@ -11,6 +11,7 @@ from litestar.response import Redirect, Template
 from groundswell.core import ratelimit
 from groundswell.core.errors import DomainError, NotFound, TooManyRequests, ValidationFailed
 from groundswell.core.flash import flash_redirect
+from groundswell.core.i18n import N_
 from groundswell.core.pages import read_form, render, render_form_error
 from groundswell.core.principal import Role
 from groundswell.core.web import (
@@ -32,17 +33,18 @@ from groundswell.vouching.states import Theme
 from groundswell.vouching.web_vouch import (
     OrganiserLeft,
     confirm_web_vouch,
-    organiser_for_vouching,
     pending_verification,
     resend_code,
     start_web_vouch,
+    vouch_target,
 )
 
+# Translated where shown (vouch.html), in the resident's language.
 THEMES = [
-    (Theme.VALUE.value, "What I value in their work"),
-    (Theme.CONCERN.value, "A concern"),
-    (Theme.HOPE.value, "A hope for what comes next"),
-    (Theme.IDEA.value, "An idea"),
+    (Theme.VALUE.value, N_("What I value in their work")),
+    (Theme.CONCERN.value, N_("A concern")),
+    (Theme.HOPE.value, N_("A hope for what comes next")),
+    (Theme.IDEA.value, N_("An idea")),
 ]
 
 
@@ -57,7 +59,6 @@ def _organiser_left(exc: OrganiserLeft) -> Template:
         "vouching/organiser_left.html",
         status_code=exc.status_code,
         organiser_name=exc.organiser_name,
-        detail=exc.detail,
     )
 
 
@@ -68,12 +69,16 @@ class VouchController(Controller):
     @get("/{code:str}", name="vouch")
     async def form(self, code: FromPath[str]) -> Template:
         try:
-            organiser = await organiser_for_vouching(code)
+            target = await vouch_target(code)
         except OrganiserLeft as exc:
             return _organiser_left(exc)
+        if target.subject is not None:
+            return render(
+                "vouching/vouch_building.html", building=target.subject, values={}, errors={}
+            )
         return render(
             "vouching/vouch.html",
-            organiser=organiser,
+            organiser=target.organiser,
             themes=THEMES,
             values={"theme": "value"},
             errors={},
@@ -82,7 +87,7 @@ class VouchController(Controller):
     @post("/{code:str}")
     async def start(self, request: Request[Any, Any, Any], code: FromPath[str]) -> Any:
         try:
-            organiser = await organiser_for_vouching(code)
+            target = await vouch_target(code)
         except OrganiserLeft as exc:
             return _organiser_left(exc)
         data = await read_form(request)
@@ -91,13 +96,20 @@ class VouchController(Controller):
                 settings_of(request), code, data, client_ip=_client_ip(request)
             )
         except DomainError as exc:
-            page = render_form_error(
-                "vouching/vouch.html", exc, data, organiser=organiser, themes=THEMES
-            )
+            if target.subject is not None:
+                page = render_form_error(
+                    "vouching/vouch_building.html", exc, data, building=target.subject
+                )
+            else:
+                page = render_form_error(
+                    "vouching/vouch.html", exc, data, organiser=target.organiser, themes=THEMES
+                )
             # The number typed is back in its field: no cache may keep this page.
             page.headers["Cache-Control"] = "no-store"
             return page
-        return Redirect(f"/vouch/{organiser['code']}/confirm?t={started.token}")
+        named = target.subject or target.organiser
+        assert named is not None
+        return Redirect(f"/vouch/{named['code']}/confirm?t={started.token}")
 
     @get("/{code:str}/confirm", name="vouch_confirm")
     async def confirm_form(
@@ -139,8 +151,9 @@ class VouchController(Controller):
             "vouching/thanks.html",
             organiser_name=result.organiser_name,
             replaced=result.replaced,
-            code=pending["organiser_code"],
-            vouch_url=f"{settings_of(request).public_url.rstrip('/')}/vouch/{pending['organiser_code']}",
+            building=result.building,
+            code=pending["vouch_code"],
+            vouch_url=f"{settings_of(request).public_url.rstrip('/')}/vouch/{pending['vouch_code']}",
         )
 
 

@@ -16,6 +16,9 @@ from enum import StrEnum
 
 import phonenumbers
 
+from groundswell.core.i18n import current_lang
+from groundswell.core.i18n import gettext as _
+
 __all__ = ["VouchRefusal", "region_names", "vouch_refusal"]
 
 # Numbers a person carries: where a country's plan cannot tell mobiles from landlines (the
@@ -61,13 +64,14 @@ def region_names(regions: frozenset[str], lang: str = "en") -> str:
 
 
 def web_refusal_message(refusal: VouchRefusal, regions: frozenset[str]) -> str:
-    """The vouch form's message for the phone field: what is wrong and what to do instead."""
+    """The vouch form's message for the phone field: what is wrong and what to do instead,
+    in the page's language."""
     if refusal is VouchRefusal.REGION:
-        return (
-            f"This number can't be used to vouch because it is not a mobile number from "
-            f"{region_names(regions)}. Enter a mobile number from {region_names(regions)}."
-        )
-    return (
+        return _(
+            "This number can't be used to vouch because it is not a mobile number from "
+            "%(regions)s. Enter a mobile number from %(regions)s."
+        ) % {"regions": region_names(regions, current_lang())}
+    return _(
         "This number can't be used to vouch because it is not a mobile number (landlines and "
         "070 personal numbers cannot vouch). Enter your own mobile number."
     )

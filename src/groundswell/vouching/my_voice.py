@@ -21,6 +21,8 @@ from hashlib import sha256
 from groundswell.core import ratelimit
 from groundswell.core.clock import now
 from groundswell.core.errors import TooManyRequests, ValidationFailed
+from groundswell.core.i18n import current_lang
+from groundswell.core.i18n import gettext as _
 from groundswell.core.phones import InvalidPhoneNumber, mask_phone, normalise_phone
 from groundswell.db import write_transaction
 from groundswell.outbox.services import enqueue_sms
@@ -82,7 +84,7 @@ async def send_code(settings: Settings, raw_phone: str, *, client_ip: str) -> Co
     try:
         e164 = normalise_phone(raw_phone)
     except InvalidPhoneNumber as exc:
-        message = str(exc)
+        message = _(str(exc))
         raise ValidationFailed(message, field_errors={"phone": message}) from None
     voice = voice_of(settings, e164)
     if not await ratelimit.hit(
@@ -91,7 +93,7 @@ async def send_code(settings: Settings, raw_phone: str, *, client_ip: str) -> Co
         f"web:phone:{voice}", limit=WEB_CODES_PER_PHONE_PER_HOUR, window=HOUR
     ):
         raise TooManyRequests(
-            "We have sent several codes to this number already. Please wait an hour."
+            _("We have sent several codes to this number already. Please wait an hour.")
         )
     nonce = secrets.token_urlsafe(12)
     code = f"{secrets.randbelow(1_000_000):06d}"
@@ -110,7 +112,7 @@ async def send_code(settings: Settings, raw_phone: str, *, client_ip: str) -> Co
         await enqueue_sms(
             settings,
             to_e164=e164,
-            body=render("verification_code", code=code),
+            body=render("verification_code", current_lang(), code=code),
             purpose="verification_code",
             dedupe_key=f"my-voice:{nonce}",
             ttl=CODE_LIFETIME,
@@ -129,9 +131,9 @@ async def check_code(settings: Settings, token: str, code: str) -> str:
     payload = _unsign(settings, "my-voice-code", token)
     if payload is None:
         raise ValidationFailed(
-            "This code has expired. Please start again.",
+            _("This code has expired. Please start again."),
             field_errors={
-                "code": "The code expired after 10 minutes. Start again to get a new one."
+                "code": _("The code expired after 10 minutes. Start again to get a new one.")
             },
         )
     nonce = str(payload["nonce"])
@@ -140,14 +142,16 @@ async def check_code(settings: Settings, token: str, code: str) -> str:
         f"my-voice:tries:{nonce}", limit=MAX_CODE_ATTEMPTS, window=CODE_LIFETIME
     ):
         raise ValidationFailed(
-            "This code is locked after too many wrong tries. Please start again.",
-            field_errors={"code": "Locked after 5 wrong codes. Start again to get a new code."},
+            _("This code is locked after too many wrong tries. Please start again."),
+            field_errors={"code": _("Locked after 5 wrong codes. Start again to get a new code.")},
         )
     digits = "".join(ch for ch in code if ch.isdigit())
     if not hmac.compare_digest(str(payload["code"]), _code_digest(settings, nonce, digits)):
         raise ValidationFailed(
-            "That code is not right.",
-            field_errors={"code": "That code is not right. Check the text message and try again."},
+            _("That code is not right."),
+            field_errors={
+                "code": _("That code is not right. Check the text message and try again.")
+            },
         )
     return _sign(
         settings,

@@ -1,6 +1,7 @@
 """Residents' voices: who (as a keyed hash, never a number), what they said, and its state."""
 
 import secrets
+from typing import Any
 
 from piccolo.columns import (
     JSONB,
@@ -14,6 +15,7 @@ from piccolo.columns import (
     Varchar,
 )
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.columns.reference import LazyTableReference
 from piccolo.table import Table
 
 from groundswell.community.tables import Organiser
@@ -114,11 +116,12 @@ class PendingPrompt(Table, tablename="pending_prompt"):
 
 
 class WebVerification(Table, tablename="web_verification"):
-    """A web vouch waiting for the 6-digit code sent to the resident's mobile."""
+    """A web vouch waiting for the 6-digit code sent to the resident's mobile: for an
+    organiser, or for a subject (a building); exactly one of the two is set."""
 
     id: Serial
     token_hash = Varchar(length=64, unique=True)  # the browser holds the token in the URL
-    organiser = ForeignKey(Organiser, null=False, on_delete=OnDelete.cascade)
+    organiser = ForeignKey(Organiser, null=True, default=None, on_delete=OnDelete.cascade)
     voice_hash = Varchar(length=64, index=True)
     code_hash = Varchar(length=64)
     testimony = Text()
@@ -137,6 +140,13 @@ class WebVerification(Table, tablename="web_verification"):
     confirmed_at = Timestamptz(null=True, default=None)
     endorsement = ForeignKey(Endorsement, null=True, on_delete=OnDelete.set_null)
     created_at = Timestamptz(default=TimestamptzNow())
+    # A building's vouch (migration "web vouches for buildings"); VouchSubject is below.
+    subject: ForeignKey[Any] = ForeignKey(
+        LazyTableReference("VouchSubject", module_path="groundswell.vouching.tables"),
+        null=True,
+        default=None,
+        on_delete=OnDelete.cascade,
+    )
 
 
 class ModerationReport(Table, tablename="moderation_report"):

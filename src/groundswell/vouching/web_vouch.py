@@ -1,5 +1,7 @@
 """Vouching on the web: the form at /vouch/{code}, a code by SMS to the number given, and
-the vouch recorded when the code comes back (`confirm_web_vouch`)."""
+the vouch recorded when the code comes back (`confirm_web_vouch`). The code names an
+organiser or a building (a vouching subject): a building's voice is recorded as the SMS path
+records it (subjects.py), never as an endorsement."""
 
 from __future__ import annotations
 
@@ -16,16 +18,14 @@ from groundswell.community.tables import Organiser
 from groundswell.core import ratelimit
 from groundswell.core.clock import now
 from groundswell.core.errors import DomainError, NotFound, TooManyRequests, ValidationFailed
-from groundswell.core.forms import FieldReader
-from groundswell.core.phones import InvalidPhoneNumber, PhoneCipher, mask_phone, normalise_phone
+from groundswell.core.i18n import current_lang
+from groundswell.core.i18n import gettext as _
+from groundswell.core.phones import PhoneCipher, mask_phone
 from groundswell.db import locked, write_transaction
 from groundswell.outbox.services import enqueue_sms, status_of
 from groundswell.settings import Settings
-from groundswell.vouching.eligibility import vouch_refusal, web_refusal_message
 from groundswell.vouching.messages import render
 from groundswell.vouching.recording import (
-    TESTIMONY_MAX,
-    TESTIMONY_MIN,
     VouchOutcome,
     claim_resident,
     left_organiser_name,
@@ -34,15 +34,15 @@ from groundswell.vouching.recording import (
     source_hash,
     voice_of,
 )
-from groundswell.vouching.redact import remove_phone_numbers
 from groundswell.vouching.states import Channel, Theme, Verification
-from groundswell.vouching.tables import Resident, WebVerification
+from groundswell.vouching.subjects import record_subject_voice, subject_for_code
+from groundswell.vouching.tables import Resident, VouchSubject, WebVerification
+from groundswell.vouching.web_forms import read_building_vouch, read_web_vouch
 
 CODE_LIFETIME = timedelta(minutes=10)
 MAX_CODE_ATTEMPTS = 5
 WEB_STARTS_PER_IP_PER_HOUR = 20
 WEB_CODES_PER_PHONE_PER_HOUR = 5
-SCORE_MIN, SCORE_MAX = 0, 10  # "How likely are you to tell a neighbour to go to them?"
 HOUR = timedelta(hours=1)
 
 
@@ -90,70 +90,27 @@ async def organiser_for_vouching(raw_code: str) -> dict[str, Any]:
     )
     if row is None:
         raise NotFound(
-            f"There is no organiser with the code {raw_code[:20]}. Check the code on the card or poster."
+            _("There is no organiser with the code %(code)s. Check the code on the card or poster.")
+            % {"code": raw_code[:20]}
         )
     return row
 
 
-def read_web_vouch(
-    raw: dict[str, Any], regions: frozenset[str] = frozenset({"GB"})
-) -> tuple[dict[str, Any], str]:
-    """Validate the web vouch form; returns the clean values and the E.164 number. A number
-    that may not vouch (`regions`, mobiles only) is the phone field's error, like a typo."""
-    fields = FieldReader(raw)
-    testimony = fields.text("testimony", max_length=TESTIMONY_MAX)
-    if testimony and len(testimony) < TESTIMONY_MIN:
-        fields.errors["testimony"] = f"Tell us a little more: at least {TESTIMONY_MIN} characters."
-    theme = fields.choice("theme", Theme, default=Theme.VALUE)
-    display_name = fields.text("display_name", required=False, max_length=40)
-    neighbourhood = fields.text("neighbourhood", required=False, max_length=60)
-    score = read_score(raw.get("score"), fields.errors)
-    phone_raw = fields.text("phone", max_length=40)
-    e164 = ""
-    if phone_raw:
-        try:
-            e164 = normalise_phone(phone_raw)
-        except InvalidPhoneNumber as exc:
-            fields.errors["phone"] = str(exc)
-        else:
-            refusal = vouch_refusal(e164, regions)
-            if refusal is not None:
-                fields.errors["phone"] = web_refusal_message(refusal, regions)
-    # GOV.UK style: a missing answer says what to do, not just that something is missing.
-    missing = {
-        "testimony": f"Tell us in your own words what they did, in at least {TESTIMONY_MIN} characters.",
-        "phone": "Enter your mobile number, for example 07911 123456.",
-    }
-    for name, message in missing.items():
-        if fields.errors.get(name) == "This is required.":
-            fields.errors[name] = message
-    fields.check("Please check your vouch.")
-    values = {
-        "testimony": remove_phone_numbers(testimony),
-        "theme": theme,
-        "display_name": remove_phone_numbers(display_name),
-        "neighbourhood": remove_phone_numbers(neighbourhood),
-        # Two plain questions: where the words may appear (neither: counted, never shown).
-        "show_public": bool(raw.get("show_public")),
-        "show_funders": bool(raw.get("show_funders")),
-        "hear_back": bool(raw.get("hear_back")),
-        "score": score,
-    }
-    return values, e164
+@dataclass(frozen=True)
+class VouchTarget:
+    """What a /vouch/{code} page vouches for: an organiser, or a building (`subject`)."""
+
+    organiser: dict[str, Any] | None = None
+    subject: dict[str, Any] | None = None
 
 
-def read_score(raw: Any, errors: dict[str, str]) -> int | None:
-    """The optional 0-10 answer: empty (or "rather not say") is None; anything else must be a
-    whole number from 0 to 10, or the field gets one clear message."""
-    text = "" if raw is None else str(raw).strip()
-    if not text:
-        return None
-    if text.isascii() and text.isdigit() and SCORE_MIN <= int(text) <= SCORE_MAX:
-        return int(text)
-    errors["score"] = (
-        f"Choose a whole number from {SCORE_MIN} to {SCORE_MAX}, or leave this question out."
-    )
-    return None
+async def vouch_target(raw_code: str) -> VouchTarget:
+    """The building or organiser a typed code names. Their codes never collide (a building's
+    suffix starts with a letter); OrganiserLeft and NotFound as organiser_for_vouching."""
+    subject = await subject_for_code(normalise_code(raw_code))
+    if subject is not None:
+        return VouchTarget(subject=subject)
+    return VouchTarget(organiser=await organiser_for_vouching(raw_code))
 
 
 def web_start_bucket(client_ip: str) -> str:
@@ -165,25 +122,32 @@ def web_start_bucket(client_ip: str) -> str:
 async def start_web_vouch(
     settings: Settings, raw_code: str, raw: dict[str, Any], *, client_ip: str
 ) -> WebVouchStarted:
-    organiser = await organiser_for_vouching(raw_code)
-    values, e164 = read_web_vouch(raw, settings.vouch_region_codes)
+    target = await vouch_target(raw_code)
+    organiser, subject = target.organiser, target.subject
+    read = read_building_vouch if subject is not None else read_web_vouch
+    values, e164 = read(raw, settings.vouch_region_codes)
     voice = voice_of(settings, e164)
-    if organiser["phone_hash"] == voice:
+    if organiser is not None and organiser["phone_hash"] == voice:
         raise ValidationFailed(
-            "Organisers cannot vouch for themselves.",
+            _("Organisers cannot vouch for themselves."),
             field_errors={
-                "phone": "This is the organiser's own number. Ask the people you work with to vouch instead."
+                "phone": _(
+                    "This is the organiser's own number. Ask the people you work with to vouch "
+                    "instead."
+                )
             },
         )
     if not await ratelimit.hit(
         web_start_bucket(client_ip), limit=WEB_STARTS_PER_IP_PER_HOUR, window=HOUR
     ):
-        raise TooManyRequests("Too many vouches from this connection. Please try again in an hour.")
+        raise TooManyRequests(
+            _("Too many vouches from this connection. Please try again in an hour.")
+        )
     if not await ratelimit.hit(
         f"web:phone:{voice}", limit=WEB_CODES_PER_PHONE_PER_HOUR, window=HOUR
     ):
         raise TooManyRequests(
-            "We have sent several codes to this number already. Please wait an hour."
+            _("We have sent several codes to this number already. Please wait an hour.")
         )
     token = secrets.token_urlsafe(24)
     code = f"{secrets.randbelow(1_000_000):06d}"
@@ -192,7 +156,8 @@ async def start_web_vouch(
         rows = await WebVerification.insert(
             WebVerification(
                 token_hash=_token_digest(token),
-                organiser=organiser["id"],
+                organiser=organiser["id"] if organiser is not None else None,
+                subject=subject["id"] if subject is not None else None,
                 voice_hash=voice,
                 code_hash=_code_digest(settings, token, code),
                 testimony=values["testimony"],
@@ -215,7 +180,7 @@ async def start_web_vouch(
         await enqueue_sms(
             settings,
             to_e164=e164,
-            body=render("verification_code", code=code),
+            body=render("verification_code", current_lang(), code=code),
             purpose="verification_code",
             dedupe_key=f"verify:{rows[0]['id']}",
             ttl=CODE_LIFETIME,
@@ -225,8 +190,9 @@ async def start_web_vouch(
 
 @dataclass(frozen=True)
 class ConfirmResult:
-    organiser_name: str
+    organiser_name: str  # or the building's name
     replaced: bool
+    building: bool = False
 
 
 async def pending_verification(token: str, settings: Settings | None = None) -> dict[str, Any]:
@@ -240,12 +206,18 @@ async def pending_verification(token: str, settings: Settings | None = None) -> 
             WebVerification.confirmed_at,
             WebVerification.organiser.name.as_alias("organiser_name"),
             WebVerification.organiser.code.as_alias("organiser_code"),
+            WebVerification.subject.name.as_alias("building_name"),
+            WebVerification.subject.code.as_alias("building_code"),
         )
         .where(WebVerification.token_hash == _token_digest(token))
         .first()
     )
     if row is None:
-        raise NotFound("This vouch was not found. Please start again.")
+        raise NotFound(_("This vouch was not found. Please start again."))
+    # What the code page names and links back to: the building or the organiser.
+    row["building"] = row["building_code"] is not None
+    row["vouch_code"] = row["building_code"] or row["organiser_code"]
+    row["subject_name"] = row["building_name"] or row["organiser_name"]
     encrypted = row.pop("phone_encrypted")
     row["masked_phone"] = ""
     if settings is not None and encrypted:
@@ -269,13 +241,15 @@ async def resend_code(settings: Settings, token: str, *, client_ip: str) -> None
             WebVerification.select().where(WebVerification.token_hash == _token_digest(token))
         ).first()
         if row is None:
-            raise NotFound("This vouch was not found. Please start again.")
+            raise NotFound(_("This vouch was not found. Please start again."))
         if row["confirmed_at"] is not None:
-            raise ValidationFailed("Your vouch is already confirmed: there is no need for a code.")
+            raise ValidationFailed(
+                _("Your vouch is already confirmed: there is no need for a code.")
+            )
         if row["attempts"] >= MAX_CODE_ATTEMPTS or not row["phone_encrypted"]:
             raise ValidationFailed(
-                "We cannot send another code for this vouch. Please start again.",
-                field_errors={"code": "Start again to get a new code."},
+                _("We cannot send another code for this vouch. Please start again."),
+                field_errors={"code": _("Start again to get a new code.")},
             )
         if not await ratelimit.hit(
             web_start_bucket(client_ip), limit=WEB_STARTS_PER_IP_PER_HOUR, window=HOUR
@@ -283,7 +257,7 @@ async def resend_code(settings: Settings, token: str, *, client_ip: str) -> None
             f"web:phone:{row['voice_hash']}", limit=WEB_CODES_PER_PHONE_PER_HOUR, window=HOUR
         ):
             raise TooManyRequests(
-                "We have sent several codes to this number already. Please wait an hour."
+                _("We have sent several codes to this number already. Please wait an hour.")
             )
         code = f"{secrets.randbelow(1_000_000):06d}"
         expires_at = now() + CODE_LIFETIME
@@ -296,7 +270,7 @@ async def resend_code(settings: Settings, token: str, *, client_ip: str) -> None
         await enqueue_sms(
             settings,
             to_e164=PhoneCipher(settings.phone_key).decrypt(row["phone_encrypted"]),
-            body=render("verification_code", code=code),
+            body=render("verification_code", current_lang(), code=code),
             purpose="verification_code",
             dedupe_key=f"verify:{row['id']}:{secrets.token_hex(4)}",
             ttl=CODE_LIFETIME,
@@ -310,28 +284,40 @@ async def confirm_web_vouch(settings: Settings, token: str, code: str) -> Confir
             WebVerification.select().where(WebVerification.token_hash == _token_digest(token))
         ).first()
         if row is None:
-            raise NotFound("This vouch was not found. Please start again.")
-        organiser = (
-            await Organiser.select(Organiser.name, Organiser.status)
-            .where(Organiser.id == row["organiser"])
-            .first()
-        )
-        organiser_name = organiser["name"] if organiser else ""
+            raise NotFound(_("This vouch was not found. Please start again."))
+        building = row["subject"] is not None
+        if building:
+            organiser = None
+            subject = (
+                await VouchSubject.select(VouchSubject.name)
+                .where(VouchSubject.id == row["subject"])
+                .first()
+            )
+            organiser_name = subject["name"] if subject else ""
+        else:
+            organiser = (
+                await Organiser.select(Organiser.name, Organiser.status)
+                .where(Organiser.id == row["organiser"])
+                .first()
+            )
+            organiser_name = organiser["name"] if organiser else ""
         if row["confirmed_at"] is not None:
-            return ConfirmResult(organiser_name=organiser_name, replaced=False)
+            return ConfirmResult(organiser_name=organiser_name, replaced=False, building=building)
         if organiser is not None and organiser["status"] == OrganiserStatus.LEFT.value:
             # They left between the form and the code: the vouch is not taken.
             raise OrganiserLeft(organiser_name)
         if row["attempts"] >= MAX_CODE_ATTEMPTS:
             raise ValidationFailed(
-                "This code is locked after too many wrong tries. Please start again.",
-                field_errors={"code": "Locked after 5 wrong codes. Start again to get a new code."},
+                _("This code is locked after too many wrong tries. Please start again."),
+                field_errors={
+                    "code": _("Locked after 5 wrong codes. Start again to get a new code.")
+                },
             )
         if row["expires_at"] <= now():
             raise ValidationFailed(
-                "This code has expired. Please start again.",
+                _("This code has expired. Please start again."),
                 field_errors={
-                    "code": "The code expired after 10 minutes. Start again to get a new one."
+                    "code": _("The code expired after 10 minutes. Start again to get a new one.")
                 },
             )
         if not hmac.compare_digest(row["code_hash"], _code_digest(settings, token, code)):
@@ -340,19 +326,48 @@ async def confirm_web_vouch(settings: Settings, token: str, code: str) -> Confir
                 WebVerification.id == row["id"]
             )
             left = MAX_CODE_ATTEMPTS - attempts
-            message = (
-                f"That code is not right. {left} {'try' if left == 1 else 'tries'} left."
-                if left
-                else "That code is not right, and this vouch is now locked. Start again to get a new code."
+            if left == 1:
+                message = _("That code is not right. 1 try left.")
+            elif left:
+                message = _("That code is not right. %(left)s tries left.") % {"left": left}
+            else:
+                message = _(
+                    "That code is not right, and this vouch is now locked. Start again to get a "
+                    "new code."
+                )
+            wrong_code = ValidationFailed(
+                _("That code is not right."), field_errors={"code": message}
             )
-            wrong_code = ValidationFailed("That code is not right.", field_errors={"code": message})
         else:
             wrong_code = None
-            outcome = await _confirm(settings, row)
+            outcome = await (_confirm_building(row) if building else _confirm(settings, row))
     # Raised after the transaction so the wrong attempt stays counted.
     if wrong_code is not None:
         raise wrong_code
-    return ConfirmResult(organiser_name=organiser_name, replaced=outcome.replaced)
+    return ConfirmResult(
+        organiser_name=organiser_name, replaced=outcome.replaced, building=building
+    )
+
+
+async def _confirm_building(row: dict[str, Any]) -> VouchOutcome:
+    """A building's voice, as the SMS path records it (one per phone per building; never an
+    endorsement, so it cannot count toward an organiser's funding); the number is erased."""
+    resident_id, _created = await claim_resident(row["voice_hash"])
+    outcome = await record_subject_voice(
+        resident_id=resident_id,
+        subject_id=row["subject"],
+        testimony=row["testimony"],
+        channel=Channel.WEB,
+        verification=Verification.SMS_CODE,
+        neighbourhood=row["neighbourhood"],
+        show_public=row["show_public"],
+        show_funders=row["show_funders"],
+        source=row["source_hash"],
+    )
+    await WebVerification.update(
+        {WebVerification.confirmed_at: now(), WebVerification.phone_encrypted: None}
+    ).where(WebVerification.id == row["id"])
+    return outcome
 
 
 async def _confirm(settings: Settings, row: dict[str, Any]) -> VouchOutcome:
@@ -379,6 +394,8 @@ async def _confirm(settings: Settings, row: dict[str, Any]) -> VouchOutcome:
                 Resident.hear_back: True,
                 Resident.phone_encrypted: row["phone_encrypted"],
                 Resident.messages_stopped: False,
+                # Hearing back comes by text, in the language the vouch was made in.
+                Resident.lang: current_lang(),
             }
         ).where(Resident.id == resident_id)
     await WebVerification.update(

@@ -68,6 +68,7 @@ from groundswell.web.community import (
 )
 from groundswell.web.community_api import LocalityApi, OrganiserApi
 from groundswell.web.home import dashboard, health, home
+from groundswell.web.language import LanguageMiddleware
 from groundswell.web.ledger import ledger_index, pool_ledger
 from groundswell.web.metrics import RequestMetricsMiddleware, metrics_page
 from groundswell.web.organiser_manage import OrganiserManageController
@@ -180,6 +181,7 @@ def create_app(settings: Settings | None = None, *, run_scheduler: bool | None =
         middleware=[
             RequestIdMiddleware(),
             RequestMetricsMiddleware(),
+            LanguageMiddleware(secure=settings.secure_cookies),
             # CSRF tokens bound to the session (or a pre-session id), not just to a cookie.
             SessionBoundCSRFMiddleware(
                 secret=settings.secret_key,

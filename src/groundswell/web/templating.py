@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 
+from babel.dates import format_date
 from litestar.plugins.jinja import JinjaTemplateEngine
 
 from groundswell import __version__
@@ -13,12 +14,14 @@ from groundswell.allocation.explain import format_score
 from groundswell.allocation.states import allocation_state_label, round_status_label
 from groundswell.core.clock import on_uk_clocks
 from groundswell.core.flash import take_flash
+from groundswell.core.i18n import N_, current_lang, gettext, ngettext, pgettext
 from groundswell.core.money import format_money
 from groundswell.core.text import plain_number
 from groundswell.funders.states import PAIRWISE_M_HINT, SCORE_HINT, SCORE_LABELS, score_label
 from groundswell.ledger.states import account_kind_label, transaction_kind_label
 from groundswell.settings import Environment, Settings
 from groundswell.vouching.moderation import flag_label
+from groundswell.web.language import is_resident_page, page_language, switch_url
 
 TEMPLATES = Path(__file__).resolve().parents[3] / "templates"
 STATIC = Path(__file__).resolve().parents[1] / "static"
@@ -34,6 +37,13 @@ def _date(value: date | datetime | None, with_time: bool = False) -> str:
     return value.strftime("%-d %b %Y")
 
 
+def _long_date(value: date | datetime) -> str:
+    """ "8 September 2026" in the page's language ("8 Medi 2026" in Welsh)."""
+    if isinstance(value, datetime):
+        value = on_uk_clocks(value)
+    return format_date(value, "d MMMM y", locale=current_lang())
+
+
 # What the error summary calls a field when its form does not say (the labels the forms
 # use, shortened where two forms label the same name differently).
 FIELD_LABELS = {
@@ -42,11 +52,11 @@ FIELD_LABELS = {
     "bursary_end": "Bursary year ends",
     "bursary_start": "Bursary year starts",
     "cap_amount": "Cap (£)",
-    "code": "6-digit code",
-    "show_public": "Anyone may read my words on the public page",
-    "show_funders": "Signed-in funders may read my words",
+    "code": N_("6-digit code"),
+    "show_public": N_("Anyone may read my words on the public page"),
+    "show_funders": N_("Signed-in funders may read my words"),
     "description": "Description",
-    "display_name": "Your first name",
+    "display_name": N_("Your first name"),
     "email": "E-mail address",
     "floor_amount": "Floor (£)",
     "half_life_days": "A voice counts half after (days)",
@@ -55,20 +65,20 @@ FIELD_LABELS = {
     "local_authority": "Local authority",
     "min_endorsers": "Residents needed",
     "name": "Name",
-    "neighbourhood": "Your neighbourhood",
+    "neighbourhood": N_("Your neighbourhood"),
     "org_id": "Organisation identifier",
     "pairwise_m": "Pairwise M",
     "password": "Password",
-    "phone": "Your mobile number",
+    "phone": N_("Your mobile number"),
     "postcode": "Postcode",
     "received_on": "Received on",
     "reference": "Bank reference",
     "review_days": "Review window (days)",
     "round_budget": "Budget for each round (£)",
-    "score": "How likely you are to tell a neighbour",
+    "score": N_("How likely you are to tell a neighbour"),
     "score_method": "Scoring",
-    "testimony": "In your own words",
-    "theme": "This is mostly about",
+    "testimony": N_("In your own words"),
+    "theme": N_("This is mostly about"),
     "window_days": "Count voices from the last (days)",
 }
 
@@ -78,13 +88,23 @@ def field_label(name: str, labels: dict[str, str] | None = None) -> str:
     name in words."""
     if labels and name in labels:
         return labels[name]
-    return FIELD_LABELS.get(name) or name.replace("_", " ").capitalize()
+    label = FIELD_LABELS.get(name)
+    return gettext(label) if label else name.replace("_", " ").capitalize()
 
 
 def configure(settings: Settings) -> Callable[[JinjaTemplateEngine], None]:
     def callback(engine: JinjaTemplateEngine) -> None:
         env = engine.engine
         env.autoescape = True
+        # Residents' pages in Welsh or English (web/language.py picks, core/i18n.py reads
+        # the catalogue): `_("...")` in a template is the English text and the msgid.
+        env.add_extension("jinja2.ext.i18n")
+        env.install_gettext_callables(  # type: ignore[attr-defined]
+            gettext, ngettext, newstyle=True, pgettext=pgettext
+        )
+        env.globals["page_language"] = page_language
+        env.globals["is_resident_page"] = is_resident_page
+        env.globals["switch_url"] = switch_url
         # Outside development a template never changes while a worker runs: no stat() of
         # every template, its base and its includes on each render to see whether it did.
         env.auto_reload = settings.env is Environment.DEVELOPMENT
@@ -92,6 +112,7 @@ def configure(settings: Settings) -> Callable[[JinjaTemplateEngine], None]:
             "—" if minor is None else format_money(int(minor), currency)
         )
         env.filters["date"] = _date
+        env.filters["long_date"] = _long_date
         env.filters["score_label"] = score_label
         env.filters["score"] = format_score
         env.filters["flag_label"] = flag_label

@@ -7,8 +7,6 @@ import itertools
 import random
 from datetime import date, timedelta
 
-import pytest
-
 from groundswell.allocation import inputs
 from groundswell.allocation.periods import Period
 from groundswell.community.codes import generate_code
@@ -47,14 +45,6 @@ async def sms(settings: Settings, body: str, sender: str = RESIDENT) -> str:
         settings, message_sid=f"SB{next(_sids):032d}", from_number=sender, body=body
     )
     return reply.text
-
-
-@pytest.fixture
-async def library() -> tuple[int, str]:
-    bid_id = await make_asset_bid(asset_name="The Old Library", group_name="Friends of the Library")
-    code = await building_code(bid_id)
-    assert code is not None
-    return bid_id, code
 
 
 async def test_a_building_voice_never_counts_toward_any_organisers_funding(
