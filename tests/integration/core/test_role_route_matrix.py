@@ -145,7 +145,7 @@ ACCESS: dict[tuple[str, str], Any] = {
     ("GET", "/my-voice/erase"): PUBLIC,
     ("POST", "/my-voice/erase"): PUBLIC,
     ("GET", "/admin/moderation"): ADMIN,
-    ("POST", "/admin/moderation/{endorsement_id:int}"): ADMIN,
+    ("POST", "/admin/moderation"): ADMIN,
     ("GET", "/admin/outbox"): ADMIN,
     ("POST", "/webhooks/twilio/sms"): SIGNED,
     ("POST", "/webhooks/twilio/status"): SIGNED,
