@@ -13,7 +13,7 @@ from groundswell.allocation.explain import format_score
 from groundswell.allocation.states import allocation_state_label, round_status_label
 from groundswell.core.clock import on_uk_clocks
 from groundswell.core.flash import take_flash
-from groundswell.core.money import format_money
+from groundswell.core.money import CURRENCY_SYMBOLS, format_money
 from groundswell.core.text import plain_number
 from groundswell.funders.states import PAIRWISE_M_HINT, SCORE_HINT, SCORE_LABELS, score_label
 from groundswell.ledger.states import account_kind_label, transaction_kind_label
@@ -92,6 +92,7 @@ def configure(settings: Settings) -> Callable[[JinjaTemplateEngine], None]:
             "—" if minor is None else format_money(int(minor), currency)
         )
         env.filters["date"] = _date
+        env.filters["currency_symbol"] = lambda code: CURRENCY_SYMBOLS.get(str(code), str(code))
         env.filters["score_label"] = score_label
         env.filters["score"] = format_score
         env.filters["flag_label"] = flag_label
