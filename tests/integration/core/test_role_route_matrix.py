@@ -108,6 +108,7 @@ ACCESS: dict[tuple[str, str], Any] = {
     # words residents shared with them (funders and staff: "funders"; hosts: public words).
     # See README "Who sees which words".
     ("GET", "/listen"): LOGIN,
+    ("GET", "/listen.csv"): LOGIN,
     ("GET", "/listen/places"): LOGIN,
     ("GET", "/listen/hosts"): LOGIN,
     ("GET", "/api/v1/organisers"): PUBLIC,
@@ -202,6 +203,7 @@ ACCESS: dict[tuple[str, str], Any] = {
     ("GET", "/pools/{pool_id:int}/simulate"): FUNDER,
     ("POST", "/pools/{pool_id:int}/deposits"): ADMIN,
     ("GET", "/rounds/{round_id:int}"): FUNDER,
+    ("GET", "/rounds/{round_id:int}/lines.csv"): FUNDER,
     ("POST", "/rounds/{round_id:int}/pause"): FUNDER,
     ("POST", "/rounds/{round_id:int}/resume"): FUNDER,
     ("POST", "/rounds/{round_id:int}/cancel"): FUNDER,
