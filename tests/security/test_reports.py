@@ -64,7 +64,7 @@ async def test_ten_anonymous_reports_do_not_change_who_counts(
     async with asgi_client(app, address="198.51.100.7") as admin:
         await admin.login("admin@example.org")
         queue = (await admin.get("/admin/moderation")).text
-    assert "10 reported by readers" in queue
+    assert "10 reported by readers and still counting" in queue
     table = re.search(r'id="report-sources-table".*?</table>', queue, re.S)
     assert table is not None
     assert re.search(r'<td class="num">10</td><td class="num">10</td>', table.group(0))
@@ -82,7 +82,7 @@ async def test_only_a_moderators_decision_takes_a_reported_voice_out(
     await make_user(Role.ADMIN)
     async with asgi_client(app, address="198.51.100.7") as admin:
         await admin.login("admin@example.org")
-        await admin.submit(f"/admin/moderation/{reported['id']}", {"action": "hide"})
+        await admin.submit("/admin/moderation", {"ids": reported["id"], "action": "hide"})
     assert await _counted(pool) == 2
     assert await ModerationReport.count().where(ModerationReport.resolved_at.is_null()) == 0
 
@@ -159,8 +159,8 @@ async def test_keeping_a_reported_voice_closes_its_reports_with_a_record(
     await make_user(Role.ADMIN)
     async with asgi_client(app, address="198.51.100.7") as admin:
         await admin.login("admin@example.org")
-        assert "Keep it and close the reports" in (await admin.get("/admin/moderation")).text
-        await admin.submit(f"/admin/moderation/{reported['id']}", {"action": "restore"})
+        assert "Keep counting and close the reports" in (await admin.get("/admin/moderation")).text
+        await admin.submit("/admin/moderation", {"ids": reported["id"], "action": "restore"})
         assert "Nothing is waiting." in (await admin.get("/admin/moderation")).text
     assert await _counted(pool) == 3
     actions = await AuditEntry.select(AuditEntry.action).where(

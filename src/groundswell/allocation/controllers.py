@@ -2,18 +2,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.response import Template
 
 from groundswell.allocation import attribution, review, rounds
 from groundswell.allocation.cancel import cancel_round
-from groundswell.allocation.explain import explain, round_voices
+from groundswell.allocation.explain import explain, format_score, round_voices
 from groundswell.allocation.loop import hear_back_share, loop_stats, round_window_days
 from groundswell.allocation.signal import round_signal
-from groundswell.allocation.states import RoundStatus
+from groundswell.allocation.states import RoundStatus, allocation_state_label
 from groundswell.core.clock import now
+from groundswell.core.csv import csv_download, write_csv
 from groundswell.core.errors import Conflict, ValidationFailed
 from groundswell.core.flash import flash_redirect
+from groundswell.core.money import major_amount
 from groundswell.core.pages import read_form, render
 from groundswell.core.principal import Role
 from groundswell.core.web import RowId, requires_role, settings_of, signed_in
@@ -21,6 +23,17 @@ from groundswell.funders.cofunders import may_review, pool_funders
 from groundswell.funders.services import get_pool
 
 ROUND_PAGE = "allocation/round.html"
+LINE_CSV_HEADINGS = {
+    "organiser": "Organiser",
+    "code": "Organiser's code",
+    "amount": "Amount",
+    "currency": "Currency",
+    "residents": "Residents counted",
+    "share": "Share of the round's score (%)",
+    "score": "Score",
+    "state": "State",
+    "why": "Why",
+}
 CHECK_PAGE = "allocation/round_check.html"
 APPROVED_OR_LATER = (RoundStatus.APPROVED, RoundStatus.PAYING, RoundStatus.PAID)
 
@@ -91,6 +104,33 @@ class RoundController(Controller):
         stored = await rounds.can_see_round(principal, round_id)
         pool = await get_pool(stored["pool"])
         return await _round_page(round_id, can_review=await may_review(principal, pool))
+
+    @get("/{round_id:int}/lines.csv")
+    async def lines_csv(self, request: Request[Any, Any, Any], round_id: RowId) -> Response[bytes]:
+        """The round's lines as the page lists them (largest first), with each line's reason
+        in one sentence: for a board paper or a spreadsheet."""
+        await rounds.can_see_round(signed_in(request), round_id)
+        report = await rounds.round_report(round_id)
+        lines = sorted(report.lines, key=lambda line: (-line.amount, line.organiser))
+        total = sum(line.score for line in lines if line.score > 0)
+        rows = [
+            {
+                "organiser": line.name,
+                "code": line.organiser,
+                "amount": major_amount(line.amount),
+                "currency": report.currency,
+                "residents": str(line.endorsers),
+                "share": f"{100 * line.score / total:.1f}" if total > 0 and line.score > 0 else "",
+                "score": format_score(line.score),
+                "state": allocation_state_label(line.state or ""),
+                "why": explain(line.explanation, report.currency).summary,
+            }
+            for line in lines
+        ]
+        name = f"round-{round_id}-{report.period.start:%Y-%m}-lines.csv"
+        return csv_download(
+            write_csv(list(LINE_CSV_HEADINGS), rows, headings=LINE_CSV_HEADINGS), name
+        )
 
     @post("/{round_id:int}/pause")
     async def pause(self, request: Request[Any, Any, Any], round_id: RowId) -> Any:

@@ -19,6 +19,15 @@ class Period:
             return f"{self.start:%B %Y}"
         return f"{self.start:%b}–{self.end:%b %Y}"
 
+    def in_words(self) -> str:
+        """For prose and exports people read aloud: "September 2026", "July to September
+        2026", "December 2026 to February 2027"."""
+        if (self.start.year, self.start.month) == (self.end.year, self.end.month):
+            return f"{self.start:%B %Y}"
+        if self.start.year == self.end.year:
+            return f"{self.start:%B} to {self.end:%B %Y}"
+        return f"{self.start:%B %Y} to {self.end:%B %Y}"
+
     def __contains__(self, day: object) -> bool:
         return isinstance(day, date) and self.start <= day <= self.end
 

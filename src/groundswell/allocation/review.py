@@ -10,6 +10,7 @@ from typing import Any
 
 from groundswell import db
 from groundswell.accounts.tables import User
+from groundswell.allocation.periods import Period
 from groundswell.allocation.rounds import can_review_round
 from groundswell.allocation.states import AllocationState, RoundStatus
 from groundswell.allocation.tables import Allocation, Round
@@ -173,3 +174,31 @@ async def round_history(round_id: int) -> list[dict[str, Any]]:
         }
         for entry in entries
     ]
+
+
+async def rounds_in_review_for(organiser_ids: list[int]) -> list[dict[str, Any]]:
+    """Rounds still in review (or paused) with a line for any of these organisers, soonest
+    deadline first: what a moderator's pending decisions bear on before the money is approved."""
+    if not organiser_ids:
+        return []
+    rows = (
+        await Round.select(
+            Round.id,
+            Round.status,
+            Round.period_start,
+            Round.period_end,
+            Round.review_until,
+            Round.pool.name.as_alias("pool_name"),
+        )
+        .where(
+            Round.status.is_in([RoundStatus.COMPUTED.value, RoundStatus.PAUSED.value])
+            & Round.id.is_in(
+                Allocation.select(Allocation.round).where(Allocation.organiser.is_in(organiser_ids))
+            )
+        )
+        .order_by(Round.review_until)
+        .order_by(Round.id)
+    )
+    for row in rows:
+        row["period"] = Period(row["period_start"], row["period_end"])
+    return rows

@@ -6,6 +6,7 @@ from collections import defaultdict
 from typing import Any
 
 from groundswell.allocation.columns import round_pool_funder
+from groundswell.allocation.periods import Period
 from groundswell.allocation.states import AllocationState
 from groundswell.allocation.tables import Allocation, AllocationShare
 from groundswell.exports.threesixty import GrantRecord, Organisation, Programme, locality_places
@@ -75,8 +76,8 @@ async def open_data_allocations(settings: Settings) -> list[GrantRecord]:
                 local_id=f"allocation-{row['id']}",
                 title=f"Continuation funding for community organising in {place}",
                 description=(
-                    f"Continuation funding from {row['pool_name']} for {row['period_start']:%B %Y} to "
-                    f"{row['period_end']:%B %Y}, for the community organiser {recipient.name} hosts in "
+                    f"Continuation funding from {row['pool_name']} for "
+                    f"{Period(row['period_start'], row['period_end']).in_words()}, for the community organiser {recipient.name} hosts in "
                     f"{place}, after {row['endorsers']} residents vouched for their work. "
                     "No application and no conditions."
                 ),

@@ -55,6 +55,14 @@ def read_pool_input(raw: Mapping[str, Any], *, minor_units: bool) -> PoolInput:
     cap_amount = fields.money("cap_amount", required=False, minor_units=minor_units)
     pairwise_m = fields.number("pairwise_m", default=1.0, minimum=0.001, maximum=1000.0)
     locality_ids = read_row_ids(fields, "locality_ids", what="localities")
+    # The form asks "all places" or "only these" outright; the API says it by the list alone.
+    places = fields.text("places", required=False, max_length=10)
+    if places == "all":
+        locality_ids = []
+    elif places == "chosen" and not locality_ids:
+        fields.errors["places"] = "Tick at least one place, or choose All places."
+    elif places not in ("", "chosen"):
+        fields.errors["places"] = "Choose All places or Only the places I tick."
     if cap_amount is not None and round_budget is not None and cap_amount == 0:
         fields.errors["cap_amount"] = (
             "Leave the cap empty for no cap, or give an amount above zero."

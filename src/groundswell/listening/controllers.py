@@ -2,10 +2,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, get
+from litestar import Controller, Request, Response, get
 from litestar.enums import MediaType
 from litestar.response import Template
 
+from groundswell.core.csv import csv_download, write_csv
+from groundswell.core.errors import ValidationFailed
 from groundswell.core.pages import is_htmx_partial
 from groundswell.core.search import query_words
 from groundswell.core.web import principal_of, requires_login
@@ -144,6 +146,46 @@ def _typed(request: Request[Any, Any, Any], name: str) -> str:
     """The box's words: htmx sends the box's own field (locality=, host=); q= also works."""
     params = request.query_params
     return query_words(params.get(name) or params.get("q"))[: choices.TYPED_MAX]
+
+
+LISTEN_CSV_HEADINGS = {
+    "said_on": "Said on",
+    "organiser": "Organiser",
+    "organiser_code": "Organiser's code",
+    "place": "Place",
+    "who": "Who",
+    "neighbourhood": "Neighbourhood",
+    "theme": "Mostly about",
+    "words": "Words",
+}
+
+
+@get("/listen.csv", guards=[requires_login], include_in_schema=False)
+async def listen_csv(request: Request[Any, Any, Any]) -> Response[bytes]:
+    """The testimony /listen shows for the same query string (the same page of it), read
+    through the same consent rules for this reader: names and neighbourhoods only where the
+    resident allowed them to be shown to this audience."""
+    raw = {key: request.query_params.get(key) for key in request.query_params}
+    page = await services.listen(raw, audience_of(principal_of(request)))
+    if page.errors:
+        raise ValidationFailed("The search or filters have a problem.", field_errors=page.errors)
+    rows = [
+        {
+            "said_on": item["at"].date().isoformat(),
+            "organiser": item["organiser_name"],
+            "organiser_code": item["organiser_code"],
+            "place": item["locality_name"],
+            "who": item["display_name"] or "A resident",
+            "neighbourhood": item["neighbourhood"] or "",
+            "theme": THEME_LABELS.get(item["theme"], item["theme"]),
+            "words": item["testimony"],
+        }
+        for item in page.items
+    ]
+    return csv_download(
+        write_csv(list(LISTEN_CSV_HEADINGS), rows, headings=LISTEN_CSV_HEADINGS),
+        "what-residents-said.csv",
+    )
 
 
 def _choice_list(found: list[choices.Choice]) -> Template:

@@ -88,9 +88,13 @@ class ListenQuery:
                 pairs.append((name, str(value)))
         return pairs
 
-    def url(self, *, cursor: str | None = None) -> str:
+    def url(self, *, cursor: str | None = None, path: str = "/listen") -> str:
         pairs = self.params(cursor=cursor)
-        return "/listen" + ("?" + urlencode(pairs) if pairs else "")
+        return path + ("?" + urlencode(pairs) if pairs else "")
+
+    def csv_url(self) -> str:
+        """This page of testimony as CSV (/listen.csv, same query string)."""
+        return self.url(path="/listen.csv")
 
     @property
     def filters_in_use(self) -> int:

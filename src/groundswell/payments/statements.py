@@ -7,7 +7,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from groundswell.allocation.columns import round_pool_funder
-from groundswell.allocation.states import AllocationState
+from groundswell.allocation.periods import Period
+from groundswell.allocation.states import AllocationState, RoundStatus
 from groundswell.allocation.tables import Allocation
 from groundswell.core import dates
 from groundswell.core.clock import today
@@ -27,7 +28,10 @@ STATEMENT_COLUMNS = {
     "amount": "Amount",
     "amount_reversed": "Amount reversed",
     "currency": "Currency",
+    "funder": "Funder",
+    "pool": "Pool",
     "round": "Round",
+    "period": "Round period",
     "period_start": "Round period starts",
     "organiser_code": "Organiser code",
     "organiser": "Organiser",
@@ -98,6 +102,27 @@ async def money_waiting(host_id: int, payouts_enabled: bool) -> list[dict[str, A
     return rows
 
 
+async def money_expected(host_id: int) -> list[dict[str, Any]]:
+    """Amounts in rounds still in review: what the host can expect, and from when. A round in
+    review is approved when its review ends unless the funder pauses it; a paused round waits
+    for the funder (and may be cancelled), so it has no date."""
+    rows: list[dict[str, Any]] = (
+        await Allocation.select(*_columns(), Allocation.round.review_until.as_alias("review_until"))
+        .where(
+            (Allocation.host == host_id)
+            & (Allocation.amount > 0)
+            & (Allocation.state == AllocationState.PROPOSED.value)
+            & Allocation.round.status.is_in([RoundStatus.COMPUTED.value, RoundStatus.PAUSED.value])
+        )
+        .order_by(Allocation.round.review_until)
+        .order_by(Allocation.id)
+    )
+    for row in rows:
+        row["period"] = Period(row["period_start"], row["period_end"]).in_words()
+        row["paused"] = row["round_status"] == RoundStatus.PAUSED.value
+    return rows
+
+
 def read_statement_range(raw_from: str | None, raw_to: str | None) -> tuple[date, date]:
     """The statement's first and last day (inclusive); this year to date when not given."""
     errors: dict[str, str] = {}
@@ -136,7 +161,10 @@ async def statement(host_id: int, first: date, last: date) -> list[dict[str, str
             "amount": major_amount(row["amount"]),
             "amount_reversed": major_amount(row["amount_reversed"]),
             "currency": row["currency"],
+            "funder": row["funder_name"],
+            "pool": row["pool_name"],
             "round": str(row["round_id"]),
+            "period": Period(row["period_start"], row["period_end"]).in_words(),
             "period_start": row["period_start"].isoformat(),
             "organiser_code": row["organiser_code"],
             "organiser": row["organiser_name"],

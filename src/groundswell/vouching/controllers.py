@@ -24,7 +24,7 @@ from groundswell.core.web import (
 )
 from groundswell.outbox import listing
 from groundswell.outbox import services as outbox
-from groundswell.vouching import moderation, my_voice
+from groundswell.vouching import moderation, moderation_queue, my_voice
 from groundswell.vouching.queries import audience_of
 from groundswell.vouching.recording import source_hash
 from groundswell.vouching.residents import erase_voice
@@ -194,33 +194,57 @@ class ModerationController(Controller):
     guards = (requires_role(Role.ADMIN),)
 
     @get("/", name="moderation")
-    async def index(self) -> Template:
+    async def index(self, request: Request[Any, Any, Any]) -> Template:
+        """The tab and where you were (after a decision) live in the query string, so the
+        page comes back to the same tab at the next item: post/redirect/get."""
+        tab = moderation_queue.read_tab(request.query_params.get("tab"))
         return render(
             "vouching/moderation.html",
-            items=await moderation.queue(),
+            tab=tab,
+            tabs=moderation_queue.TABS,
+            counts=await moderation_queue.counts(),
+            entries=await moderation_queue.queue(tab),
+            at=moderation_queue.safe_anchor(request.query_params.get("at")),
             sources=await moderation.reports_by_source(),
+            flash_in_place=True,
         )
 
-    @post("/{endorsement_id:int}")
-    async def decide(self, request: Request[Any, Any, Any], endorsement_id: RowId) -> Redirect:
-        data = await read_form(request)
+    @post("/")
+    async def decide(self, request: Request[Any, Any, Any]) -> Redirect:
+        data = await read_form(request, "ids")
         action = str(data.get("action") or "")
-        await moderation.decide(
-            signed_in(request), endorsement_id, action, str(data.get("note") or "")
+        tab = moderation_queue.read_tab(str(data.get("tab") or "waiting"))
+        try:
+            ids = [int(value) for value in data["ids"]]
+        except ValueError:
+            raise ValidationFailed(
+                "Choose the voices to decide on.", field_errors={"ids": "Choose a voice."}
+            ) from None
+        await moderation.decide_many(signed_in(request), ids, action, str(data.get("note") or ""))
+        return _decided(
+            request, tab, moderation_queue.safe_anchor(data.get("next")), action, len(ids)
         )
-        if action == "hide":
-            return flash_redirect(
-                request,
-                "/admin/moderation",
-                "Voice hidden",
-                "It is no longer shown, and no round counts it from now on.",
-            )
+
+
+def _decided(request: Request[Any, Any, Any], tab: str, at: str, action: str, n: int) -> Redirect:
+    """Back to the same tab, the banner and the page's focus on the next item to decide."""
+    url = f"/admin/moderation?tab={tab}" + (f"&at={at}#{at}" if at else "")
+    voices = "voice" if n == 1 else f"{n} voices"
+    if action == "hide":
         return flash_redirect(
             request,
-            "/admin/moderation",
-            "Voice kept",
-            "It counts again, and its words show where the resident chose; its reports are closed.",
+            url,
+            f"{'Voice' if n == 1 else str(n) + ' voices'} hidden",
+            f"No longer shown, and no round counts {'it' if n == 1 else 'them'} from now on. "
+            "The Hidden tab can count them again.",
         )
+    return flash_redirect(
+        request,
+        url,
+        f"Kept counting the {voices}",
+        f"{'It counts' if n == 1 else 'They count'} again, with words shown where the resident "
+        "chose; any reports are closed.",
+    )
 
 
 class OutboxController(Controller):

@@ -17,7 +17,7 @@ from groundswell.core import audit
 from groundswell.core.clock import now
 from groundswell.core.errors import Forbidden, NotFound, ValidationFailed
 from groundswell.core.principal import Principal
-from groundswell.db import write_transaction
+from groundswell.db import locked, write_transaction
 from groundswell.settings import Settings
 from groundswell.vouching.queries import Audience, visible_endorsement
 from groundswell.vouching.redact import has_link, remove_phone_numbers
@@ -148,97 +148,91 @@ async def reports_by_source(limit: int = 20) -> list[dict[str, Any]]:
     ]
 
 
-async def queue() -> list[dict[str, Any]]:
-    rows = (
-        await Endorsement.select(
-            Endorsement.id,
-            Endorsement.testimony,
-            Endorsement.flags,
-            Endorsement.state,
-            Endorsement.moderation,
-            Endorsement.updated_at,
-            Endorsement.organiser.name.as_alias("organiser_name"),
-            Endorsement.organiser.code.as_alias("organiser_code"),
-        )
-        .where(
-            (Endorsement.moderation == ModerationStatus.FLAGGED.value)
-            | (Endorsement.state == EndorsementState.HIDDEN.value)
-            | Endorsement.id.is_in(
-                ModerationReport.select(ModerationReport.endorsement).where(
-                    ModerationReport.resolved_at.is_null()
-                )
-            )
-        )
-        .order_by(Endorsement.updated_at, ascending=False)
-        .limit(200)
-        .output(load_json=True)
-    )
-    reports = await ModerationReport.select(
-        ModerationReport.endorsement, ModerationReport.reason
-    ).where(ModerationReport.resolved_at.is_null())
-    by_endorsement: dict[int, list[str]] = {}
-    for item in reports:
-        by_endorsement.setdefault(item["endorsement"], []).append(item["reason"])
-    for row in rows:
-        row["reports"] = by_endorsement.get(row["id"], [])
-    return rows
+ACTIONS = {"hide", "restore"}
+GROUP_LIMIT = 200  # voices one decision may cover: a burst is tens, never thousands
 
 
 async def decide(principal: Principal, endorsement_id: int, action: str, note: str = "") -> None:
-    """hide: never shown or counted; restore: visible and counted again, marked reviewed."""
+    """hide: never shown or counted; restore ("keep counting"): visible and counted again,
+    marked reviewed."""
+    await decide_many(principal, [endorsement_id], action, note)
+
+
+async def decide_many(
+    principal: Principal, endorsement_ids: list[int], action: str, note: str = ""
+) -> int:
+    """One decision for voices flagged together (a burst), in one transaction: all of them
+    or none. Each voice keeps its own audit entry. Returns how many changed."""
     if not principal.is_admin:
         raise Forbidden("Only administrators moderate testimony.")
-    if action not in {"hide", "restore"}:
+    if action not in ACTIONS:
         # A form sent with another action is bad input (422), not a missing page (404).
         raise ValidationFailed(
-            "Choose hide or restore.", field_errors={"action": "Choose hide or restore."}
+            "Choose keep counting or hide.",
+            field_errors={"action": "Choose keep counting or hide."},
         )
+    ids = sorted(set(endorsement_ids))
+    if not ids or len(ids) > GROUP_LIMIT:
+        raise ValidationFailed(
+            "Choose the voices to decide on.", field_errors={"ids": "Choose at least one voice."}
+        )
+    group_note = f" (one decision for {len(ids)} voices flagged together)" if len(ids) > 1 else ""
+    changed = 0
     async with write_transaction():
-        query = Endorsement.select(Endorsement.id, Endorsement.state, Endorsement.moderation).where(
-            Endorsement.id == endorsement_id
+        rows = await locked(
+            Endorsement.select(Endorsement.id, Endorsement.state, Endorsement.moderation).where(
+                Endorsement.id.is_in(ids)
+            )
         )
-        row = await query.first()
-        if row is None:
+        if len(rows) != len(ids):
             raise NotFound("That testimony does not exist.")
-        values: dict[Any, Any]
-        if action == "hide":
-            if row["state"] == EndorsementState.HIDDEN.value:
-                return
-            values = {
-                Endorsement.state: EndorsementState.HIDDEN.value,
-                Endorsement.moderation: ModerationStatus.REVIEWED.value,
-            }
-        else:
-            open_reports = await ModerationReport.exists().where(
-                (ModerationReport.endorsement == endorsement_id)
-                & ModerationReport.resolved_at.is_null()
-            )
-            # Restoring a voice that was only reported keeps it and closes its reports.
-            if (
-                row["state"] != EndorsementState.HIDDEN.value
-                and row["moderation"] != ModerationStatus.FLAGGED.value
-                and not open_reports
-            ):
-                return
-            state = (
-                EndorsementState.ACTIVE.value
-                if row["state"] == EndorsementState.HIDDEN.value
-                else row["state"]
-            )
-            values = {
-                Endorsement.state: state,
-                Endorsement.moderation: ModerationStatus.REVIEWED.value,
-            }
-        await Endorsement.update(values).where(Endorsement.id == endorsement_id)
-        await ModerationReport.update({ModerationReport.resolved_at: now()}).where(
+        for row in rows:
+            if await _decide_one(principal, row, action, (note[:450] + group_note).strip()):
+                changed += 1
+    return changed
+
+
+async def _decide_one(principal: Principal, row: dict[str, Any], action: str, note: str) -> bool:
+    endorsement_id = row["id"]
+    values: dict[Any, Any]
+    if action == "hide":
+        if row["state"] == EndorsementState.HIDDEN.value:
+            return False
+        values = {
+            Endorsement.state: EndorsementState.HIDDEN.value,
+            Endorsement.moderation: ModerationStatus.REVIEWED.value,
+        }
+    else:
+        open_reports = await ModerationReport.exists().where(
             (ModerationReport.endorsement == endorsement_id)
             & ModerationReport.resolved_at.is_null()
         )
-        await audit.record(
-            principal,
-            f"testimony.{action}",
-            "endorsement",
-            endorsement_id,
-            note=note[:500],
-            before={"state": row["state"], "moderation": row["moderation"]},
+        # Restoring a voice that was only reported keeps it and closes its reports.
+        if (
+            row["state"] != EndorsementState.HIDDEN.value
+            and row["moderation"] != ModerationStatus.FLAGGED.value
+            and not open_reports
+        ):
+            return False
+        state = (
+            EndorsementState.ACTIVE.value
+            if row["state"] == EndorsementState.HIDDEN.value
+            else row["state"]
         )
+        values = {
+            Endorsement.state: state,
+            Endorsement.moderation: ModerationStatus.REVIEWED.value,
+        }
+    await Endorsement.update(values).where(Endorsement.id == endorsement_id)
+    await ModerationReport.update({ModerationReport.resolved_at: now()}).where(
+        (ModerationReport.endorsement == endorsement_id) & ModerationReport.resolved_at.is_null()
+    )
+    await audit.record(
+        principal,
+        f"testimony.{action}",
+        "endorsement",
+        endorsement_id,
+        note=note[:500],
+        before={"state": row["state"], "moderation": row["moderation"]},
+    )
+    return True

@@ -33,7 +33,7 @@ from groundswell.exports.controllers import OpenDataController
 from groundswell.funders.api import PoolApi
 from groundswell.ledger.controllers import CorrectionController
 from groundswell.lessons.controllers import LessonController, lessons_csv
-from groundswell.listening.controllers import ListenController
+from groundswell.listening.controllers import ListenController, listen_csv
 from groundswell.outbox.webhooks import twilio_status
 from groundswell.payments.controllers import (
     HostStatementController,
@@ -106,6 +106,7 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     OrganiserPrintController,
     OrganiserManageController,
     ListenController,
+    listen_csv,
     LessonController,
     lessons_csv,
     OrganiserApi,

@@ -119,6 +119,7 @@ class HostController(Controller):
         return render(
             "community/host.html",
             host=host,
+            expected=await statements.money_expected(host_id),
             organisers=(await listening.place_voices(organisers)).organisers,
             received=received,
             waiting=waiting,

@@ -6,6 +6,7 @@ from litestar import Request, Response, get
 from litestar.response import Redirect, Template
 
 from groundswell import db
+from groundswell.allocation.review import rounds_in_review_for
 from groundswell.community import services as community
 from groundswell.core.clock import now
 from groundswell.core.pages import render
@@ -18,6 +19,7 @@ from groundswell.outbox.figures import oldest_due_age_seconds
 from groundswell.payments import findings, statements
 from groundswell.scheduler import HEARTBEAT_STALE_SECONDS, scheduler_state
 from groundswell.settings import Settings
+from groundswell.vouching import moderation_queue
 from groundswell.web.funder_dashboard import funder_dashboard
 
 
@@ -45,11 +47,14 @@ async def dashboard(request: Request[Any, Any, Any]) -> Any:
             host["waiting"] = sum(line["amount"] for line in waiting)
             host["held"] = sum(1 for line in waiting if line["why"].startswith("Held"))
         return render("core/dashboard_host.html", hosts=hosts)
+    voices_waiting = await moderation_queue.waiting_organisers()
     return render(
         "core/dashboard_admin.html",
         funders=await funders.list_funders(),
         hosts=await community.list_hosts(),
         scheduler=await scheduler_state(settings_of(request)),
+        moderation_waiting=sum(voices_waiting.values()),
+        moderation_rounds=await rounds_in_review_for(list(voices_waiting)),
     )
 
 

@@ -372,11 +372,19 @@ class PoolController(Controller):
         if not principal.can_manage_funder(pool["funder"]):
             raise Forbidden("You can only change your own funders' pools.")
         funder = await services.get_funder(pool["funder"])
+        # "Use these settings for the next round" from the simulator: the form comes filled in
+        # with them, to be checked and saved like any change (nothing is written by a GET).
+        simulated = {
+            ("round_budget" if k == "budget" else k): str(request.query_params[k])
+            for k in SIMULATION_FIELDS
+            if k in request.query_params
+        }
         return render(
             POOL_FORM,
             funder=funder,
             pool=pool,
-            values=_pool_form_values(pool),
+            values=_pool_form_values(pool) | simulated,
+            from_simulator=bool(simulated),
             errors={},
             action=f"/pools/{pool_id}/edit",
             **await _pool_form_context(),

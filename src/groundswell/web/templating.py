@@ -15,7 +15,7 @@ from groundswell.allocation.states import allocation_state_label, round_status_l
 from groundswell.core.clock import on_uk_clocks
 from groundswell.core.flash import take_flash
 from groundswell.core.i18n import N_, current_lang, gettext, ngettext, pgettext
-from groundswell.core.money import format_money
+from groundswell.core.money import CURRENCY_SYMBOLS, format_money
 from groundswell.core.text import plain_number
 from groundswell.funders.states import PAIRWISE_M_HINT, SCORE_HINT, SCORE_LABELS, score_label
 from groundswell.ledger.states import account_kind_label, transaction_kind_label
@@ -113,6 +113,7 @@ def configure(settings: Settings) -> Callable[[JinjaTemplateEngine], None]:
         )
         env.filters["date"] = _date
         env.filters["long_date"] = _long_date
+        env.filters["currency_symbol"] = lambda code: CURRENCY_SYMBOLS.get(str(code), str(code))
         env.filters["score_label"] = score_label
         env.filters["score"] = format_score
         env.filters["flag_label"] = flag_label

@@ -207,7 +207,8 @@ async def test_admin_rounds_and_ledger_pages(client: WebClient, world: World) ->
     assert f"<code>deposit:{deposit_row['id']}</code>" in pool_ledger
     assert f"pool:{world.pool}:committed" in pool_ledger
     # Kinds in words from the one mapping; references stay, as the audit trail.
-    assert "<td>Round allocated (money set aside)</td>" in pool_ledger
-    assert "<td>Deposit from the funder</td>" in pool_ledger and "round commit" not in pool_ledger
+    assert '<td data-label="Kind">Round allocated (money set aside)</td>' in pool_ledger
+    assert '<td data-label="Kind">Deposit from the funder</td>' in pool_ledger
+    assert "round commit" not in pool_ledger
     assert f"account <code>pool:{world.pool}:available</code>" in pool_ledger
     assert "checks that every transaction balances to zero" in index

@@ -7,7 +7,7 @@ import logging
 import pytest
 
 from groundswell.core.principal import Role
-from groundswell.vouching import moderation
+from groundswell.vouching import moderation_queue
 from groundswell.vouching.tables import Endorsement
 from tests.helpers import (
     WebClient,
@@ -26,18 +26,18 @@ async def test_unknown_moderation_action_is_bad_input_not_a_missing_page(
     code = await make_organiser(await make_host(), await make_locality())
     endorsement = await vouch(await make_resident("r1"), code)
     await client.login(await make_user(Role.ADMIN))
-    response = await client.submit(f"/admin/moderation/{endorsement}", {"action": "zzz"})
+    response = await client.submit("/admin/moderation", {"ids": endorsement, "action": "zzz"})
     assert response.status_code == 422, response.text[-1500:]
-    assert "Choose hide or restore." in response.text
+    assert "Choose keep counting or hide." in response.text
     row = await Endorsement.select(Endorsement.state).first()
     assert row is not None and row["state"] == "active"
 
 
 async def test_the_500_page_has_a_title(client: WebClient, monkeypatch: pytest.MonkeyPatch) -> None:
-    async def broken() -> None:
+    async def broken(*_: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(moderation, "queue", broken)
+    monkeypatch.setattr(moderation_queue, "queue", broken)
     await client.login(await make_user(Role.ADMIN))
     response = await client.get("/admin/moderation")
     assert response.status_code == 500
@@ -48,7 +48,7 @@ async def test_the_500_page_has_a_title(client: WebClient, monkeypatch: pytest.M
 async def test_each_response_has_a_request_id_and_the_500_page_quotes_it(
     client: WebClient, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    async def broken() -> None:
+    async def broken(*_: object) -> None:
         raise RuntimeError("boom")
 
     home = await client.get("/")
@@ -56,7 +56,7 @@ async def test_each_response_has_a_request_id_and_the_500_page_quotes_it(
     echoed = await client.get("/", headers={"x-request-id": "lb-7f3a9c2e11"})
     assert echoed.headers["x-request-id"] == "lb-7f3a9c2e11"
 
-    monkeypatch.setattr(moderation, "queue", broken)
+    monkeypatch.setattr(moderation_queue, "queue", broken)
     await client.login(await make_user(Role.ADMIN))
     with caplog.at_level(logging.ERROR):
         response = await client.get("/admin/moderation")

@@ -113,6 +113,7 @@ ACCESS: dict[tuple[str, str], Any] = {
     # words residents shared with them (funders and staff: "funders"; hosts: public words).
     # See README "Who sees which words".
     ("GET", "/listen"): LOGIN,
+    ("GET", "/listen.csv"): LOGIN,
     ("GET", "/listen/places"): LOGIN,
     ("GET", "/listen/hosts"): LOGIN,
     ("GET", "/api/v1/organisers"): PUBLIC,
@@ -150,7 +151,7 @@ ACCESS: dict[tuple[str, str], Any] = {
     ("GET", "/my-voice/erase"): PUBLIC,
     ("POST", "/my-voice/erase"): PUBLIC,
     ("GET", "/admin/moderation"): ADMIN,
-    ("POST", "/admin/moderation/{endorsement_id:int}"): ADMIN,
+    ("POST", "/admin/moderation"): ADMIN,
     ("GET", "/admin/outbox"): ADMIN,
     ("POST", "/webhooks/twilio/sms"): SIGNED,
     ("POST", "/webhooks/twilio/status"): SIGNED,
@@ -207,6 +208,7 @@ ACCESS: dict[tuple[str, str], Any] = {
     ("GET", "/pools/{pool_id:int}/simulate"): FUNDER,
     ("POST", "/pools/{pool_id:int}/deposits"): ADMIN,
     ("GET", "/rounds/{round_id:int}"): FUNDER,
+    ("GET", "/rounds/{round_id:int}/lines.csv"): FUNDER,
     ("POST", "/rounds/{round_id:int}/pause"): FUNDER,
     ("POST", "/rounds/{round_id:int}/resume"): FUNDER,
     ("POST", "/rounds/{round_id:int}/cancel"): FUNDER,

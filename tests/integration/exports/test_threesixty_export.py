@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 from dataclasses import replace
@@ -272,3 +273,5 @@ async def test_paid_allocations_are_published_with_the_host_as_recipient(
     assert grant["grantProgramme"][0]["code"] == "continuation-funding"
     assert grant["recipientOrganization"][0]["id"].startswith(("GB-", settings.grant_id_prefix))
     assert grant["beneficiaryLocation"] and "residents vouched" in grant["description"]
+    # The period reads as people say it: never "September 2026 to September 2026".
+    assert all(not re.search(r"(\w+ \d{4}) to \1", g["description"]) for g in grants)

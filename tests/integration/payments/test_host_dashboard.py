@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from decimal import Decimal
 
 from groundswell.community.tables import Organiser
@@ -58,6 +59,9 @@ async def test_host_sees_payments_held_money_and_statement(world: World) -> None
         )
         assert list(rows[0]) == list(STATEMENT_COLUMNS.values())
         assert {r["Status"] for r in rows} == {"Paid"} and {r["Currency"] for r in rows} == {"GBP"}
+        # Whose money and which round, in words a finance person reads.
+        assert {r["Funder"] for r in rows} and all(r["Funder"] and r["Pool"] for r in rows)
+        assert all(re.fullmatch(r"(\w+ )?(\w+ to )?\w+ \d{4}", r["Round period"]) for r in rows)
         assert (
             sum(Decimal(r["Amount"]) for r in rows)
             == Decimal(sum(line["amount"] for line in ready_lines)) / 100

@@ -50,14 +50,16 @@ async def test_moderators_hide_and_restore_with_an_audit_trail(
     assert '<div class="cards moderation-queue">' in queue.text
     assert '<div class="field">' in queue.text.split('id="note-', 1)[0].rsplit("<form", 1)[1]
     hidden = await client.submit(
-        f"/admin/moderation/{row['id']}", {"action": "hide", "note": "spam"}
+        "/admin/moderation", {"ids": row["id"], "action": "hide", "note": "spam"}
     )
-    assert hidden.status_code == 303 and hidden.headers["location"] == "/admin/moderation"
-    assert ">Voice hidden</p>" in (await client.get("/admin/moderation")).text  # once
+    assert (
+        hidden.status_code == 303 and hidden.headers["location"] == "/admin/moderation?tab=waiting"
+    )
+    assert ">Voice hidden</p>" in (await client.get(hidden.headers["location"])).text  # once
     assert ">Voice hidden</p>" not in (await client.get("/admin/moderation")).text
     assert (await Endorsement.select(Endorsement.state).first())["state"] == "hidden"  # type: ignore[index]
     await client.submit(
-        f"/admin/moderation/{row['id']}", {"action": "restore", "note": "actually fine"}
+        "/admin/moderation", {"ids": row["id"], "action": "restore", "note": "actually fine"}
     )
     restored = await Endorsement.select().first()
     assert restored["state"] == "active" and restored["moderation"] == "reviewed"  # type: ignore[index]

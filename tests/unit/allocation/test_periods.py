@@ -33,3 +33,15 @@ def test_neighbouring_periods_touch_without_gaps() -> None:
     )
     assert Period(date(2025, 1, 1), date(2025, 3, 31)).label() == "Jan–Mar 2025"
     assert Period(date(2025, 2, 1), date(2025, 2, 28)).label() == "February 2025"
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "words"),
+    [
+        (date(2026, 9, 1), date(2026, 9, 30), "September 2026"),
+        (date(2026, 7, 1), date(2026, 9, 30), "July to September 2026"),
+        (date(2026, 12, 1), date(2027, 2, 28), "December 2026 to February 2027"),
+    ],
+)
+def test_a_period_in_words_never_repeats_its_month(start: date, end: date, words: str) -> None:
+    assert Period(start, end).in_words() == words
