@@ -422,6 +422,9 @@ async def list_rounds(
             Round.candidates,
             Round.computed_at,
             Round.review_until,
+            Round.paused_at,
+            Round.cancelled_at,
+            Round.approved_at,
             Round.pool.name.as_alias("pool_name"),
             Round.pool._.funder._.name.as_alias("funder_name"),
         )

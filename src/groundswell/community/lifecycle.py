@@ -392,6 +392,11 @@ def _describe(action: str, detail: Mapping[str, Any]) -> str:
         return (
             f"Added, hosted by {detail.get('host_name', '')}, bursary year "
             f"{_iso_day(detail.get('bursary_start'))} to {_iso_day(detail.get('bursary_end'))}"
+            + (
+                " (a year from that day, until programme staff correct it)"
+                if detail.get("default_dates")
+                else ""
+            )
         )
     if action == "organiser.details":
         changes = detail.get("changes", {})
