@@ -18,6 +18,7 @@ class HostingOut(Struct):
     host: str
     since: dt.date | None  # None: from when they were added
     until: dt.date | None  # None: still hosted there
+    scheduled: bool  # a move ahead of its date: not their host yet (cancellable until then)
 
 
 class OrganiserDetail(Struct):

@@ -8,7 +8,7 @@ from litestar.connection import ASGIConnection
 from litestar.handlers import BaseRouteHandler
 from litestar.params import FromPath, FromQuery, JSONBody
 
-from groundswell.community import lifecycle, services
+from groundswell.community import lifecycle, moves, services
 from groundswell.community.schemas import (
     ChangeOut,
     DatesIn,
@@ -56,8 +56,8 @@ async def organiser_detail(code: str) -> OrganiserDetail:
         bursary_end=row["bursary_end"],
         bio=row["bio"],
         hosts=[
-            HostingOut(host=h.host, since=h.since, until=h.until)
-            for h in await lifecycle.hostings(row)
+            HostingOut(host=h.host, since=h.since, until=h.until, scheduled=h.scheduled)
+            for h in await moves.hostings(row)
         ],
     )
 
@@ -156,7 +156,15 @@ class OrganiserApi(Controller):
         self, request: Request[Any, Any, Any], code: FromPath[str], data: JSONBody[MoveIn]
     ) -> OrganiserChange:
         raw = msgspec.structs.asdict(data)
-        return await _change(code, await lifecycle.move_host(signed_in(request), code, raw))
+        return await _change(code, await moves.move_host(signed_in(request), code, raw))
+
+    @post("/{code:str}/move/cancel", guards=STAFF, status_code=200)
+    async def cancel_move(
+        self, request: Request[Any, Any, Any], code: FromPath[str], data: JSONBody[ReasonIn]
+    ) -> OrganiserChange:
+        """Cancel a move scheduled for a later date (nothing to cancel: `applied` false)."""
+        raw = msgspec.structs.asdict(data)
+        return await _change(code, await moves.cancel_move(signed_in(request), code, raw))
 
     async def _status(
         self, request: Request[Any, Any, Any], code: str, action: str, data: ReasonIn

@@ -254,8 +254,8 @@ async def test_staff_correct_dates_with_a_reason_pause_end_and_move(client: WebC
     detail = (await client.get(f"/api/v1/organisers/{code}")).json()
     assert detail["host"] == "Second" and detail["status"] == "paused"
     assert detail["hosts"] == [
-        {"host": "First", "since": None, "until": moved_on.isoformat()},
-        {"host": "Second", "since": moved_on.isoformat(), "until": None},
+        {"host": "First", "since": None, "until": moved_on.isoformat(), "scheduled": False},
+        {"host": "Second", "since": moved_on.isoformat(), "until": None, "scheduled": False},
     ]
     ended = await client.post(
         f"/api/v1/organisers/{code}/end", json={"reason": "Left"}, headers=headers
