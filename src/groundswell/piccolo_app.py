@@ -7,7 +7,7 @@ from piccolo.table import Table
 
 from groundswell.accounts.tables import AccountLink, ApiToken, Membership, User, UserSession
 from groundswell.allocation.tables import TABLES as ALLOCATION_TABLES
-from groundswell.community.tables import HostOrganisation, Locality, Organiser
+from groundswell.community.tables import HostOrganisation, Locality, Organiser, ScheduledMove
 from groundswell.core.tables import AuditEntry, RateLimitCounter, SchedulerStatus
 from groundswell.funders.tables import Deposit, Funder, Pool, PoolCofunder, PoolLocality
 from groundswell.ledger.tables import TABLES as LEDGER_TABLES
@@ -23,6 +23,7 @@ TABLES: list[type[Table]] = [
     Locality,
     HostOrganisation,
     Organiser,
+    ScheduledMove,
     Funder,
     Pool,
     PoolLocality,

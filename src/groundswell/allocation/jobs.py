@@ -9,6 +9,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from groundswell.allocation import review, rounds
 from groundswell.allocation.cancel import remind_paused_rounds
 from groundswell.allocation.loop import close_the_loop
+from groundswell.community import moves
 from groundswell.core.errors import Conflict
 from groundswell.core.jobs import JobRegistry
 from groundswell.settings import Settings
@@ -55,7 +56,18 @@ async def approve_rounds(settings: Settings) -> str:
     return f"{approved} approved" + (f", {failed} failed" if failed else "")
 
 
+async def apply_due_moves(settings: Settings) -> str:
+    """Organisers' scheduled moves to another host whose date has come."""
+    return f"{await moves.apply_due_moves()} moved"
+
+
 def register(registry: JobRegistry) -> None:
+    registry.add(
+        "organisers.moves",
+        apply_due_moves,
+        IntervalTrigger(minutes=10),
+        "Apply organisers' scheduled moves to another host on their date",
+    )
     registry.add(
         "rounds.compute",
         compute_due_rounds,

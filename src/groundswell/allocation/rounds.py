@@ -35,6 +35,7 @@ from groundswell.allocation.reports import (
 )
 from groundswell.allocation.states import AllocationState, RoundStatus
 from groundswell.allocation.tables import Allocation, Round
+from groundswell.community import moves
 from groundswell.core.clock import now, on_uk_clocks
 from groundswell.core.errors import Conflict, Forbidden, NotFound
 from groundswell.core.metrics import ROUNDS_COMPUTED
@@ -159,6 +160,9 @@ async def compute_round(
     existing = await round_for(pool_id, period.start)
     if existing is not None:
         return Computed(await round_report(existing), created=False)
+    # Moves due by today first, so a round computed on a move's date pays the new host
+    # even when the scheduler's moves job has not run yet.
+    await moves.apply_due_moves()
     report: RoundReport | None = None
     try:
         async with write_transaction():
@@ -442,6 +446,9 @@ async def list_rounds(
             Round.candidates,
             Round.computed_at,
             Round.review_until,
+            Round.paused_at,
+            Round.cancelled_at,
+            Round.approved_at,
             Round.pool.name.as_alias("pool_name"),
             Round.pool._.funder._.name.as_alias("funder_name"),
         )

@@ -17,7 +17,7 @@ the locked re-read catches.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -26,9 +26,9 @@ from groundswell import db
 from groundswell.community.codes import normalise_code
 from groundswell.community.services import ORGANISER_PUBLIC_COLUMNS
 from groundswell.community.states import OrganiserStatus
-from groundswell.community.tables import HostOrganisation, Locality, Organiser
+from groundswell.community.tables import Locality, Organiser
 from groundswell.core import audit
-from groundswell.core.clock import now, today
+from groundswell.core.clock import now
 from groundswell.core.dates import read_date
 from groundswell.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from groundswell.core.forms import FieldReader
@@ -41,7 +41,7 @@ SUBJECT = "organiser"
 REASON_MAX = 500
 
 # Everything the manage page shows and the changes compare: the public columns.
-_COLUMNS = ORGANISER_PUBLIC_COLUMNS
+COLUMNS = ORGANISER_PUBLIC_COLUMNS
 
 
 @dataclass
@@ -50,19 +50,20 @@ class Plan:
 
     rows: list[tuple[str, str, str]] = field(default_factory=list)
     applied: bool = False  # written (False: checked only, or nothing to change)
+    outcome: str = ""  # which confirmation to show, when not the action's own (a scheduled move)
 
     @property
     def changes(self) -> bool:
         return bool(self.rows)
 
 
-def _day(value: date | datetime | None) -> str:
+def day(value: date | datetime | None) -> str:
     if value is None:
         return ""
     return value.strftime("%-d %B %Y")
 
 
-async def _read(code: str, *, lock: bool) -> dict[str, Any]:
+async def read_organiser(code: str, *, lock: bool) -> dict[str, Any]:
     canonical = normalise_code(code)
     row = None
     if canonical is not None:
@@ -70,7 +71,7 @@ async def _read(code: str, *, lock: bool) -> dict[str, Any]:
             # The row alone: PostgreSQL cannot lock the outer-joined host and place, and
             # once the lock is held the joined read below is current.
             await db.locked(Organiser.select(Organiser.id).where(Organiser.code == canonical))
-        row = await Organiser.select(*_COLUMNS).where(Organiser.code == canonical).first()
+        row = await Organiser.select(*COLUMNS).where(Organiser.code == canonical).first()
     if row is None:
         raise NotFound(f"There is no organiser with the code {code[:20]}.")
     return row
@@ -78,39 +79,44 @@ async def _read(code: str, *, lock: bool) -> dict[str, Any]:
 
 async def organiser_for_manager(principal: Principal, code: str) -> dict[str, Any]:
     """The organiser, for someone who may manage them: staff, or a member of their host."""
-    row = await _read(code, lock=False)
+    row = await read_organiser(code, lock=False)
     if not principal.can_manage_host(row["host_id"]):
         raise Forbidden("You can only manage organisers your own host organisation hosts.")
     return row
 
 
-def _staff_only(principal: Principal, what: str) -> None:
+def staff_only(principal: Principal, what: str) -> None:
     if not principal.is_admin:
         raise Forbidden(f"Only programme staff {what}.")
 
 
-def _reason(fields: FieldReader, name: str = "reason", *, required: bool = False) -> str:
+def read_reason(fields: FieldReader, name: str = "reason", *, required: bool = False) -> str:
     return fields.text(name, required=required, max_length=REASON_MAX)
 
 
-async def _write(
+async def write_change(
     principal: Principal,
     code: str,
     plan_for: Any,
     apply: bool,
+    also: Callable[[dict[str, Any]], Awaitable[None]] | None = None,
 ) -> Plan:
     """Plan against the organiser as it is now; when `apply`, plan again under the row lock
     (someone may have changed it since) and write. `plan_for(row)` returns the Plan, the
-    values to update and the audit action and detail."""
+    values to update (none: the organiser's row stays as it is) and the audit action and
+    detail; `also(row)` writes anything else in the same transaction."""
     if not apply:
-        plan, _, _, _ = await plan_for(await _read(code, lock=False))
+        plan, _, _, _ = await plan_for(await read_organiser(code, lock=False))
         return plan
     async with write_transaction():
-        row = await _read(code, lock=True)
+        row = await read_organiser(code, lock=True)
         plan, values, action, detail = await plan_for(row)
         if not plan.changes:
             return plan
-        await Organiser.update(values).where(Organiser.id == row["id"])
+        if values:
+            await Organiser.update(values).where(Organiser.id == row["id"])
+        if also is not None:
+            await also(row)
         await audit.record(principal, action, SUBJECT, row["id"], **detail)
         plan.applied = True
     return plan
@@ -135,7 +141,7 @@ async def edit_details(
     fields.check("The organiser's details could not be saved.")
     current = await organiser_for_manager(principal, code)
     if locality_id is not None and locality_id != current["locality_id"]:
-        _staff_only(principal, "move an organiser to another place")
+        staff_only(principal, "move an organiser to another place")
     locality_name = ""
     if locality_id is not None and locality_id != current["locality_id"]:
         place = await Locality.select(Locality.name).where(Locality.id == locality_id).first()
@@ -169,7 +175,7 @@ async def edit_details(
             changed["place"] = [row["locality_name"], locality_name]
         return plan, values, "organiser.details", {"changes": changed}
 
-    return await _write(principal, code, plan_for, apply)
+    return await write_change(principal, code, plan_for, apply)
 
 
 def _search_name(name: str, code: str) -> str:
@@ -206,12 +212,12 @@ async def change_status(
     """Pause (voices still welcome; rounds leave them out), unpause, or end (they have left
     the role: future rounds leave them out, their history stays). Ending is final: someone
     who comes back is added again, with a new code."""
-    _staff_only(principal, "pause, unpause or end an organiser")
+    staff_only(principal, "pause, unpause or end an organiser")
     if action not in STATUS_ACTIONS:
         raise NotFound(f"There is no organiser action {action[:20]}.")
     starts, makes, audit_action = STATUS_ACTIONS[action]
     fields = FieldReader(raw)
-    reason = _reason(fields)
+    reason = read_reason(fields)
     fields.check("The organiser could not be changed.")
 
     async def plan_for(row: dict[str, Any]) -> Any:
@@ -228,83 +234,12 @@ async def change_status(
         values = {Organiser.status: makes, Organiser.status_since: now()}
         return plan, values, audit_action, {"from": status, "to": makes, "reason": reason}
 
-    return await _write(principal, code, plan_for, apply)
+    return await write_change(principal, code, plan_for, apply)
 
 
 # --------------------------------------------------------------------------------------------
 # Moving to another host (staff only): payments follow from the move
 # --------------------------------------------------------------------------------------------
-
-
-async def move_host(
-    principal: Principal, code: str, raw: Mapping[str, Any], *, apply: bool = True
-) -> Plan:
-    """Move the organiser to another host organisation from a date (today at the latest: a
-    move is recorded when it has happened). Every round computed from then on pays the new
-    host; lines of rounds computed before keep the host they were computed for (a line never
-    changes once written)."""
-    _staff_only(principal, "move an organiser to another host")
-    fields = FieldReader(raw)
-    host_id = read_row_id(fields, "host_id", what="a host organisation")
-    moved_on = read_date(
-        fields,
-        "moved_on",
-        help="Enter the date of the move as YYYY-MM-DD.",
-        required=True,
-        latest=(today(), "The move date cannot be in the future: record it when it happens."),
-    )
-    reason = _reason(fields)
-    fields.check("The organiser could not be moved.")
-    assert host_id is not None and moved_on is not None
-    new_host = (
-        await HostOrganisation.select(HostOrganisation.id, HostOrganisation.name)
-        .where(HostOrganisation.id == host_id)
-        .first()
-    )
-    if new_host is None:
-        raise ValidationFailed(
-            "The organiser could not be moved.",
-            field_errors={"host_id": "Choose a host organisation from the list."},
-        )
-
-    async def plan_for(row: dict[str, Any]) -> Any:
-        if row["status"] == OrganiserStatus.LEFT.value:
-            raise Conflict(f"{row['name']} has left the role; their record stays as it is.")
-        if row["host_id"] == host_id:
-            return Plan(), {}, "organiser.move", {}
-        last = await last_move_date(row["id"])
-        if last is not None and moved_on < last:
-            raise ValidationFailed(
-                "The organiser could not be moved.",
-                field_errors={
-                    "moved_on": f"The move date is on or after their last move, {_day(last)}."
-                },
-            )
-        plan = Plan(
-            rows=[
-                ("Host organisation", row["host_name"], new_host["name"]),
-                ("From", "", _day(moved_on)),
-            ]
-        )
-        if reason:
-            plan.rows.append(("Reason", "", reason))
-        detail = {
-            "from_host": row["host_id"],
-            "from_host_name": row["host_name"],
-            "to_host": host_id,
-            "to_host_name": new_host["name"],
-            "moved_on": moved_on.isoformat(),
-            "reason": reason,
-        }
-        return plan, {Organiser.host: host_id}, "organiser.move", detail
-
-    return await _write(principal, code, plan_for, apply)
-
-
-async def last_move_date(organiser_id: int) -> date | None:
-    rows = await _entries(organiser_id, actions=("organiser.move",))
-    dates = [date.fromisoformat(r["detail"]["moved_on"]) for r in rows if r["detail"]]
-    return max(dates) if dates else None
 
 
 # --------------------------------------------------------------------------------------------
@@ -317,11 +252,11 @@ async def correct_dates(
 ) -> Plan:
     """Correct the bursary year's dates. They decide which rounds can fund the organiser,
     so staff give a reason, kept in the history."""
-    _staff_only(principal, "correct an organiser's bursary dates")
+    staff_only(principal, "correct an organiser's bursary dates")
     fields = FieldReader(raw)
     start = read_date(fields, "bursary_start", help="Enter a date as YYYY-MM-DD.", required=True)
     end = read_date(fields, "bursary_end", help="Enter a date as YYYY-MM-DD.", required=True)
-    reason = _reason(fields, required=True)
+    reason = read_reason(fields, required=True)
     if "reason" in fields.errors and not reason:
         fields.errors["reason"] = "Say why the dates are being corrected."
     if start and end and end <= start:
@@ -332,10 +267,10 @@ async def correct_dates(
     async def plan_for(row: dict[str, Any]) -> Any:
         plan, values = Plan(), {}
         if start != row["bursary_start"]:
-            plan.rows.append(("Bursary year starts", _day(row["bursary_start"]), _day(start)))
+            plan.rows.append(("Bursary year starts", day(row["bursary_start"]), day(start)))
             values[Organiser.bursary_start] = start
         if end != row["bursary_end"]:
-            plan.rows.append(("Bursary year ends", _day(row["bursary_end"]), _day(end)))
+            plan.rows.append(("Bursary year ends", day(row["bursary_end"]), day(end)))
             values[Organiser.bursary_end] = end
         if plan.rows:
             plan.rows.append(("Reason", "", reason))
@@ -346,7 +281,7 @@ async def correct_dates(
         }
         return plan, values, "organiser.dates", detail
 
-    return await _write(principal, code, plan_for, apply)
+    return await write_change(principal, code, plan_for, apply)
 
 
 # --------------------------------------------------------------------------------------------
@@ -362,14 +297,7 @@ class HistoryEntry:
     reason: str
 
 
-@dataclass(frozen=True)
-class Hosting:
-    host: str
-    since: date | None  # None: from when they were added
-    until: date | None  # None: still hosted there
-
-
-async def _entries(organiser_id: int, actions: tuple[str, ...] | None = None) -> list[Any]:
+async def audit_entries(organiser_id: int, actions: tuple[str, ...] | None = None) -> list[Any]:
     query = (
         AuditEntry.select(
             AuditEntry.at,
@@ -392,6 +320,11 @@ def _describe(action: str, detail: Mapping[str, Any]) -> str:
         return (
             f"Added, hosted by {detail.get('host_name', '')}, bursary year "
             f"{_iso_day(detail.get('bursary_start'))} to {_iso_day(detail.get('bursary_end'))}"
+            + (
+                " (a year from that day, until programme staff correct it)"
+                if detail.get("default_dates")
+                else ""
+            )
         )
     if action == "organiser.details":
         changes = detail.get("changes", {})
@@ -414,6 +347,16 @@ def _describe(action: str, detail: Mapping[str, Any]) -> str:
             f"Moved from {detail.get('from_host_name', '')} to {detail.get('to_host_name', '')} "
             f"from {_iso_day(detail.get('moved_on'))}"
         )
+    if action == "organiser.move_scheduled":
+        return (
+            f"Move from {detail.get('from_host_name', '')} to {detail.get('to_host_name', '')} "
+            f"scheduled from {_iso_day(detail.get('moved_on'))}"
+        )
+    if action == "organiser.move_cancel":
+        return (
+            f"Scheduled move to {detail.get('to_host_name', '')} from "
+            f"{_iso_day(detail.get('moved_on'))} cancelled"
+        )
     if action == "organiser.dates":
         start, end = detail.get("bursary_start", ["", ""]), detail.get("bursary_end", ["", ""])
         return (
@@ -427,7 +370,7 @@ def _describe(action: str, detail: Mapping[str, Any]) -> str:
 
 def _iso_day(value: Any) -> str:
     try:
-        return _day(date.fromisoformat(str(value)))
+        return day(date.fromisoformat(str(value)))
     except ValueError:
         return str(value or "")
 
@@ -442,20 +385,5 @@ async def history(organiser_id: int) -> list[HistoryEntry]:
             what=_describe(row["action"], row["detail"] or {}),
             reason=str((row["detail"] or {}).get("reason") or ""),
         )
-        for row in await _entries(organiser_id)
+        for row in await audit_entries(organiser_id)
     ]
-
-
-async def hostings(organiser: Mapping[str, Any]) -> list[Hosting]:
-    """The hosts the organiser has had, with dates: from their moves."""
-    moves = await _entries(organiser["id"], actions=("organiser.move",))
-    if not moves:
-        return [Hosting(organiser["host_name"], None, None)]
-    result = []
-    since: date | None = None
-    for move in moves:
-        moved_on = date.fromisoformat(move["detail"]["moved_on"])
-        result.append(Hosting(move["detail"]["from_host_name"], since, moved_on))
-        since = moved_on
-    result.append(Hosting(organiser["host_name"], since, None))
-    return result

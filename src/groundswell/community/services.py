@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from groundswell.community.codes import generate_code, normalise_code
@@ -12,6 +12,7 @@ from groundswell.community.identifiers import normalise_postcode, validate_org_i
 from groundswell.community.states import OrganiserStatus
 from groundswell.community.tables import HostOrganisation, Locality, Organiser
 from groundswell.core import audit
+from groundswell.core.clock import today
 from groundswell.core.dates import read_date
 from groundswell.core.errors import Forbidden, NotFound, ValidationFailed
 from groundswell.core.forms import FieldReader
@@ -141,6 +142,25 @@ async def create_host(principal: Principal, raw: Mapping[str, Any]) -> int:
     return int(rows[0]["id"])
 
 
+BURSARY_FIELDS = ("bursary_start", "bursary_end")
+HOST_DATES_REFUSED = (
+    "Only programme staff set or correct an organiser's bursary dates: they decide which "
+    "rounds can fund the organiser. Leave the dates out; the bursary year then runs a year "
+    "from today until staff correct it."
+)
+
+
+def default_bursary_year(start: date) -> tuple[date, date]:
+    """The bursary year of an organiser a host adds: a full year from `start`, so a host
+    cannot make anyone a candidate for continuation funding early (staff correct the dates,
+    with a reason, when the programme's agreement says otherwise)."""
+    try:
+        next_year = start.replace(year=start.year + 1)
+    except ValueError:  # 29 February
+        next_year = start.replace(year=start.year + 1, day=28) + timedelta(days=1)
+    return start, next_year - timedelta(days=1)
+
+
 def _read_date(fields: FieldReader, name: str) -> date | None:
     return read_date(fields, name, help="Enter a date as YYYY-MM-DD.", required=True)
 
@@ -152,10 +172,16 @@ async def create_organiser(principal: Principal, raw: Mapping[str, Any]) -> str:
     if host_id is not None and not principal.can_manage_host(host_id):
         # Before any other field: another host hears "not yours", not what was wrong.
         raise Forbidden("You can only add organisers to your own host organisation.")
+    staff = principal.is_admin
+    if not staff and any(raw.get(key) not in (None, "") for key in BURSARY_FIELDS):
+        raise Forbidden(HOST_DATES_REFUSED)
     name = fields.text("name", max_length=120)
     locality_id = read_row_id(fields, "locality_id", what="a locality")
-    bursary_start = _read_date(fields, "bursary_start")
-    bursary_end = _read_date(fields, "bursary_end")
+    if staff:
+        bursary_start = _read_date(fields, "bursary_start")
+        bursary_end = _read_date(fields, "bursary_end")
+    else:
+        bursary_start, bursary_end = default_bursary_year(today())
     bio = fields.text("bio", required=False, max_length=2000)
     if bursary_start and bursary_end and bursary_end <= bursary_start:
         fields.errors["bursary_end"] = "The bursary ends after it starts."
@@ -203,6 +229,7 @@ async def create_organiser(principal: Principal, raw: Mapping[str, Any]) -> str:
             host_name=host[0]["name"] if host else "",
             bursary_start=bursary_start.isoformat() if bursary_start else "",
             bursary_end=bursary_end.isoformat() if bursary_end else "",
+            default_dates=not staff,
         )
     return code
 

@@ -14,7 +14,7 @@ from piccolo.columns import (
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
-from groundswell.community.states import OrganiserStatus
+from groundswell.community.states import MoveStatus, OrganiserStatus
 from groundswell.core.text import search_folded
 
 
@@ -70,3 +70,18 @@ class Organiser(Table, tablename="organiser"):
         super().__init__(_data, _ignore_missing, **kwargs)
         if self.name and not self.search_name:
             self.search_name = search_folded(f"{self.name} {self.code or ''}")
+
+
+class ScheduledMove(Table, tablename="scheduled_move"):
+    """A move to another host recorded ahead of its date (community/lifecycle.py): applied on
+    `moved_on` (rounds computed from then pay the new host), cancellable until then. At most
+    one `scheduled` per organiser."""
+
+    id: Serial
+    organiser = ForeignKey(Organiser, null=False, on_delete=OnDelete.restrict, index=True)
+    to_host = ForeignKey(HostOrganisation, null=False, on_delete=OnDelete.restrict)
+    moved_on = Date()
+    reason = Text(default="")
+    status = Varchar(length=16, choices=MoveStatus, default=MoveStatus.SCHEDULED, index=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+    decided_at = Timestamptz(null=True, default=None)  # applied or cancelled

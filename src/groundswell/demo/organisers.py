@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from groundswell.community import lifecycle
+from groundswell.community import lifecycle, moves
 from groundswell.community.states import OrganiserStatus
 from groundswell.community.tables import HostOrganisation, Organiser
 from groundswell.core.clock import today
@@ -53,7 +53,7 @@ async def load_organiser_lifecycle() -> bool:
     moving = await _first_active(north_ormesby)
     if moving is None:
         return False
-    await lifecycle.move_host(
+    await moves.move_host(
         admin,
         moving,
         {

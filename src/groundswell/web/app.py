@@ -22,6 +22,7 @@ from groundswell.accounts.controllers import (
     SetPasswordController,
     TokenController,
 )
+from groundswell.allocation.api import RoundApi
 from groundswell.allocation.controllers import RoundController, admin_rounds
 from groundswell.community.poster_controllers import OrganiserPrintController
 from groundswell.core.csrf import SessionBoundCSRFMiddleware
@@ -112,6 +113,7 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     OrganiserApi,
     LocalityApi,
     PoolApi,
+    RoundApi,
     VouchController,
     MyVoiceController,
     ReportController,

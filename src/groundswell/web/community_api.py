@@ -3,21 +3,31 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, get, patch, post
+from litestar.connection import ASGIConnection
+from litestar.handlers import BaseRouteHandler
 from litestar.params import FromPath, FromQuery, JSONBody
 
-from groundswell.community import services
+from groundswell.community import lifecycle, moves, services
 from groundswell.community.schemas import (
+    ChangeOut,
+    DatesIn,
+    HistoryOut,
+    HostingOut,
     LocalityOut,
+    MoveIn,
+    OrganiserChange,
     OrganiserDetail,
     OrganiserIn,
     OrganiserOut,
+    OrganiserPatch,
+    ReasonIn,
     TestimonyOut,
     TestimonyPage,
 )
 from groundswell.core.cursor import decode_cursor, encode_cursor
-from groundswell.core.errors import ValidationFailed
-from groundswell.core.principal import Role
+from groundswell.core.errors import Forbidden, ValidationFailed
+from groundswell.core.principal import Principal, Role
 from groundswell.core.web import principal_of, requires_role, signed_in
 from groundswell.vouching import queries
 
@@ -32,6 +42,74 @@ def organiser_out(row: dict[str, Any]) -> OrganiserOut:
     )
 
 
+async def organiser_detail(code: str) -> OrganiserDetail:
+    row = await services.get_organiser(code)
+    return OrganiserDetail(
+        code=row["code"],
+        name=row["name"],
+        host=row["host_name"],
+        locality=row["locality_name"],
+        status=row["status"],
+        endorsers=await queries.endorser_count(row["id"]),
+        status_since=row["status_since"],
+        bursary_start=row["bursary_start"],
+        bursary_end=row["bursary_end"],
+        bio=row["bio"],
+        hosts=[
+            HostingOut(host=h.host, since=h.since, until=h.until, scheduled=h.scheduled)
+            for h in await moves.hostings(row)
+        ],
+    )
+
+
+async def _change(code: str, *plans: lifecycle.Plan) -> OrganiserChange:
+    return OrganiserChange(
+        applied=any(plan.applied for plan in plans),
+        changes=[
+            ChangeOut(what=what, before=before, after=after)
+            for plan in plans
+            for what, before, after in plan.rows
+        ],
+        organiser=await organiser_detail(code),
+    )
+
+
+async def _manages_the_organiser(
+    connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
+) -> None:
+    """Before the body is decoded: another host hears "not yours" (403), never which of the
+    body's fields would have been wrong."""
+    await lifecycle.organiser_for_manager(signed_in(connection), connection.path_params["code"])
+
+
+STAFF = [requires_role(Role.ADMIN)]
+MANAGERS = [requires_role(Role.ADMIN, Role.HOST), _manages_the_organiser]
+
+
+async def _patch(
+    principal: Principal, code: str, data: OrganiserPatch, *, apply: bool
+) -> list[lifecycle.Plan]:
+    current = await services.get_organiser(code)
+    plans = []
+    if data.bursary_start is not None or data.bursary_end is not None:
+        if not principal.is_admin:
+            raise Forbidden(services.HOST_DATES_REFUSED)
+        dates = {
+            "bursary_start": data.bursary_start or current["bursary_start"],
+            "bursary_end": data.bursary_end or current["bursary_end"],
+            "reason": data.reason or "",
+        }
+        plans.append(await lifecycle.correct_dates(principal, code, dates, apply=apply))
+    if data.name is not None or data.bio is not None or data.locality_id is not None:
+        details = {
+            "name": current["name"] if data.name is None else data.name,
+            "bio": current["bio"] if data.bio is None else data.bio,
+            "locality_id": data.locality_id or "",
+        }
+        plans.append(await lifecycle.edit_details(principal, code, details, apply=apply))
+    return plans
+
+
 class OrganiserApi(Controller):
     path = "/api/v1/organisers"
     tags = ("organisers",)
@@ -42,15 +120,78 @@ class OrganiserApi(Controller):
 
     @get("/{code:str}")
     async def get_organiser(self, code: FromPath[str]) -> OrganiserDetail:
+        """An organiser with their lifecycle: status (active, paused, left) and since when,
+        bursary year, and the hosts they have had."""
+        return await organiser_detail(code)
+
+    @patch("/{code:str}", guards=MANAGERS)
+    async def update_organiser(
+        self, request: Request[Any, Any, Any], code: FromPath[str], data: JSONBody[OrganiserPatch]
+    ) -> OrganiserChange:
+        """Name and words about their work (staff and the organiser's own host); place and
+        bursary dates, with a reason (staff only). Everything is checked before anything is
+        written."""
+        principal = signed_in(request)
+        await _patch(principal, code, data, apply=False)
+        return await _change(code, *await _patch(principal, code, data, apply=True))
+
+    @get("/{code:str}/history", guards=MANAGERS)
+    async def organiser_history(self, code: FromPath[str]) -> list[HistoryOut]:
+        """Every change to the organiser, oldest first (as on the manage page)."""
         row = await services.get_organiser(code)
-        return OrganiserDetail(
-            code=row["code"],
-            name=row["name"],
-            host=row["host_name"],
-            locality=row["locality_name"],
-            status=row["status"],
-            endorsers=await queries.endorser_count(row["id"]),
-        )
+        return [
+            HistoryOut(at=e.at, who=e.who, what=e.what, reason=e.reason)
+            for e in await lifecycle.history(row["id"])
+        ]
+
+    @post("/{code:str}/dates", guards=STAFF, status_code=200)
+    async def correct_dates(
+        self, request: Request[Any, Any, Any], code: FromPath[str], data: JSONBody[DatesIn]
+    ) -> OrganiserChange:
+        raw = msgspec.structs.asdict(data)
+        return await _change(code, await lifecycle.correct_dates(signed_in(request), code, raw))
+
+    @post("/{code:str}/move", guards=STAFF, status_code=200)
+    async def move_host(
+        self, request: Request[Any, Any, Any], code: FromPath[str], data: JSONBody[MoveIn]
+    ) -> OrganiserChange:
+        raw = msgspec.structs.asdict(data)
+        return await _change(code, await moves.move_host(signed_in(request), code, raw))
+
+    @post("/{code:str}/move/cancel", guards=STAFF, status_code=200)
+    async def cancel_move(
+        self, request: Request[Any, Any, Any], code: FromPath[str], data: JSONBody[ReasonIn]
+    ) -> OrganiserChange:
+        """Cancel a move scheduled for a later date (nothing to cancel: `applied` false)."""
+        raw = msgspec.structs.asdict(data)
+        return await _change(code, await moves.cancel_move(signed_in(request), code, raw))
+
+    async def _status(
+        self, request: Request[Any, Any, Any], code: str, action: str, data: ReasonIn
+    ) -> OrganiserChange:
+        raw = msgspec.structs.asdict(data)
+        plan = await lifecycle.change_status(signed_in(request), code, action, raw)
+        return await _change(code, plan)
+
+    @post("/{code:str}/pause", guards=STAFF, status_code=200)
+    async def pause(
+        self, request: Request[Any, Any, Any], code: FromPath[str], data: JSONBody[ReasonIn]
+    ) -> OrganiserChange:
+        """Rounds leave them out while paused; residents can still vouch."""
+        return await self._status(request, code, "pause", data)
+
+    @post("/{code:str}/unpause", guards=STAFF, status_code=200)
+    async def unpause(
+        self, request: Request[Any, Any, Any], code: FromPath[str], data: JSONBody[ReasonIn]
+    ) -> OrganiserChange:
+        return await self._status(request, code, "unpause", data)
+
+    @post("/{code:str}/end", guards=STAFF, status_code=200)
+    async def end(
+        self, request: Request[Any, Any, Any], code: FromPath[str], data: JSONBody[ReasonIn]
+    ) -> OrganiserChange:
+        """They have left the role: final; their history stays."""
+        return await self._status(request, code, "end", data)
 
     @get("/{code:str}/endorsements")
     async def list_endorsements(

@@ -16,7 +16,7 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-from groundswell.community import lifecycle, own_phone, services
+from groundswell.community import lifecycle, moves, own_phone, services
 from groundswell.core.errors import DomainError, Forbidden, NotFound
 from groundswell.core.pages import read_form, render, render_form_error
 from groundswell.core.principal import Principal, Role
@@ -28,6 +28,9 @@ DONE = {
     "unpause": "The organiser is unpaused: rounds include them again.",
     "end": "The organiser has left the role: future rounds leave them out.",
     "move": "The organiser has moved host: rounds computed from now on pay the new host.",
+    "move-scheduled": "The move is scheduled: rounds computed from its date pay the new host, "
+    "until then the current one. You can cancel it until then.",
+    "move-cancel": "The scheduled move is cancelled: the organiser stays with their host.",
     "dates": "The bursary dates are corrected.",
     "unchanged": "Nothing changed: that is how the organiser is already.",
     "phone-sent": "A code is on its way to that phone. Type it in below when the organiser "
@@ -41,6 +44,7 @@ CHECK_TITLES = {
     "unpause": "Check before you unpause this organiser",
     "end": "Check before you record that this organiser has left",
     "move": "Check the move to another host",
+    "move-cancel": "Check before you cancel the scheduled move",
     "dates": "Check the corrected bursary dates",
 }
 
@@ -51,8 +55,9 @@ CHECK_NOTES = {
     "end": "Rounds computed from now on leave the organiser out for good, new vouches are "
     "refused kindly, and their page says they have left. Their history stays. This cannot "
     "be undone: someone who comes back is added again.",
-    "move": "Rounds computed from now on pay the new host. Money from rounds computed "
-    "before stays with the host it was computed for.",
+    "move": "Rounds computed from the move date on pay the new host; until then, the "
+    "current one. A move dated after today is scheduled and can be cancelled until its date. "
+    "Money from rounds computed before stays with the host it was computed for.",
     "dates": "The bursary dates decide which rounds can fund the organiser.",
     "details": "The place decides which pools can fund the organiser.",
 }
@@ -65,7 +70,8 @@ async def _manage_context(principal: Principal, code: str) -> dict[str, Any]:
     return {
         "organiser": organiser,
         "history": await lifecycle.history(organiser["id"]),
-        "hostings": await lifecycle.hostings(organiser),
+        "hostings": await moves.hostings(organiser),
+        "scheduled_move": await moves.scheduled_move(organiser["id"]),
         "place_options": [(row["id"], row["name"]) for row in await services.list_localities()]
         if principal.is_admin
         else [],
@@ -152,7 +158,7 @@ class OrganiserManageController(Controller):
                 exc.field_errors[reason_field] = exc.field_errors.pop("reason")
             return render_form_error("community/organiser_manage.html", exc, values, **context)
         organiser = await lifecycle.organiser_for_manager(principal, code)
-        outcome = kind if plan.applied else "unchanged"
+        outcome = (plan.outcome or kind) if plan.applied else "unchanged"
         return Redirect(f"/organisers/{organiser['code']}/manage?done={outcome}")
 
     @post("/phone")
@@ -210,8 +216,12 @@ class OrganiserManageController(Controller):
 
     @post("/move", guards=[requires_role(Role.ADMIN)])
     async def move(self, request: Request[Any, Any, Any], code: FromPath[str]) -> Any:
+        return await self._act(request, code, "move", moves.move_host, reason_field="move_reason")
+
+    @post("/move/cancel", guards=[requires_role(Role.ADMIN)])
+    async def cancel_move(self, request: Request[Any, Any, Any], code: FromPath[str]) -> Any:
         return await self._act(
-            request, code, "move", lifecycle.move_host, reason_field="move_reason"
+            request, code, "move-cancel", moves.cancel_move, reason_field="cancel_reason"
         )
 
     @post("/dates", guards=[requires_role(Role.ADMIN)])

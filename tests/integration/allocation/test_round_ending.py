@@ -256,3 +256,37 @@ async def test_a_round_paused_too_long_reminds_once_per_period(
     assert {m["recipient_email"] for m in mails} == {"funder@example.org", "admin@example.org"}
     assert all(f"/rounds/{world.round_id}" in m["body"] for m in mails)
     assert "other@example.org" not in {m["recipient_email"] for m in mails}
+
+
+# --- the API lists rounds with their state and why ----------------------------------------
+
+
+async def test_the_api_lists_a_pools_rounds_paused_and_cancelled_with_why(
+    client: WebClient, world: World, settings: Settings
+) -> None:
+    from groundswell.accounts.tokens import create_api_token
+
+    funder = await create_api_token("funder@example.org")
+    headers = {"authorization": f"Bearer {funder}"}
+    await review.pause_round(await person("funder@example.org"), world.round_id, WHY)
+    listed = await client.get(f"/api/v1/pools/{world.pool}/rounds", headers=headers)
+    assert listed.status_code == 200, listed.text
+    (one,) = listed.json()
+    assert one["id"] == world.round_id and one["status"] == "paused"
+    assert one["status_label"] == "Paused" and one["paused_at"]
+    assert one["status_change"]["reason"] == WHY and one["status_change"]["what"] == "Paused"
+    await cancel_round(settings, await person("admin@example.org"), world.round_id, "Not needed")
+    (one,) = (await client.get(f"/api/v1/pools/{world.pool}/rounds", headers=headers)).json()
+    assert one["status"] == "cancelled" and one["cancelled_at"]
+    assert one["status_change"]["what"] == "Cancelled"
+    assert one["status_change"]["reason"] == "Not needed"
+    assert one["status_change"]["who"] == "Admin"
+    # Like the round page: the pool's funder and administrators only.
+    for email in ("other@example.org", "host@example.org"):
+        token = await create_api_token(email)
+        refused = await client.get(
+            f"/api/v1/pools/{world.pool}/rounds", headers={"authorization": f"Bearer {token}"}
+        )
+        assert refused.status_code == 403
+        assert refused.headers["content-type"].startswith("application/problem+json")
+    assert (await client.get(f"/api/v1/pools/{world.pool}/rounds")).status_code == 401

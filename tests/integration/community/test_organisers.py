@@ -1,6 +1,8 @@
 from groundswell.accounts.tokens import create_api_token
 from groundswell.community.codes import is_valid_code
+from groundswell.community.services import default_bursary_year
 from groundswell.community.tables import HostOrganisation, Locality, Organiser
+from groundswell.core.clock import today
 from groundswell.core.principal import Role
 from tests.helpers import (
     WebClient,
@@ -17,12 +19,7 @@ async def test_host_member_adds_an_organiser_with_a_vouching_code(client: WebCli
     await client.login(await make_user(Role.HOST, host_ids=(host,)))
     response = await client.submit(
         f"/hosts/{host}/organisers",
-        {
-            "name": "Amina Hussein",
-            "locality_id": str(locality),
-            "bursary_start": "2025-09-01",
-            "bursary_end": "2026-08-31",
-        },
+        {"name": "Amina Hussein", "locality_id": str(locality)},
     )
     assert response.status_code in (302, 303), response.text
     organiser = await Organiser.select().first()
@@ -31,15 +28,35 @@ async def test_host_member_adds_an_organiser_with_a_vouching_code(client: WebCli
         and is_valid_code(organiser["code"])
         and organiser["code"].startswith("AMINA-")
     )
+    # The host sets no dates: the bursary year runs a year from today until staff correct it.
+    assert (organiser["bursary_start"], organiser["bursary_end"]) == default_bursary_year(today())
     page = await client.get(f"/organisers/{organiser['code'].lower()}")
     assert (
         page.status_code == 200 and "Amina Hussein" in page.text and organiser["code"] in page.text
     )
 
 
-async def test_organiser_form_errors_are_per_field(client: WebClient) -> None:
+async def test_a_host_cannot_choose_an_organisers_bursary_dates(client: WebClient) -> None:
     host, locality = await make_host(), await make_locality()
     await client.login(await make_user(Role.HOST, host_ids=(host,)))
+    form = await client.get(f"/hosts/{host}/organisers/new")
+    assert 'name="bursary_end"' not in form.text and "Programme staff set the bursary" in form.text
+    response = await client.submit(
+        f"/hosts/{host}/organisers",
+        {
+            "name": "Amina Hussein",
+            "locality_id": str(locality),
+            "bursary_start": "2024-01-01",
+            "bursary_end": "2024-12-31",
+        },
+    )
+    assert response.status_code == 403
+    assert await Organiser.count() == 0
+
+
+async def test_organiser_form_errors_are_per_field(client: WebClient) -> None:
+    host, locality = await make_host(), await make_locality()
+    await client.login(await make_user(Role.ADMIN))
     response = await client.submit(
         f"/hosts/{host}/organisers",
         {
@@ -106,8 +123,6 @@ async def test_organiser_api(client: WebClient) -> None:
             "name": "Dele Okafor",
             "host_id": host,
             "locality_id": locality,
-            "bursary_start": "2025-01-01",
-            "bursary_end": "2026-01-01",
         },
         headers={"authorization": f"Bearer {token}"},
     )
@@ -118,8 +133,6 @@ async def test_organiser_api(client: WebClient) -> None:
             "name": "Dele",
             "host_id": host,
             "locality_id": 99999,
-            "bursary_start": "2025-01-01",
-            "bursary_end": "2026-01-01",
         },
         headers={"authorization": f"Bearer {token}"},
     )
