@@ -156,5 +156,9 @@ async def fail_if_waiting(message_ids: list[int], error: str) -> None:
     ).where(InboundMessage.processed_at.is_null() & InboundMessage.id.is_in(message_ids))
 
 
+async def any_waiting() -> bool:
+    return bool(await InboundMessage.exists().where(InboundMessage.processed_at.is_null()))
+
+
 async def waiting_count() -> int:
     return int(await InboundMessage.count().where(InboundMessage.processed_at.is_null()))
