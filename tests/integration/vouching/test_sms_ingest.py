@@ -20,9 +20,9 @@ from groundswell.vouching.sms import handle_sms
 from groundswell.vouching.tables import Endorsement, InboundMessage, PendingPrompt
 from groundswell.web.app import create_app
 from tests.helpers import WebClient, asgi_client
-from tests.phone_check import find_numbers
 from tests.integration.vouching.test_twilio_webhook import TOKEN, URL, sign
 from tests.integration.vouching.test_twilio_webhook import inbound as inbound_params
+from tests.phone_check import find_numbers
 
 RESIDENT = "+447911123456"
 NEIGHBOUR = "+447911123457"
