@@ -160,5 +160,18 @@ async def any_waiting() -> bool:
     return bool(await InboundMessage.exists().where(InboundMessage.processed_at.is_null()))
 
 
+async def oldest_waiting_age_seconds() -> float | None:
+    """How long the longest-waiting text has waited to be processed (None: none waits)."""
+    row = (
+        await InboundMessage.select(InboundMessage.received_at)
+        .where(InboundMessage.processed_at.is_null())
+        .order_by(InboundMessage.id)
+        .first()
+    )
+    if row is None:
+        return None
+    return max(0.0, (now() - row["received_at"]).total_seconds())
+
+
 async def waiting_count() -> int:
     return int(await InboundMessage.count().where(InboundMessage.processed_at.is_null()))
