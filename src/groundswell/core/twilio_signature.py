@@ -10,8 +10,14 @@ RequestValidator does the arithmetic.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 
 from twilio.request_validator import RequestValidator
+
+
+@lru_cache(maxsize=4)
+def _validator(auth_token: str) -> RequestValidator:
+    return RequestValidator(auth_token)
 
 
 def signed_url(public_url: str, path: str, query: str = "") -> str:
@@ -25,4 +31,4 @@ def is_signed_by_twilio(
     """True when `signature` is Twilio's for this URL and these form parameters."""
     if not auth_token or not signature:
         return False
-    return bool(RequestValidator(auth_token).validate(url, dict(params), signature))
+    return bool(_validator(auth_token).validate(url, dict(params), signature))

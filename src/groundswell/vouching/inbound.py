@@ -156,5 +156,22 @@ async def fail_if_waiting(message_ids: list[int], error: str) -> None:
     ).where(InboundMessage.processed_at.is_null() & InboundMessage.id.is_in(message_ids))
 
 
+async def any_waiting() -> bool:
+    return bool(await InboundMessage.exists().where(InboundMessage.processed_at.is_null()))
+
+
+async def oldest_waiting_age_seconds() -> float | None:
+    """How long the longest-waiting text has waited to be processed (None: none waits)."""
+    row = (
+        await InboundMessage.select(InboundMessage.received_at)
+        .where(InboundMessage.processed_at.is_null())
+        .order_by(InboundMessage.id)
+        .first()
+    )
+    if row is None:
+        return None
+    return max(0.0, (now() - row["received_at"]).total_seconds())
+
+
 async def waiting_count() -> int:
     return int(await InboundMessage.count().where(InboundMessage.processed_at.is_null()))

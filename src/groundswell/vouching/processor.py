@@ -32,6 +32,9 @@ JOB_MAX_BATCHES = 50  # the scheduler's run stops after this many, to run again 
 
 async def process_waiting(settings: Settings, *, limit: int = BATCH) -> int:
     """Process one batch of waiting messages; returns how many were processed."""
+    if not await inbound.any_waiting():
+        # No write transaction (and on SQLite no write lock) just to find nothing.
+        return 0
     claimed: list[dict[str, Any]] = []
     try:
         async with write_transaction():

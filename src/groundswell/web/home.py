@@ -20,6 +20,7 @@ from groundswell.payments import findings, statements
 from groundswell.scheduler import HEARTBEAT_STALE_SECONDS, scheduler_state
 from groundswell.settings import Settings
 from groundswell.vouching import moderation_queue
+from groundswell.vouching.inbound import oldest_waiting_age_seconds
 from groundswell.web.funder_dashboard import funder_dashboard
 
 
@@ -84,6 +85,8 @@ async def health(request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
     body["scheduler"]["enabled_in_this_process"] = request.app.state.get("scheduler") is not None
     oldest_due = await oldest_due_age_seconds()
     body["outbox"] = {"oldest_due_seconds": None if oldest_due is None else round(oldest_due)}
+    oldest_text = await oldest_waiting_age_seconds()
+    body["sms"] = {"oldest_waiting_seconds": None if oldest_text is None else round(oldest_text)}
     differences = await findings.open_differences()
     body["reconciliation"] = {
         "open_differences": len(differences),
@@ -114,6 +117,12 @@ def _degraded_reasons(
         reasons.append(
             f"the oldest due outbox message has waited {int(oldest_due // 60)} minutes "
             f"(more than {settings.health_outbox_minutes})"
+        )
+    oldest_text = body["sms"]["oldest_waiting_seconds"]
+    if oldest_text is not None and oldest_text > limit_seconds:
+        reasons.append(
+            f"the oldest text from a resident has waited {int(oldest_text // 60)} minutes to be "
+            "processed: is `groundswell sms process` or the scheduler running?"
         )
     if differences:
         reasons.append(

@@ -11,6 +11,8 @@ from groundswell.outbox.tables import OutboxMessage
 from groundswell.payments.tables import ReconciliationDifference
 from groundswell.scheduler import LEADER_ROW, run_and_record
 from groundswell.settings import Settings
+from groundswell.vouching import inbound
+from groundswell.vouching.tables import InboundMessage
 from tests.helpers import WebClient
 
 
@@ -119,3 +121,19 @@ async def test_pending_migrations_or_no_database_are_503(client: WebClient, monk
     monkeypatch.setattr("groundswell.db.is_reachable", unreachable)
     status, body = await _health(client)
     assert (status, body["reasons"]) == (503, ["the database is unreachable"])
+
+
+async def test_a_text_waiting_long_to_be_processed_is_degraded(
+    client: WebClient, settings: Settings
+) -> None:
+    await _beat()
+    await inbound.record(
+        settings, message_sid="SMhealth", from_number="+447911123456", body="HELP", num_media=0
+    )
+    status, body = await _health(client)
+    assert body["status"] == "ok" and body["sms"]["oldest_waiting_seconds"] is not None
+    late = now() - timedelta(minutes=settings.health_outbox_minutes + 5)
+    await InboundMessage.update({InboundMessage.received_at: late}, force=True)
+    status, body = await _health(client)
+    assert status == 200 and body["status"] == "degraded"
+    assert any("text from a resident has waited" in r for r in body["reasons"])
