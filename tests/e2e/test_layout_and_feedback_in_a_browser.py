@@ -191,6 +191,8 @@ async def test_tables_stack_into_labelled_rows_on_a_phone(
             ("outbox", "/admin/outbox"),
             ("round", round_path),
             ("host", host_path),
+            ("rounds", "/admin/rounds"),
+            ("ledger", "/admin/ledger"),
         ):
             await page.goto(str(path))
             table = page.locator("table.stack-on-phone").first

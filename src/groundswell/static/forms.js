@@ -43,5 +43,12 @@ window.addEventListener("pageshow", function () {
   var target = document.querySelector("[data-focus-on-load]");
   if (target) {
     target.focus();
+    // Going to a #fragment (a redirect to "#grants") focuses the page itself once it has
+    // loaded, taking the focus off the banner: give it back, so it is still read first.
+    if (location.hash) {
+      window.addEventListener("load", function () {
+        target.focus();
+      });
+    }
   }
 })();

@@ -227,8 +227,9 @@ class ModerationController(Controller):
 
 
 def _decided(request: Request[Any, Any, Any], tab: str, at: str, action: str, n: int) -> Redirect:
-    """Back to the same tab, the banner and the page's focus on the next item to decide."""
-    url = f"/admin/moderation?tab={tab}" + (f"&at={at}#{at}" if at else "")
+    """Back to the same tab, the banner just above the next item to decide. No #fragment:
+    a browser moving to one takes the focus off the banner; focusing it scrolls there."""
+    url = f"/admin/moderation?tab={tab}" + (f"&at={at}" if at else "")
     voices = "voice" if n == 1 else f"{n} voices"
     if action == "hide":
         return flash_redirect(

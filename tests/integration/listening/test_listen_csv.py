@@ -28,7 +28,7 @@ async def test_the_csv_is_the_page_with_names_only_where_residents_allowed(
     await make_organiser(await make_host(), place, name="Amina Hussein", code="AMINA-7K")
     await make_voice(
         "AMINA-7K",
-        "Ring me on 07911 123456 about the allotments.",
+        "Mail me at maureen@example.org about the allotments.",
         display_name="Maureen",
         neighbourhood="Grove Hill",
     )
@@ -47,13 +47,13 @@ async def test_the_csv_is_the_page_with_names_only_where_residents_allowed(
     rows = _rows(response.content)
     assert [r["Words"] for r in rows] == [
         "Public words, funders not named.",
-        "Ring me on [number removed] about the allotments.",
+        "Mail me at [e-mail removed] about the allotments.",
     ]
     assert [(r["Who"], r["Neighbourhood"]) for r in rows] == [
         ("A resident", ""),
         ("Maureen", "Grove Hill"),
     ]
     assert {r["Organiser's code"] for r in rows} == {"AMINA-7K"}
-    assert "07911" not in response.text and "Sam" not in response.text
+    assert "maureen@" not in response.text and "Sam" not in response.text
     refused = await client.get("/listen.csv?from=yesterday")
     assert refused.status_code == 422

@@ -365,8 +365,15 @@ async def test_award_pay_and_cancel_through_the_bid_page(client: WebClient) -> N
     assert '<th scope="col" class="num">Grants paid</th>' in index
     # available, committed, in transit, paid, grants awarded, grants paid
     cells = "".join(
-        f'<td class="num">{amount}</td>'
-        for amount in ("£1,000.00", "£0.00", "£0.00", "£0.00", "£0.00", "£2,000.00")
+        f'<td class="num" data-label="{label}">{amount}</td>'
+        for label, amount in (
+            ("Available", "£1,000.00"),
+            ("Committed", "£0.00"),
+            ("In transit", "£0.00"),
+            ("Paid", "£0.00"),
+            ("Grants awarded", "£0.00"),
+            ("Grants paid", "£2,000.00"),
+        )
     )
     assert cells in index
 
