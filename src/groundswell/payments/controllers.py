@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import contextlib
 from typing import Any
+from urllib.parse import urlencode
 
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath
@@ -10,7 +11,7 @@ from litestar.response import Redirect, Template
 from groundswell.community.services import get_host
 from groundswell.community.tables import HostOrganisation
 from groundswell.core.csv import csv_download, write_csv
-from groundswell.core.errors import Forbidden, NotFound
+from groundswell.core.errors import Forbidden, NotFound, ValidationFailed
 from groundswell.core.flash import flash_redirect
 from groundswell.core.pages import render
 from groundswell.core.principal import Role
@@ -112,14 +113,18 @@ class HostStatementController(Controller):
         self,
         request: Request[Any, Any, Any],
         host_id: RowId,
-    ) -> Response[bytes]:
+    ) -> Response[bytes] | Redirect:
         """Payments received between two dates (inclusive), for the host's accounts."""
         if not signed_in(request).can_manage_host(host_id):
             raise Forbidden("You can only see your own host organisation's statement.")
         await get_host(host_id)
-        first, last = statements.read_statement_range(
-            request.query_params.get("from"), request.query_params.get("to")
-        )
+        raw_from, raw_to = request.query_params.get("from"), request.query_params.get("to")
+        try:
+            first, last = statements.read_statement_range(raw_from, raw_to)
+        except ValidationFailed:
+            # Back to the form, where the host page shows what is wrong beside the dates.
+            query = urlencode({"from": raw_from or "", "to": raw_to or ""})
+            return Redirect(f"/hosts/{host_id}?{query}#statement", status_code=303)
         rows = await statements.statement(host_id, first, last)
         filename = f"groundswell-host-{host_id}-{first.isoformat()}-{last.isoformat()}.csv"
         text = write_csv(

@@ -116,6 +116,17 @@ class HostController(Controller):
 
         received = await statements.payments_received(host_id)
         waiting = await statements.money_waiting(host_id, bool(host["stripe_payouts_enabled"]))
+        statement_range = {
+            "from": request.query_params.get("from") or date(today().year, 1, 1).isoformat(),
+            "to": request.query_params.get("to") or today().isoformat(),
+        }
+        statement_error: ValidationFailed | None = None
+        if "from" in request.query_params or "to" in request.query_params:
+            # Sent back by the statement download with dates it could not use.
+            try:
+                statements.read_statement_range(statement_range["from"], statement_range["to"])
+            except ValidationFailed as exc:
+                statement_error = exc
         return render(
             "community/host.html",
             host=host,
@@ -124,8 +135,9 @@ class HostController(Controller):
             received=received,
             waiting=waiting,
             today=today(),
-            statement_from=date(today().year, 1, 1).isoformat(),
-            statement_to=today().isoformat(),
+            statement_range=statement_range,
+            statement_error=statement_error.detail if statement_error else None,
+            statement_errors=statement_error.field_errors if statement_error else {},
         )
 
     @get("/{host_id:int}/organisers/new", guards=[requires_role(Role.ADMIN, Role.HOST)])

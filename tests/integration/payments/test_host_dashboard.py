@@ -78,7 +78,19 @@ async def test_host_sees_payments_held_money_and_statement(world: World) -> None
             {"from": "0001-01-01", "to": "9999-12-31"},  # was a 500: the day after overflowed
         ):
             refused = await client.get(f"/hosts/{world.ready_host}/statement.csv", params=bad)
-            assert refused.status_code == 422, bad
+            # Back to the host page, the dates as typed, what is wrong beside them.
+            assert refused.status_code == 303, bad
+            location = refused.headers["location"]
+            assert location.startswith(f"/hosts/{world.ready_host}?") and location.endswith(
+                "#statement"
+            )
+            shown = (await client.get(location.split("#")[0])).text
+            assert 'class="error-summary"' in shown and "data-focus-on-load" in shown, bad
+            assert 'aria-invalid="true"' in shown and 'href="#f-from"' in shown, bad
+            assert f'value="{bad["from"]}"' in shown, bad
+        # The page with good dates in its address shows no problem.
+        fine = await client.get(f"/hosts/{world.ready_host}", params={"from": day, "to": day})
+        assert fine.status_code == 200 and 'class="error-summary"' not in fine.text
 
 
 async def test_the_statement_writes_no_formula(world: World) -> None:  # noqa: F811
