@@ -1,5 +1,5 @@
 """The `groundswell` command: serve, migrate, demo, createuser, token, scheduler, sms, resident,
-export, allocate, deposit, ledger check|correction, payments reconcile, outbox send. Each area's command bodies live in
+export, allocate, deposit, ledger check|correction, returns, payments reconcile, outbox send. Each area's command bodies live in
 their own module; the parser and `main` are here."""
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from groundswell.cli.money import (
     cmd_payments_reconcile,
 )
 from groundswell.cli.residents import cmd_resident, cmd_sms_simulate
+from groundswell.cli.returns import add_return_commands
 from groundswell.cli.server import cmd_migrate, cmd_outbox_send, cmd_scheduler, cmd_serve
 
 
@@ -144,6 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
         "check", help="verify every ledger invariant; exit 1 naming each violation"
     ).set_defaults(func=cmd_ledger_check)
     add_correction_commands(ledger_commands)
+    add_return_commands(commands)
     payments = commands.add_parser("payments", help="payments to hosts")
     payments_commands = payments.add_subparsers(
         dest="payments_command", required=True, metavar="ACTION"

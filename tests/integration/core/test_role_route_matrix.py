@@ -235,6 +235,7 @@ ACCESS: dict[tuple[str, str], Any] = {
     ("GET", "/admin/returns/{return_id:int}"): ADMIN,
     ("POST", "/admin/returns/{return_id:int}/check"): ADMIN,
     ("POST", "/admin/returns/{return_id:int}/record"): ADMIN,
+    ("POST", "/admin/returns/{return_id:int}/decline"): ADMIN,
     # Lessons may name people's situations: signed-in roles read them, never the public.
     # Writing is checked per place and organiser past the gate (tests/integration/lessons);
     # a lesson is changed by its author or staff (the world's lesson is written by staff).
