@@ -19,7 +19,7 @@ from groundswell.cli.money import (
     cmd_payments_reconcile,
 )
 from groundswell.cli.residents import cmd_resident, cmd_sms_simulate
-from groundswell.cli.returns import add_return_commands
+from groundswell.cli.returns import add_deposit_reconciliation_commands, add_return_commands
 from groundswell.cli.server import cmd_migrate, cmd_outbox_send, cmd_scheduler, cmd_serve
 
 
@@ -154,6 +154,7 @@ def build_parser() -> argparse.ArgumentParser:
         "reconcile",
         help="compare the provider's transfers with the ledger; exit 1 naming each difference",
     ).set_defaults(func=cmd_payments_reconcile)
+    add_deposit_reconciliation_commands(payments_commands)
     outbox = commands.add_parser("outbox", help="queued SMS and e-mail")
     outbox_commands = outbox.add_subparsers(dest="outbox_command", required=True, metavar="ACTION")
     outbox_commands.add_parser(

@@ -1,5 +1,6 @@
 """`groundswell returns list|record|decline`: money back to funders from the console, as on
-/admin/returns. `--as EMAIL` names the acting administrator. Recording shows the same check
+/admin/returns; and `groundswell payments unreconciled|reconcile-deposit`, bank-transfer
+deposits reconciled with the platform balance, as on /admin/deposits/unreconciled. `--as EMAIL` names the acting administrator. Recording shows the same check
 as the page's check-your-answers step and writes only with `--yes`."""
 
 from __future__ import annotations
@@ -123,3 +124,51 @@ def add_return_commands(commands: Any) -> None:
     decline.add_argument("--as", dest="acting", required=True, metavar="EMAIL")
     decline.add_argument("--reason", required=True)
     decline.set_defaults(func=cmd_returns_decline)
+
+
+def cmd_deposits_unreconciled(args: argparse.Namespace) -> int:
+    checked_settings()
+    from groundswell.core.money import format_money
+    from groundswell.payments import deposit_reconciliation
+
+    rows = _run(deposit_reconciliation.unreconciled)
+    if not rows:
+        print("Every bank-transfer deposit has its platform top-up recorded.")
+    for row in rows:
+        print(
+            f"{row['id']:>5}  {row['received_on']:%Y-%m-%d}  "
+            f"{format_money(row['amount'], row['currency']):>12}  {row['pool_name']} "
+            f"(bank reference {row['external_reference']})"
+        )
+    return 0
+
+
+def cmd_deposit_reconcile(args: argparse.Namespace) -> int:
+    checked_settings()
+    from groundswell.payments import deposit_reconciliation
+
+    async def work() -> bool:
+        reference = deposit_reconciliation.read_reference({"platform_reference": args.reference})
+        return await deposit_reconciliation.reconcile_deposit(
+            await _acting_admin(args.acting), args.id, reference
+        )
+
+    if _run(work):
+        print(f"Deposit {args.id} reconciled: it reached the platform balance by {args.reference}.")
+    else:
+        print(f"Deposit {args.id} was reconciled with {args.reference} already; nothing changed.")
+    return 0
+
+
+def add_deposit_reconciliation_commands(payments_commands: Any) -> None:
+    payments_commands.add_parser(
+        "unreconciled", help="bank-transfer deposits with no platform top-up recorded"
+    ).set_defaults(func=cmd_deposits_unreconciled)
+    reconcile = payments_commands.add_parser(
+        "reconcile-deposit",
+        help="record the platform top-up that moved a bank-transfer deposit to the balance",
+    )
+    reconcile.add_argument("id", type=int, help="the deposit")
+    reconcile.add_argument("--as", dest="acting", required=True, metavar="EMAIL")
+    reconcile.add_argument("--reference", required=True, help="the top-up's reference")
+    reconcile.set_defaults(func=cmd_deposit_reconcile)
