@@ -128,6 +128,10 @@ class Settings:
     health_outbox_minutes: int = 15
     """GROUNDSWELL_HEALTH_OUTBOX_MINUTES: /health is degraded when a message has been due
     for longer than this."""
+    bank_deposit_reconcile_days: int = 3
+    """GROUNDSWELL_BANK_DEPOSIT_RECONCILE_DAYS: a bank-transfer deposit received longer ago
+    than this with no platform top-up reference recorded is a reconciliation difference
+    (`payments reconcile`, /admin/reconciliation, /health)."""
     health_job_failures: int = 3
     """GROUNDSWELL_HEALTH_JOB_FAILURES: /health is degraded when a job has failed this many
     times in a row."""
@@ -265,6 +269,7 @@ ENV_NAMES: Mapping[str, str] = {
     "metrics_addresses": "GROUNDSWELL_METRICS_ADDRESSES",
     "health_outbox_minutes": "GROUNDSWELL_HEALTH_OUTBOX_MINUTES",
     "health_job_failures": "GROUNDSWELL_HEALTH_JOB_FAILURES",
+    "bank_deposit_reconcile_days": "GROUNDSWELL_BANK_DEPOSIT_RECONCILE_DAYS",
     "paused_round_reminder_days": "GROUNDSWELL_PAUSED_ROUND_REMINDER_DAYS",
     "listening_min_answers": "GROUNDSWELL_LISTENING_MIN_ANSWERS",
     "listening_median_seconds": "GROUNDSWELL_LISTENING_MEDIAN_SECONDS",

@@ -1,5 +1,5 @@
 """The `groundswell` command: serve, migrate, demo, createuser, token, scheduler, sms, resident,
-export, allocate, deposit, ledger check|correction, payments reconcile, outbox send. Each area's command bodies live in
+export, allocate, deposit, ledger check|correction, returns, payments reconcile, outbox send. Each area's command bodies live in
 their own module; the parser and `main` are here."""
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from groundswell.cli.money import (
     cmd_payments_reconcile,
 )
 from groundswell.cli.residents import cmd_resident, cmd_sms_process, cmd_sms_simulate
+from groundswell.cli.returns import add_deposit_reconciliation_commands, add_return_commands
 from groundswell.cli.server import cmd_migrate, cmd_outbox_send, cmd_scheduler, cmd_serve
 
 
@@ -161,6 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
         "check", help="verify every ledger invariant; exit 1 naming each violation"
     ).set_defaults(func=cmd_ledger_check)
     add_correction_commands(ledger_commands)
+    add_return_commands(commands)
     payments = commands.add_parser("payments", help="payments to hosts")
     payments_commands = payments.add_subparsers(
         dest="payments_command", required=True, metavar="ACTION"
@@ -169,6 +171,7 @@ def build_parser() -> argparse.ArgumentParser:
         "reconcile",
         help="compare the provider's transfers with the ledger; exit 1 naming each difference",
     ).set_defaults(func=cmd_payments_reconcile)
+    add_deposit_reconciliation_commands(payments_commands)
     outbox = commands.add_parser("outbox", help="queued SMS and e-mail")
     outbox_commands = outbox.add_subparsers(dest="outbox_command", required=True, metavar="ACTION")
     outbox_commands.add_parser(

@@ -24,7 +24,7 @@ from groundswell.ledger import corrections, deposits
 from groundswell.ledger import services as ledger
 from groundswell.ledger.states import AccountKind
 from groundswell.ledger.tables import LedgerCorrection
-from groundswell.payments import checkout, payouts
+from groundswell.payments import checkout, deposit_reconciliation, payouts
 from groundswell.payments import services as payments
 from groundswell.payments.offline import OfflineGateway
 from groundswell.settings import Settings
@@ -185,6 +185,7 @@ async def load_money_and_rounds(settings: Settings) -> None:
     if teesside is not None:
         await rounds.compute_round(teesside["id"], public_url=settings.public_url)
     await _correction_waiting(northern)
+    await _deposits_reconciled()
 
 
 CORRECTION_REASON = (
@@ -217,3 +218,18 @@ async def _correction_waiting(pool: dict[str, Any]) -> None:
             postings=[(available, -12_50), (deposits_account, 12_50)], reason=CORRECTION_REASON
         ),
     )
+
+
+async def _deposits_reconciled() -> None:
+    """The demo's bank-transfer deposits reached the platform balance by a top-up each, as
+    an administrator records (/admin/deposits/unreconciled), so reconciliation is clean."""
+    admin = (
+        await User.select(User.id).where(User.role == Role.ADMIN.value).order_by(User.id).first()
+    )
+    if admin is None:
+        return
+    principal = Principal(user_id=admin["id"], email="", name="", role=Role.ADMIN)
+    for row in await deposit_reconciliation.unreconciled():
+        await deposit_reconciliation.reconcile_deposit(
+            principal, row["id"], f"trxn_demo_topup_{row['id']:04d}"
+        )

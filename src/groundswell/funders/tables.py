@@ -84,6 +84,11 @@ class Deposit(Table, tablename="deposit"):
         default=None,
         on_delete=OnDelete.set_null,
     )
+    # A bank transfer reached the funder's bank, not the Stripe balance that pays hosts: the
+    # reference of the platform top-up (or statement line) that moved it there, and when an
+    # administrator recorded it (payments/deposit_reconciliation.py). Card deposits: unused.
+    platform_reference = Varchar(length=120, default="")
+    reconciled_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
 
 

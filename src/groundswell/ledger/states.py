@@ -69,6 +69,7 @@ class TransactionKind(StrEnum):
 class ReturnStatus(StrEnum):
     REQUESTED = "requested"  # the funder asked; waiting for an administrator
     RECORDED = "recorded"  # an administrator recorded the money going back (and any closing)
+    DECLINED = "declined"  # an administrator declined it, saying why; nothing moved
 
 
 class ReturnMethod(StrEnum):

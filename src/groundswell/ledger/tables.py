@@ -99,9 +99,11 @@ class PoolReturn(Table, tablename="pool_return"):
     method = Varchar(length=16, choices=ReturnMethod, null=True, default=None)
     deposit = ForeignKey(Deposit, null=True, default=None, on_delete=OnDelete.restrict)
     reference = Varchar(length=120, default="")  # the bank's reference or Stripe's refund id
+    # The administrator who recorded the return, or declined the request, and when.
     recorded_by = ForeignKey(User, null=True, default=None, on_delete=OnDelete.restrict)
     recorded_at = Timestamptz(null=True, default=None)
     txn = ForeignKey(LedgerTransaction, null=True, default=None, on_delete=OnDelete.restrict)
+    decline_reason = Text(default="")  # why an administrator declined it; the funder reads it
 
 
 TABLES = [LedgerAccount, LedgerTransaction, LedgerPosting, LedgerCorrection, PoolReturn]

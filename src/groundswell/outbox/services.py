@@ -64,6 +64,7 @@ PURPOSE_LABELS = {
     "grant_awarded": "Programme grant awarded (the group's contacts)",
     "grant_paid": "Programme grant paid (the group's contacts)",
     "payments.reconciliation": "Payments differ from the ledger (administrators)",
+    "pool_return.declined": "A request for money back was declined (the funder)",
 }
 
 

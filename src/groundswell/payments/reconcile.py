@@ -1,6 +1,6 @@
 """Reconciliation: the payment provider's records against our deposits, allocations and ledger.
 
-Four comparisons, each difference one sentence with a key naming it (its kind and the objects
+Five comparisons, each difference one sentence with a key naming it (its kind and the objects
 involved), so it is stored and reported once however often reconciliation runs:
 
 * deposits: every paid Checkout Session of ours has its deposit, for the same amount, and
@@ -11,7 +11,10 @@ involved), so it is stored and reported once however often reconciliation runs:
   of, a payment we recorded that the provider does not have, amounts or reversed amounts
   that differ;
 * the platform balance: it must cover what the ledger has committed to hosts and has in
-  transit (the money Groundswell has promised and will transfer from that balance).
+  transit (the money Groundswell has promised and will transfer from that balance);
+* bank-transfer deposits: each reached the platform balance by a top-up whose reference an
+  administrator recorded, within GROUNDSWELL_BANK_DEPOSIT_RECONCILE_DAYS of arriving
+  (payments/deposit_reconciliation.py).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from groundswell.funders.states import DepositMethod
 from groundswell.funders.tables import Deposit
 from groundswell.ledger.states import AccountKind, ReturnMethod, ReturnStatus
 from groundswell.ledger.tables import LedgerAccount, PoolReturn
+from groundswell.payments import deposit_reconciliation
 from groundswell.payments.gateway import CheckoutSession, PaymentGateway, Transfer
 from groundswell.payments.payouts import transfer_group
 from groundswell.payments.provider import gateway_for
@@ -54,7 +58,22 @@ async def find_differences(
     for row in rounds:
         differences += await _reconcile_round(gateway, row["id"], row["currency"])
     differences += await _balance_differences(gateway)
+    differences += await _unreconciled_bank_deposits(settings.bank_deposit_reconcile_days)
     return differences
+
+
+async def _unreconciled_bank_deposits(days: int) -> list[Difference]:
+    return [
+        Difference(
+            f"deposit-unreconciled:{row['id']}",
+            "deposit",
+            f"bank-transfer deposit {row['id']} of {format_money(row['amount'], row['currency'])} "
+            f"into pool {row['pool']}, received on {row['received_on']:%-d %b %Y}, has no "
+            "platform top-up recorded after more than "
+            f"{days} day{'s' if days != 1 else ''} (/admin/deposits/unreconciled)",
+        )
+        for row in await deposit_reconciliation.unreconciled(older_than_days=days)
+    ]
 
 
 async def reconcile(settings: Settings, gateway: PaymentGateway | None = None) -> list[str]:

@@ -89,6 +89,7 @@ class ReturnAdminController(Controller):
             "payments/returns.html",
             open_requests=await returns.list_returns(status=ReturnStatus.REQUESTED),
             recorded=await returns.list_returns(status=ReturnStatus.RECORDED),
+            declined=await returns.list_returns(status=ReturnStatus.DECLINED),
         )
 
     @get("/{return_id:int}")
@@ -126,3 +127,26 @@ class ReturnAdminController(Controller):
             + (" The pool is closed." if result.closed else "")
         )
         return flash_redirect(request, "/admin/returns", heading, text)
+
+    @post("/{return_id:int}/decline")
+    async def decline(self, return_id: RowId, request: Request[Any, Any, Any]) -> Any:
+        """Decline with a reason the funder reads; nothing moves."""
+        data = await read_form(request)
+        context = await _record_context(return_id)
+        try:
+            reason = returns.read_decline(data)
+            declined = await returns.decline_return(
+                signed_in(request),
+                return_id,
+                reason,
+                public_url=settings_of(request).public_url,
+            )
+        except (ValidationFailed, Conflict, Forbidden) as exc:
+            return render_form_error(RECORD_FORM, exc, data, **context)
+        item = context["item"]
+        return flash_redirect(
+            request,
+            "/admin/returns",
+            "Request declined" if declined else "Already declined",
+            f"{item['funder_name']} is told why by e-mail; nothing moved.",
+        )

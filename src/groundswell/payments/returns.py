@@ -23,7 +23,7 @@ from groundswell import db
 from groundswell.allocation import attribution
 from groundswell.core import audit
 from groundswell.core.clock import now
-from groundswell.core.errors import Forbidden, NotFound, ValidationFailed
+from groundswell.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from groundswell.core.forms import FieldReader
 from groundswell.core.money import format_money
 from groundswell.core.principal import Principal, Role
@@ -36,6 +36,7 @@ from groundswell.ledger import services as ledger
 from groundswell.ledger.states import AccountKind, ReturnMethod, ReturnStatus, TransactionKind
 from groundswell.ledger.tables import PoolReturn
 from groundswell.payments.gateway import GatewayError, PaymentGateway
+from groundswell.payments.return_mail import tell_funder_declined
 
 
 def return_reference(return_id: int) -> str:
@@ -297,6 +298,8 @@ async def record_return(
         if current["status"] == ReturnStatus.RECORDED.value:
             row = await Pool.select(Pool.closed_at).where(Pool.id == pool_id).first()
             return Recorded(created=False, closed=bool(row and row["closed_at"]))
+        if current["status"] == ReturnStatus.DECLINED.value:
+            raise Conflict("This request was declined; the funder can ask again.")
         amount = int(request["amount"])
         available = await ledger.locked_available(pool_id)
         _check_available(request, available)
@@ -387,3 +390,58 @@ async def preview(return_id: int, data: ReturnRecord) -> dict[str, Any]:
         "available_before": available,
         "available_after": available - int(request["amount"]),
     }
+
+
+# --------------------------------------------------------------------------------------------
+# An administrator declines
+# --------------------------------------------------------------------------------------------
+
+DECLINE_REASON_MAX = 1000
+
+
+def read_decline(raw: Mapping[str, Any]) -> str:
+    fields = FieldReader(raw)
+    reason = fields.text("decline_reason", max_length=DECLINE_REASON_MAX)
+    if fields.errors.get("decline_reason") == "This is required.":
+        fields.errors["decline_reason"] = "Say why, in a few words: the funder reads it."
+    fields.check("The request could not be declined.")
+    return reason
+
+
+async def decline_return(
+    principal: Principal, return_id: int, reason: str, *, public_url: str = ""
+) -> bool:
+    """Decline an open request, saying why: nothing posts to the ledger and the pool stays
+    as it is; the funder's members are e-mailed the reason. False when it was declined
+    before (a double submit); a recorded return cannot be declined."""
+    if not principal.is_admin:
+        raise Forbidden("Only administrators decide on money going back.")
+    request = await get_return(return_id)
+    async with write_transaction():
+        current = await db.locked(
+            PoolReturn.select(PoolReturn.status).where(PoolReturn.id == return_id)
+        ).first()
+        assert current is not None
+        if current["status"] == ReturnStatus.DECLINED.value:
+            return False
+        if current["status"] == ReturnStatus.RECORDED.value:
+            raise Conflict("This return was recorded already, so it cannot be declined.")
+        await PoolReturn.update(
+            {
+                PoolReturn.status: ReturnStatus.DECLINED.value,
+                PoolReturn.decline_reason: reason,
+                PoolReturn.recorded_by: principal.user_id,
+                PoolReturn.recorded_at: now(),
+            }
+        ).where(PoolReturn.id == return_id)
+        await audit.record(
+            principal,
+            "pool_return.declined",
+            "pool_return",
+            return_id,
+            pool=request["pool"],
+            amount=request["amount"],
+            reason=reason,
+        )
+        await tell_funder_declined(request, reason, public_url)
+    return True

@@ -44,6 +44,7 @@ from groundswell.payments.controllers import (
     stripe_connect_webhook,
     stripe_webhook,
 )
+from groundswell.payments.deposit_controllers import DepositReconciliationController
 from groundswell.payments.return_controllers import ReturnAdminController, ReturnRequestController
 from groundswell.programme.api import AssetBidApi, GrantApi, ServiceBidApi
 from groundswell.programme.controllers import ProgrammeController
@@ -142,6 +143,7 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     CorrectionController,
     ReturnRequestController,
     ReturnAdminController,
+    DepositReconciliationController,
 ]
 
 

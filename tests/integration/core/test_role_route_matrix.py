@@ -242,6 +242,9 @@ ACCESS: dict[tuple[str, str], Any] = {
     ("GET", "/admin/returns/{return_id:int}"): ADMIN,
     ("POST", "/admin/returns/{return_id:int}/check"): ADMIN,
     ("POST", "/admin/returns/{return_id:int}/record"): ADMIN,
+    ("POST", "/admin/returns/{return_id:int}/decline"): ADMIN,
+    ("GET", "/admin/deposits/unreconciled"): ADMIN,
+    ("POST", "/admin/deposits/{deposit_id:int}/reconcile"): ADMIN,
     # Lessons may name people's situations: signed-in roles read them, never the public.
     # Writing is checked per place and organiser past the gate (tests/integration/lessons);
     # a lesson is changed by its author or staff (the world's lesson is written by staff).
@@ -288,7 +291,7 @@ async def world() -> World:
     # One grant already awarded (so there is open data to publish), one to award or cancel.
     await make_programme_grant(pool, asset_bid=asset_bid, status="awarded", awarded_on=today())
     grant = await make_programme_grant(pool, service_bid=service_bid)
-    await deposit(pool, "100.00")
+    deposit_id = await deposit(pool, "100.00")
     round_id = await computed_round(pool)
     emails = {
         "admin": await make_user(Role.ADMIN),
@@ -323,6 +326,7 @@ async def world() -> World:
         "round_id": str(round_id),
         "correction_id": str(await _correction(pool)),
         "return_id": str(await _return_request(pool, emails["funder"])),
+        "deposit_id": str(deposit_id),
         "user_id": str(await _user_id(emails["host"])),
         "token": "not-a-link-anyone-was-sent",
         "token_id": "2147483647",
