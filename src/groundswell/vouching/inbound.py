@@ -24,6 +24,9 @@ from groundswell.vouching.recording import voice_of
 from groundswell.vouching.tables import InboundMessage
 
 SID_MAX = 64
+# Twilio sends at most 10 pictures with a text; more would not fit the column, and any
+# number of pictures is answered the same way.
+MEDIA_MAX = 10
 # Twilio's SIDs are letters and digits (34 of them); `-` and `_` for simulated ones. Anything
 # else (a NUL PostgreSQL text cannot hold, a SID longer than is kept) is not stored.
 _SID = re.compile(rf"[A-Za-z0-9_-]{{1,{SID_MAX}}}")
@@ -79,7 +82,14 @@ async def record(
     sid = message_sid
     # PostgreSQL text cannot hold NUL; nothing else of the words is changed before processing.
     words = (body or "").replace("\x00", "")
-    values = (sid, voice, words, cipher(settings).encrypt(e164), max(num_media, 0), now())
+    values = (
+        sid,
+        voice,
+        words,
+        cipher(settings).encrypt(e164),
+        min(max(num_media, 0), MEDIA_MAX),
+        now(),
+    )
     if is_sqlite():
         rows: list[Any] = (
             await InboundMessage.insert(

@@ -135,6 +135,19 @@ async def test_a_message_sid_twilio_never_sends_is_answered_and_nothing_is_store
     assert await InboundMessage.count() == 0
 
 
+async def test_a_num_media_past_any_column_is_recorded_as_pictures(
+    twilio: WebClient, amina: str
+) -> None:
+    # Past PostgreSQL's integer (a 500 Twilio would retry for ever): still "a picture came".
+    params = inbound_params("AMINA-7K she listens", sid="SMmedia") | {"NumMedia": "9" * 12}
+    response = await twilio.post(
+        "/webhooks/twilio/sms", data=params, headers={"X-Twilio-Signature": sign(URL, params)}
+    )
+    assert response.status_code == 200, response.text
+    row = await InboundMessage.select(InboundMessage.num_media).first()
+    assert row is not None and row["num_media"] == inbound.MEDIA_MAX
+
+
 @pytest.mark.parametrize("sid", ["SM\x00nul", "SM" + "9" * 70])
 async def test_inline_processing_refuses_a_sid_twilio_never_sends(
     queued: Settings, amina: str, sid: str
