@@ -169,7 +169,8 @@ async def decide_many(
     """One decision for voices flagged together (a burst), in one transaction: all of them
     or none. Each voice keeps its own audit entry. Returns how many changed. `tab` is where
     the decision was made: "keep counting" from Waiting never counts again a voice another
-    moderator hid since the page was read (counting it again is the Hidden tab's decision)."""
+    moderator hid since the page was read (counting it again is the Hidden tab's decision);
+    without a tab (not the page's form) the decision is taken as asked."""
     if not principal.is_admin:
         raise Forbidden("Only administrators moderate testimony.")
     if action not in ACTIONS:
