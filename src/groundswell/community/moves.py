@@ -258,8 +258,9 @@ class Hosting:
     scheduled: bool = False  # a move ahead of its date: not their host yet
 
 
-async def hostings(organiser: Mapping[str, Any]) -> list[Hosting]:
-    """The hosts the organiser has had, with dates: from their moves."""
+async def hostings(organiser: Mapping[str, Any], *, scheduled: bool = True) -> list[Hosting]:
+    """The hosts the organiser has had, with dates: from their moves; with `scheduled`, also
+    a move still ahead (for staff and the organiser's host only: it may yet be cancelled)."""
     moves = await audit_entries(organiser["id"], actions=("organiser.move",))
     result = []
     since: date | None = None
@@ -267,7 +268,7 @@ async def hostings(organiser: Mapping[str, Any]) -> list[Hosting]:
         moved_on = date.fromisoformat(move["detail"]["moved_on"])
         result.append(Hosting(move["detail"]["from_host_name"], since, moved_on))
         since = moved_on
-    waiting = await scheduled_move(organiser["id"])
+    waiting = await scheduled_move(organiser["id"]) if scheduled else None
     if waiting is None:
         result.append(Hosting(organiser["host_name"], since, None))
     else:

@@ -164,6 +164,9 @@ def error_page(
             "detail": gettext(detail),
             "request": request,
             "reference": reference,
+            # No "this page in Welsh" link: it would echo whatever address was asked for,
+            # so a guess that exists and one that does not would get different pages.
+            "language_switch": False,
         },
         status_code=status,
         media_type=MediaType.HTML,

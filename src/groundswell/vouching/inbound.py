@@ -10,6 +10,7 @@ queued), and the number and words are erased once the message is processed.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -23,6 +24,12 @@ from groundswell.vouching.recording import voice_of
 from groundswell.vouching.tables import InboundMessage
 
 SID_MAX = 64
+# Twilio sends at most 10 pictures with a text; more would not fit the column, and any
+# number of pictures is answered the same way.
+MEDIA_MAX = 10
+# Twilio's SIDs are letters and digits (34 of them); `-` and `_` for simulated ones. Anything
+# else (a NUL PostgreSQL text cannot hold, a SID longer than is kept) is not stored.
+_SID = re.compile(rf"[A-Za-z0-9_-]{{1,{SID_MAX}}}")
 
 _RECORD = (
     "INSERT INTO inbound_message "
@@ -39,6 +46,10 @@ _WAITING = (
     "SELECT 1 FROM inbound_message e WHERE e.voice_hash = m.voice_hash "
     "AND e.processed_at IS NULL AND e.id < m.id) ORDER BY m.id LIMIT {}"
 )
+
+
+class InvalidMessageSid(ValueError):
+    """Not a MessageSid Twilio sends: answered, nothing stored."""
 
 
 @dataclass(frozen=True)
@@ -62,13 +73,23 @@ async def record(
     settings: Settings, *, message_sid: str, from_number: str, body: str | None, num_media: int
 ) -> Recorded:
     """Store one delivery once per MessageSid. Raises InvalidPhoneNumber for a sender that
-    is not a phone number (short codes, alphanumeric senders): nothing is stored for them."""
+    is not a phone number (short codes, alphanumeric senders) and InvalidMessageSid for a
+    SID Twilio never sends: nothing is stored for them."""
+    if _SID.fullmatch(message_sid) is None:
+        raise InvalidMessageSid(message_sid[:SID_MAX])
     e164 = normalise_phone(from_number)
     voice = voice_of(settings, e164)
-    sid = message_sid[:SID_MAX]
+    sid = message_sid
     # PostgreSQL text cannot hold NUL; nothing else of the words is changed before processing.
     words = (body or "").replace("\x00", "")
-    values = (sid, voice, words, cipher(settings).encrypt(e164), max(num_media, 0), now())
+    values = (
+        sid,
+        voice,
+        words,
+        cipher(settings).encrypt(e164),
+        min(max(num_media, 0), MEDIA_MAX),
+        now(),
+    )
     if is_sqlite():
         rows: list[Any] = (
             await InboundMessage.insert(

@@ -159,10 +159,18 @@ async def decide(principal: Principal, endorsement_id: int, action: str, note: s
 
 
 async def decide_many(
-    principal: Principal, endorsement_ids: list[int], action: str, note: str = ""
+    principal: Principal,
+    endorsement_ids: list[int],
+    action: str,
+    note: str = "",
+    *,
+    tab: str = "",
 ) -> int:
     """One decision for voices flagged together (a burst), in one transaction: all of them
-    or none. Each voice keeps its own audit entry. Returns how many changed."""
+    or none. Each voice keeps its own audit entry. Returns how many changed. `tab` is where
+    the decision was made: "keep counting" from Waiting never counts again a voice another
+    moderator hid since the page was read (counting it again is the Hidden tab's decision);
+    without a tab (not the page's form) the decision is taken as asked."""
     if not principal.is_admin:
         raise Forbidden("Only administrators moderate testimony.")
     if action not in ACTIONS:
@@ -187,6 +195,12 @@ async def decide_many(
         if len(rows) != len(ids):
             raise NotFound("That testimony does not exist.")
         for row in rows:
+            if (
+                tab == "waiting"
+                and action == "restore"
+                and row["state"] == EndorsementState.HIDDEN.value
+            ):
+                continue
             if await _decide_one(principal, row, action, (note[:450] + group_note).strip()):
                 changed += 1
     return changed

@@ -79,7 +79,7 @@ async def handle_sms(
             body=body,
             num_media=num_media,
         )
-    except InvalidPhoneNumber:
+    except (InvalidPhoneNumber, inbound.InvalidMessageSid):
         # Short codes and alphanumeric senders cannot vouch; nothing is stored.
         return SmsReply(render("unknown"))
     async with write_transaction():

@@ -127,6 +127,14 @@ async def start_web_vouch(
     read = read_building_vouch if subject is not None else read_web_vouch
     values, e164 = read(raw, settings.vouch_region_codes)
     voice = voice_of(settings, e164)
+    # Before the organiser's own number is recognised: that answer says whose phone it is,
+    # so each guess spends one of the connection's starts.
+    if not await ratelimit.hit(
+        web_start_bucket(client_ip), limit=WEB_STARTS_PER_IP_PER_HOUR, window=HOUR
+    ):
+        raise TooManyRequests(
+            _("Too many vouches from this connection. Please try again in an hour.")
+        )
     if organiser is not None and organiser["phone_hash"] == voice:
         raise ValidationFailed(
             _("Organisers cannot vouch for themselves."),
@@ -136,12 +144,6 @@ async def start_web_vouch(
                     "instead."
                 )
             },
-        )
-    if not await ratelimit.hit(
-        web_start_bucket(client_ip), limit=WEB_STARTS_PER_IP_PER_HOUR, window=HOUR
-    ):
-        raise TooManyRequests(
-            _("Too many vouches from this connection. Please try again in an hour.")
         )
     if not await ratelimit.hit(
         f"web:phone:{voice}", limit=WEB_CODES_PER_PHONE_PER_HOUR, window=HOUR

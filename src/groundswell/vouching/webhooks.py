@@ -84,7 +84,7 @@ async def twilio_sms(request: Request[Any, Any, Any]) -> Response[str]:
             body=body,
             num_media=num_media,
         )
-    except InvalidPhoneNumber:
+    except (InvalidPhoneNumber, inbound.InvalidMessageSid):
         # Short codes and alphanumeric senders cannot vouch: answered now, nothing stored.
         return twiml(render("unknown"))
     # Recorded (or recorded before, by a delivery Twilio retried): the processor replies

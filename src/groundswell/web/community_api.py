@@ -42,8 +42,11 @@ def organiser_out(row: dict[str, Any]) -> OrganiserOut:
     )
 
 
-async def organiser_detail(code: str) -> OrganiserDetail:
+async def organiser_detail(code: str, viewer: Principal | None) -> OrganiserDetail:
+    """The organiser as `viewer` may see them: a move still ahead (it may yet be cancelled)
+    only for staff and the organiser's own host, as on the manage page."""
     row = await services.get_organiser(code)
+    manages = viewer is not None and viewer.can_manage_host(row["host_id"])
     return OrganiserDetail(
         code=row["code"],
         name=row["name"],
@@ -57,12 +60,12 @@ async def organiser_detail(code: str) -> OrganiserDetail:
         bio=row["bio"],
         hosts=[
             HostingOut(host=h.host, since=h.since, until=h.until, scheduled=h.scheduled)
-            for h in await moves.hostings(row)
+            for h in await moves.hostings(row, scheduled=manages)
         ],
     )
 
 
-async def _change(code: str, *plans: lifecycle.Plan) -> OrganiserChange:
+async def _change(code: str, viewer: Principal, *plans: lifecycle.Plan) -> OrganiserChange:
     return OrganiserChange(
         applied=any(plan.applied for plan in plans),
         changes=[
@@ -70,7 +73,7 @@ async def _change(code: str, *plans: lifecycle.Plan) -> OrganiserChange:
             for plan in plans
             for what, before, after in plan.rows
         ],
-        organiser=await organiser_detail(code),
+        organiser=await organiser_detail(code, viewer),
     )
 
 
@@ -119,10 +122,12 @@ class OrganiserApi(Controller):
         return [organiser_out(row) for row in await services.list_organisers()]
 
     @get("/{code:str}")
-    async def get_organiser(self, code: FromPath[str]) -> OrganiserDetail:
+    async def get_organiser(
+        self, request: Request[Any, Any, Any], code: FromPath[str]
+    ) -> OrganiserDetail:
         """An organiser with their lifecycle: status (active, paused, left) and since when,
         bursary year, and the hosts they have had."""
-        return await organiser_detail(code)
+        return await organiser_detail(code, principal_of(request))
 
     @patch("/{code:str}", guards=MANAGERS)
     async def update_organiser(
@@ -133,7 +138,7 @@ class OrganiserApi(Controller):
         written."""
         principal = signed_in(request)
         await _patch(principal, code, data, apply=False)
-        return await _change(code, *await _patch(principal, code, data, apply=True))
+        return await _change(code, principal, *await _patch(principal, code, data, apply=True))
 
     @get("/{code:str}/history", guards=MANAGERS)
     async def organiser_history(self, code: FromPath[str]) -> list[HistoryOut]:
@@ -148,30 +153,30 @@ class OrganiserApi(Controller):
     async def correct_dates(
         self, request: Request[Any, Any, Any], code: FromPath[str], data: JSONBody[DatesIn]
     ) -> OrganiserChange:
-        raw = msgspec.structs.asdict(data)
-        return await _change(code, await lifecycle.correct_dates(signed_in(request), code, raw))
+        raw, principal = msgspec.structs.asdict(data), signed_in(request)
+        return await _change(code, principal, await lifecycle.correct_dates(principal, code, raw))
 
     @post("/{code:str}/move", guards=STAFF, status_code=200)
     async def move_host(
         self, request: Request[Any, Any, Any], code: FromPath[str], data: JSONBody[MoveIn]
     ) -> OrganiserChange:
-        raw = msgspec.structs.asdict(data)
-        return await _change(code, await moves.move_host(signed_in(request), code, raw))
+        raw, principal = msgspec.structs.asdict(data), signed_in(request)
+        return await _change(code, principal, await moves.move_host(principal, code, raw))
 
     @post("/{code:str}/move/cancel", guards=STAFF, status_code=200)
     async def cancel_move(
         self, request: Request[Any, Any, Any], code: FromPath[str], data: JSONBody[ReasonIn]
     ) -> OrganiserChange:
         """Cancel a move scheduled for a later date (nothing to cancel: `applied` false)."""
-        raw = msgspec.structs.asdict(data)
-        return await _change(code, await moves.cancel_move(signed_in(request), code, raw))
+        raw, principal = msgspec.structs.asdict(data), signed_in(request)
+        return await _change(code, principal, await moves.cancel_move(principal, code, raw))
 
     async def _status(
         self, request: Request[Any, Any, Any], code: str, action: str, data: ReasonIn
     ) -> OrganiserChange:
-        raw = msgspec.structs.asdict(data)
-        plan = await lifecycle.change_status(signed_in(request), code, action, raw)
-        return await _change(code, plan)
+        raw, principal = msgspec.structs.asdict(data), signed_in(request)
+        plan = await lifecycle.change_status(principal, code, action, raw)
+        return await _change(code, principal, plan)
 
     @post("/{code:str}/pause", guards=STAFF, status_code=200)
     async def pause(

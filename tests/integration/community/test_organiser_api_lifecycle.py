@@ -274,6 +274,36 @@ async def test_staff_correct_dates_with_a_reason_pause_end_and_move(client: WebC
     assert history[0]["reason"] == "Typo" and history[0]["who"] == "Admin"
 
 
+async def test_a_scheduled_move_is_shown_only_to_those_who_manage_the_organiser(
+    client: WebClient,
+) -> None:
+    # The public organiser page names the current host only; a move not yet made (and
+    # cancellable) stays between staff and the organiser's host, on the API as on the web.
+    host, other, place = await make_host("First"), await make_host("Second"), await make_locality()
+    code = await make_organiser(host, place, "Amina Hussein")
+    staff = await _token(Role.ADMIN, "admin@example.org")
+    ahead = today() + timedelta(days=30)
+    scheduled = await client.post(
+        f"/api/v1/organisers/{code}/move",
+        json={"host_id": other, "moved_on": ahead.isoformat(), "reason": "Funding ends"},
+        headers=staff,
+    )
+    assert scheduled.status_code == 200, scheduled.text
+    shown = [{"host": "First", "since": None, "until": None, "scheduled": False}]
+    for headers in ({}, await _token(Role.HOST, "second@example.org", host_ids=(other,))):
+        assert (await client.get(f"/api/v1/organisers/{code}", headers=headers)).json()[
+            "hosts"
+        ] == shown
+    for headers in (staff, await _token(Role.HOST, "first@example.org", host_ids=(host,))):
+        hosts = (await client.get(f"/api/v1/organisers/{code}", headers=headers)).json()["hosts"]
+        assert hosts[-1] == {
+            "host": "Second",
+            "since": ahead.isoformat(),
+            "until": None,
+            "scheduled": True,
+        }
+
+
 async def test_bad_input_is_a_clear_problem(client: WebClient) -> None:
     host, place = await make_host(), await make_locality()
     code = await make_organiser(host, place)

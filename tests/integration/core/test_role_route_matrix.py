@@ -451,6 +451,8 @@ COFUNDER_MAY = {
     ("GET", "/pools/{pool_id:int}"),
     ("GET", "/api/v1/pools/{pool_id:int}"),
     ("GET", "/rounds/{round_id:int}"),
+    # The round page's lines as a spreadsheet: what the page shows them, no more.
+    ("GET", "/rounds/{round_id:int}/lines.csv"),
     ("GET", "/pools/{pool_id:int}/simulate"),
     ("POST", "/pools/{pool_id:int}/top-up"),
 }

@@ -106,3 +106,32 @@ async def test_a_group_decision_is_all_or_nothing_and_only_for_administrators(
     assert sent.headers["location"] == "/admin/moderation?tab=waiting"
     wrong_tab = await client.get("/admin/moderation?tab=everything")
     assert wrong_tab.status_code == 422
+
+
+async def test_a_stale_keep_counting_never_counts_again_a_voice_another_moderator_hid(
+    client: WebClient,
+) -> None:
+    burst, _, _ = await _world()
+    await client.login(await make_user(Role.ADMIN))
+    page = (await client.get("/admin/moderation")).text
+    assert "Keep counting all 4" in page
+    # Meanwhile another moderator hides one of the group, from their own Waiting tab.
+    await client.submit("/admin/moderation", {"tab": "waiting", "ids": burst[0], "action": "hide"})
+    # The first page, still showing the group of four, keeps counting it.
+    kept = await client.submit(
+        "/admin/moderation",
+        [("tab", "waiting"), ("action", "restore")] + [("ids", i) for i in burst],
+    )
+    assert kept.status_code == 303
+    states = {
+        r["id"]: r["state"] for r in await Endorsement.select().where(Endorsement.id.is_in(burst))
+    }
+    assert states[burst[0]] == "hidden"
+    assert {states[i] for i in burst[1:]} == {"active"}
+    # Counting it again is the Hidden tab's decision.
+    await client.submit(
+        "/admin/moderation", {"tab": "hidden", "ids": burst[0], "action": "restore"}
+    )
+    assert (await Endorsement.select().where(Endorsement.id == burst[0]).first())["state"] == (
+        "active"
+    )

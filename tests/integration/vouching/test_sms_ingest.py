@@ -124,6 +124,40 @@ async def test_a_sender_that_is_not_a_phone_is_answered_and_nothing_is_stored(
     assert await InboundMessage.count() == 0
 
 
+@pytest.mark.parametrize("sid", ["SM\x00nul", "SM<script>", "SM" + "9" * 70])
+async def test_a_message_sid_twilio_never_sends_is_answered_and_nothing_is_stored(
+    twilio: WebClient, amina: str, sid: str
+) -> None:
+    # Signed, yet not a Twilio SID: PostgreSQL text refuses NUL (a 500 Twilio would retry
+    # for ever), and a long one cut short could be taken for another message's retry.
+    text = await post(twilio, "AMINA-7K she listens", sid)
+    assert "<Message>" in text
+    assert await InboundMessage.count() == 0
+
+
+async def test_a_num_media_past_any_column_is_recorded_as_pictures(
+    twilio: WebClient, amina: str
+) -> None:
+    # Past PostgreSQL's integer (a 500 Twilio would retry for ever): still "a picture came".
+    params = inbound_params("AMINA-7K she listens", sid="SMmedia") | {"NumMedia": "9" * 12}
+    response = await twilio.post(
+        "/webhooks/twilio/sms", data=params, headers={"X-Twilio-Signature": sign(URL, params)}
+    )
+    assert response.status_code == 200, response.text
+    row = await InboundMessage.select(InboundMessage.num_media).first()
+    assert row is not None and row["num_media"] == inbound.MEDIA_MAX
+
+
+@pytest.mark.parametrize("sid", ["SM\x00nul", "SM" + "9" * 70])
+async def test_inline_processing_refuses_a_sid_twilio_never_sends(
+    queued: Settings, amina: str, sid: str
+) -> None:
+    reply = await handle_sms(
+        queued, message_sid=sid, from_number=RESIDENT, body="AMINA-7K she listens"
+    )
+    assert reply.text and await InboundMessage.count() == 0
+
+
 async def test_each_phones_texts_are_processed_in_order(
     twilio: WebClient, queued: Settings, amina: str
 ) -> None:

@@ -149,6 +149,22 @@ async def test_organiser_cannot_vouch_for_themselves_on_the_web(
     )
 
 
+async def test_guessing_the_organisers_own_number_is_rate_limited_like_any_vouch(
+    client: WebClient, settings: Settings, amina: str
+) -> None:
+    # "This is the organiser's own number" tells whoever typed it whose phone it is: each
+    # guess spends the connection's starts, so it is no free oracle for an organiser's number.
+    await Organiser.update({Organiser.phone_hash: phone_hash(NUMBER, settings.phone_key)}).where(
+        Organiser.code == amina
+    )
+    guesses = [f"+4479{n:08d}" for n in range(11234567, 11234567 + WEB_STARTS_PER_IP_PER_HOUR)]
+    for guess in guesses:
+        await client.submit("/vouch/AMINA-7K", {**FORM, "phone": guess})
+    response = await client.submit("/vouch/AMINA-7K", FORM)
+    assert response.status_code == 429
+    assert "organiser's own number" not in response.text
+
+
 async def test_rate_limited_per_ip(client: WebClient, amina: str) -> None:
     numbers = [f"+4479{n:08d}" for n in range(11234567, 11234567 + WEB_STARTS_PER_IP_PER_HOUR + 1)]
     statuses = [
