@@ -179,3 +179,12 @@ async def test_a_mistyped_code_names_organisers_and_buildings(
     page = await client.get(f"/vouch/NOPE-2X?lang={lang}")
     assert page.status_code == 404
     assert expected in unescape(page.text)
+
+
+async def test_the_funders_figures_stay_english_and_say_so(client: WebClient, amina: str) -> None:
+    note = "Mae'r rhan hon yn Saesneg yn unig"
+    welsh = unescape((await client.get("/organisers/AMINA-7K?lang=cy")).text)
+    assert note in welsh and '<section aria-labelledby="for-funders"' in welsh
+    assert 'class="for-funders" lang="en-GB"' in welsh and "For funders: figures" in welsh
+    english = unescape((await client.get("/organisers/AMINA-7K?lang=en")).text)
+    assert note not in english and "This part is in English only" not in english
