@@ -220,7 +220,13 @@ class ModerationController(Controller):
             raise ValidationFailed(
                 "Choose the voices to decide on.", field_errors={"ids": "Choose a voice."}
             ) from None
-        await moderation.decide_many(signed_in(request), ids, action, str(data.get("note") or ""))
+        # Building voices (SubjectVoice) are their own rows, decided by their own service.
+        decide = (
+            moderation.decide_building_voices
+            if data.get("kind") == "building"
+            else moderation.decide_many
+        )
+        await decide(signed_in(request), ids, action, str(data.get("note") or ""))
         return _decided(
             request, tab, moderation_queue.safe_anchor(data.get("next")), action, len(ids)
         )
