@@ -28,7 +28,12 @@ from groundswell.vouching import moderation, moderation_queue, my_voice
 from groundswell.vouching.queries import audience_of
 from groundswell.vouching.recording import source_hash
 from groundswell.vouching.residents import erase_voice
-from groundswell.vouching.self_service import held_for, set_sharing, sharing_words
+from groundswell.vouching.self_service import (
+    building_sharing_words,
+    held_for,
+    set_sharing,
+    sharing_words,
+)
 from groundswell.vouching.states import Theme
 from groundswell.vouching.web_vouch import (
     OrganiserLeft,
@@ -313,6 +318,7 @@ class MyVoiceController(Controller):
                 "vouching/my_voice.html",
                 held=held,
                 sharing_words=sharing_words,
+                building_sharing_words=building_sharing_words,
                 changed=request.query_params.get("changed", ""),
             )
         )
