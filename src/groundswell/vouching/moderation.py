@@ -45,8 +45,10 @@ FLAG_LABELS = {
 }
 
 
-def flag_label(flag: str) -> str:
-    return FLAG_LABELS.get(flag, flag.replace("_", " "))
+def flag_label(flag: str, building: bool = False) -> str:
+    label = FLAG_LABELS.get(flag, flag.replace("_", " "))
+    # A building voice's signals are counted among that building's voices.
+    return label.replace("this organiser", "this building") if building else label
 
 
 def text_digest(text: str) -> str:

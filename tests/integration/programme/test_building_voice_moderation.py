@@ -93,6 +93,8 @@ async def test_the_same_words_from_many_numbers_all_wait_and_can_be_hidden(
     assert (await building_voices(bid_id)).count == 0
 
     await client.login(await make_user(Role.ADMIN))
+    waiting = (await client.get("/admin/moderation")).text
+    assert "Repeated words: the same text from 3 or more phones" in waiting
     ids = [r["id"] for r in await SubjectVoice.select(SubjectVoice.id)]
     hidden = await client.submit(
         "/admin/moderation",
@@ -139,3 +141,6 @@ async def test_one_source_behind_many_voices_and_a_burst(
     assert "shared_source" in states[moderation.SHARED_SOURCE_VOICES - 1][2]
     assert "burst" not in states[moderation.BURST_NEW_VOICES - 1][2]
     assert "burst" in states[moderation.BURST_NEW_VOICES][2]
+    assert moderation.flag_label("burst", building=True).endswith(
+        "new voices for this building within an hour"
+    )
