@@ -8,11 +8,15 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from groundswell.core.errors import ValidationFailed
+from groundswell.core.i18n import N_, gettext
 from groundswell.core.money import MAX_MINOR_UNITS, parse_major_amount
 from groundswell.core.text import without_control_characters
 
 # Every integer column is 32-bit: PostgreSQL refuses a larger value with an error, not a row.
 MAX_INTEGER = 2_147_483_647
+# The generic messages are in Welsh on residents' pages (README "Welsh"); elsewhere the
+# language is English, so staff forms read the same as before.
+REQUIRED = N_("This is required.")
 
 
 def _whole_number(value: Any) -> int | None:
@@ -43,12 +47,16 @@ class FieldReader:
         value = self.raw.get(name)
         value = default if value is None else without_control_characters(str(value)).strip()
         if required and not value:
-            self.errors[name] = "This is required."
+            self.errors[name] = gettext(REQUIRED)
         elif "\ufffd" in value:
             # U+FFFD stands where bytes were not UTF-8: a browser sent something we cannot read.
-            self.errors[name] = "Some characters could not be read; please type this again."
+            self.errors[name] = gettext(
+                "Some characters could not be read; please type this again."
+            )
         elif len(value) > max_length:
-            self.errors[name] = f"Keep this to {max_length} characters or fewer."
+            self.errors[name] = gettext("Keep this to %(max)s characters or fewer.") % {
+                "max": max_length
+            }
         return value
 
     def web_address(self, name: str, *, max_length: int = 300) -> str:
@@ -99,18 +107,18 @@ class FieldReader:
         value = self.raw.get(name)
         if value is None or (isinstance(value, str) and not value.strip()):
             if default is None:
-                self.errors[name] = "This is required."
+                self.errors[name] = gettext(REQUIRED)
             return default
         number = _whole_number(value)
         if number is None:
-            self.errors[name] = "Enter a whole number."
+            self.errors[name] = gettext("Enter a whole number.")
             return default
         if maximum is None:
             maximum = MAX_INTEGER
         if minimum is not None and number < minimum:
-            self.errors[name] = f"Enter {minimum} or more."
+            self.errors[name] = gettext("Enter %(min)s or more.") % {"min": minimum}
         elif maximum is not None and number > maximum:
-            self.errors[name] = f"Enter {maximum} or less."
+            self.errors[name] = gettext("Enter %(max)s or less.") % {"max": maximum}
         return number
 
     def number(self, name: str, *, default: float, minimum: float, maximum: float) -> float:
@@ -120,10 +128,13 @@ class FieldReader:
         try:
             number = float(value)
         except (TypeError, ValueError):
-            self.errors[name] = "Enter a number."
+            self.errors[name] = gettext("Enter a number.")
             return default
         if not minimum <= number <= maximum:
-            self.errors[name] = f"Enter a number from {minimum:g} to {maximum:g}."
+            self.errors[name] = gettext("Enter a number from %(min)s to %(max)s.") % {
+                "min": f"{minimum:g}",
+                "max": f"{maximum:g}",
+            }
         return number
 
     def money(self, name: str, *, required: bool = True, minor_units: bool = False) -> int | None:
@@ -155,7 +166,7 @@ class FieldReader:
             return choices(value)
         except ValueError:
             allowed = ", ".join(c.value for c in choices)
-            self.errors[name] = f"Choose one of: {allowed}."
+            self.errors[name] = gettext("Choose one of: %(allowed)s.") % {"allowed": allowed}
             return default
 
     def check(self, title: str) -> None:

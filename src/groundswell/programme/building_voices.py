@@ -28,7 +28,7 @@ from groundswell.programme.clocks import month_and_year
 from groundswell.programme.evidence import BuildingVoices, PublicWords, folded_places
 from groundswell.programme.tables import AssetBid
 from groundswell.vouching.redact import redact
-from groundswell.vouching.states import EndorsementState
+from groundswell.vouching.states import EndorsementState, ModerationStatus
 from groundswell.vouching.tables import SubjectVoice, VouchSubject
 
 BUILDING_SUFFIX_LETTERS = "ABCDEFGHJKMNPQRSTUVWXYZ"  # no I, L or O, as in organiser codes
@@ -74,7 +74,10 @@ async def give_building_a_code(bid_id: int, asset_name: str, rng: Chooser | None
 
 
 def _counting() -> Any:
-    return SubjectVoice.state == EndorsementState.ACTIVE.value
+    # A voice the abuse signals flagged waits for a moderator (vouching/moderation.py).
+    return (SubjectVoice.state == EndorsementState.ACTIVE.value) & (
+        SubjectVoice.moderation != ModerationStatus.FLAGGED.value
+    )
 
 
 async def building_voices(bid_id: int) -> BuildingVoices:

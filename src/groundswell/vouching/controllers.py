@@ -28,7 +28,12 @@ from groundswell.vouching import moderation, moderation_queue, my_voice
 from groundswell.vouching.queries import audience_of
 from groundswell.vouching.recording import source_hash
 from groundswell.vouching.residents import erase_voice
-from groundswell.vouching.self_service import held_for, set_sharing, sharing_words
+from groundswell.vouching.self_service import (
+    building_sharing_words,
+    held_for,
+    set_sharing,
+    sharing_words,
+)
 from groundswell.vouching.states import Theme
 from groundswell.vouching.web_vouch import (
     OrganiserLeft,
@@ -220,13 +225,14 @@ class ModerationController(Controller):
             raise ValidationFailed(
                 "Choose the voices to decide on.", field_errors={"ids": "Choose a voice."}
             ) from None
-        await moderation.decide_many(
-            signed_in(request),
-            ids,
-            action,
-            str(data.get("note") or ""),
-            tab=str(data.get("tab") or ""),
-        )
+        note = str(data.get("note") or "")
+        if data.get("kind") == "building":
+            # Building voices (SubjectVoice) are their own rows, decided by their own service.
+            await moderation.decide_building_voices(signed_in(request), ids, action, note)
+        else:
+            await moderation.decide_many(
+                signed_in(request), ids, action, note, tab=str(data.get("tab") or "")
+            )
         return _decided(
             request, tab, moderation_queue.safe_anchor(data.get("next")), action, len(ids)
         )
@@ -314,6 +320,7 @@ class MyVoiceController(Controller):
                 "vouching/my_voice.html",
                 held=held,
                 sharing_words=sharing_words,
+                building_sharing_words=building_sharing_words,
                 changed=request.query_params.get("changed", ""),
             )
         )

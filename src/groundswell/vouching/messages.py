@@ -78,6 +78,8 @@ _ENGLISH: dict[str, str] = {
     "words to vouch.",
     "my_data_shared": "funders may read",
     "my_data_private": "counted, not shown",
+    # A building's voice whose words may go in the bid's evidence pack (SHARE / the web form).
+    "my_data_building_public": "words public",
     "my_data_withdrawn": "withdrawn",
     "my_data_hear_back_yes": "hear back: yes",
     "my_data_hear_back_no": "hear back: no",

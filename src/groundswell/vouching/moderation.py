@@ -22,7 +22,7 @@ from groundswell.settings import Settings
 from groundswell.vouching.queries import Audience, visible_endorsement
 from groundswell.vouching.redact import has_link, remove_phone_numbers
 from groundswell.vouching.states import EndorsementState, ModerationStatus
-from groundswell.vouching.tables import Endorsement, ModerationReport
+from groundswell.vouching.tables import Endorsement, ModerationReport, SubjectVoice
 
 BURST_WINDOW = timedelta(hours=1)
 BURST_NEW_VOICES = 15  # new voices for one organiser in an hour before the rest wait for a person
@@ -45,8 +45,10 @@ FLAG_LABELS = {
 }
 
 
-def flag_label(flag: str) -> str:
-    return FLAG_LABELS.get(flag, flag.replace("_", " "))
+def flag_label(flag: str, building: bool = False) -> str:
+    label = FLAG_LABELS.get(flag, flag.replace("_", " "))
+    # A building voice's signals are counted among that building's voices.
+    return label.replace("this organiser", "this building") if building else label
 
 
 def text_digest(text: str) -> str:
@@ -57,53 +59,69 @@ def text_digest(text: str) -> str:
 async def automatic_flags(
     settings: Settings, *, organiser_id: int, testimony: str, source: str, resident_id: int
 ) -> list[str]:
+    return await _signals(
+        Endorsement, Endorsement.organiser == organiser_id, testimony, source, resident_id
+    )
+
+
+async def building_voice_flags(
+    *, subject_id: int, testimony: str, source: str, resident_id: int
+) -> list[str]:
+    """The same signals for a building's voice (SubjectVoice), counted among that building's
+    voices; repeated words among all building voices."""
+    return await _signals(
+        SubjectVoice, SubjectVoice.subject == subject_id, testimony, source, resident_id
+    )
+
+
+async def _signals(
+    table: type[Endorsement] | type[SubjectVoice],
+    same_target: Any,
+    testimony: str,
+    source: str,
+    resident_id: int,
+) -> list[str]:
     flags: list[str] = []
     if has_link(testimony):
         flags.append("link")
-    recent = await Endorsement.count().where(
-        (Endorsement.organiser == organiser_id)
-        & (Endorsement.created_at > now() - BURST_WINDOW)
-        & (Endorsement.resident != resident_id)
+    others = table.resident != resident_id
+    recent = await table.count().where(
+        same_target & (table.created_at > now() - BURST_WINDOW) & others
     )
     if recent >= BURST_NEW_VOICES:
         flags.append("burst")
     if len(testimony.split()) >= 3:
-        same = await Endorsement.count().where(
-            (Endorsement.text_digest == text_digest(testimony))
-            & (Endorsement.resident != resident_id)
-        )
+        same = await table.count().where((table.text_digest == text_digest(testimony)) & others)
         if same + 1 >= REPEATED_TEXT_VOICES:
             flags.append("repeated_text")
     if source:
-        shared = await Endorsement.count().where(
-            (Endorsement.organiser == organiser_id)
-            & (Endorsement.source_hash == source)
-            & (Endorsement.resident != resident_id)
-        )
+        shared = await table.count().where(same_target & (table.source_hash == source) & others)
         if shared + 1 >= SHARED_SOURCE_VOICES:
             flags.append("shared_source")
     return flags
 
 
-async def flag_siblings(*, testimony: str, flags: list[str]) -> None:
+async def flag_siblings(
+    *, testimony: str, flags: list[str], table: type[Endorsement] | type[SubjectVoice] = Endorsement
+) -> None:
     """When the same words arrive from many numbers, the earlier copies wait for review too."""
     if "repeated_text" not in flags:
         return
     rows = (
-        await Endorsement.select(Endorsement.id, Endorsement.flags)
+        await table.select(table.id, table.flags)
         .where(
-            (Endorsement.text_digest == text_digest(testimony))
-            & (Endorsement.moderation == ModerationStatus.CLEAR.value)
+            (table.text_digest == text_digest(testimony))
+            & (table.moderation == ModerationStatus.CLEAR.value)
         )
         .output(load_json=True)
     )
     for row in rows:
-        await Endorsement.update(
+        await table.update(
             {
-                Endorsement.moderation: ModerationStatus.FLAGGED.value,
-                Endorsement.flags: [*row["flags"], "repeated_text"],
+                table.moderation: ModerationStatus.FLAGGED.value,
+                table.flags: [*row["flags"], "repeated_text"],
             }
-        ).where(Endorsement.id == row["id"])
+        ).where(table.id == row["id"])
 
 
 # The same answer for unknown testimony and testimony this reader cannot see.
@@ -171,19 +189,7 @@ async def decide_many(
     the decision was made: "keep counting" from Waiting never counts again a voice another
     moderator hid since the page was read (counting it again is the Hidden tab's decision);
     without a tab (not the page's form) the decision is taken as asked."""
-    if not principal.is_admin:
-        raise Forbidden("Only administrators moderate testimony.")
-    if action not in ACTIONS:
-        # A form sent with another action is bad input (422), not a missing page (404).
-        raise ValidationFailed(
-            "Choose keep counting or hide.",
-            field_errors={"action": "Choose keep counting or hide."},
-        )
-    ids = sorted(set(endorsement_ids))
-    if not ids or len(ids) > GROUP_LIMIT:
-        raise ValidationFailed(
-            "Choose the voices to decide on.", field_errors={"ids": "Choose at least one voice."}
-        )
+    ids = _checked(principal, endorsement_ids, action)
     group_note = f" (one decision for {len(ids)} voices flagged together)" if len(ids) > 1 else ""
     changed = 0
     async with write_transaction():
@@ -203,6 +209,68 @@ async def decide_many(
                 continue
             if await _decide_one(principal, row, action, (note[:450] + group_note).strip()):
                 changed += 1
+    return changed
+
+
+def _checked(principal: Principal, voice_ids: list[int], action: str) -> list[int]:
+    if not principal.is_admin:
+        raise Forbidden("Only administrators moderate testimony.")
+    if action not in ACTIONS:
+        # A form sent with another action is bad input (422), not a missing page (404).
+        raise ValidationFailed(
+            "Choose keep counting or hide.",
+            field_errors={"action": "Choose keep counting or hide."},
+        )
+    ids = sorted(set(voice_ids))
+    if not ids or len(ids) > GROUP_LIMIT:
+        raise ValidationFailed(
+            "Choose the voices to decide on.", field_errors={"ids": "Choose at least one voice."}
+        )
+    return ids
+
+
+async def decide_building_voices(
+    principal: Principal, voice_ids: list[int], action: str, note: str = ""
+) -> int:
+    """The same decision for building voices (SubjectVoice): hide, or keep (shown, if the
+    resident shared the words, and counted in the evidence pack). No reports: building
+    voices cannot be reported. Each voice is audited; returns how many changed."""
+    ids = _checked(principal, voice_ids, action)
+    changed = 0
+    async with write_transaction():
+        rows = await locked(
+            SubjectVoice.select(SubjectVoice.id, SubjectVoice.state, SubjectVoice.moderation).where(
+                SubjectVoice.id.is_in(ids)
+            )
+        )
+        if len(rows) != len(ids):
+            raise NotFound("That building voice does not exist.")
+        for row in rows:
+            hidden = row["state"] == EndorsementState.HIDDEN.value
+            if (action == "hide" and hidden) or (
+                action == "restore"
+                and not hidden
+                and row["moderation"] != ModerationStatus.FLAGGED.value
+            ):
+                continue
+            state = EndorsementState.HIDDEN.value if action == "hide" else row["state"]
+            if action == "restore" and hidden:
+                state = EndorsementState.ACTIVE.value
+            await SubjectVoice.update(
+                {
+                    SubjectVoice.state: state,
+                    SubjectVoice.moderation: ModerationStatus.REVIEWED.value,
+                }
+            ).where(SubjectVoice.id == row["id"])
+            await audit.record(
+                principal,
+                f"building_voice.{action}",
+                "subject_voice",
+                row["id"],
+                note=note[:500],
+                before={"state": row["state"], "moderation": row["moderation"]},
+            )
+            changed += 1
     return changed
 
 

@@ -4,7 +4,8 @@
 "Hidden" holds what a moderator hid, which can be counted again. Voices flagged together —
 one burst for an organiser, the same words from many phones, one connection behind many
 voices — come as one group with one decision, because a person judges the pattern, not
-each of thirty identical messages.
+each of thirty identical messages. Building voices (SubjectVoice, issue #18) follow the
+endorsements, one card each: they are fewer, and cannot be reported.
 """
 
 from __future__ import annotations
@@ -15,13 +16,13 @@ from typing import Any
 
 from groundswell.core.errors import ValidationFailed
 from groundswell.vouching.states import EndorsementState, ModerationStatus
-from groundswell.vouching.tables import Endorsement, ModerationReport
+from groundswell.vouching.tables import Endorsement, ModerationReport, SubjectVoice
 
 TABS = {"waiting": "Waiting", "hidden": "Hidden"}
 QUEUE_LIMIT = 200
 # The flags that mark a pattern across voices, in the order a group is formed by.
 PATTERN_FLAGS = ("burst", "repeated_text", "shared_source", "shared_ip")
-_ANCHOR = re.compile(r"^(voice-\d+|group-[a-z]+-[0-9a-f-]+)$")
+_ANCHOR = re.compile(r"^(voice-\d+|building-\d+|group-[a-z]+-[0-9a-f-]+)$")
 
 
 @dataclass
@@ -32,6 +33,7 @@ class Entry:
     voices: list[dict[str, Any]]
     pattern: str = ""  # the flag the group shares; empty for a single voice
     organisers: list[str] = field(default_factory=list)
+    building: bool = False  # a building's voice (SubjectVoice), decided as kind=building
 
     @property
     def is_group(self) -> bool:
@@ -69,9 +71,18 @@ def _waiting_where() -> Any:
     )
 
 
+def _building_where(tab: str) -> Any:
+    if tab == "hidden":
+        return SubjectVoice.state == EndorsementState.HIDDEN.value
+    return (SubjectVoice.state != EndorsementState.HIDDEN.value) & (
+        SubjectVoice.moderation == ModerationStatus.FLAGGED.value
+    )
+
+
 async def counts() -> dict[str, int]:
     return {
-        "waiting": await Endorsement.count().where(_waiting_where()),
+        "waiting": await Endorsement.count().where(_waiting_where())
+        + await SubjectVoice.count().where(_building_where("waiting")),
         "reported": await Endorsement.count().where(
             (Endorsement.state != EndorsementState.HIDDEN.value)
             & (Endorsement.moderation != ModerationStatus.FLAGGED.value)
@@ -79,7 +90,8 @@ async def counts() -> dict[str, int]:
         ),
         "hidden": await Endorsement.count().where(
             Endorsement.state == EndorsementState.HIDDEN.value
-        ),
+        )
+        + await SubjectVoice.count().where(_building_where("hidden")),
     }
 
 
@@ -159,4 +171,27 @@ async def queue(tab: str) -> list[Entry]:
             # A group of one is just a voice: decided, and anchored, on its own.
             entry.anchor = f"voice-{entry.voices[0]['id']}"
         entry.organisers = sorted({v["organiser_name"] for v in entry.voices})
-    return entries
+    return entries + await _building_entries(tab)
+
+
+async def _building_entries(tab: str) -> list[Entry]:
+    voices = (
+        await SubjectVoice.select(
+            SubjectVoice.id,
+            SubjectVoice.testimony,
+            SubjectVoice.flags,
+            SubjectVoice.state,
+            SubjectVoice.moderation,
+            SubjectVoice.updated_at,
+            SubjectVoice.subject.name.as_alias("subject_name"),
+            SubjectVoice.subject.code.as_alias("subject_code"),
+        )
+        .where(_building_where(tab))
+        .order_by(SubjectVoice.updated_at, ascending=False)
+        .order_by(SubjectVoice.id, ascending=False)
+        .limit(QUEUE_LIMIT)
+        .output(load_json=True)
+    )
+    for voice in voices:
+        voice["reports"] = []
+    return [Entry(anchor=f"building-{v['id']}", voices=[v], building=True) for v in voices]

@@ -38,6 +38,7 @@ async def export_voice(voice: str) -> dict[str, Any]:
         .first()
     )
     endorsements: list[dict[str, Any]] = []
+    building_voices: list[dict[str, Any]] = []
     if resident is not None:
         endorsements = await Endorsement.select(
             Endorsement.organiser.code.as_alias("organiser"),
@@ -56,11 +57,27 @@ async def export_voice(voice: str) -> dict[str, Any]:
             Endorsement.updated_at,
             Endorsement.withdrawn_at,
         ).where(Endorsement.resident == resident["id"])
+        building_voices = await SubjectVoice.select(
+            SubjectVoice.subject.code.as_alias("building"),
+            SubjectVoice.subject.name.as_alias("building_name"),
+            SubjectVoice.testimony,
+            SubjectVoice.neighbourhood,
+            SubjectVoice.show_public,
+            SubjectVoice.show_funders,
+            SubjectVoice.channel,
+            SubjectVoice.verification,
+            SubjectVoice.state,
+            SubjectVoice.moderation,
+            SubjectVoice.created_at,
+            SubjectVoice.updated_at,
+            SubjectVoice.withdrawn_at,
+        ).where(SubjectVoice.resident == resident["id"])
     return {
         "resident": resident
         and {k: v for k, v in resident.items() if k != "id"}
         | {"number_kept_to_hear_back": resident["hear_back"]},
         "endorsements": endorsements,
+        "building_voices": building_voices,
         "messages_received": await InboundMessage.count().where(InboundMessage.voice_hash == voice),
         "pending_web_vouches": await WebVerification.count().where(
             WebVerification.voice_hash == voice
@@ -83,7 +100,7 @@ async def erase_voice(voice: str) -> dict[str, int]:
     and /my-voice all use. Joins the caller's transaction when there is one."""
     async with write_transaction():
         resident = await Resident.select(Resident.id).where(Resident.voice_hash == voice).first()
-        counts = {"endorsements": 0}
+        counts = {"endorsements": 0, "building_voices": 0}
         if resident is not None:
             counts["endorsements"] = await Endorsement.count().where(
                 Endorsement.resident == resident["id"]
@@ -91,7 +108,11 @@ async def erase_voice(voice: str) -> dict[str, int]:
             await PendingPrompt.delete().where(PendingPrompt.resident == resident["id"])
             await Endorsement.delete().where(Endorsement.resident == resident["id"])
             # Voices for buildings too (the foreign key cascades; said here so it is plain).
-            await SubjectVoice.delete().where(SubjectVoice.resident == resident["id"])
+            counts["building_voices"] = len(
+                await SubjectVoice.delete()
+                .where(SubjectVoice.resident == resident["id"])
+                .returning(SubjectVoice.id)
+            )
             await Resident.delete().where(Resident.id == resident["id"])
         counts["message_ids"] = len(
             await InboundMessage.delete()

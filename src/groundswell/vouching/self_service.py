@@ -1,5 +1,5 @@
-"""Residents serve themselves: what is held for a number (SMS MYDATA, /my-voice), and
-changing where a vouch's words appear.
+"""Residents serve themselves: what is held for a number (SMS MYDATA, /my-voice): vouches
+for organisers and voices for buildings; and changing where a vouch's words appear.
 
 The erasure itself is `residents.erase_voice`, the one the shell's `resident erase` uses.
 """
@@ -13,9 +13,18 @@ from typing import Any
 from groundswell.db import write_transaction
 from groundswell.vouching.messages import render, sms_segments
 from groundswell.vouching.states import EndorsementState
-from groundswell.vouching.tables import Endorsement, Resident
+from groundswell.vouching.tables import Endorsement, Resident, SubjectVoice
 
-__all__ = ["Held", "HeldVouch", "held_for", "my_data_text", "set_sharing", "sharing_words"]
+__all__ = [
+    "Held",
+    "HeldBuildingVoice",
+    "HeldVouch",
+    "building_sharing_words",
+    "held_for",
+    "my_data_text",
+    "set_sharing",
+    "sharing_words",
+]
 
 # A reply to MYDATA must arrive as one message: two segments at most.
 MAX_SEGMENTS = 2
@@ -32,6 +41,17 @@ class HeldVouch:
 
 
 @dataclass(frozen=True)
+class HeldBuildingVoice:
+    """A voice for a building (a SubjectVoice): its code, name and when."""
+
+    building_code: str
+    building_name: str
+    given_at: datetime
+    withdrawn: bool
+    words_public: bool  # the words may go in the bid's evidence pack (never the place)
+
+
+@dataclass(frozen=True)
 class Held:
     """What Groundswell holds for one voice, in the words a resident reads."""
 
@@ -39,6 +59,7 @@ class Held:
     hear_back: bool = False
     texts_stopped: bool = False
     vouches: list[HeldVouch] = field(default_factory=list)
+    buildings: list[HeldBuildingVoice] = field(default_factory=list)
 
     @property
     def active_count(self) -> int:
@@ -65,10 +86,31 @@ async def held_for(voice: str) -> Held:
         .where(Endorsement.resident == resident["id"])
         .order_by(Endorsement.updated_at, ascending=False)
     )
+    buildings = (
+        await SubjectVoice.select(
+            SubjectVoice.subject.code.as_alias("code"),
+            SubjectVoice.subject.name.as_alias("name"),
+            SubjectVoice.updated_at,
+            SubjectVoice.state,
+            SubjectVoice.show_public,
+        )
+        .where(SubjectVoice.resident == resident["id"])
+        .order_by(SubjectVoice.updated_at, ascending=False)
+    )
     return Held(
         exists=True,
         hear_back=resident["hear_back"],
         texts_stopped=resident["messages_stopped"],
+        buildings=[
+            HeldBuildingVoice(
+                building_code=row["code"],
+                building_name=row["name"],
+                given_at=row["updated_at"],
+                withdrawn=row["state"] == EndorsementState.WITHDRAWN.value,
+                words_public=bool(row["show_public"]),
+            )
+            for row in buildings
+        ],
         vouches=[
             HeldVouch(
                 endorsement_id=row["id"],
@@ -116,19 +158,34 @@ def sharing_words(vouch: HeldVouch, lang: str = "en") -> str:
     return render("my_data_shared" if vouch.shared_with_funders else "my_data_private", lang)
 
 
+def building_sharing_words(voice: HeldBuildingVoice, lang: str = "en") -> str:
+    """Who sees a building voice's words, in a few words (for SMS and /my-voice)."""
+    if voice.withdrawn:
+        return render("my_data_withdrawn", lang)
+    return render("my_data_building_public" if voice.words_public else "my_data_private", lang)
+
+
 # ---------------------------------------------------------------- the MYDATA reply
 
 
 def my_data_text(held: Held, lang: str = "en") -> str:
-    """MYDATA's reply: each organiser by code with the date and who sees the words, then
-    hearing back and texts; organisers that do not fit in two segments are counted and
-    pointed to /my-voice."""
+    """MYDATA's reply: each organiser and building by code with the date and who sees the
+    words, newest first, then hearing back and texts; those that do not fit in two segments
+    are counted and pointed to /my-voice."""
     if not held.exists:
         return render("my_data_none", lang)
     tail = [render("my_data_hear_back_yes" if held.hear_back else "my_data_hear_back_no", lang)]
     if held.texts_stopped:
         tail.append(render("my_data_texts_stopped", lang))
-    parts = [_vouch_line(vouch, lang) for vouch in held.vouches]
+    dated = [
+        (v.given_at, _line(v.organiser_code, v.given_at, sharing_words(v, lang)))
+        for v in held.vouches
+    ]
+    dated += [
+        (b.given_at, _line(b.building_code, b.given_at, building_sharing_words(b, lang)))
+        for b in held.buildings
+    ]
+    parts = [line for _, line in sorted(dated, key=lambda item: item[0], reverse=True)]
     for shown in range(len(parts), -1, -1):
         left = len(parts) - shown
         more = [render("my_data_more", lang, count=left)] if left else []
@@ -138,8 +195,5 @@ def my_data_text(held: Held, lang: str = "en") -> str:
     return render("my_data", lang, details="; ".join(tail))
 
 
-def _vouch_line(vouch: HeldVouch, lang: str) -> str:
-    given = vouch.given_at
-    return (
-        f"{vouch.organiser_code} {given.day}/{given.month}/{given:%y} {sharing_words(vouch, lang)}"
-    )
+def _line(code: str, given: datetime, sharing: str) -> str:
+    return f"{code} {given.day}/{given.month}/{given:%y} {sharing}"

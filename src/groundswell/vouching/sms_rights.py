@@ -15,7 +15,7 @@ from groundswell.vouching.messages import render
 from groundswell.vouching.recording import claim_resident
 from groundswell.vouching.residents import erase_voice
 from groundswell.vouching.self_service import held_for, my_data_text
-from groundswell.vouching.tables import Endorsement, Resident
+from groundswell.vouching.tables import Endorsement, Resident, SubjectVoice
 
 if TYPE_CHECKING:
     from groundswell.vouching.sms import Incoming
@@ -36,7 +36,9 @@ async def ask_to_erase(msg: Incoming) -> str:
     else:
         resident_id = msg.resident["id"]
     await Resident.update({Resident.erase_requested_at: now()}).where(Resident.id == resident_id)
-    count = await Endorsement.count().where(Endorsement.resident == resident_id)
+    count = await Endorsement.count().where(
+        Endorsement.resident == resident_id
+    ) + await SubjectVoice.count().where(SubjectVoice.resident == resident_id)
     return render_erase_confirm(msg.lang, count)
 
 

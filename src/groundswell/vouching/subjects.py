@@ -4,7 +4,8 @@
 A subject's voices are `SubjectVoice` rows, never endorsements, so they cannot reach an
 allocation. They follow the endorsement's rules: one voice per phone per subject (again
 replaces the words), phone numbers typed into the words removed before storing, consent
-per audience, withdrawal always allowed.
+per audience, withdrawal always allowed, and the same abuse signals (moderation.py): a
+flagged voice waits for a moderator before it is shown or counted.
 """
 
 from __future__ import annotations
@@ -12,9 +13,15 @@ from __future__ import annotations
 from typing import Any
 
 from groundswell.core.clock import now
+from groundswell.vouching import moderation
 from groundswell.vouching.recording import TESTIMONY_MAX, VouchOutcome
 from groundswell.vouching.redact import remove_phone_numbers
-from groundswell.vouching.states import Channel, EndorsementState, Verification
+from groundswell.vouching.states import (
+    Channel,
+    EndorsementState,
+    ModerationStatus,
+    Verification,
+)
 from groundswell.vouching.tables import SubjectVoice, VouchSubject
 
 
@@ -47,8 +54,17 @@ async def record_subject_voice(
     Consent left as None (SMS, which does not ask) keeps what was given before, off for a
     first voice; the web form always answers both."""
     moment = now()
+    testimony = remove_phone_numbers(testimony[: TESTIMONY_MAX * 2])
+    flags = await moderation.building_voice_flags(
+        subject_id=subject_id, testimony=testimony, source=source, resident_id=resident_id
+    )
     values: dict[Any, Any] = {
-        SubjectVoice.testimony: remove_phone_numbers(testimony[: TESTIMONY_MAX * 2]),
+        SubjectVoice.testimony: testimony,
+        SubjectVoice.text_digest: moderation.text_digest(testimony),
+        SubjectVoice.flags: flags,
+        SubjectVoice.moderation: (
+            ModerationStatus.FLAGGED.value if flags else ModerationStatus.CLEAR.value
+        ),
         SubjectVoice.channel: channel.value,
         SubjectVoice.verification: verification.value,
         SubjectVoice.source_hash: source,
@@ -82,6 +98,7 @@ async def record_subject_voice(
             .returning(SubjectVoice.id)
         )
         if rows:
+            await moderation.flag_siblings(testimony=testimony, flags=flags, table=SubjectVoice)
             return VouchOutcome(endorsement_id=int(rows[0]["id"]), replaced=False)
         existing = (
             await SubjectVoice.select(SubjectVoice.id, SubjectVoice.state)
@@ -91,7 +108,12 @@ async def record_subject_voice(
         assert existing is not None
     if existing["state"] != EndorsementState.HIDDEN.value:
         values[SubjectVoice.state] = EndorsementState.ACTIVE.value
+    else:
+        # A moderator hid this voice: new words go back to the queue, still hidden.
+        values[SubjectVoice.moderation] = ModerationStatus.FLAGGED.value
+        values[SubjectVoice.flags] = [*flags, "after_hidden"]
     await SubjectVoice.update(values).where(SubjectVoice.id == existing["id"])
+    await moderation.flag_siblings(testimony=testimony, flags=flags, table=SubjectVoice)
     return VouchOutcome(
         endorsement_id=int(existing["id"]),
         replaced=existing["state"] == EndorsementState.ACTIVE.value,

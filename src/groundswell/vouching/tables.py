@@ -201,6 +201,11 @@ class SubjectVoice(Table, tablename="subject_voice"):
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())  # when the words were last given
     withdrawn_at = Timestamptz(null=True, default=None)
+    # The endorsement's abuse signals (vouching/moderation.py): a flagged voice is not shown
+    # or put in the evidence pack until a moderator keeps it (migration 2026-12-06T15:00).
+    text_digest = Varchar(length=64, default="", index=True)
+    moderation = Varchar(length=16, choices=ModerationStatus, default=ModerationStatus.CLEAR)
+    flags = JSONB(default=[])
 
 
 TABLES = [

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from groundswell.core.forms import FieldReader
+from groundswell.core.forms import REQUIRED, FieldReader
 from groundswell.core.i18n import gettext as _
 from groundswell.core.phones import InvalidPhoneNumber, normalise_phone
 from groundswell.vouching.eligibility import vouch_refusal, web_refusal_message
@@ -51,7 +51,7 @@ def _check(fields: FieldReader, testimony_missing: str) -> None:
         "phone": _("Enter your mobile number, for example 07911 123456."),
     }
     for name, message in missing.items():
-        if fields.errors.get(name) == "This is required.":
+        if fields.errors.get(name) == _(REQUIRED):
             fields.errors[name] = message
     fields.check(_("Please check your vouch."))
 

@@ -78,7 +78,8 @@ class OrganiserLeft(DomainError):
 
 async def organiser_for_vouching(raw_code: str) -> dict[str, Any]:
     """The organiser to vouch for; OrganiserLeft if they have left the role, NotFound if no
-    organiser has the code."""
+    organiser has the code (the message names buildings too: a mistyped building code lands
+    here)."""
     left = await left_organiser_name(normalise_code(raw_code))
     if left is not None:
         raise OrganiserLeft(left)
@@ -90,7 +91,10 @@ async def organiser_for_vouching(raw_code: str) -> dict[str, Any]:
     )
     if row is None:
         raise NotFound(
-            _("There is no organiser with the code %(code)s. Check the code on the card or poster.")
+            _(
+                "There is no organiser or building with the code %(code)s. "
+                "Check the code on the card or poster."
+            )
             % {"code": raw_code[:20]}
         )
     return row

@@ -23,7 +23,8 @@ from groundswell.core.i18n import DEFAULT_LANG, LANGS, current_lang, drafts_used
 COOKIE: Final = "gs_lang"
 COOKIE_MAX_AGE: Final = 365 * 24 * 3600
 RESIDENT_PAGES: Final = re.compile(
-    r"^/(?:|organisers/?|organisers/[^/]+/?|vouch/.*|my-voice(?:/.*)?|testimony/[^/]+/report)$"
+    r"^/(?:|organisers/?|organisers/[^/]+/?|vouch/.*|my-voice(?:/.*)?|testimony/[^/]+/report"
+    r"|privacy|accessibility|contact)$"
 )
 _QUALITY = re.compile(r"^\s*q\s*=\s*([0-9.]+)\s*$")
 

@@ -103,6 +103,7 @@ def configure(settings: Settings) -> Callable[[JinjaTemplateEngine], None]:
             gettext, ngettext, newstyle=True, pgettext=pgettext
         )
         env.globals["page_language"] = page_language
+        env.globals["current_lang"] = current_lang
         env.globals["is_resident_page"] = is_resident_page
         env.globals["switch_url"] = switch_url
         # Outside development a template never changes while a worker runs: no stat() of

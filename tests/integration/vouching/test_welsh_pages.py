@@ -125,3 +125,66 @@ async def test_an_error_page_speaks_welsh_without_trusting_the_address(client: W
     assert page.status_code == 404 and html_lang(page.text) == "cy"
     assert "Heb ei ganfod" in page.text and "Mynd i'r dudalen hafan" in unescape(page.text)
     assert "<b>" not in page.text  # what was typed in the address is escaped, never markup
+
+
+@pytest.mark.parametrize(
+    ("path", "english", "welsh"),
+    [
+        ("/privacy", "Privacy notice", "Hysbysiad preifatrwydd"),
+        ("/accessibility", "Accessibility statement", "Datganiad hygyrchedd"),
+        ("/contact", "Never send", "Peidiwch byth ag anfon"),
+    ],
+)
+async def test_the_footer_pages_speak_welsh(
+    client: WebClient, path: str, english: str, welsh: str
+) -> None:
+    page = await client.get(f"{path}?lang=cy")
+    assert page.status_code == 200 and html_lang(page.text) == "cy"
+    assert welsh in page.text and english not in page.text
+    assert DRAFT_NOTICE in page.text
+    # Markup in the Welsh is the page's own: links still work.
+    assert '<a href="/my-voice">' in page.text or path == "/accessibility"
+    assert "&lt;a" not in page.text and "&lt;strong" not in page.text
+    english_page = await client.get(f"{path}?lang=en")
+    assert english in english_page.text and welsh not in english_page.text
+
+
+async def test_the_privacy_notice_counts_days_in_welsh(client: WebClient) -> None:
+    page = unescape((await client.get("/privacy?lang=cy")).text)
+    assert re.search(r"am \d+ diwrnod, cofnod bod pob neges", page)
+    assert "anfonwch e-bost at" in page or "defnyddiwch y" in page
+
+
+async def test_a_too_long_field_is_refused_in_welsh(client: WebClient, amina: str) -> None:
+    await client.get("/vouch/AMINA-7K?lang=cy")
+    refused = await client.submit("/vouch/AMINA-7K", {**FORM, "display_name": "A" * 41})
+    assert refused.status_code == 422
+    assert "Cadwch hwn i 40 nod neu lai." in refused.text
+    assert "characters or fewer" not in refused.text
+    await client.get("/vouch/AMINA-7K?lang=en")
+    english = await client.submit("/vouch/AMINA-7K", {**FORM, "display_name": "A" * 41})
+    assert "Keep this to 40 characters or fewer." in english.text
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        ("en", "There is no organiser or building with the code NOPE-2X."),
+        ("cy", "Does dim trefnydd nac adeilad gyda'r cod NOPE-2X."),
+    ],
+)
+async def test_a_mistyped_code_names_organisers_and_buildings(
+    client: WebClient, lang: str, expected: str
+) -> None:
+    page = await client.get(f"/vouch/NOPE-2X?lang={lang}")
+    assert page.status_code == 404
+    assert expected in unescape(page.text)
+
+
+async def test_the_funders_figures_stay_english_and_say_so(client: WebClient, amina: str) -> None:
+    note = "Mae'r rhan hon yn Saesneg yn unig"
+    welsh = unescape((await client.get("/organisers/AMINA-7K?lang=cy")).text)
+    assert note in welsh and '<section aria-labelledby="for-funders"' in welsh
+    assert 'class="for-funders" lang="en-GB"' in welsh and "For funders: figures" in welsh
+    english = unescape((await client.get("/organisers/AMINA-7K?lang=en")).text)
+    assert note not in english and "This part is in English only" not in english

@@ -35,9 +35,14 @@ RESIDENT_TEMPLATES = [
     "vouching/my_voice_code.html",
     "vouching/my_voice_erase.html",
     "vouching/my_voice_erased.html",
+    "core/privacy.html",
+    "core/accessibility.html",
+    "core/contact.html",
+    "core/_contact_line.html",
 ]
 # The services whose messages those pages show.
 RESIDENT_MODULES = [
+    "src/groundswell/core/forms.py",
     "src/groundswell/core/phones.py",
     "src/groundswell/core/web.py",
     "src/groundswell/vouching/web_vouch.py",
@@ -151,6 +156,10 @@ def test_the_switch_keeps_the_page_and_its_query() -> None:
         ("/organisers/AMINA-7K/manage", False),
         ("/vouch/AMINA-7K/confirm", True),
         ("/my-voice/code", True),
+        ("/privacy", True),
+        ("/accessibility", True),
+        ("/contact", True),
+        ("/privacy/x", False),
         ("/login", False),
         ("/dashboard", False),
         ("/programme/asset-bids/3", False),
