@@ -33,7 +33,13 @@ LINK = re.compile(r"https?://[^/\s]+(/account/set-password/([A-Za-z0-9_-]+))")
 
 
 async def emails_to(address: str) -> list[dict[str, object]]:
-    return await OutboxMessage.select().where(OutboxMessage.recipient_email == address)
+    # Oldest first: PostgreSQL returns an unordered select in any order (a row it updated,
+    # the first e-mail once sent, may come last).
+    return await (
+        OutboxMessage.select()
+        .where(OutboxMessage.recipient_email == address)
+        .order_by(OutboxMessage.id)
+    )
 
 
 async def link_sent_to(address: str) -> tuple[str, str]:

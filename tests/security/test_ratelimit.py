@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+import pytest
+
 from groundswell.core import ratelimit
 from groundswell.core.tables import RateLimitCounter
 
@@ -49,3 +51,32 @@ def test_source_keys() -> None:
     assert key("2001:db8:1:3::1") != key("2001:db8:1:2::1")
     assert key("::ffff:203.0.113.9") == "203.0.113.9"
     assert key("testclient") == "testclient" and key("") == "unknown"
+
+
+async def test_hit_many_counts_each_bucket_as_hit_does_and_starts_a_new_window_afresh() -> None:
+    from groundswell.core.clock import frozen_at, now
+
+    start = now()
+    long_bucket = "sms:phone:" + "x" * 400  # stored shortened, answered under its own name
+    with frozen_at(start):
+        await ratelimit.hit("a", limit=2, window=WINDOW)
+        assert await ratelimit.hit_many(["a", "b", long_bucket], limit=2, window=WINDOW) == {
+            "a": True,
+            "b": True,
+            long_bucket: True,
+        }
+        assert await ratelimit.hit_many(["a", "b"], limit=2, window=WINDOW) == {
+            "a": False,  # its third hit this window
+            "b": True,
+        }
+        assert await _hits("a") == 3  # refused hits count too
+    with frozen_at(start + WINDOW):
+        assert await ratelimit.hit_many(["a"], limit=2, window=WINDOW) == {"a": True}
+        assert await _hits("a") == 1
+    assert await ratelimit.hit_many([], limit=2, window=WINDOW) == {}
+
+
+async def test_hit_many_refuses_a_bucket_twice() -> None:
+    with pytest.raises(ValueError):
+        await ratelimit.hit_many(["same", "same"], limit=2, window=WINDOW)
+    assert await _hits("same") == 0

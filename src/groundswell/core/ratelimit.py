@@ -32,6 +32,15 @@ ON CONFLICT (bucket) DO UPDATE SET
 RETURNING hits
 """
 
+_UPSERT_MANY = """
+INSERT INTO rate_limit_counter (bucket, window_epoch, hits) VALUES {}
+ON CONFLICT (bucket) DO UPDATE SET
+    hits = CASE WHEN rate_limit_counter.window_epoch < excluded.window_epoch
+                THEN 1 ELSE rate_limit_counter.hits + 1 END,
+    window_epoch = excluded.window_epoch
+RETURNING bucket, hits
+"""
+
 # The same, but a full window is left as it is and returns no row: the conflicting row is
 # locked and the condition read from its newest version (PostgreSQL) or under the database's
 # write lock (SQLite), so `limit` places are handed out however many ask at once.
@@ -89,6 +98,22 @@ async def hit(bucket: str, *, limit: int, window: timedelta) -> bool:
     """Count one hit in `bucket`; True while the bucket is within its limit."""
     rows = await RateLimitCounter.raw(_UPSERT, _bounded(bucket), _window_epoch(window))
     return bool(rows[0]["hits"] <= limit)
+
+
+async def hit_many(buckets: list[str], *, limit: int, window: timedelta) -> dict[str, bool]:
+    """`hit` for several different buckets in one statement (a batch of texts, one per phone);
+    each bucket -> whether it is within its limit."""
+    if not buckets:
+        return {}
+    stored = {_bounded(bucket): bucket for bucket in buckets}
+    if len(stored) != len(buckets):
+        raise ValueError("hit_many counts each bucket once")
+    epoch = _window_epoch(window)
+    rows = await RateLimitCounter.raw(
+        _UPSERT_MANY.format(", ".join("({}, {}, 1)" for _ in stored)),
+        *[value for bucket in stored for value in (bucket, epoch)],
+    )
+    return {stored[row["bucket"]]: row["hits"] <= limit for row in rows}
 
 
 @dataclass(frozen=True)

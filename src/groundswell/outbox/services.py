@@ -112,6 +112,42 @@ async def enqueue_sms(
     )
 
 
+@dataclass(frozen=True)
+class QueuedSms:
+    """One SMS for `enqueue_sms_many`, its number already encrypted and hashed under
+    GROUNDSWELL_PHONE_KEY (as an inbound text's are)."""
+
+    recipient_encrypted: str
+    recipient_hash: str
+    body: str
+    purpose: str
+    dedupe_key: str
+
+
+async def enqueue_sms_many(messages: list[QueuedSms], ttl: timedelta = timedelta(hours=24)) -> None:
+    """Queue several SMS in one statement, each once per dedupe_key, in the caller's
+    transaction (the replies to a batch of inbound texts)."""
+    if not messages:
+        return
+    moment = now()
+    await OutboxMessage.insert(
+        *(
+            OutboxMessage(
+                dedupe_key=message.dedupe_key,
+                created_at=moment,
+                next_attempt_at=moment,
+                expires_at=moment + ttl,
+                medium=Medium.SMS.value,
+                recipient_encrypted=message.recipient_encrypted,
+                recipient_hash=message.recipient_hash,
+                body=message.body,
+                purpose=message.purpose,
+            )
+            for message in messages
+        )
+    ).on_conflict(action="DO NOTHING")
+
+
 async def enqueue_email(
     *,
     to: str,

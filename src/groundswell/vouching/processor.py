@@ -19,7 +19,7 @@ from typing import Any
 from groundswell.db import write_transaction
 from groundswell.settings import Settings
 from groundswell.vouching import inbound
-from groundswell.vouching.sms import process_claimed
+from groundswell.vouching.sms import process_texts
 
 log = logging.getLogger("groundswell.vouching.processor")
 
@@ -39,8 +39,7 @@ async def process_waiting(settings: Settings, *, limit: int = BATCH) -> int:
     try:
         async with write_transaction():
             claimed = await inbound.claim_waiting(limit)
-            for message in claimed:
-                await process_claimed(settings, message, queue_reply=True)
+            await process_texts(settings, claimed)
         return len(claimed)
     except Exception:
         if not claimed:
@@ -57,7 +56,7 @@ async def process_waiting(settings: Settings, *, limit: int = BATCH) -> int:
                 if not rows:
                     break
                 row = rows[0]
-                await process_claimed(settings, row, queue_reply=True)
+                await process_texts(settings, [row])
             done += 1
         except Exception as exc:
             if row is None:

@@ -1,8 +1,9 @@
 """Vouching by SMS: an inbound text, exactly once per MessageSid, and the reply it gets.
 
-`process_claimed` is the one processing path, whoever runs it (the processor behind the
+`process_texts` is the one processing path, whoever runs it (the processor behind the
 webhook, or `handle_sms` inline): it rate-limits, parses the text (`grammar.parse_sms`),
-runs the handler for its `CommandKind` from `HANDLERS` and queues or returns the reply.
+runs the handler for its `CommandKind` from `HANDLERS` and queues or returns the reply,
+with what a batch of texts shares read and written once (`sms_batch`).
 Every handler takes one `Incoming` and returns the reply; a new command is a new
 `CommandKind` in the grammar and a row in `HANDLERS`.
 """
@@ -16,28 +17,22 @@ from typing import Any
 
 from groundswell.community.states import OrganiserStatus
 from groundswell.community.tables import Organiser
-from groundswell.core import ratelimit
 from groundswell.core.clock import now
-from groundswell.core.metrics import SMS_PROCESSED
 from groundswell.core.phones import InvalidPhoneNumber, PhoneCipher
 from groundswell.db import write_transaction
-from groundswell.outbox.services import enqueue_sms
 from groundswell.settings import Settings
-from groundswell.vouching import inbound, sms_rights
+from groundswell.vouching import inbound, sms_batch, sms_rights
 from groundswell.vouching.eligibility import VouchRefusal, region_names, vouch_refusal
 from groundswell.vouching.grammar import (
     LANGUAGE_KEYWORDS,
     Command,
     CommandKind,
     clean_text,
-    parse_sms,
 )
 from groundswell.vouching.messages import render, sms_segments
 from groundswell.vouching.recording import (
     TESTIMONY_MAX,
     claim_resident,
-    left_organiser_name,
-    organiser_for_code,
     record_endorsement,
     withdraw,
 )
@@ -45,7 +40,6 @@ from groundswell.vouching.states import Channel, EndorsementState, Verification
 from groundswell.vouching.subjects import (
     record_subject_voice,
     share_latest_subject_voice,
-    subject_for_code,
     withdraw_subject_voice,
 )
 from groundswell.vouching.tables import (
@@ -56,7 +50,6 @@ from groundswell.vouching.tables import (
 )
 
 PROMPT_WINDOW = timedelta(hours=24)
-SMS_PER_PHONE_PER_HOUR = 30
 
 
 @dataclass(frozen=True)
@@ -70,7 +63,7 @@ async def handle_sms(
 ) -> SmsReply:
     """Record a text and process it now, exactly once per MessageSid; returns the reply (the
     webhook's inline mode, `groundswell sms simulate`). The same processing as the
-    processor's (`process_claimed`); only who delivers the reply differs."""
+    processor's (`process_texts`); only who delivers the reply differs."""
     try:
         recorded = await inbound.record(
             settings,
@@ -84,47 +77,67 @@ async def handle_sms(
         return SmsReply(render("unknown"))
     async with write_transaction():
         waiting, own = await inbound.claim_for_phone(recorded.voice, recorded.message_sid)
-        reply: str | None = None
-        for row in waiting:
-            # Earlier texts of this phone still waiting (a processor behind, or a crash) go
-            # first, their replies queued; this one's reply is the answer.
-            is_this = row["message_sid"] == recorded.message_sid
-            text = await process_claimed(settings, row, queue_reply=not is_this)
-            if is_this:
-                reply = text
-    if reply is not None:
-        return SmsReply(reply)
+        # Earlier texts of this phone still waiting (a processor behind, or a crash) go
+        # first, their replies queued; this one's reply is the answer.
+        replies = await process_texts(settings, waiting, answered_here=own and own["id"])
+    if own is not None and own["id"] in replies:
+        return SmsReply(replies[own["id"]])
     # Processed before (a retried delivery, or the processor got there first).
     return SmsReply(own["reply"] if own else render("unknown"), replayed=True)
 
 
-async def process_claimed(settings: Settings, row: dict[str, Any], *, queue_reply: bool) -> str:
-    """Process one claimed inbound message inside the caller's write transaction: rate limit,
-    grammar, the command's handler, the reply queued through the outbox (when `queue_reply`),
-    the message marked processed. Returns the reply."""
-    e164 = inbound.cipher(settings).decrypt(row["phone_encrypted"])
-    voice = row["voice_hash"]
-    body = row["body"] or ""
-    command = parse_sms(body, row["num_media"])
-    if await ratelimit.hit(
-        f"sms:phone:{voice}", limit=SMS_PER_PHONE_PER_HOUR, window=timedelta(hours=1)
-    ):
-        reply = await reply_to(settings, voice, e164, command, body)
-        result = str(command.kind)
-    else:
-        reply, result = render("rate_limited"), "rate_limited"
-    if queue_reply and reply:
-        await enqueue_sms(
-            settings,
-            to_e164=e164,
-            body=reply,
-            # The outbox sends nothing to a resident who said STOP, except the confirmation.
-            purpose="stop_confirmation" if command.kind is CommandKind.OPT_OUT else "sms_reply",
-            dedupe_key=f"sms-reply:{row['id']}",
+async def process_texts(
+    settings: Settings, rows: list[dict[str, Any]], *, answered_here: int | None = None
+) -> dict[int, str]:
+    """Process claimed inbound messages, in order, inside the caller's write transaction:
+    each phone's hourly limit, the grammar, the command's handler, the reply queued through
+    the outbox (except for the message `answered_here`, whose reply the caller delivers) and
+    the message marked processed. Returns each message's reply by id.
+
+    Reads and writes shared by the texts are made once per batch (`sms_batch`); a batch
+    holds each phone once, so a phone's second text starts the next batch."""
+    replies: dict[int, str] = {}
+    batch: list[dict[str, Any]] = []
+    for row in rows:
+        if any(other["voice_hash"] == row["voice_hash"] for other in batch):
+            replies.update(await _process_batch(settings, batch, answered_here))
+            batch = []
+        batch.append(row)
+    if batch:
+        replies.update(await _process_batch(settings, batch, answered_here))
+    return replies
+
+
+async def _process_batch(
+    settings: Settings, rows: list[dict[str, Any]], answered_here: int | None
+) -> dict[int, str]:
+    texts = sms_batch.read_texts(settings, rows)
+    reads = await sms_batch.read_batch(texts)
+    processed = []
+    for text in texts:
+        if reads.within_limit[text.voice]:
+            resident = reads.residents.get(text.voice)
+            incoming = Incoming(
+                settings=settings,
+                voice=text.voice,
+                e164=text.e164,
+                command=text.command,
+                body=text.body,
+                resident=resident,
+                lang=resident["lang"] if resident else "en",
+                reads=reads,
+            )
+            reply = await HANDLERS[text.command.kind](incoming)
+            result = str(text.command.kind)
+        else:
+            reply, result = render("rate_limited"), "rate_limited"
+        processed.append(
+            sms_batch.Processed(
+                text=text, reply=reply, result=result, queue_reply=text.row["id"] != answered_here
+            )
         )
-    await inbound.finish(row["id"], reply)
-    SMS_PROCESSED.labels(result=result).inc()
-    return reply
+    await sms_batch.write_batch(processed)
+    return {item.text.row["id"]: item.reply for item in processed}
 
 
 @dataclass(frozen=True)
@@ -138,24 +151,10 @@ class Incoming:
     body: str  # the text as it came, for words that answer a prompt
     resident: dict[str, Any] | None  # the sender's Resident row, None if never seen
     lang: str  # the language to reply in
+    reads: sms_batch.BatchReads  # the codes' organisers and buildings, read for the batch
 
 
 Handler = Callable[[Incoming], Awaitable[str]]
-
-
-async def reply_to(settings: Settings, voice: str, e164: str, command: Command, body: str) -> str:
-    """Do what the text asks, inside the caller's write transaction; returns the reply."""
-    resident = await Resident.select().where(Resident.voice_hash == voice).first()
-    incoming = Incoming(
-        settings=settings,
-        voice=voice,
-        e164=e164,
-        command=command,
-        body=body,
-        resident=resident,
-        lang=resident["lang"] if resident else "en",
-    )
-    return await HANDLERS[command.kind](incoming)
 
 
 async def _sender(msg: Incoming) -> tuple[int, bool]:
@@ -227,9 +226,9 @@ async def _organiser_named(msg: Incoming) -> tuple[dict[str, Any] | None, str]:
     refusal = _number_refusal(msg)
     if refusal:
         return None, refusal
-    organiser = await organiser_for_code(msg.command.code)
+    organiser = msg.reads.organiser(msg.command.code)
     if organiser is None:
-        left = await left_organiser_name(msg.command.code)
+        left = msg.reads.left_organiser_name(msg.command.code)
         if left is not None:
             return None, render("organiser_left", msg.lang, organiser=left)
         return None, render("unknown_code", msg.lang, code=msg.command.code or "")
@@ -271,7 +270,7 @@ async def _vouch_for_subject(msg: Incoming, subject: dict[str, Any]) -> str:
 
 async def _vouch_with_words(msg: Incoming) -> str:
     """CODE words: the words are the testimony, and a prompt still waiting is dropped."""
-    subject = await subject_for_code(msg.command.code)
+    subject = msg.reads.subject(msg.command.code)
     if subject is not None:
         return await _vouch_for_subject(msg, subject)
     organiser, refusal = await _organiser_named(msg)
@@ -287,7 +286,7 @@ async def _vouch_with_words(msg: Incoming) -> str:
 
 async def _ask_for_words(msg: Incoming) -> str:
     """CODE alone: ask for the words, and take the next words within PROMPT_WINDOW as them."""
-    subject = await subject_for_code(msg.command.code)
+    subject = msg.reads.subject(msg.command.code)
     if subject is not None:
         return await _vouch_for_subject(msg, subject)
     organiser, refusal = await _organiser_named(msg)
@@ -313,9 +312,8 @@ async def _vouch(
     *,
     new_resident: bool = False,
 ) -> str:
-    if organiser["phone_hash"] and await Resident.exists().where(
-        (Resident.id == resident_id) & (Resident.voice_hash == organiser["phone_hash"])
-    ):
+    # The resident is the sender (their voice), whichever way the organiser was found.
+    if organiser["phone_hash"] == msg.voice:
         return render("self_vouch_refused", msg.lang)
     outcome = await record_endorsement(
         msg.settings,
@@ -331,7 +329,7 @@ async def _vouch(
 
 
 async def _withdraw_one(msg: Incoming) -> str:
-    subject = await subject_for_code(msg.command.code)
+    subject = msg.reads.subject(msg.command.code)
     if subject is not None:
         changed = 0
         if msg.resident is not None:
@@ -339,7 +337,7 @@ async def _withdraw_one(msg: Incoming) -> str:
         if not changed:
             return render("nothing_to_withdraw", msg.lang, code=msg.command.code or "")
         return render("withdrawn_one", msg.lang, organiser=_subject_name(subject))
-    organiser = await organiser_for_code(msg.command.code, include_left=True)
+    organiser = msg.reads.organiser(msg.command.code, include_left=True)
     changed = 0
     if organiser is not None and msg.resident is not None:
         changed = await withdraw(msg.resident["id"], organiser["id"])

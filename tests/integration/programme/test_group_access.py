@@ -19,8 +19,12 @@ FRIENDS = "friends@redlion.example.org"
 
 
 async def link_sent_to(address: str) -> str | None:
-    rows = await OutboxMessage.select(OutboxMessage.body).where(
-        (OutboxMessage.recipient_email == address) & (OutboxMessage.purpose == "group_sign_in")
+    rows = (
+        await OutboxMessage.select(OutboxMessage.body)
+        .where(
+            (OutboxMessage.recipient_email == address) & (OutboxMessage.purpose == "group_sign_in")
+        )
+        .order_by(OutboxMessage.id)
     )
     if not rows:
         return None

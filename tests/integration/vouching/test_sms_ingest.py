@@ -227,15 +227,16 @@ async def test_stop_is_confirmed_through_the_outbox_and_a_failed_text_is_set_asi
         queued, message_sid="SMs3", from_number=NEIGHBOUR, body="HELP", num_media=0
     )
     from groundswell.vouching import sms
+    from groundswell.vouching.grammar import CommandKind
 
-    real = sms.reply_to
+    real = sms.HANDLERS[CommandKind.VOUCH]
 
-    async def explode_on_boom(settings, voice, e164, command, body):  # type: ignore[no-untyped-def]
-        if "boom" in body:
+    async def explode_on_boom(msg: sms.Incoming) -> str:
+        if "boom" in msg.body:
             raise RuntimeError("handler bug")
-        return await real(settings, voice, e164, command, body)
+        return await real(msg)
 
-    monkeypatch.setattr(sms, "reply_to", explode_on_boom)
+    monkeypatch.setitem(sms.HANDLERS, CommandKind.VOUCH, explode_on_boom)
     await drain(queued)
     rows = {row["message_sid"]: row for row in await InboundMessage.select()}
     assert all(row["processed_at"] is not None for row in rows.values())

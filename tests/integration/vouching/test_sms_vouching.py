@@ -12,7 +12,8 @@ from groundswell.community.tables import Organiser
 from groundswell.core.clock import frozen_at, now
 from groundswell.core.phones import phone_hash
 from groundswell.settings import Settings
-from groundswell.vouching.sms import SMS_PER_PHONE_PER_HOUR, handle_sms
+from groundswell.vouching.sms import handle_sms
+from groundswell.vouching.sms_batch import SMS_PER_PHONE_PER_HOUR
 from groundswell.vouching.tables import Endorsement, InboundMessage, PendingPrompt, Resident
 
 RESIDENT = "+447911123456"
