@@ -40,7 +40,7 @@ from groundswell.listening.services import (
     ListenQuery,
 )
 from groundswell.settings import load_settings
-from groundswell.vouching.queries import public_testimony
+from groundswell.vouching.queries import Audience, public_testimony
 from groundswell.web.templating import configure
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -93,13 +93,13 @@ def groundswell_sql(limit: int) -> dict[str, Statement]:
 
     feed = QueryString(
         listen_feed._FEED_SQL % listen_feed._FEED_ORDER[listen_feed.FeedSort.NEWEST],
-        listen_feed._all_of([queries.published_condition().querystring]),
+        listen_feed._all_of([queries.published_condition(Audience.FUNDERS).querystring]),
         listen_feed._all_of([]),
         limit + 1,
     ).compile_string(engine_type="postgres")
     essential = QueryString(
         listen_feed._FEED_SQL % listen_feed._FEED_ORDER[listen_feed.FeedSort.NEWEST],
-        listen_feed._all_of([queries.published_condition().querystring]),
+        listen_feed._all_of([queries.published_condition(Audience.FUNDERS).querystring]),
         listen_feed._all_of([]),
         ESSENTIAL_PAGE + 1,
     ).compile_string(engine_type="postgres")
@@ -143,7 +143,8 @@ essential_template = environment.from_string(
 )
 # The same signed-in funder the Groundswell run uses, as the templates see a user.
 USER = SimpleNamespace(role="funder", email="funder@groundswell.example")
-REQUEST = SimpleNamespace(scope={"user": USER}, url=SimpleNamespace(path="/listen"))
+# The bench's request carries no flash message: base.html's take_flash finds no cookie.
+REQUEST = SimpleNamespace(scope={"user": USER}, url=SimpleNamespace(path="/listen"), cookies={})
 CSRF = '<input type="hidden" name="_csrf_token" value="baseline">'
 state: dict[str, Any] = {}
 
@@ -168,7 +169,7 @@ async def render_listen() -> bytes:
         pools = await pool_rows(connection)
     page = ListenPage(query=ListenQuery())
     page.items = [
-        {**public_testimony(dict(row)), **{key: row[key] for key in PLACE_KEYS}}
+        {**public_testimony(dict(row), Audience.FUNDERS), **{key: row[key] for key in PLACE_KEYS}}
         for row in rows[:PAGE_SIZE]
     ]
     if len(rows) > PAGE_SIZE:
@@ -209,7 +210,7 @@ async def render_essential() -> bytes:
     async with state["pool"].acquire() as connection:
         rows = await fetch(connection, "essential")
     page = [
-        {**public_testimony(dict(row)), **{key: row[key] for key in PLACE_KEYS}}
+        {**public_testimony(dict(row), Audience.FUNDERS), **{key: row[key] for key in PLACE_KEYS}}
         for row in rows[:ESSENTIAL_PAGE]
     ]
     return essential_template.render(rows=page, more=len(rows) > ESSENTIAL_PAGE).encode()

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import AsyncIterator, Sequence
-from contextvars import ContextVar
+from collections.abc import AsyncIterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -48,13 +47,20 @@ def _enable_wal(path: str) -> None:
     connection.close()
 
 
+_found: list[Engine[Any]] = []
+
+
 def engine() -> Engine[Any]:
-    found = engine_finder()
-    if found is None:
-        raise RuntimeError(
-            "Piccolo found no engine: is PICCOLO_CONF set to groundswell.piccolo_conf?"
-        )
-    return found
+    """Piccolo's engine for this process. Found once: Piccolo's finder imports the
+    configuration module by name on every call, and every query asks (is_sqlite)."""
+    if not _found:
+        found = engine_finder()
+        if found is None:
+            raise RuntimeError(
+                "Piccolo found no engine: is PICCOLO_CONF set to groundswell.piccolo_conf?"
+            )
+        _found.append(found)
+    return _found[0]
 
 
 def is_sqlite() -> bool:
@@ -90,29 +96,27 @@ def write_transaction() -> Any:
     return current.transaction()
 
 
-# Set while a connection runs one statement that leaves no session state behind
-# (`fetch_one_statement`): asyncpg's reset on release (a round trip) is skipped for it.
-_UNTOUCHED: ContextVar[bool] = ContextVar("groundswell_untouched", default=False)
-
-
-async def _reset_unless_untouched(connection: Any) -> None:
-    # asyncpg rolls back an open transaction before calling this, whatever it does.
-    if not _UNTOUCHED.get():
-        await connection.reset()
+# asyncpg resets a connection on its way back to the pool: it rolls back an open
+# transaction and drops its listeners (client-side, no round trip), then runs this hook,
+# whose default is `SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL` —
+# one round trip on every release, which was a third of /listen's round trips. Groundswell
+# leaves no session state on a connection: no SET outside a transaction (SET LOCAL ends
+# with it), no LISTEN, no session-level advisory locks, no WITH HOLD
+# cursors, no temporary tables. tests/unit/test_session_state.py keeps the source that way.
+async def _nothing_to_reset(connection: Any) -> None:
+    return None
 
 
 async def start(engine_: Engine[Any] | None = None) -> None:
     current = engine_ or engine()
     if isinstance(current, PostgresEngine):
-        await current.start_connection_pool(min_size=1, max_size=10, reset=_reset_unless_untouched)
+        await current.start_connection_pool(min_size=1, max_size=10, reset=_nothing_to_reset)
 
 
 async def fetch_one_statement(sql: str, *args: Any) -> list[Any]:
     """Rows of one PostgreSQL statement ($1 placeholders) in autocommit, on a pooled
-    connection, in one round trip: the hot path of an SMS webhook. The statement must not
-    change session state (no SET, LISTEN, advisory lock, cursor), because its connection
-    returns to the pool without asyncpg's reset. Outside the pool (a command before
-    `start`), a connection of its own."""
+    connection, in one round trip: the hot path of an SMS webhook. Outside the pool (a
+    command before `start`), a connection of its own."""
     current = engine()
     assert isinstance(current, PostgresEngine)
     if current.pool is None:
@@ -121,12 +125,29 @@ async def fetch_one_statement(sql: str, *args: Any) -> list[Any]:
             return list(await connection.fetch(sql, *args))
         finally:
             await connection.close()
-    token = _UNTOUCHED.set(True)
-    try:
+    async with current.pool.acquire() as connection:
+        return list(await connection.fetch(sql, *args))
+
+
+async def raw(template: str, *args: Any) -> Sequence[Mapping[str, Any]]:
+    """Rows of a raw query (Piccolo's `{}` placeholders), as `Table.raw` reads them but
+    cheaper on pages read all day: on PostgreSQL outside a transaction the query is
+    compiled here and run on a pooled connection, and asyncpg's records are returned as
+    they come instead of being copied into dicts. Read-only rows; inside a transaction,
+    on that transaction's connection."""
+    current = engine()
+    query = QueryString(template, *args)
+    if (
+        isinstance(current, PostgresEngine)
+        and current.pool is not None
+        and current.current_transaction.get() is None
+    ):
+        sql, values = query.compile_string(engine_type=current.engine_type)
         async with current.pool.acquire() as connection:
-            return list(await connection.fetch(sql, *args))
-    finally:
-        _UNTOUCHED.reset(token)
+            records: Sequence[Mapping[str, Any]] = await connection.fetch(sql, *values)
+            return records
+    rows: list[dict[str, Any]] = await current.run_querystring(query)
+    return rows
 
 
 async def stop(engine_: Engine[Any] | None = None) -> None:

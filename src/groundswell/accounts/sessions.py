@@ -14,7 +14,7 @@ from groundswell.core.clock import now
 from groundswell.core.errors import TooManyRequests, ValidationFailed
 from groundswell.core.principal import Principal, Role
 from groundswell.core.security import new_token, token_digest, verify_password
-from groundswell.db import write_transaction
+from groundswell.db import raw, write_transaction
 from groundswell.settings import Settings
 
 LOGIN_WINDOW = timedelta(minutes=15)
@@ -120,7 +120,7 @@ async def principal_for_session(settings: Settings, token: str) -> Principal | N
     """The session's user, or None when the session is unknown, idle too long or expired,
     or the user is deactivated. Read fresh on every request (no cache), so signing out,
     ending sessions and deactivating a user take effect on the very next request."""
-    rows = await UserSession.raw(_SESSION_SQL, token_digest(token))
+    rows = await raw(_SESSION_SQL, token_digest(token))
     if not rows:
         return None
     session = rows[0]

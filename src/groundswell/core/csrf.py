@@ -21,7 +21,7 @@ from http.cookies import CookieError, SimpleCookie
 from typing import Any
 
 from litestar.connection import Request
-from litestar.datastructures import Cookie, MutableScopeHeaders
+from litestar.datastructures import MutableScopeHeaders
 from litestar.enums import RequestEncodingType, ScopeType
 from litestar.exceptions import PermissionDeniedException
 from litestar.middleware import ASGIMiddleware
@@ -74,11 +74,12 @@ class SessionBoundCSRFMiddleware(ASGIMiddleware):
         self._exempt = tuple(exempt)
         self._secure = secure
 
-    def _cookie(self, key: str, value: str, *, httponly: bool) -> bytes:
-        cookie = Cookie(
-            key=key, value=value, path="/", secure=self._secure, httponly=httponly, samesite="lax"
-        )
-        return cookie.to_header(header="").encode("latin-1")
+    def _cookie(self, key: str, value: str, *, httponly: bool) -> str:
+        # Tokens are hex and pre-session ids URL-safe base64: nothing to quote, so the header
+        # is written here (http.cookies took a fifth of this middleware's time per page).
+        flags = "HttpOnly; " if httponly else ""
+        secure = "; Secure" if self._secure else ""
+        return f"{key}={value}; {flags}Path=/; SameSite=lax{secure}"
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         if scope["path"].startswith(self._exempt) or scope["path"].startswith("/static/"):
@@ -122,13 +123,10 @@ class SessionBoundCSRFMiddleware(ASGIMiddleware):
                     )
                 if new_presession:
                     headers.add(
-                        "set-cookie",
-                        self._cookie(PRESESSION_COOKIE, new_presession, httponly=True).decode(),
+                        "set-cookie", self._cookie(PRESESSION_COOKIE, new_presession, httponly=True)
                     )
                 if token and token != sent_cookie:
-                    headers.add(
-                        "set-cookie", self._cookie(CSRF_COOKIE, token, httponly=False).decode()
-                    )
+                    headers.add("set-cookie", self._cookie(CSRF_COOKIE, token, httponly=False))
             await send(message)
 
         await next_app(scope, receive, send_wrapper)

@@ -4,7 +4,9 @@ chosen by how many organisers the filters leave and how common the searched word
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -12,9 +14,8 @@ from typing import Any
 
 from piccolo.querystring import QueryString
 
-from groundswell.db import is_sqlite, placeholders
+from groundswell.db import is_sqlite, placeholders, raw
 from groundswell.vouching.queries import Audience, public_testimony, published_condition
-from groundswell.vouching.tables import Endorsement
 
 
 class FeedSort(StrEnum):
@@ -100,6 +101,14 @@ SEARCH_WINDOW = 8000  # how many of the newest voices to look through for common
 SEARCH_CANDIDATES_MAX = 5000  # more matches than this: filter on the words instead
 
 
+@functools.cache
+def _published(audience: Audience) -> QueryString:
+    """What this audience may read, built once: Piccolo builds the condition anew on every
+    call, and the feed asks for it on every page."""
+    querystring: QueryString = published_condition(audience).querystring
+    return querystring
+
+
 def _all_of(conditions: list[QueryString]) -> QueryString:
     if not conditions:
         return QueryString("TRUE" if not is_sqlite() else "1")
@@ -154,7 +163,7 @@ def _feed_conditions(
 ) -> tuple[list[QueryString], list[QueryString]] | None:
     """WHERE clauses on the voice and on its organiser (search apart: it is planned by
     engine); None when they can match nothing."""
-    voice: list[QueryString] = [published_condition(filters.audience).querystring]
+    voice: list[QueryString] = [_published(filters.audience)]
     organiser: list[QueryString] = []
     if filters.locality_in is not None:
         if not filters.locality_in:
@@ -207,7 +216,7 @@ def feed_key(sort: FeedSort, row: dict[str, Any]) -> tuple[Any, ...]:
 
 async def _organiser_ids(organiser: list[QueryString]) -> list[int] | None:
     """The organisers the filters leave, when they are few; None when there are many."""
-    rows = await Endorsement.raw(
+    rows = await raw(
         "SELECT o.id FROM organiser o WHERE {} LIMIT {}",
         _all_of(organiser),
         PER_ORGANISER_MAX + 1,
@@ -219,20 +228,18 @@ async def _organiser_ids(organiser: list[QueryString]) -> list[int] | None:
 
 async def _plain(
     voice: list[QueryString], organiser: list[QueryString], sort: FeedSort, limit: int
-) -> list[dict[str, Any]]:
-    return await Endorsement.raw(
-        _FEED_SQL % _FEED_ORDER[sort], _all_of(voice), _all_of(organiser), limit + 1
-    )
+) -> Sequence[Mapping[str, Any]]:
+    return await raw(_FEED_SQL % _FEED_ORDER[sort], _all_of(voice), _all_of(organiser), limit + 1)
 
 
 async def _recent_matches(
     voice: list[QueryString], organiser: list[QueryString], search: str, limit: int
-) -> list[dict[str, Any]]:
+) -> Sequence[Mapping[str, Any]]:
     """Newest first among only the newest SEARCH_WINDOW voices that pass the other filters.
 
     When this finds more than a page, its first page is exactly the page (nothing newer was
     skipped); when it does not, the words are rare and the GIN index is asked instead."""
-    return await Endorsement.raw(
+    return await raw(
         _RECENT_MATCHES_SQL,
         _all_of(voice),
         SEARCH_WINDOW,
@@ -245,10 +252,10 @@ async def _recent_matches(
 async def _search_candidates(search: str, audience: Audience) -> list[int] | None:
     """Every published voice with these words, by the GIN index; None when there are more
     than SEARCH_CANDIDATES_MAX (then the words are common enough to filter on)."""
-    rows = await Endorsement.raw(
+    rows = await raw(
         "SELECT endorsement.id FROM endorsement WHERE {} AND {} LIMIT {}",
         _tsquery(search),
-        published_condition(audience).querystring,
+        _published(audience),
         SEARCH_CANDIDATES_MAX + 1,
     )
     if len(rows) > SEARCH_CANDIDATES_MAX:
@@ -263,7 +270,7 @@ async def _postgres_rows(
     after: QueryString | None,
     sort: FeedSort,
     limit: int,
-) -> list[dict[str, Any]]:
+) -> Sequence[Mapping[str, Any]]:
     """How to read a page on PostgreSQL. Each path was chosen from EXPLAIN ANALYZE on the
     large demo (README, Benchmarks): the planner alone cannot know how rare a searched word
     is when it has no statistics for it (a typo, a name), and would then walk every voice."""
@@ -307,7 +314,7 @@ async def _postgres_rows(
     if sort is FeedSort.NEWEST and ids is not None:
         # A place, a host or a pool's places: each organiser's newest voices straight off
         # the (organiser, updated_at, id) index, merged.
-        return await Endorsement.raw(
+        return await raw(
             _FEED_PER_ORGANISER_SQL,
             _all_of([*voice, *keyset]),
             limit + 1,

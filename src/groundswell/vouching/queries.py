@@ -8,6 +8,7 @@ neighbourhood the resident gave. Neither: the voice counts and its words are nev
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -62,7 +63,9 @@ async def endorser_count(organiser_id: int) -> int:
     )
 
 
-def public_testimony(row: dict[str, Any], audience: Audience = Audience.PUBLIC) -> dict[str, Any]:
+def public_testimony(
+    row: Mapping[str, Any], audience: Audience = Audience.PUBLIC
+) -> dict[str, Any]:
     """Always redacted; first name and neighbourhood only for funders, and only where the
     resident chose funders. `id` is for paging inside the server; readers get `ref`."""
     named = audience is Audience.FUNDERS and bool(row["show_funders"])

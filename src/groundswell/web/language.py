@@ -9,10 +9,10 @@ those the choice is remembered but the page is English with ``lang="en-GB"``.
 from __future__ import annotations
 
 import re
-from http.cookies import SimpleCookie
 from typing import Final
 from urllib.parse import parse_qsl, urlencode
 
+from litestar.connection import ASGIConnection
 from litestar.datastructures import MutableScopeHeaders
 from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
@@ -87,12 +87,9 @@ class LanguageMiddleware(ASGIMiddleware):
         query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
         asked = query.get("lang")
         asked = asked if asked in LANGS else None
-        cookies = SimpleCookie()
-        try:
-            cookies.load(_header(scope, b"cookie"))
-        except Exception:  # a malformed Cookie header chooses nothing
-            cookies = SimpleCookie()
-        remembered = cookies[COOKIE].value if COOKIE in cookies else None
+        # Parsed once per request and kept in the scope: the CSRF and principal
+        # middlewares below read the same cookies. A malformed header chooses nothing.
+        remembered = ASGIConnection(scope).cookies.get(COOKIE)
         chosen = choose(asked, remembered, _header(scope, b"accept-language"))
         resident = is_resident_page(scope["path"])
         scope.setdefault("state", {})["lang"] = chosen
