@@ -8,7 +8,9 @@
   once in groundswell_bench: several minutes the first time); target first page p50 < 20 ms;
 - ingest: 500 signed SMS/s offered open-loop for 60 s to two web workers (zero lost, zero
   5xx, p99 receipt→reply queued < 2 s);
-- allocation: a round of 10,000 organisers and 1,000,000 endorsements (< 30 s, < 500 MB).
+- allocation: a round of 10,000 organisers and 1,000,000 endorsements scored `pairwise`,
+  the costliest method (< 30 s, < 500 MB);
+- pairwise-one: the pure policy on one organiser with 50,000 voices under `pairwise` (< 30 s).
 
 --quick runs shorter loads, no large demo and a smaller allocation (a few minutes).
 Each bench prints its own detail first; the table at the end is for the README.
@@ -31,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import wrkbench as wb
 
-BENCHES = ("sms", "listen", "listen-large", "ingest", "allocation")
+BENCHES = ("sms", "listen", "listen-large", "ingest", "allocation", "pairwise-one")
 
 
 def machine() -> str:
@@ -72,8 +74,12 @@ def commands(args: argparse.Namespace) -> dict[str, list[str]]:
         ],
         "ingest": ["ingest.py", *(["--seconds", "20"] if quick else []), *pin],
         "allocation": [
-            "allocation_bench.py",
+            "allocation_bench.py", "--method", "pairwise",
             *(["--organisers", "2000", "--endorsements", "200000"] if quick else []),
+        ],
+        "pairwise-one": [
+            "policy_speed.py", "--method", "pairwise", "--shape", "one",
+            "--voices", "5000" if quick else "50000",
         ],
     }  # fmt: skip
 

@@ -15,10 +15,12 @@ older policy on the same round.
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import resource
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from groundswell.allocation.policy import Endorsement, PolicySettings, allocate
 
@@ -50,13 +52,14 @@ def build(shape: str, args: argparse.Namespace) -> tuple[list[str], list[Endorse
     return organisers, es
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--method", default="pairwise")
     parser.add_argument("--shape", choices=["one", "bench", "mixed"], default="one")
     parser.add_argument("--voices", type=int, default=50_000)
     parser.add_argument("--organisers", type=int, default=10_000)
     parser.add_argument("--endorsements", type=int, default=1_000_000)
+    parser.add_argument("--summary", help="also write the result as JSON to this file")
     args = parser.parse_args()
     organisers, es = build(args.shape, args)
     policy = PolicySettings(score=args.method, min_endorsers=5)
@@ -64,12 +67,28 @@ def main() -> None:
     result = allocate(organisers, es, policy, AS_OF, 100_000_000)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     funded = sum(1 for a in result.allocations if a.amount)
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
         f"{args.method} {args.shape}: {len(es):,} endorsements, {funded:,} funded: "
-        f"{cpu:.1f} s CPU, {wall:.1f} s wall, peak RSS of the process "
-        f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB"
+        f"{cpu:.1f} s CPU, {wall:.1f} s wall, peak RSS of the process {rss:.0f} MB"
     )
+    if args.summary:
+        size = f"{args.voices:,} voices" if args.shape == "one" else f"{len(es):,} endorsements"
+        Path(args.summary).write_text(
+            json.dumps(
+                [
+                    {
+                        "benchmark": f"{args.method}, shape {args.shape} ({size}), pure policy, "
+                        "wall s",
+                        "groundswell": wall,
+                        "baseline": None,
+                        "note": f"target < 30 s; {cpu:.1f} s CPU, peak RSS {rss:.0f} MB",
+                    }
+                ]
+            )
+        )
+    return 0 if wall < 30 else 1
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())
