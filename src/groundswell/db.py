@@ -102,7 +102,7 @@ def write_transaction() -> Any:
 # one round trip on every release, which was a third of /listen's round trips. Groundswell
 # leaves no session state on a connection: no SET outside a transaction (SET LOCAL ends
 # with it), no LISTEN, no session-level advisory locks, no WITH HOLD
-# cursors, no temporary tables. tests/unit/test_session_state.py keeps the source that way.
+# cursors, no temporary tables. tests/unit/core/test_session_state.py keeps the source that way.
 async def _nothing_to_reset(connection: Any) -> None:
     return None
 

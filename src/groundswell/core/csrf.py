@@ -28,6 +28,8 @@ from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from litestar.utils.scope.state import ScopeState
 
+from groundswell.core.web import MACHINE_CALLER
+
 CSRF_COOKIE = "csrftoken"
 CSRF_HEADER = "x-csrftoken"
 CSRF_FIELD = "_csrf_token"
@@ -65,6 +67,8 @@ def _cookies_set(message: Message) -> dict[str, str]:
 
 class SessionBoundCSRFMiddleware(ASGIMiddleware):
     scopes = (ScopeType.HTTP,)
+    # Signed webhooks carry no cookies and no token: their signature is their proof.
+    exclude_opt_key = MACHINE_CALLER
 
     def __init__(
         self, *, secret: str, session_cookie: str, exempt: Sequence[str], secure: bool

@@ -38,6 +38,10 @@ log = logging.getLogger("groundswell.web")
 
 SESSION_COOKIE = "gs_session"
 
+# A route handler's opt key for endpoints only machines call (signed webhooks): the
+# browser middlewares (language, CSRF, session and token lookup) skip them entirely.
+MACHINE_CALLER = "machine_caller"
+
 # Row ids are PostgreSQL `serial` (32-bit): anything outside is refused before any query.
 RowId = Annotated[int, PathParameter(ge=1, le=MAX_ROW_ID)]
 PROBLEM_JSON = "application/problem+json"
@@ -85,6 +89,7 @@ class PrincipalMiddleware(ASGIMiddleware):
     scopes = (ScopeType.HTTP,)
     # Stylesheets and scripts need no user: no session lookup on every asset request.
     exclude_path_pattern = ("^/static/",)
+    exclude_opt_key = MACHINE_CALLER
 
     def __init__(self, *, for_session: SessionResolver, for_api_token: TokenResolver) -> None:
         self._for_session = for_session

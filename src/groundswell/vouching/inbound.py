@@ -17,7 +17,7 @@ from typing import Any
 
 from groundswell.core.clock import now
 from groundswell.core.metrics import SMS_RECEIVED
-from groundswell.core.phones import PhoneCipher, normalise_phone
+from groundswell.core.phones import PhoneCipher, normalise_sender
 from groundswell.db import fetch_one_statement, is_sqlite, locked
 from groundswell.settings import Settings
 from groundswell.vouching.recording import voice_of
@@ -77,7 +77,7 @@ async def record(
     SID Twilio never sends: nothing is stored for them."""
     if _SID.fullmatch(message_sid) is None:
         raise InvalidMessageSid(message_sid[:SID_MAX])
-    e164 = normalise_phone(from_number)
+    e164 = normalise_sender(from_number)
     voice = voice_of(settings, e164)
     sid = message_sid
     # PostgreSQL text cannot hold NUL; nothing else of the words is changed before processing.

@@ -19,6 +19,7 @@ from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from groundswell.core.i18n import DEFAULT_LANG, LANGS, current_lang, drafts_used, use_lang
+from groundswell.core.web import MACHINE_CALLER
 
 COOKIE: Final = "gs_lang"
 COOKIE_MAX_AGE: Final = 365 * 24 * 3600
@@ -79,6 +80,7 @@ class LanguageMiddleware(ASGIMiddleware):
     """Sets the request's language for everything rendered while answering it."""
 
     scopes = (ScopeType.HTTP,)
+    exclude_opt_key = MACHINE_CALLER
 
     def __init__(self, *, secure: bool) -> None:
         self.secure = secure

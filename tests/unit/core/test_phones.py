@@ -1,6 +1,7 @@
 import hashlib
 import hmac
 
+import phonenumbers
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -12,6 +13,7 @@ from groundswell.core.phones import (
     is_e164,
     mask_phone,
     normalise_phone,
+    normalise_sender,
     phone_hash,
 )
 
@@ -167,3 +169,55 @@ def test_is_e164():
     assert not is_e164("447911123456")
     assert not is_e164("+0447911123456")
     assert not is_e164("+44 7911 123456")
+
+
+# Every region's example numbers of every kind phonenumbers knows: valid by its ranges.
+EXAMPLES = sorted(
+    {
+        phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        for region in phonenumbers.SUPPORTED_REGIONS
+        for kind in (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE)
+        if (number := phonenumbers.example_number_for_type(region, kind)) is not None
+    }
+)
+
+
+def test_sender_agrees_with_normalise_on_every_valid_number():
+    assert len(EXAMPLES) > 300
+    for e164 in EXAMPLES:
+        assert normalise_sender(e164) == normalise_phone(e164) == e164
+
+
+@given(st.text(max_size=24))
+def test_sender_returns_e164_or_raises_like_normalise(raw):
+    try:
+        result = normalise_sender(raw)
+    except InvalidPhoneNumber:
+        return
+    assert is_e164(result)
+    # Where both accept, one phone is one voice whichever way it arrived.
+    try:
+        assert normalise_phone(raw) == result
+    except InvalidPhoneNumber:
+        assert result == raw  # canonical E.164 outside phonenumbers' ranges (below)
+
+
+@pytest.mark.parametrize("raw", ["12345", "GROUNDSW", "", "+999123456789", "+44", "0+447911123456"])
+def test_sender_refuses_short_codes_alphanumerics_and_unknown_countries(raw):
+    with pytest.raises(InvalidPhoneNumber):
+        normalise_sender(raw)
+
+
+def test_sender_in_another_form_is_normalised_in_full():
+    assert normalise_sender("07911 123456") == NUMBER
+    assert normalise_sender("+4407911123456") == NUMBER  # not canonical: the long way
+    with pytest.raises(InvalidPhoneNumber):
+        normalise_sender("07700 900123")  # Ofcom's drama range, typed: refused as ever
+
+
+def test_sender_in_canonical_form_is_taken_as_delivered():
+    # The network delivered a text from it, so it is in service even where phonenumbers'
+    # ranges do not (yet) say so; a number typed on a form is still checked against them.
+    with pytest.raises(InvalidPhoneNumber):
+        normalise_phone("+447700900123")
+    assert normalise_sender("+447700900123") == "+447700900123"
