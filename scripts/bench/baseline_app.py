@@ -1,11 +1,14 @@
 """The bare baseline for scripts/bench/listen: the first page of /listen served by a tiny
-ASGI app — raw asyncpg and the same Jinja templates, no framework, no sessions, no ORM.
+ASGI app — raw asyncpg and the same Jinja templates, no framework, no ORM.
 
 - `GET /listen`: the same HTML from the same SQL. The SQL is compiled once, at start-up,
-  from Groundswell's own query builders (the feed query of listening.feed for the first
-  keyset page, and the pools query of listening.choices), so it is the very text and
-  parameters Groundswell sends; each request then runs the feed through asyncpg and, like
-  Groundswell, reads the pools only when its copy is older than POOL_CHOICES_SECONDS.
+  from Groundswell's own query builders (the session query of accounts.sessions, the feed
+  query of listening.feed for the first keyset page, and the pools query of
+  listening.choices), so it is the very text and parameters Groundswell sends; each request
+  then looks up the browser's session (a signed-in page must know who asks: the same
+  checks of expiry, idleness and the user, the same touch at most once a minute), runs the
+  feed through asyncpg and, like Groundswell, reads the pools only when its copy is older
+  than POOL_CHOICES_SECONDS.
   (Places and hosts are typed on the page, with suggestions from their own endpoints, so
   neither page lists them.) The words are redacted the same way and the same templates render with the same
   Jinja filters and globals (templating.configure) and the same context, as the demo funder
@@ -23,15 +26,22 @@ from __future__ import annotations
 
 import os
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import asyncpg
 from jinja2 import Environment, FileSystemLoader
+from piccolo.querystring import QueryString
 
+from groundswell.accounts.sessions import _SESSION_SQL
+from groundswell.core.cursor import encode_keyset
+from groundswell.core.security import token_digest
+from groundswell.core.web import SESSION_COOKIE
 from groundswell.listening.choices import POOL_CHOICES_SECONDS
 from groundswell.listening.controllers import FIELD_LABELS, _groups, _status, _summary
+from groundswell.listening.feed import FeedSort, feed_key
 from groundswell.listening.services import (
     PAGE_SIZE,
     SORT_LABELS,
@@ -141,11 +151,13 @@ essential_template = environment.from_string(
     "{{ row['locality_name'] }} · {{ row['at'] | date }}</p></li>{% endfor %}</ol>"
     '{% if more %}<a href="/listen?cursor=next">Older</a>{% endif %}'
 )
-# The same signed-in funder the Groundswell run uses, as the templates see a user.
+# Who signed in for the Groundswell run: the essential page's user (it looks nothing up).
 USER = SimpleNamespace(role="funder", email="funder@groundswell.example")
-# The bench's request carries no flash message: base.html's take_flash finds no cookie.
-REQUEST = SimpleNamespace(scope={"user": USER}, url=SimpleNamespace(path="/listen"), cookies={})
-CSRF = '<input type="hidden" name="_csrf_token" value="baseline">'
+SESSION_SQL = QueryString(_SESSION_SQL, "").compile_string(engine_type="postgres")[0]
+SETTINGS = load_settings()
+# A token as long as Groundswell's (64 hex digits), so both pages are the same bytes.
+CSRF = '<input type="hidden" name="_csrf_token" value="%s" />' % ("0" * 64)
+LISTEN_URL = SimpleNamespace(path="/listen", query="")
 state: dict[str, Any] = {}
 
 
@@ -163,8 +175,43 @@ async def pool_rows(connection: asyncpg.Connection) -> list[asyncpg.Record]:
     return kept[1]
 
 
-async def render_listen() -> bytes:
+def session_token(scope: dict[str, Any]) -> str | None:
+    for name, value in scope["headers"]:
+        if name == b"cookie":
+            for part in value.decode("latin-1").split(";"):
+                key, _, token = part.strip().partition("=")
+                if key == SESSION_COOKIE:
+                    return token
+    return None
+
+
+async def signed_in(connection: asyncpg.Connection, token: str | None) -> Any:
+    """The session's user as Groundswell's principal lookup finds it, or None."""
+    if not token:
+        return None
+    rows = await connection.fetch(SESSION_SQL, token_digest(token))
+    if not rows:
+        return None
+    session, moment = rows[0], datetime.now(UTC)
+    idle_limit = session["last_seen_at"] + timedelta(minutes=SETTINGS.session_idle_minutes)
+    if moment >= session["expires_at"] or moment >= idle_limit or not session["is_active"]:
+        return None
+    if moment - session["last_seen_at"] > timedelta(minutes=1):
+        await connection.execute(
+            "UPDATE user_session SET last_seen_at = $1 WHERE id = $2", moment, session["session_id"]
+        )
+    return SimpleNamespace(
+        role=session["role"],
+        email=session["email"],
+        funder_ids=frozenset(row["funder"] for row in rows if row["funder"] is not None),
+    )
+
+
+async def render_listen(scope: dict[str, Any]) -> bytes | None:
     async with state["pool"].acquire() as connection:
+        user = await signed_in(connection, session_token(scope))
+        if user is None:
+            return None
         rows = await fetch(connection, "feed")
         pools = await pool_rows(connection)
     page = ListenPage(query=ListenQuery())
@@ -173,8 +220,10 @@ async def render_listen() -> bytes:
         for row in rows[:PAGE_SIZE]
     ]
     if len(rows) > PAGE_SIZE:
-        page.next_url = "/listen?cursor=next"
-    own = state["own_funders"]
+        # The keyset cursor of the last row shown, encoded as Groundswell encodes it.
+        key = feed_key(FeedSort.NEWEST, page.items[-1])
+        page.next_url = page.query.url(cursor=encode_keyset(FeedSort.NEWEST.value, key) or "")
+    own = user.funder_ids
     options = {
         "pool_groups": [
             (label, group)
@@ -200,7 +249,8 @@ async def render_listen() -> bytes:
         field_labels=FIELD_LABELS,
         partial=False,
         options=options,
-        request=REQUEST,
+        # No flash message waits in the bench's browser: base.html's take_flash finds none.
+        request=SimpleNamespace(scope={"user": user}, url=LISTEN_URL, cookies={}),
         csrf_input=CSRF,
     )
     return html.encode()
@@ -224,12 +274,6 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
                 state["pool"] = await asyncpg.create_pool(
                     os.environ["GROUNDSWELL_DATABASE_URL"], min_size=1, max_size=10
                 )
-                rows = await state["pool"].fetch(
-                    'SELECT m.funder FROM membership m JOIN app_user u ON u.id = m."user" '
-                    "WHERE u.email = $1 AND m.funder IS NOT NULL",
-                    USER.email,
-                )
-                state["own_funders"] = {row["funder"] for row in rows}
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 await state["pool"].close()
@@ -238,7 +282,11 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
     if scope["type"] != "http":
         return
     if scope["path"] == "/listen":
-        body = await render_listen()
+        body = await render_listen(scope)
+        if body is None:
+            await send({"type": "http.response.start", "status": 401, "headers": []})
+            await send({"type": "http.response.body", "body": b"sign in"})
+            return
     elif scope["path"] == "/listen/essential":
         body = await render_essential()
     else:

@@ -155,14 +155,17 @@ def testimony_ids(html: str) -> list[str]:
     return re.findall(r'action="/testimony/([^"/]+)/report"', html)
 
 
-def check_same_page(app: str, base: str, cookies: dict[str, str]) -> dict[str, object]:
-    """Both first pages answer 200 and list the same testimonies in the same order."""
+def check_same_page(app: str, base: str, cookies: dict[str, str], logs: Path) -> dict[str, object]:
+    """Both first pages answer 200 and list the same testimonies in the same order (both
+    kept in the run's directory, to compare them whole)."""
     ours = httpx.get(app + "/listen", cookies=cookies, timeout=30)
-    theirs = httpx.get(base + "/listen", timeout=30)
+    theirs = httpx.get(base + "/listen", cookies=cookies, timeout=30)
     essential = httpx.get(base + "/listen/essential", timeout=30)
     for name, response in (("Groundswell", ours), ("baseline", theirs), ("essential", essential)):
         if response.status_code != 200:
             raise SystemExit(f"{name} /listen: HTTP {response.status_code}\n{response.text[-800:]}")
+    (logs / "groundswell-listen.html").write_text(ours.text)
+    (logs / "baseline-listen.html").write_text(theirs.text)
     ids_ours, ids_theirs = testimony_ids(ours.text), testimony_ids(theirs.text)
     if not ids_ours or ids_ours != ids_theirs:
         raise SystemExit(
@@ -291,7 +294,7 @@ def main() -> int:
         wb.wait_until_up(groundswell, "/health")
         cookies = sign_in(groundswell.url)
         cookie_header = "Cookie: " + "; ".join(f"{name}={value}" for name, value in cookies.items())
-        same = check_same_page(groundswell.url, baseline.url, cookies)
+        same = check_same_page(groundswell.url, baseline.url, cookies, logs)
         print(
             f"\n## /listen on {data} ({args.scale} demo)\n\nThe first page: Groundswell "
             f"{same['groundswell_bytes']:,} bytes, baseline {same['baseline_bytes']:,} bytes, "
@@ -347,7 +350,7 @@ def main() -> int:
         print(ceiling.line(), flush=True)
         targets = {
             "groundswell": (groundswell, "/listen", [cookie_header]),
-            "baseline": (baseline, "/listen", []),
+            "baseline": (baseline, "/listen", [cookie_header]),
             "essential": (baseline, "/listen/essential", []),
         }
         for name, (server, path, headers) in targets.items():
@@ -388,6 +391,16 @@ def main() -> int:
                 profile = wb.summarise_profile(collapsed)
                 print("\nProfile of Groundswell's worker under that load (py-spy):")
                 print("\n".join(profile))
+            # The baseline too, so the two can be compared function by function.
+            base_collapsed = logs / "baseline-profile.txt"
+            spy = wb.start_profile(baseline.pid, args.seconds, base_collapsed)
+            run = measure("baseline", baseline.url, baseline.pid, args.repeat)
+            run.target = "baseline under py-spy (not counted)"
+            print(run.line(), flush=True)
+            if spy is not None:
+                spy.wait(timeout=args.seconds + 60)
+                print("\nProfile of the baseline's worker under that load (py-spy):")
+                print("\n".join(wb.summarise_profile(base_collapsed)))
     finally:
         wb.stop_servers(servers)
         cleanup.close()

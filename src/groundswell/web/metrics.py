@@ -6,6 +6,7 @@ API token may read it: figures such as outbox depth say something about resident
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import os
 import time
@@ -33,6 +34,16 @@ from groundswell.payments import findings
 from groundswell.settings import Settings
 
 
+@functools.lru_cache(maxsize=2048)
+def _series(route: str, method: str, status: int) -> tuple[Any, Any]:
+    # prometheus_client looks a labelled child up under a lock on every .labels() call;
+    # routes, methods and statuses are few, so each pair is looked up once per process.
+    return (
+        metrics.REQUESTS.labels(route=route, method=method, status=str(status)),
+        metrics.LATENCY.labels(route=route, method=method),
+    )
+
+
 class RequestMetricsMiddleware(ASGIMiddleware):
     scopes = (ScopeType.HTTP,)
     exclude_path_pattern = ("^/static/", "^/metrics$")
@@ -53,10 +64,9 @@ class RequestMetricsMiddleware(ASGIMiddleware):
             # The route's template, never the raw path: ids in paths would make a series each.
             route = str(scope.get("path_template") or "unmatched")
             method = str(scope.get("method", "GET"))
-            metrics.REQUESTS.labels(route=route, method=method, status=str(status)).inc()
-            metrics.LATENCY.labels(route=route, method=method).observe(
-                time.perf_counter() - started
-            )
+            counter, latency = _series(route, method, status)
+            counter.inc()
+            latency.observe(time.perf_counter() - started)
 
 
 def _trusted(settings: Settings, address: str) -> bool:
