@@ -326,8 +326,11 @@ def main() -> int:
                 print(f"| {page.name} | {run.p50_ms:.1f} | {run.p99_ms:.1f} | {run.requests:,} |")
         base_seq = wb.run_wrk(
             "baseline first page", baseline.url + "/listen", connections=1,
-            seconds=args.latency_seconds, pinning=pinning, server_pid=baseline.pid,
+            seconds=args.latency_seconds, pinning=pinning, headers=[cookie_header],
+            server_pid=baseline.pid,
         )  # fmt: skip
+        if base_seq.non_2xx:
+            raise SystemExit(f"the baseline's first page failed {base_seq.non_2xx} times")
         print(
             f"| (baseline) first page | {base_seq.p50_ms:.1f} | {base_seq.p99_ms:.1f} "
             f"| {base_seq.requests:,} |"
