@@ -382,28 +382,28 @@ def main() -> int:
         for i in range(args.repeat):
             essential.append(measure("essential", baseline.url, baseline.pid, i))
             print(essential[-1].line(), flush=True)
+
+        def profiled(name: str, server: wb.Server, who: str) -> list[str]:
+            """One more run of `name` under py-spy, its collapsed stacks kept in the run's
+            directory; the summary printed and returned."""
+            collapsed = logs / f"{name}-profile.txt"
+            spy = wb.start_profile(server.pid, args.seconds, collapsed)
+            run = measure(name, server.url, server.pid, args.repeat)
+            run.target = f"{name} under py-spy (not counted)"
+            print(run.line(), flush=True)
+            if spy is None:
+                return []
+            spy.wait(timeout=args.seconds + 60)
+            summary = wb.summarise_profile(collapsed)
+            print(f"\nProfile of {who} worker under that load (py-spy):")
+            print("\n".join(summary))
+            return summary
+
         profile: list[str] = []
         if args.profile:
-            collapsed = logs / "groundswell-profile.txt"
-            spy = wb.start_profile(groundswell.pid, args.seconds, collapsed)
-            run = measure("groundswell", groundswell.url, groundswell.pid, args.repeat)
-            run.target = "groundswell under py-spy (not counted)"
-            print(run.line(), flush=True)
-            if spy is not None:
-                spy.wait(timeout=args.seconds + 60)
-                profile = wb.summarise_profile(collapsed)
-                print("\nProfile of Groundswell's worker under that load (py-spy):")
-                print("\n".join(profile))
+            profile = profiled("groundswell", groundswell, "Groundswell's")
             # The baseline too, so the two can be compared function by function.
-            base_collapsed = logs / "baseline-profile.txt"
-            spy = wb.start_profile(baseline.pid, args.seconds, base_collapsed)
-            run = measure("baseline", baseline.url, baseline.pid, args.repeat)
-            run.target = "baseline under py-spy (not counted)"
-            print(run.line(), flush=True)
-            if spy is not None:
-                spy.wait(timeout=args.seconds + 60)
-                print("\nProfile of the baseline's worker under that load (py-spy):")
-                print("\n".join(wb.summarise_profile(base_collapsed)))
+            profiled("baseline", baseline, "the baseline's")
     finally:
         wb.stop_servers(servers)
         cleanup.close()
